@@ -1,0 +1,53 @@
+# OpenFit: `make demo` builds the synthetic warehouse and serves it; `make test` runs the whole suite.
+# Works on a fresh clone with only Python 3.11+, make and git: uv is bootstrapped from PyPI when absent.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+# Telemetry off for every tool, in every target.
+export RUNTIME__DLTHUB_TELEMETRY := false
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+export DAGSTER_DISABLE_TELEMETRY := true
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+
+.PHONY: install demo build serve test test-fast lint bench spec clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+install: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen
+
+demo: install
+	$(UV) run openfit build
+	$(UV) run openfit serve
+
+build: install
+	$(UV) run openfit build
+
+serve: install
+	$(UV) run openfit serve
+
+test: install
+	$(UV) run lint-imports
+	$(UV) run pytest
+
+test-fast: install
+	$(UV) run pytest -m "not slow" -x -q
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run lint-imports
+
+spec: install
+	$(UV) run python -m openfit.schema_spec
+
+bench: install
+	$(UV) run python benchmarks/build.py --athletes 20 --days 730
+
+clean:
+	rm -rf data transform/target transform/logs .pytest_cache

@@ -1,0 +1,80 @@
+"""The provider registry: every source of data declares itself here, at runtime, through entry points.
+
+A provider is registered by an entry point in the group ``openfit.providers`` that points to a
+:class:`Provider` object. OpenFit's own providers are declared in ``pyproject.toml``; a plugin package adds a
+provider by declaring its own entry point, without touching core code.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Literal
+
+ENTRY_POINT_GROUP = "openfit.providers"
+
+
+class Capability(enum.Flag):
+    """What kind of data a provider can deliver."""
+
+    NONE = 0
+    ACTIVITIES = enum.auto()
+    SLEEP = enum.auto()
+    RECOVERY = enum.auto()
+    HEALTH_METRICS = enum.auto()
+
+    def names(self) -> list[str]:
+        return [member.name.lower() for member in Capability if member and member in self]
+
+
+ProviderKind = Literal["synthetic", "api", "file"]
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A source of fitness data.
+
+    ``dlt_source`` builds the dlt source for one extraction (keyword arguments come from settings);
+    ``is_configured`` says whether it can run now (credentials present); a provider that is not configured is
+    listed as available, never an error.
+    """
+
+    name: str
+    display_name: str
+    capabilities: Capability
+    kind: ProviderKind
+    description: str = ""
+    dlt_source: Callable[..., Any] | None = None
+    is_configured: Callable[[], bool] = field(default=lambda: True)
+
+    @property
+    def raw_dataset(self) -> str:
+        """The raw schema this provider loads into: ``raw_<name>``."""
+        return f"raw_{self.name}"
+
+
+class RegistryError(RuntimeError):
+    pass
+
+
+def discover() -> dict[str, Provider]:
+    """Load every registered provider, keyed and sorted by name."""
+    providers: dict[str, Provider] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        provider = ep.load()
+        if not isinstance(provider, Provider):
+            raise RegistryError(f"entry point {ep.name!r} ({ep.value}) is not an ingestion.registry.Provider")
+        if provider.name != ep.name:
+            raise RegistryError(f"entry point {ep.name!r} names provider {provider.name!r}; they must match")
+        providers[provider.name] = provider
+    return dict(sorted(providers.items()))
+
+
+def get_provider(name: str) -> Provider:
+    providers = discover()
+    try:
+        return providers[name]
+    except KeyError:
+        raise RegistryError(f"unknown provider {name!r}; known: {', '.join(providers) or 'none'}") from None

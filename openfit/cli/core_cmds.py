@@ -1,0 +1,217 @@
+"""`openfit build | status | sources | serve`: the spine's commands."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from openfit.cli import app
+from openfit.settings import REPO_ROOT, get_settings
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _set_env(**values: object) -> None:
+    """CLI flags become OPENFIT_* variables so every component (and child process) sees the same settings."""
+    for key, value in values.items():
+        if value is not None:
+            os.environ[f"OPENFIT_{key.upper()}"] = str(value)
+    get_settings.cache_clear()
+
+
+def _human_age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+@app.command()
+def build(
+    athletes: Annotated[int | None, typer.Option(help="Synthetic cohort: number of athletes.")] = None,
+    days: Annotated[int | None, typer.Option(help="Synthetic cohort: number of days.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Synthetic cohort: random seed.")] = None,
+    end_date: Annotated[str | None, typer.Option(help="Synthetic cohort: last day (YYYY-MM-DD).")] = None,
+) -> None:
+    """Extract every configured source, rebuild the OpenFit schema and publish the snapshot (via Dagster)."""
+    if end_date is not None:
+        date.fromisoformat(end_date)
+    _set_env(synthetic_athletes=athletes, synthetic_days=days, synthetic_seed=seed, synthetic_end_date=end_date)
+    from openfit.build import run_build
+    from openfit.snapshot import snapshot_summary
+
+    settings = get_settings()
+    console.print(f"[bold]OpenFit build[/bold] into {settings.home_dir}")
+    with console.status("starting Dagster…") as status:
+        report = run_build(settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"))
+    if not report.success:
+        err.print(f"[red]build failed[/red]: {report.failure}")
+        err.print(f"The previous snapshot (if any) is still published at {settings.snapshot_path}.")
+        raise typer.Exit(code=1)
+
+    summary = snapshot_summary(settings)
+    table = Table(title="OpenFit snapshot", show_lines=False)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in summary["row_counts"].items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    stages = Table(title="time per stage")
+    stages.add_column("stage")
+    stages.add_column("seconds", justify="right")
+    for stage, seconds in report.seconds_by_stage.items():
+        stages.add_row(stage, f"{seconds:.1f}")
+    stages.add_row("[bold]total[/bold]", f"{report.seconds_total:.1f}")
+    console.print(stages)
+    console.print(f"[green]published[/green] {summary['path']} (run {report.run_id[:8]})")
+
+
+@app.command()
+def status() -> None:
+    """Snapshot path and age, last run, row counts and freshness per source."""
+    from openfit.snapshot import SnapshotMissing, snapshot_summary
+
+    settings = get_settings()
+    try:
+        summary = snapshot_summary(settings)
+    except SnapshotMissing as exc:
+        err.print(f"[yellow]{exc}[/yellow]")
+        raise typer.Exit(code=1) from None
+    console.print(f"[bold]snapshot[/bold] {summary['path']}")
+    console.print(
+        f"built {summary['built_at']:%Y-%m-%d %H:%M:%S %Z} ({_human_age(summary['age_s'])} ago), "
+        f"run {summary['run_id'][:8]}, status {summary['status']}"
+    )
+    _print_last_run(settings)
+    rows = Table(title="rows per table")
+    rows.add_column("table")
+    rows.add_column("rows", justify="right")
+    for name, count in summary["row_counts"].items():
+        rows.add_row(name, f"{count:,}")
+    console.print(rows)
+    fresh = Table(title="freshness per source")
+    for col in ("source", "table", "rows", "newest record"):
+        fresh.add_column(col)
+    for item in summary["freshness"]:
+        newest = item["newest_record"]
+        fresh.add_row(item["source"], item["table"], f"{item['rows']:,}", str(newest) if newest else "—")
+    console.print(fresh)
+
+
+def _print_last_run(settings) -> None:
+    """The newest Dagster run of this home (CLI builds and UI runs alike)."""
+    from openfit.instance import prepare_instance
+
+    prepare_instance(settings)
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_run_records(limit=1)
+        if runs:
+            run = runs[0]
+            end = run.end_time or run.create_timestamp.timestamp()
+            console.print(
+                f"last run {run.dagster_run.run_id[:8]} ({run.dagster_run.job_name}): "
+                f"{run.dagster_run.status.value.lower()}, {_human_age(time.time() - end)} ago"
+            )
+
+
+@app.command()
+def sources() -> None:
+    """List the registered providers, their capabilities and whether they are configured."""
+    from ingestion.registry import discover
+
+    table = Table(title="sources")
+    for col in ("name", "display name", "kind", "capabilities", "status"):
+        table.add_column(col)
+    for provider in discover().values():
+        configured = provider.is_configured()
+        table.add_row(
+            provider.name,
+            provider.display_name,
+            provider.kind,
+            ", ".join(provider.capabilities.names()),
+            "configured" if configured else "available (not configured)",
+        )
+    console.print(table)
+
+
+def _spawn(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+    # A new session: the child gets its own process group, so we can stop it and all its children, and it
+    # does not ignore our signals (dagster dev does when started from a script; see stack-facts).
+    return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, start_new_session=True)
+
+
+def serve_commands(settings) -> dict[str, list[str]]:
+    """Every long-running reader/UI that `openfit serve` starts, by name."""
+    bin_dir = Path(sys.executable).parent
+    return {
+        "dagster": [
+            str(bin_dir / "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
+            "-h", "127.0.0.1", "-p", str(settings.dagster_port),
+        ],
+    }
+
+
+@app.command()
+def serve() -> None:
+    """Start the Dagster UI (and the API and dashboards, when present) on 127.0.0.1 until Ctrl-C."""
+    from openfit.instance import prepare_instance
+
+    settings = get_settings()
+    prepare_instance(settings)
+    env = dict(os.environ)
+    children: dict[str, subprocess.Popen] = {}
+    for name, cmd in serve_commands(settings).items():
+        children[name] = _spawn(cmd, env)
+    console.print(f"Dagster UI  http://127.0.0.1:{settings.dagster_port}")
+    console.print("Ctrl-C stops everything.")
+
+    stopping = False
+
+    def _stop(*_args) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            for name, proc in children.items():
+                if proc.poll() is not None:
+                    err.print(f"[red]{name} exited with code {proc.returncode}[/red]; stopping the rest")
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        _stop_all(children)
+    raise typer.Exit(code=0)
+
+
+def _stop_all(children: dict[str, subprocess.Popen], grace_s: float = 10.0) -> None:
+    for proc in children.values():
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + grace_s
+    for proc in children.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

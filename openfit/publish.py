@@ -1,0 +1,138 @@
+"""Publish: copy the consumer layers of the writer's warehouse into a new DuckDB file and swap it in atomically.
+
+Readers open `$OPENFIT_HOME/serving/openfit.duckdb` read-only. The new snapshot is written beside it under a
+temporary name, checkpointed and closed, fsynced, then renamed over the old one (`os.replace`, atomic on POSIX).
+A reader that opens the path therefore always sees one complete snapshot, old or new; a reader that already
+has the old file open keeps reading it. If anything fails before the rename, the old snapshot stays.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from openfit import __version__
+from openfit.settings import Settings, get_settings
+
+# Schemas readers get. Raw and staging stay in the writer's file (researchers who need them can ask the
+# operator for a copy of the warehouse taken while no build runs).
+PUBLISHED_SCHEMAS = ("openfit", "marts")
+META_SCHEMA = "meta"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    path: Path
+    built_at: datetime
+    row_counts: dict[str, int]
+    bytes: int
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    rows = con.execute(
+        """
+        select table_schema, table_name
+        from information_schema.tables
+        where table_catalog = current_database() and list_contains(?, table_schema)
+        order by table_schema, table_name
+        """,
+        [list(PUBLISHED_SCHEMAS)],
+    ).fetchall()
+    return [(schema, table) for schema, table in rows]
+
+
+def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -> PublishResult:
+    """Build a fresh snapshot from the warehouse and swap it in. Call only from the single writer."""
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    if not settings.warehouse_path.exists():
+        raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}: run `openfit build` first")
+
+    built_at = datetime.now(UTC)
+    tmp_path = settings.serving_dir / f".openfit-{built_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.duckdb.tmp"
+    row_counts: dict[str, int] = {}
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        tables = published_tables(con)
+        if not any(schema == "openfit" for schema, _ in tables):
+            raise RuntimeError("the warehouse has no `openfit` tables: the transform step has not run")
+        con.execute(f"attach {_quote_literal(tmp_path)} as snap")
+        for schema in sorted({schema for schema, _ in tables}):
+            con.execute(f"create schema snap.{_quote(schema)}")
+        for schema, table in tables:
+            target = f"snap.{_quote(schema)}.{_quote(table)}"
+            con.execute(f"create table {target} as select * from {_quote(schema)}.{_quote(table)}")
+            row_counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
+        _write_meta(con, run_id, built_at, row_counts)
+        con.execute("detach snap")  # checkpoints and closes the new file: no WAL is left behind
+    except BaseException:
+        con.close()
+        tmp_path.unlink(missing_ok=True)
+        Path(str(tmp_path) + ".wal").unlink(missing_ok=True)
+        raise
+    con.close()
+
+    _fsync(tmp_path)
+    os.replace(tmp_path, settings.snapshot_path)
+    _fsync(settings.serving_dir)
+    return PublishResult(settings.snapshot_path, built_at, row_counts, settings.snapshot_path.stat().st_size)
+
+
+def _quote_literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _write_meta(
+    con: duckdb.DuckDBPyConnection, run_id: str, built_at: datetime, row_counts: dict[str, int]
+) -> None:
+    """`meta.build_info` (one row), `meta.table_rows`, `meta.source_freshness` for readers and `openfit status`."""
+    con.execute(f"create schema snap.{META_SCHEMA}")
+    con.execute(
+        f"""create table snap.{META_SCHEMA}.build_info as
+        select ?::varchar as run_id, ?::timestamptz as built_at, ?::varchar as openfit_version,
+               'success'::varchar as status""",
+        [run_id, built_at, __version__],
+    )
+    con.execute(f"create table snap.{META_SCHEMA}.table_rows (table_name varchar, row_count bigint)")
+    con.executemany(f"insert into snap.{META_SCHEMA}.table_rows values (?, ?)", list(row_counts.items()))
+    # Freshness per source: the newest record each source delivered, and how many rows it has per table.
+    parts = []
+    for table in ("activity_recordings", "sleep_sessions", "wellness_daily", "metrics"):
+        cols = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_catalog = 'snap' and table_schema = 'openfit' and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        if "source" not in cols:
+            continue
+        time_col = next((c for c in ("loaded_at", "end_time", "ts", "date") if c in cols), None)
+        newest = f"max({time_col})::timestamptz" if time_col else "null::timestamptz"
+        parts.append(
+            f"select source, '{table}' as table_name, count(*) as row_count, {newest} as newest_record "
+            f"from snap.openfit.{table} group by source"
+        )
+    query = " union all ".join(parts) if parts else (
+        "select null::varchar as source, null::varchar as table_name, 0::bigint as row_count, "
+        "null::timestamptz as newest_record where false"
+    )
+    con.execute(f"create table snap.{META_SCHEMA}.source_freshness as {query}")

@@ -1,0 +1,90 @@
+"""The one settings module. Every knob is an `OPENFIT_*` environment variable (or a `.env` line).
+
+Paths derive from `OPENFIT_HOME`; nothing else in the code base decides where files live.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "transform"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENFIT_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=Path("./data"), description="Holds the warehouse, blobs and the snapshot.")
+
+    # The synthetic cohort (the credential-free demo provider).
+    synthetic_athletes: int = Field(default=3, ge=1, le=500)
+    synthetic_days: int = Field(default=365, ge=7, le=3650)
+    synthetic_seed: int = 42
+    synthetic_end_date: date | None = Field(
+        default=None, description="Last synthetic day; default today. Fix it for reproducible builds."
+    )
+
+    # Orchestration.
+    schedule_cron: str = Field(default="0 4 * * *", description="Daily refresh, cron syntax.")
+    schedule_timezone: str = "UTC"
+    synthetic_enabled: bool = Field(default=True, description="Load the synthetic demo cohort.")
+
+    # Servers started by `openfit serve` (always on 127.0.0.1).
+    dagster_port: int = 3000
+    api_port: int = 8000
+    dashboard_port: int = 8501
+
+    # Sports-science variants, passed to dbt as vars (names in analytics/ docs).
+    algo_pmc: str = "goldencheetah"
+    algo_tsb: str = "yesterday"
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The writer's DuckDB file. Only Dagster-run code opens it."""
+        return self.home_dir / "warehouse.duckdb"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Content-addressed originals and payloads: blobs/<sha[:2]>/<sha>."""
+        return self.home_dir / "blobs"
+
+    @property
+    def serving_dir(self) -> Path:
+        return self.home_dir / "serving"
+
+    @property
+    def snapshot_path(self) -> Path:
+        """The published, read-only snapshot every reader opens."""
+        return self.serving_dir / "openfit.duckdb"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.home_dir / "inbox"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home_dir / "dagster"
+
+    @property
+    def dlt_dir(self) -> Path:
+        """dlt pipeline working folders (state, load packages)."""
+        return self.home_dir / "dlt"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.home_dir, self.blob_dir, self.serving_dir, self.inbox_dir, self.dagster_home, self.dlt_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings. Tests that change env vars call `get_settings.cache_clear()`."""
+    return Settings()

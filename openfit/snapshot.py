@@ -1,0 +1,56 @@
+"""Reading the published snapshot: the only file readers open, always read-only and short-lived."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from openfit.settings import Settings, get_settings
+
+
+class SnapshotMissing(FileNotFoundError):
+    pass
+
+
+@contextmanager
+def snapshot_connection(settings: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the current snapshot, closed on exit (so the next call sees a new swap)."""
+    settings = settings or get_settings()
+    path = settings.snapshot_path
+    if not path.exists():
+        raise SnapshotMissing(f"no snapshot at {path}: run `openfit build` first")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def snapshot_summary(settings: Settings | None = None) -> dict[str, Any]:
+    """Path, age, build info, rows per table and freshness per source, for `openfit status` and /health."""
+    settings = settings or get_settings()
+    with snapshot_connection(settings) as con:
+        run_id, built_at, version, status = con.execute(
+            "select run_id, built_at, openfit_version, status from meta.build_info"
+        ).fetchone()
+        rows = dict(con.execute("select table_name, row_count from meta.table_rows order by 1").fetchall())
+        freshness = [
+            {"source": s, "table": t, "rows": n, "newest_record": newest}
+            for s, t, n, newest in con.execute(
+                "select source, table_name, row_count, newest_record from meta.source_freshness order by 1, 2"
+            ).fetchall()
+        ]
+    return {
+        "path": str(settings.snapshot_path),
+        "run_id": run_id,
+        "built_at": built_at,
+        "age_s": (datetime.now(UTC) - built_at).total_seconds(),
+        "openfit_version": version,
+        "status": status,
+        "row_counts": rows,
+        "freshness": freshness,
+    }

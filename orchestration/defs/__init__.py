@@ -1,0 +1,40 @@
+"""Assemble the code location: raw (dlt) -> dbt -> publish, one job, one schedule."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dlt import DagsterDltResource
+
+from ingestion.registry import discover
+from openfit.settings import get_settings
+from orchestration.defs.ingest import provider_assets
+from orchestration.defs.publish import build_publish_asset
+from orchestration.defs.transform import build_dbt_assets, dbt_resource
+
+REFRESH_JOB = "refresh_all"
+
+
+def build_definitions() -> dg.Definitions:
+    settings = get_settings()
+    settings.ensure_dirs()
+    raw = [provider_assets(p) for p in discover().values() if p.dlt_source is not None and p.is_configured()]
+    dbt = build_dbt_assets()
+    publish = build_publish_asset(upstream=list(dbt.keys))
+    refresh = dg.define_asset_job(
+        REFRESH_JOB,
+        selection=dg.AssetSelection.all(),
+        description="Extract every configured source, rebuild the OpenFit schema and marts, publish the snapshot.",
+    )
+    daily = dg.ScheduleDefinition(
+        name="daily_refresh",
+        job=refresh,
+        cron_schedule=settings.schedule_cron,
+        execution_timezone=settings.schedule_timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    return dg.Definitions(
+        assets=[*raw, dbt, publish],
+        jobs=[refresh],
+        schedules=[daily],
+        resources={"dlt": DagsterDltResource(), "dbt": dbt_resource()},
+    )

@@ -1,0 +1,32 @@
+"""Publish: the last asset of every build; readers only ever see what it swapped in."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from openfit.publish import publish_snapshot
+from openfit.instance import WRITER_POOL
+
+
+def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["serving", "openfit_snapshot"]),
+        deps=upstream,
+        group_name="publish",
+        pool=WRITER_POOL,
+        kinds={"duckdb"},
+        description="The read-only snapshot at $OPENFIT_HOME/serving/openfit.duckdb, swapped in atomically.",
+    )
+    def openfit_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        result = publish_snapshot(run_id=context.run_id)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(result.path)),
+                "built_at": result.built_at.isoformat(),
+                "bytes": result.bytes,
+                "tables": len(result.row_counts),
+                "row_counts": dg.MetadataValue.json(result.row_counts),
+            }
+        )
+
+    return openfit_snapshot

@@ -1,0 +1,87 @@
+"""Shared fixtures: one real fixture warehouse per session, built by the real path (dlt -> dbt -> publish
+through Dagster), and a guard that keeps each test's settings from leaking into the next."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import openfit  # noqa: F401  (telemetry off before any tool is imported)
+from openfit.settings import Settings, get_settings
+
+SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+
+# The session cohort: small enough to build in well under a minute, large enough for every table and for
+# the PMC to be meaningful. A fixed end date keeps it reproducible.
+FIXTURE_COHORT = {
+    "OPENFIT_SYNTHETIC_ATHLETES": "3",
+    "OPENFIT_SYNTHETIC_DAYS": "60",
+    "OPENFIT_SYNTHETIC_SEED": "7",
+    "OPENFIT_SYNTHETIC_END_DATE": "2026-06-30",
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """Settings are cached per process; tests that change OPENFIT_* variables must not leak them."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def shared_fixtures() -> Path:
+    if not SHARED_FIXTURES.is_dir():
+        pytest.skip("../shared/fixtures is not present")
+    return SHARED_FIXTURES
+
+
+def _use_home(home: Path, extra: dict[str, str] | None = None) -> Settings:
+    os.environ["OPENFIT_HOME"] = str(home)
+    os.environ.update({**FIXTURE_COHORT, **(extra or {})})
+    get_settings.cache_clear()
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def fixture_home(tmp_path_factory) -> Path:
+    """Build the session's warehouse once; returns its OPENFIT_HOME. Tests must not write to it."""
+    from openfit.build import run_build
+
+    home = tmp_path_factory.mktemp("openfit_home")
+    saved = {k: os.environ.get(k) for k in ["OPENFIT_HOME", *FIXTURE_COHORT]}
+    settings = _use_home(home)
+    report = run_build(settings)
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+    assert report.success, report.failure
+    return home
+
+
+@pytest.fixture
+def fixture_warehouse(fixture_home, monkeypatch) -> Settings:
+    """Settings pointing at the session's built warehouse (snapshot published). Read only, please."""
+    monkeypatch.setenv("OPENFIT_HOME", str(fixture_home))
+    for key, value in FIXTURE_COHORT.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    return get_settings()
+
+
+@pytest.fixture
+def warehouse_copy(fixture_home, tmp_path, monkeypatch) -> Settings:
+    """A private copy of the session's home (warehouse, dlt state, snapshot) that a test may change."""
+    home = tmp_path / "home"
+    shutil.copytree(fixture_home, home, ignore=shutil.ignore_patterns("*.lock"))
+    monkeypatch.setenv("OPENFIT_HOME", str(home))
+    for key, value in FIXTURE_COHORT.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    return get_settings()
