@@ -167,9 +167,14 @@ def test_failed_build_keeps_the_previous_snapshot(warehouse_copy):
     con.execute("insert into raw_synthetic.activities select * from raw_synthetic.activities limit 1")
     con.close()
 
-    report = run_build(warehouse_copy)
-    assert not report.success
-    assert report.failure and "openfit_dbt" in report.failure
+    # Through the CLI, as a user would: exit 1 and a one-line cause.
+    from typer.testing import CliRunner
+
+    from openfit.cli import app
+
+    result = CliRunner().invoke(app, ["build"])
+    assert result.exit_code == 1, result.output
+    assert "build failed: step openfit_dbt failed:" in result.output
 
     with snapshot_connection(warehouse_copy) as con:
         assert con.execute("select run_id, built_at from meta.build_info").fetchone() == before_info

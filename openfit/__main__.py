@@ -1,0 +1,3 @@
+from openfit.cli import app
+
+app()

@@ -1,0 +1,87 @@
+"""The `openfit` commands a user runs: sources, status, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import psutil
+import pytest
+from typer.testing import CliRunner
+
+from openfit.cli import app
+
+runner = CliRunner()
+
+
+def test_sources_lists_the_synthetic_provider_with_capabilities():
+    result = runner.invoke(app, ["sources"])
+    assert result.exit_code == 0, result.output
+    assert "synthetic" in result.output
+    assert "activities" in result.output and "sleep" in result.output
+
+
+def test_status_reports_snapshot_rows_and_freshness(fixture_warehouse):
+    result = runner.invoke(app, ["status"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert str(fixture_warehouse.snapshot_path) in result.output.replace("\n", "")
+    assert "openfit.activities" in result.output
+    assert "synthetic" in result.output  # freshness per source
+    assert "last run" in result.output
+
+
+def test_status_without_snapshot_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENFIT_HOME", str(tmp_path))
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert "openfit build" in result.output
+
+
+def _graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.slow
+def test_serve_starts_the_dagster_ui_with_the_graph_and_stops_cleanly(fixture_warehouse):
+    port = 3917
+    env = {**os.environ, "OPENFIT_DAGSTER_PORT": str(port)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openfit", "serve"], env=env, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        data = None
+        while time.monotonic() < deadline:
+            try:
+                data = _graphql(port, "{ assetNodes { assetKey { path } groupName } }")
+                break
+            except OSError:
+                time.sleep(1)
+        assert data is not None, "the Dagster UI did not answer within 120 s"
+        groups = {node["groupName"] for node in data["data"]["assetNodes"]}
+        assert {"raw", "staging", "openfit", "publish"} <= groups
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+        assert descendants, "serve should run the UI in child processes"
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    assert proc.returncode == 0
+    # Every child (dagster dev and its webserver and daemon) is gone with it.
+    _, alive = psutil.wait_procs(descendants, timeout=15)
+    assert alive == []
