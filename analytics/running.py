@@ -1,0 +1,180 @@
+"""Running: grade-adjusted pace, rTSS, VDOT (Daniels–Gilbert) and Riegel race prediction.
+
+Streams are 1 Hz (see `analytics.streams`); speed in m/s, distance and altitude in m, pace in s/km.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._common import Metric, as_float_array, choose, positive
+
+# ------------------------------------------------------------------------------------ grade adjustment
+MINETTI_COEFFICIENTS = (155.4, -30.4, -43.3, 46.3, 19.5, 3.6)  # i^5 .. i^0, J·kg⁻¹·m⁻¹
+MINETTI_MAX_GRADE = 0.45  # the range of the measurements in Minetti et al. 2002
+GRADE_HALF_WINDOW_S = 5  # grade over a centred 10-s window: GPS/baro altitude is too noisy per second
+GRADE_MIN_RUN_M = 3.0  # below this horizontal distance in the window the grade is taken as 0
+
+
+def minetti_cost(grade) -> np.ndarray:
+    """Energy cost of running (J·kg⁻¹·m⁻¹) at gradient i (rise/run, a fraction), Minetti et al. 2002,
+    J Appl Physiol 93:1039-1046: C(i) = 155.4i⁵ − 30.4i⁴ − 43.3i³ + 46.3i² + 19.5i + 3.6.
+    The gradient is clipped to ±0.45, the measured range. C(0) = 3.6."""
+    i = np.clip(np.asarray(grade, dtype=np.float64), -MINETTI_MAX_GRADE, MINETTI_MAX_GRADE)
+    return np.polyval(MINETTI_COEFFICIENTS, i)
+
+
+def grade_from_altitude(altitude_m, distance_m=None, speed_mps=None) -> np.ndarray:
+    """Gradient (fraction) per second: Δaltitude/Δdistance over a centred 10-s window.
+
+    Distance comes from `distance_m` (cumulative, m) or, if absent, the cumulative sum of `speed_mps`.
+    Seconds where the window covers < 3 m horizontally (standing) get grade 0; NaN where altitude or
+    distance is missing.
+    """
+    alt = as_float_array(altitude_m, "altitude_m")
+    if distance_m is not None:
+        dist = as_float_array(distance_m, "distance_m")
+    elif speed_mps is not None:
+        dist = np.cumsum(np.nan_to_num(as_float_array(speed_mps, "speed_mps")))
+    else:
+        raise ValueError("grade_from_altitude needs distance_m or speed_mps")
+    if dist.size != alt.size:
+        raise ValueError("altitude and distance streams differ in length")
+    n = alt.size
+    idx = np.arange(n)
+    hi = np.minimum(idx + GRADE_HALF_WINDOW_S, n - 1)
+    lo = np.maximum(idx - GRADE_HALF_WINDOW_S, 0)
+    run = dist[hi] - dist[lo]
+    rise = alt[hi] - alt[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grade = np.where(run >= GRADE_MIN_RUN_M, rise / run, 0.0)
+    grade[np.isnan(run) | np.isnan(rise)] = np.nan
+    return grade
+
+
+def grade_adjusted_speed(speed_mps, grade=None, model: str = "minetti") -> np.ndarray:
+    """Flat-equivalent speed (m/s) with the same metabolic power: v_gap = v · C(i)/C(0).
+
+    "minetti" (default; Minetti et al. 2002 energy-cost polynomial); "none": v unchanged.
+    Seconds with speed but no grade (NaN) are taken as flat.
+    """
+    model = choose("gap", model)
+    v = as_float_array(speed_mps, "speed_mps")
+    if np.nanmin(v, initial=0.0) < 0:
+        raise ValueError("speed_mps contains negative values")
+    if model == "none" or grade is None:
+        return v
+    g = as_float_array(grade, "grade")
+    if g.size != v.size:
+        raise ValueError("speed and grade streams differ in length")
+    cost = minetti_cost(np.nan_to_num(g, nan=0.0))
+    return v * cost / MINETTI_COEFFICIENTS[-1]
+
+
+def pace_to_speed(pace_s_per_km: float) -> float:
+    """m/s from s/km."""
+    return 1000.0 / positive(pace_s_per_km, "pace_s_per_km")
+
+
+def rtss(
+    speed_mps,
+    threshold_pace_s_per_km: float,
+    grade=None,
+    method: str = "mean_gap",
+    gap_model: str = "minetti",
+) -> Metric:
+    """Running TSS = hours · IF² · 100, IF = session grade-adjusted speed / threshold speed
+    (= threshold pace / session pace). TrainingPeaks, "rTSS explained".
+
+    Session speed (`method`): "mean_gap" (default) the mean grade-adjusted speed over recorded seconds;
+    "normalized_gap" the NP-style 4th-power mean of 30-s rolling grade-adjusted speed (an open stand-in
+    for TrainingPeaks' proprietary NGP). Grade adjustment by `gap_model` (Minetti 2002) when `grade`
+    is given. Hours = recorded seconds with a speed reading / 3600. Example: 30 min at 5:00/km with
+    threshold 4:30/km → IF 0.9, rTSS 40.5. Returns Metric(None) when no speed reading exists.
+    """
+    method = choose("rtss_pace", method)
+    threshold = pace_to_speed(threshold_pace_s_per_km)
+    v = grade_adjusted_speed(speed_mps, grade, gap_model)
+    params = {"threshold_pace_s_per_km": threshold_pace_s_per_km, "gap_model": gap_model if grade is not None else "none"}
+    valid = v[~np.isnan(v)]
+    if valid.size == 0:
+        return Metric(None, method, "TSS", params)
+    if method == "mean_gap":
+        session = float(valid.mean())
+    else:
+        from .power import _rolling_sums  # shared 30-s window logic
+
+        if v.size < 30:
+            return Metric(None, method, "TSS", params)
+        sums, ok = _rolling_sums(v, 30)
+        r = sums / 30 if ok is None else sums[ok] / 30
+        if r.size == 0:
+            return Metric(None, method, "TSS", params)
+        session = float(np.mean(r**4) ** 0.25)
+    if_ = session / threshold
+    params |= {"if": if_, "session_speed_mps": session}
+    return Metric(valid.size / 3600.0 * if_ * if_ * 100.0, method, "TSS", params)
+
+
+# ------------------------------------------------------------------------------------------- VDOT
+
+
+def _oxygen_cost(v_m_per_min: float) -> float:
+    return -4.60 + 0.182258 * v_m_per_min + 0.000104 * v_m_per_min**2
+
+
+def _fraction_vo2max(t_min: float) -> float:
+    return 0.8 + 0.1894393 * math.exp(-0.012778 * t_min) + 0.2989558 * math.exp(-0.1932605 * t_min)
+
+
+def vdot(distance_m: float, time_s: float) -> float:
+    """Daniels–Gilbert VDOT (ml·kg⁻¹·min⁻¹) of a race: VDOT = VO2(v) / %max(t).
+
+    VO2 = −4.60 + 0.182258·v + 0.000104·v² (v in m/min);
+    %max = 0.8 + 0.1894393·e^(−0.012778·t) + 0.2989558·e^(−0.1932605·t) (t in min).
+    5 km in 20:00 → 49.806. Validated on race efforts of about 3.5 min to 4 h (1500 m to marathon).
+    Citation: Daniels & Gilbert, Oxygen Power (1979); Daniels' Running Formula.
+    """
+    d = positive(distance_m, "distance_m")
+    t_min = positive(time_s, "time_s") / 60.0
+    vo2 = _oxygen_cost(d / t_min)
+    if vo2 <= 0:
+        raise ValueError(f"{d} m in {time_s} s is too slow for the Daniels oxygen-cost curve")
+    return vo2 / _fraction_vo2max(t_min)
+
+
+def race_time_from_vdot(vdot_value: float, distance_m: float, tol_s: float = 1e-6, max_iter: int = 50) -> float:
+    """Equivalent race time (s) for `distance_m` at a given VDOT: solves vdot(d, t) = VDOT for t by
+    Newton–Raphson, starting at t0 = d / vVDOT / 0.9, vVDOT = 29.54 + 5.000663·VDOT − 0.007546·VDOT²
+    (m/min) — GoldenCheetah VDOTCalculator.cpp eqvTime. Daniels & Gilbert (1979)."""
+    target = positive(vdot_value, "vdot_value")
+    d = positive(distance_m, "distance_m")
+    v_vdot = 29.54 + 5.000663 * target - 0.007546 * target**2
+    if v_vdot <= 0:
+        raise ValueError(f"VDOT {target} is outside the Daniels curve")
+    t = d / v_vdot / 0.9  # minutes
+    for _ in range(max_iter):
+        v = d / t
+        frac = _fraction_vo2max(t)
+        f = _oxygen_cost(v) - target * frac
+        dv_dt = -d / t**2
+        dcost = (0.182258 + 2 * 0.000104 * v) * dv_dt
+        dfrac = -0.012778 * 0.1894393 * math.exp(-0.012778 * t) - 0.1932605 * 0.2989558 * math.exp(-0.1932605 * t)
+        step = f / (dcost - target * dfrac)
+        t -= step
+        if t <= 0:
+            raise ValueError(f"Newton–Raphson left the valid range for VDOT {target}, {d} m")
+        if abs(step) * 60 < tol_s:
+            return t * 60.0
+    raise ValueError(f"equivalent time did not converge for VDOT {target}, {d} m")
+
+
+def riegel(time_s: float, distance_m: float, target_distance_m: float, exponent: float = 1.06) -> float:
+    """Riegel race prediction (s): T2 = T1 · (D2/D1)^1.06. Riegel 1981, American Scientist 69:285-290.
+    10 km in 41:21 → marathon 11413 s (3:10:13)."""
+    t1 = positive(time_s, "time_s")
+    return t1 * (positive(target_distance_m, "target_distance_m") / positive(distance_m, "distance_m")) ** positive(
+        exponent, "exponent"
+    )
