@@ -1,0 +1,101 @@
+"""OpenFit analytics: the one implementation of every training-load and physiology algorithm.
+
+Pure functions over numpy arrays / polars frames: no I/O, no framework imports (import-linter
+contract in pyproject.toml). Formulas, units and citations are in each docstring; the algorithm
+table with defaults and variant names is analytics/README.md.
+
+Conventions
+- Streams are 1 Hz with NaN for gaps: build them with `resample_1hz` / `to_stream` (rule in
+  `analytics.streams`). Daily series are one value per calendar day, rest days 0, NaN refused.
+- Variants are chosen by name (strings, as settings and dbt vars pass them). `VARIANTS[family]` lists
+  the names, `DEFAULTS[family]` the default; an unknown name raises ValueError listing the valid ones.
+- Results that depend on a variant say so: scalars come back as `Metric(value, method, unit, params)`;
+  series as dicts carrying "convention"/"method" next to the arrays; fits as small dataclasses.
+- A quantity the input cannot define is None (Metric.value None, NaN in arrays) by the rule in its
+  docstring; invalid input (negative durations, HRmax <= HRrest, empty series, NaN daily loads, an
+  unknown variant) raises ValueError.
+"""
+
+from ._common import DEFAULTS, VARIANTS, Metric, choose
+from .activity import (
+    DEFAULT_COLUMNS,
+    DEFAULT_LOAD_PRIORITY,
+    Thresholds,
+    activity_load,
+    parse_priority,
+    score_activity,
+    to_stream,
+)
+from .heart_rate import Zone, hr_zones, lthr_from_test, max_hr, time_in_zones
+from .load import (
+    BanisterFit,
+    BanisterParams,
+    acwr,
+    banister_performance,
+    fit_banister,
+    monotony_strain,
+    pmc,
+    session_rpe_load,
+    smoothing_constant,
+)
+from .power import (
+    STANDARD_DURATIONS,
+    CriticalPowerFit,
+    MeanMaxCurve,
+    WPrimeBalance,
+    average_power,
+    critical_power,
+    critical_power_from_curve,
+    critical_power_two_efforts,
+    eftp_from_curve,
+    ftp_from_test,
+    intensity_factor,
+    mean_max,
+    normalized_power,
+    power_curve,
+    skiba_tau,
+    tss,
+    variability_index,
+    w_prime_balance,
+)
+from .running import (
+    grade_adjusted_speed,
+    grade_from_altitude,
+    minetti_cost,
+    pace_to_speed,
+    race_time_from_vdot,
+    riegel,
+    rtss,
+    vdot,
+)
+from .streams import DEFAULT_MAX_FILL_GAP_S, Stream, resample_1hz, resample_frame
+from .trimp import hr_reserve_fraction, hrss, trimp, trimp_banister, trimp_edwards, trimp_lucia
+from .vo2max import vo2max_cooper, vo2max_from_race, vo2max_rockport, vo2max_uth_sorensen
+
+__all__ = [
+    # conventions
+    "VARIANTS", "DEFAULTS", "Metric", "choose",
+    # streams
+    "Stream", "resample_1hz", "resample_frame", "DEFAULT_MAX_FILL_GAP_S",
+    # heart rate
+    "max_hr", "hr_zones", "Zone", "time_in_zones", "lthr_from_test", "hr_reserve_fraction",
+    # TRIMP / HRSS
+    "trimp", "trimp_banister", "trimp_edwards", "trimp_lucia", "hrss",
+    # power
+    "normalized_power", "average_power", "intensity_factor", "tss", "variability_index",
+    "mean_max", "power_curve", "MeanMaxCurve", "STANDARD_DURATIONS",
+    "ftp_from_test", "eftp_from_curve",
+    "critical_power", "critical_power_from_curve", "critical_power_two_efforts", "CriticalPowerFit",
+    "skiba_tau", "w_prime_balance", "WPrimeBalance",
+    # running
+    "rtss", "grade_adjusted_speed", "grade_from_altitude", "minetti_cost", "pace_to_speed",
+    "vdot", "race_time_from_vdot", "riegel",
+    # VO2max
+    "vo2max_from_race", "vo2max_cooper", "vo2max_rockport", "vo2max_uth_sorensen",
+    # load series
+    "pmc", "smoothing_constant", "banister_performance", "fit_banister", "BanisterParams", "BanisterFit",
+    "acwr", "monotony_strain", "session_rpe_load",
+    # activity scoring
+    "Thresholds", "score_activity", "to_stream", "activity_load", "parse_priority",
+    "DEFAULT_LOAD_PRIORITY", "DEFAULT_COLUMNS",
+]  # fmt: skip

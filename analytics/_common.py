@@ -76,7 +76,9 @@ class Metric:
 # ---------------------------------------------------------------------------------------- validation
 
 
-def as_float_array(values: Any, name: str, *, allow_nan: bool = True, allow_empty: bool = False) -> np.ndarray:
+def as_float_array(
+    values: Any, name: str, *, allow_nan: bool = True, allow_empty: bool = False
+) -> np.ndarray:
     """1-D float64 view of `values` (numpy array, list, polars Series). None becomes NaN."""
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
         values = values.to_numpy()  # polars Series: nulls become NaN for float dtypes

@@ -47,8 +47,24 @@ class Zone:
 PERCENT_ZONES = (("Z1", 50), ("Z2", 60), ("Z3", 70), ("Z4", 80), ("Z5", 90))  # Edwards 1993 bands
 FRIEL_ZONES = {
     # Friel, Total Heart Rate Training; zone covers [low, next low); Z5c is the table's "> 106".
-    "friel_cycling": (("Z1", 0), ("Z2", 81), ("Z3", 90), ("Z4", 94), ("Z5a", 100), ("Z5b", 103), ("Z5c", 106)),
-    "friel_running": (("Z1", 0), ("Z2", 85), ("Z3", 90), ("Z4", 95), ("Z5a", 100), ("Z5b", 103), ("Z5c", 106)),
+    "friel_cycling": (
+        ("Z1", 0),
+        ("Z2", 81),
+        ("Z3", 90),
+        ("Z4", 94),
+        ("Z5a", 100),
+        ("Z5b", 103),
+        ("Z5c", 106),
+    ),
+    "friel_running": (
+        ("Z1", 0),
+        ("Z2", 85),
+        ("Z3", 90),
+        ("Z4", 95),
+        ("Z5a", 100),
+        ("Z5b", 103),
+        ("Z5c", 106),
+    ),
 }
 
 

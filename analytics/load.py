@@ -228,7 +228,6 @@ def acwr(
             "ewma_seed": seed_rule if method == "ewma" else None}  # fmt: skip
 
 
-
 # ------------------------------------------------------------------------------------ Foster monotony
 
 

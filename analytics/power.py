@@ -132,12 +132,17 @@ class MeanMaxCurve:
     start_s: np.ndarray
 
     def as_dict(self) -> dict[int, float | None]:
-        return {int(d): (None if math.isnan(v) else float(v)) for d, v in zip(self.durations_s, self.values, strict=True)}
+        return {
+            int(d): (None if math.isnan(v) else float(v))
+            for d, v in zip(self.durations_s, self.values, strict=True)
+        }
 
     def at(self, duration_s: int) -> float | None:
         hit = np.nonzero(self.durations_s == duration_s)[0]
         if hit.size == 0:
-            raise ValueError(f"duration {duration_s} s is not on this curve; durations: {self.durations_s.tolist()}")
+            raise ValueError(
+                f"duration {duration_s} s is not on this curve; durations: {self.durations_s.tolist()}"
+            )
         v = self.values[hit[0]]
         return None if math.isnan(v) else float(v)
 
@@ -265,7 +270,9 @@ def critical_power_two_efforts(p1_w: float, t1_s: float, p2_w: float, t2_s: floa
     cp = (p2 * t2 - p1 * t1) / (t2 - t1)
     wp = (p1 - p2) * t1 * t2 / (t2 - t1)
     if cp <= 0 or wp <= 0:
-        raise ValueError(f"efforts give a non-physiological CP={cp:.1f} W, W'={wp:.0f} J (shorter must be harder)")
+        raise ValueError(
+            f"efforts give a non-physiological CP={cp:.1f} W, W'={wp:.0f} J (shorter must be harder)"
+        )
     return CriticalPowerFit(cp, wp, "two_effort", 2, None)
 
 

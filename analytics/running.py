@@ -97,7 +97,10 @@ def rtss(
     method = choose("rtss_pace", method)
     threshold = pace_to_speed(threshold_pace_s_per_km)
     v = grade_adjusted_speed(speed_mps, grade, gap_model)
-    params = {"threshold_pace_s_per_km": threshold_pace_s_per_km, "gap_model": gap_model if grade is not None else "none"}
+    params = {
+        "threshold_pace_s_per_km": threshold_pace_s_per_km,
+        "gap_model": gap_model if grade is not None else "none",
+    }
     valid = v[~np.isnan(v)]
     if valid.size == 0:
         return Metric(None, method, "TSS", params)
@@ -145,7 +148,9 @@ def vdot(distance_m: float, time_s: float) -> float:
     return vo2 / _fraction_vo2max(t_min)
 
 
-def race_time_from_vdot(vdot_value: float, distance_m: float, tol_s: float = 1e-6, max_iter: int = 50) -> float:
+def race_time_from_vdot(
+    vdot_value: float, distance_m: float, tol_s: float = 1e-6, max_iter: int = 50
+) -> float:
     """Equivalent race time (s) for `distance_m` at a given VDOT: solves vdot(d, t) = VDOT for t by
     Newton–Raphson, starting at t0 = d / vVDOT / 0.9, vVDOT = 29.54 + 5.000663·VDOT − 0.007546·VDOT²
     (m/min) — GoldenCheetah VDOTCalculator.cpp eqvTime. Daniels & Gilbert (1979)."""
@@ -161,7 +166,9 @@ def race_time_from_vdot(vdot_value: float, distance_m: float, tol_s: float = 1e-
         f = _oxygen_cost(v) - target * frac
         dv_dt = -d / t**2
         dcost = (0.182258 + 2 * 0.000104 * v) * dv_dt
-        dfrac = -0.012778 * 0.1894393 * math.exp(-0.012778 * t) - 0.1932605 * 0.2989558 * math.exp(-0.1932605 * t)
+        dfrac = -0.012778 * 0.1894393 * math.exp(-0.012778 * t) - 0.1932605 * 0.2989558 * math.exp(
+            -0.1932605 * t
+        )
         step = f / (dcost - target * dfrac)
         t -= step
         if t <= 0:
@@ -175,6 +182,6 @@ def riegel(time_s: float, distance_m: float, target_distance_m: float, exponent:
     """Riegel race prediction (s): T2 = T1 · (D2/D1)^1.06. Riegel 1981, American Scientist 69:285-290.
     10 km in 41:21 → marathon 11413 s (3:10:13)."""
     t1 = positive(time_s, "time_s")
-    return t1 * (positive(target_distance_m, "target_distance_m") / positive(distance_m, "distance_m")) ** positive(
-        exponent, "exponent"
-    )
+    return t1 * (
+        positive(target_distance_m, "target_distance_m") / positive(distance_m, "distance_m")
+    ) ** positive(exponent, "exponent")

@@ -129,7 +129,12 @@ def resample_1hz(
         ts, vs = uniq[has], sums[has] / counts[has]
         out[name] = _fill_channel(ts, vs, grid, max_fill_gap_s, fill)
     return Stream(
-        start_s=float(origin), t_s=grid, channels=out, recorded=recorded, max_fill_gap_s=max_fill_gap_s, fill=fill
+        start_s=float(origin),
+        t_s=grid,
+        channels=out,
+        recorded=recorded,
+        max_fill_gap_s=max_fill_gap_s,
+        fill=fill,
     )
 
 

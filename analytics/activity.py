@@ -1,0 +1,237 @@
+"""Score one activity: every stream metric on the clean 1 Hz grid, and the load priority chain.
+
+This is the entry point for a dbt Python model (one call per activity, thresholds in force on the
+activity's date) and for the API.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from ._common import DEFAULTS, VARIANTS, choose, hr_range, positive, sex_key
+from .power import average_power, normalized_power, tss, variability_index
+from .running import grade_from_altitude, rtss
+from .streams import DEFAULT_MAX_FILL_GAP_S, Stream, resample_1hz
+from .trimp import hrss, trimp
+
+DEFAULT_LOAD_PRIORITY: tuple[str, ...] = VARIANTS["load_source"]  # power_tss, rtss, hrss, session_rpe
+
+# Logical channel -> default column name in the samples frame; override with `columns=`.
+DEFAULT_COLUMNS: dict[str, str] = {
+    "time": "timestamp",
+    "power": "power_w",
+    "heart_rate": "heart_rate_bpm",
+    "speed": "speed_mps",
+    "distance": "distance_m",
+    "altitude": "altitude_m",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Athlete thresholds in force on the activity's date. Any may be None (the metrics needing it are null).
+
+    ftp_w (W), lthr_bpm, hr_max_bpm, hr_rest_bpm (bpm), threshold_pace_s_per_km (s/km), sex
+    ("male"/"female", for TRIMP coefficients), vt1_bpm/vt2_bpm (Lucia TRIMP only).
+    """
+
+    ftp_w: float | None = None
+    lthr_bpm: float | None = None
+    hr_max_bpm: float | None = None
+    hr_rest_bpm: float | None = None
+    threshold_pace_s_per_km: float | None = None
+    sex: str = "male"
+    vt1_bpm: float | None = None
+    vt2_bpm: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in (
+            "ftp_w",
+            "lthr_bpm",
+            "hr_max_bpm",
+            "hr_rest_bpm",
+            "threshold_pace_s_per_km",
+            "vt1_bpm",
+            "vt2_bpm",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                positive(value, name)
+        if self.hr_max_bpm is not None and self.hr_rest_bpm is not None:
+            hr_range(self.hr_rest_bpm, self.hr_max_bpm)
+            if self.lthr_bpm is not None and not self.hr_rest_bpm < self.lthr_bpm <= self.hr_max_bpm:
+                raise ValueError(f"lthr_bpm ({self.lthr_bpm}) must lie in (hr_rest_bpm, hr_max_bpm]")
+        object.__setattr__(self, "sex", sex_key(self.sex))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_priority(priority: str | Sequence[str]) -> tuple[str, ...]:
+    """A load priority from a list or a comma-separated string (e.g. an OPENFIT_* setting)."""
+    names = [p for p in (priority.split(",") if isinstance(priority, str) else priority)]
+    parsed = tuple(choose("load_source", n) for n in names if str(n).strip())
+    if not parsed:
+        raise ValueError(f"empty load priority; valid names: {', '.join(VARIANTS['load_source'])}")
+    if len(set(parsed)) != len(parsed):
+        raise ValueError(f"load priority lists a source twice: {parsed}")
+    return parsed
+
+
+def activity_load(
+    candidates: Mapping[str, float | None], priority: str | Sequence[str] = DEFAULT_LOAD_PRIORITY
+) -> tuple[float | None, str | None]:
+    """The activity's training load and the method that produced it: the first candidate in `priority`
+    whose value is a finite number (None/NaN are skipped). Default order: power TSS, rTSS, HRSS,
+    session-RPE × minutes (sports-science.md conventions). Returns (None, None) when none is available.
+    Note session-RPE is in Foster AU, not TSS units: the source column tells the two apart.
+    """
+    order = parse_priority(priority)
+    unknown = set(candidates) - set(VARIANTS["load_source"])
+    if unknown:
+        raise ValueError(
+            f"unknown load source(s) {sorted(unknown)}; valid: {', '.join(VARIANTS['load_source'])}"
+        )
+    for name in order:
+        value = candidates.get(name)
+        if value is not None and math.isfinite(value):
+            return float(value), name
+    return None, None
+
+
+def _is_run(sport: str | None) -> bool:
+    return sport is not None and "run" in sport.lower()
+
+
+def to_stream(
+    samples: pl.DataFrame,
+    columns: Mapping[str, str] | None = None,
+    max_fill_gap_s: float = DEFAULT_MAX_FILL_GAP_S,
+) -> Stream:
+    """Resample an activity's samples frame to 1 Hz (`analytics.streams.resample_1hz`), keeping the
+    known channels present in the frame under their logical names (power, heart_rate, speed, ...)."""
+    cols = {**DEFAULT_COLUMNS, **(columns or {})}
+    if cols["time"] not in samples.columns:
+        raise ValueError(
+            f"samples have no time column {cols['time']!r}; columns: {', '.join(samples.columns)}"
+        )
+    channels = {
+        logical: samples[col].cast(pl.Float64)
+        for logical, col in cols.items()
+        if logical != "time" and col in samples.columns
+    }
+    return resample_1hz(samples[cols["time"]], channels, max_fill_gap_s=max_fill_gap_s)
+
+
+def score_activity(
+    samples: pl.DataFrame | Stream | None,
+    thresholds: Thresholds,
+    *,
+    sport: str | None = None,
+    session_rpe: float | None = None,
+    duration_s: float | None = None,
+    columns: Mapping[str, str] | None = None,
+    max_fill_gap_s: float = DEFAULT_MAX_FILL_GAP_S,
+    load_priority: str | Sequence[str] = DEFAULT_LOAD_PRIORITY,
+    np_method: str = DEFAULTS["np"],
+    trimp_method: str = DEFAULTS["trimp"],
+    hrss_method: str = DEFAULTS["hrss"],
+    rtss_method: str = DEFAULTS["rtss_pace"],
+    gap_model: str = DEFAULTS["gap"],
+) -> dict[str, Any]:
+    """All per-activity metrics as one flat dict (one mart row).
+
+    samples: a polars frame (columns per `DEFAULT_COLUMNS`, overridable by `columns`; absent channels
+    are fine), an already-resampled `Stream`, or None for a manual entry (then give duration_s).
+    Power TSS needs power + ftp_w; rTSS needs a running `sport` (contains "run"), speed and
+    threshold pace (grade-adjusted when altitude exists); HRSS needs HR + lthr, hr_rest, hr_max;
+    session-RPE load = RPE × minutes (moving time, or duration_s). Each missing input leaves its
+    metric None — never a guessed number. `load`/`load_source` come from `activity_load`.
+    Keys: elapsed_s, moving_s, duration_s, avg_power_w, np_w, if, tss, vi, work_kj, avg_hr_bpm, max_hr_bpm,
+    trimp, hrss, rtss, session_rpe_load, load, load_source, the method names and the thresholds used.
+    """
+    np_method = choose("np", np_method)
+    trimp_method = choose("trimp", trimp_method)
+    hrss_method = choose("hrss", hrss_method)
+    rtss_method = choose("rtss_pace", rtss_method)
+    gap_model = choose("gap", gap_model)
+    priority = parse_priority(load_priority)
+
+    stream = to_stream(samples, columns, max_fill_gap_s) if isinstance(samples, pl.DataFrame) else samples
+    row: dict[str, Any] = dict.fromkeys(
+        ("elapsed_s", "moving_s", "avg_power_w", "np_w", "if", "tss", "vi", "work_kj", "avg_hr_bpm",
+         "max_hr_bpm", "trimp", "hrss", "rtss", "session_rpe_load"),
+    )  # fmt: skip
+    if stream is not None:
+        row["elapsed_s"] = stream.elapsed_s
+        row["moving_s"] = stream.recorded_s
+        power = stream.channels.get("power")
+        if power is not None and not np.isnan(power).all():
+            _score_power(row, power, thresholds, np_method)
+        hr = stream.channels.get("heart_rate")
+        if hr is not None and not np.isnan(hr).all():
+            _score_hr(row, hr, thresholds, trimp_method, hrss_method)
+        speed = stream.channels.get("speed")
+        if speed is None and "distance" in stream.channels:
+            speed = np.gradient(stream.channels["distance"]) if stream.elapsed_s > 1 else None
+        if _is_run(sport) and speed is not None and thresholds.threshold_pace_s_per_km is not None:
+            grade = None
+            if "altitude" in stream.channels and gap_model != "none":
+                grade = grade_from_altitude(
+                    stream.channels["altitude"], stream.channels.get("distance"), speed
+                )
+            row["rtss"] = rtss(speed, thresholds.threshold_pace_s_per_km, grade, rtss_method, gap_model).value
+    moving = duration_s if duration_s is not None else row["moving_s"]
+    row["duration_s"] = moving
+    if session_rpe is not None and moving is not None:
+        from .load import session_rpe_load
+
+        row["session_rpe_load"] = session_rpe_load(session_rpe, moving / 60.0)
+
+    candidates = {
+        "power_tss": row["tss"],
+        "rtss": row["rtss"],
+        "hrss": row["hrss"],
+        "session_rpe": row["session_rpe_load"],
+    }
+    row["load"], row["load_source"] = activity_load(candidates, priority)
+    row |= {
+        "np_method": np_method, "trimp_method": trimp_method, "hrss_method": hrss_method,
+        "rtss_method": rtss_method, "gap_model": gap_model, "load_priority": ",".join(priority),
+        **{f"threshold_{k}": v for k, v in thresholds.as_dict().items()},
+    }  # fmt: skip
+    return row
+
+
+def _score_power(row: dict, power: np.ndarray, th: Thresholds, np_method: str) -> None:
+    valid_s = int((~np.isnan(power)).sum())
+    avg = average_power(power)
+    np_w = normalized_power(power, np_method).value
+    row["avg_power_w"] = avg
+    row["np_w"] = np_w
+    row["work_kj"] = float(np.nansum(power)) / 1000.0
+    if np_w is not None and avg is not None:
+        row["vi"] = variability_index(np_w, avg)
+    if np_w is not None and th.ftp_w is not None:
+        row["if"] = np_w / th.ftp_w
+        row["tss"] = tss(valid_s, np_w, th.ftp_w)
+
+
+def _score_hr(row: dict, hr: np.ndarray, th: Thresholds, trimp_method: str, hrss_method: str) -> None:
+    row["avg_hr_bpm"] = float(np.nanmean(hr))
+    row["max_hr_bpm"] = float(np.nanmax(hr))
+    have_range = th.hr_rest_bpm is not None and th.hr_max_bpm is not None
+    needs = {"edwards": th.hr_max_bpm is not None, "lucia": th.vt1_bpm is not None and th.vt2_bpm is not None}
+    if needs.get(trimp_method, have_range):
+        row["trimp"] = trimp(
+            hr, trimp_method, hr_rest=th.hr_rest_bpm, hr_max=th.hr_max_bpm, sex=th.sex,
+            vt1_bpm=th.vt1_bpm, vt2_bpm=th.vt2_bpm,
+        ).value  # fmt: skip
+    if th.lthr_bpm is not None and have_range:
+        row["hrss"] = hrss(hr, th.lthr_bpm, th.hr_rest_bpm, th.hr_max_bpm, th.sex, hrss_method).value
