@@ -1,0 +1,37 @@
+{#- Unit and time conversions shared by staging models. Keep them tiny and set-based: they run on every sample. -#}
+
+{#- Epoch seconds -> TIMESTAMPTZ (an instant; displayed in UTC by the profile's TimeZone). -#}
+{% macro epoch_s_to_utc(column) -%}
+    to_timestamp(({{ column }})::bigint)
+{%- endmacro %}
+
+{#- Epoch milliseconds -> TIMESTAMPTZ, exact to the millisecond (no float rounding). -#}
+{% macro epoch_ms_to_utc(column) -%}
+    timezone('UTC', epoch_ms(({{ column }})::bigint))
+{%- endmacro %}
+
+{#- The local calendar date of an epoch-seconds instant, given the UTC offset in seconds at that instant.
+    Computed on a naive timestamp so the session time zone cannot change it. -#}
+{% macro local_date_from_epoch_s(epoch_s, utc_offset_s) -%}
+    cast(make_timestamp((({{ epoch_s }})::bigint + coalesce(({{ utc_offset_s }})::bigint, 0)) * 1000000) as date)
+{%- endmacro %}
+
+{#- Garmin/FIT semicircles -> degrees: deg = sc * 180 / 2^31. -#}
+{% macro semicircles_to_degrees(column) -%}
+    (cast({{ column }} as double) * (180.0::double / 2147483648.0::double))
+{%- endmacro %}
+
+{#- Speed in m/s -> pace in s/km; null for a missing or non-positive speed. -#}
+{% macro speed_mps_to_pace_s_per_km(column) -%}
+    case when ({{ column }}) > 0 then 1000.0::double / ({{ column }}) end
+{%- endmacro %}
+
+{#- A globally unique OpenFit id for a source-local id: '<source>:<id>'. Stable across rebuilds. -#}
+{% macro source_scoped_id(source_name, column) -%}
+    ({{ source_name }} || ':' || ({{ column }})::varchar)
+{%- endmacro %}
+
+{#- Read one field of a JSON payload as a typed SQL value (JSON null -> SQL null; garbage fails the build loudly). -#}
+{% macro json_field(field, data_type='varchar', payload='payload') -%}
+    cast(({{ payload }} ->> '{{ field }}') as {{ data_type }})
+{%- endmacro %}

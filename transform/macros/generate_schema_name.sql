@@ -1,0 +1,8 @@
+{#- Use the folder's schema verbatim (staging, intermediate, openfit, marts, seeds), never <target>_<custom>. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,12 @@
+-- Athletes from every source that knows them (today: the synthetic provider). One row per athlete_id:
+-- when several sources describe one athlete, the most recently fetched description wins.
+with unioned as (
+    {{ union_sources(
+        [ref('stg_synthetic__athletes')],
+        ['athlete_id', 'display_name', 'sex', 'birth_year', 'home_timezone', 'weight_kg', 'source', 'fetched_at']
+    ) }}
+)
+
+select *
+from unioned
+qualify row_number() over (partition by athlete_id order by fetched_at desc, source) = 1

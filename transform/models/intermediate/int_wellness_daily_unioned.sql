@@ -1,0 +1,83 @@
+-- One row per athlete, local date, source and device, assembled from that device's daily summary, its
+-- weigh-ins (the day's last) and its sleep (sessions ending that local day). Issue 5 adds chosen values.
+with summaries as (
+    {{ union_sources(
+        [ref('stg_synthetic__daily_summaries')],
+        ['athlete_id', 'local_date', 'source', 'device_id', 'resting_hr', 'hrv_rmssd_ms', 'steps', 'active_kcal',
+         'stress_avg']
+    ) }}
+),
+
+weigh_ins as (
+    -- Weigh-ins carry no offset: date them in the athlete's home time zone.
+    select
+        weigh_ins.athlete_id,
+        cast(timezone(athletes.home_timezone, weigh_ins.ts) as date) as local_date,
+        weigh_ins.source,
+        weigh_ins.device_id,
+        weigh_ins.ts,
+        weigh_ins.weight_kg,
+        weigh_ins.body_fat_pct
+    from {{ ref('stg_synthetic__weigh_ins') }} as weigh_ins
+    inner join {{ ref('int_athletes_unioned') }} as athletes using (athlete_id)
+),
+
+daily_weights as (
+    select
+        athlete_id,
+        local_date,
+        source,
+        device_id,
+        arg_max(weight_kg, ts) as weight_kg,
+        arg_max(body_fat_pct, ts) as body_fat_pct
+    from weigh_ins
+    group by all
+),
+
+daily_sleep as (
+    select
+        athlete_id,
+        local_date,
+        source,
+        device_id,
+        sum(duration_s - coalesce(awake_s, 0)) as sleep_s,
+        -- The day's main sleep (the longest) scores the night.
+        arg_max(score, duration_s) as sleep_score
+    from {{ ref('int_sleep_sessions_unioned') }}
+    group by all
+),
+
+parts as (
+    select
+        athlete_id, local_date, source, device_id, resting_hr, hrv_rmssd_ms, steps, active_kcal, stress_avg,
+        null::double as weight_kg, null::double as body_fat_pct, null::double as sleep_s,
+        null::double as sleep_score
+    from summaries
+    union all
+    select
+        athlete_id, local_date, source, device_id, null, null, null, null, null,
+        weight_kg, body_fat_pct, null, null
+    from daily_weights
+    union all
+    select
+        athlete_id, local_date, source, device_id, null, null, null, null, null,
+        null, null, sleep_s, sleep_score
+    from daily_sleep
+)
+
+select
+    athlete_id,
+    local_date as date,
+    source,
+    device_id,
+    max(resting_hr) as resting_hr,
+    max(hrv_rmssd_ms) as hrv_rmssd_ms,
+    max(steps) as steps,
+    max(weight_kg) as weight_kg,
+    max(body_fat_pct) as body_fat_pct,
+    max(active_kcal) as active_kcal,
+    max(stress_avg) as stress_avg,
+    max(sleep_s) as sleep_s,
+    max(sleep_score) as sleep_score
+from parts
+group by athlete_id, local_date, source, device_id

@@ -1,0 +1,10 @@
+select
+    cast(athlete_id as varchar) as athlete_id,
+    cast(metric as varchar) as metric,
+    cast(ts as timestamp with time zone) as ts,
+    cast("value" as double) as "value",
+    cast(unit as varchar) as unit,
+    cast(source as varchar) as source,
+    cast(device_id as varchar) as device_id
+from {{ ref('int_metrics_unioned') }}
+order by athlete_id, metric, ts
