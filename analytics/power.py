@@ -152,8 +152,10 @@ def mean_max(values, durations_s=STANDARD_DURATIONS) -> MeanMaxCurve:
 
     Works for power (W; the power curve) and speed (m/s; the pace curve). O(n·k) with one cumulative
     sum: each duration is a vector difference and an argmax. Windows containing a NaN second are
-    skipped, so a best effort never spans a pause. The curve is non-increasing in d by construction
-    of the data (a best d+1 window contains a d window at least as good).
+    skipped, so a best effort never spans a pause. Values are the true best averages, not a monotone
+    envelope: MMP(k·d) <= MMP(d) always holds for whole multiples k (a k·d window splits into k
+    d-windows), but a longer non-multiple duration can, rarely, exceed a shorter one ([5, 1, 5] W:
+    best 2 s = 3 W, best 3 s = 3.67 W).
     Citation: the "mean maximal power" curve, Allen & Coggan (2010); GoldenCheetah RideFileCache.
     """
     v = as_float_array(values, "values")
