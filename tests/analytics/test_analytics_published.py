@@ -158,7 +158,8 @@ def test_hrss_one_hour_at_lthr_is_100_both_variants():
 
 
 @pytest.mark.parametrize(
-    ("formula", "age", "expected"), [("fox", 40, 180), ("tanaka", 40, 180), ("nes", 40, 185.4), ("gulati", 40, 170.8)]
+    ("formula", "age", "expected"),
+    [("fox", 40, 180), ("tanaka", 40, 180), ("nes", 40, 185.4), ("gulati", 40, 170.8)],
 )
 def test_max_hr_formulas(formula, age, expected):
     result = a.max_hr(age, formula)
@@ -236,7 +237,9 @@ def test_rtss_worked_example():
 def test_minetti_cost_curve():
     assert a.minetti_cost(0.0) == pytest.approx(3.6)
     # Minetti 2002 Table/Fig: about 8.3 J/kg/m at +20 %, minimum about 1.7 near −20 %.
-    assert a.minetti_cost(0.2) == pytest.approx(155.4 * 0.2**5 - 30.4 * 0.2**4 - 43.3 * 0.2**3 + 46.3 * 0.04 + 3.9 + 3.6)
+    assert a.minetti_cost(0.2) == pytest.approx(
+        155.4 * 0.2**5 - 30.4 * 0.2**4 - 43.3 * 0.2**3 + 46.3 * 0.04 + 3.9 + 3.6
+    )
     assert a.minetti_cost(-0.2) < a.minetti_cost(0.0) < a.minetti_cost(0.1)
     uphill = a.grade_adjusted_speed(np.full(10, 3.0), np.full(10, 0.1))
     assert uphill[0] == pytest.approx(3.0 * a.minetti_cost(0.1) / 3.6)
@@ -261,7 +264,9 @@ def test_uth_sorensen_and_from_race():
 # ------------------------------------------------------------------------------------------- PMC
 
 
-@pytest.mark.parametrize(("convention", "expected"), [("goldencheetah", 63.21), ("trainingpeaks", 63.65), ("ema", 86.47)])
+@pytest.mark.parametrize(
+    ("convention", "expected"), [("goldencheetah", 63.21), ("trainingpeaks", 63.65), ("ema", 86.47)]
+)
 def test_42_days_at_100_tss(convention, expected):
     result = a.pmc(np.full(42, 100.0), convention)
     assert result["ctl"][-1] == pytest.approx(expected, abs=0.005)
