@@ -1,0 +1,97 @@
+"""The OpenFit REST API (read-only, /v1) with the MCP server at /mcp.
+
+Run it with `openfit serve`, or `uvicorn --factory api.app:create_app --host 127.0.0.1 --port 8000`,
+or `api.app.serve()`. It binds 127.0.0.1 unless told otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
+
+from api.deps import RateLimiter
+from api.errors import install_error_handlers
+from api.mcp.http import BearerScopeASGI, session_manager
+from api.mcp.server import build_mcp_server
+from api.routers import activities, analytics, athletes, export, health, metrics, sleep
+from openfit import __version__
+from openfit.settings import Settings, get_settings
+
+DEFAULT_RATE_PER_MINUTE = 1200
+DEFAULT_BURST = 200
+_DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    rate_limit_per_minute: int | None = DEFAULT_RATE_PER_MINUTE,
+    rate_limit_burst: int = DEFAULT_BURST,
+    cors_origins: Sequence[str] = (),
+    mount_mcp: bool = True,
+) -> FastAPI:
+    """Builds the app. `settings=None` reads the process settings at request time.
+    `rate_limit_per_minute=None` switches per-key rate limiting off; `cors_origins` is empty (closed)."""
+
+    def current_settings() -> Settings:
+        return settings or get_settings()
+
+    limiter = RateLimiter(rate_limit_per_minute, rate_limit_burst) if rate_limit_per_minute else None
+    mcp_manager = session_manager(build_mcp_server(current_settings)) if mount_mcp else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if mcp_manager is None:
+            yield
+            return
+        async with mcp_manager.run():
+            yield
+
+    app = FastAPI(
+        title="OpenFit API",
+        version=__version__,
+        description="Read-only access to the published OpenFit snapshot. Every /v1 call needs "
+                    "`Authorization: Bearer <key>` (create one with `openfit apikey create`).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.rate_limiter = limiter
+    install_error_handlers(app)
+
+    for module in (athletes, activities, sleep, metrics, analytics, export):
+        app.include_router(module.router, prefix="/v1")
+    app.include_router(health.router)
+    if mcp_manager is not None:
+        app.router.routes.append(Route("/mcp", BearerScopeASGI(mcp_manager, current_settings, limiter)))
+
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"],
+                           allow_headers=["Authorization"])
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if not request.url.path.startswith(_DOCS_PATHS):
+            # The docs page loads Swagger UI's script; everything else is data and needs nothing.
+            headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        if request.url.path.startswith("/v1") or request.url.path == "/mcp":
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info") -> None:
+    """Runs the API (and /mcp) with uvicorn; what `openfit serve` calls."""
+    import uvicorn
+
+    uvicorn.run(create_app(), host=host, port=port, log_level=log_level, proxy_headers=False)

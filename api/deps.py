@@ -1,0 +1,87 @@
+"""Dependencies: settings, the snapshot reader, API-key auth with per-key rate limiting."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.errors import ApiError
+from api.keys import AthleteScope, KeyStore, StoredKey
+from api.query.snapshot import SnapshotReader, reader_for
+from openfit.settings import Settings, get_settings
+
+_stores: dict[str, KeyStore] = {}
+_stores_lock = threading.Lock()
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the app was created with, else the process settings (read at request time)."""
+    return getattr(request.app.state, "settings", None) or get_settings()
+
+
+def key_store(settings: Settings) -> KeyStore:
+    path = str(settings.home_dir / "api_keys.json")
+    with _stores_lock:
+        store = _stores.get(path)
+        if store is None:
+            store = _stores[path] = KeyStore.for_home(settings.home_dir)
+        return store
+
+
+class RateLimiter:
+    """A token bucket per key: `per_minute` sustained, bursts up to `burst`."""
+
+    def __init__(self, per_minute: int, burst: int | None = None) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = float(burst if burst is not None else max(1, per_minute // 6))
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """0 if allowed, else seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self.rate
+
+
+def bearer_key(request: Request, settings: Settings) -> StoredKey:
+    """The active key presented as `Authorization: Bearer <key>`; ApiError 401 otherwise (no key echoed)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'",
+                       headers={"WWW-Authenticate": "Bearer"})
+    record = key_store(settings).verify(token.strip())
+    if record is None:
+        raise ApiError(401, "unauthorized", "the API key is not valid or has been revoked",
+                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        wait = limiter.take(record.key_id)
+        if wait > 0:
+            raise ApiError(429, "rate_limited", "too many requests for this key; slow down",
+                           {"retry_after_s": math.ceil(wait)}, headers={"Retry-After": str(math.ceil(wait))})
+    return record
+
+
+def require_scope(request: Request, settings: Annotated[Settings, Depends(app_settings)]) -> AthleteScope:
+    return bearer_key(request, settings).scope
+
+
+def snapshot_reader(settings: Annotated[Settings, Depends(app_settings)]) -> SnapshotReader:
+    return reader_for(settings.snapshot_path)
+
+
+Scope = Annotated[AthleteScope, Depends(require_scope)]
+Reader = Annotated[SnapshotReader, Depends(snapshot_reader)]
+AppSettings = Annotated[Settings, Depends(app_settings)]

@@ -1,0 +1,244 @@
+"""The OpenFit MCP server: read-only tools and resources over the published snapshot.
+
+Every tool is annotated read-only, and is read-only in fact: it goes through the query layer (read-only
+snapshot, parameterised queries) or the SQL sandbox. Failures are raised as ToolError, never returned as text.
+
+Who is asking: over stdio the server runs as the local user, who sees every athlete (or the ones given to
+`openfit mcp --athlete`). Over HTTP (`/mcp` on the API) the bearer key's scope is set per request in a
+context variable by `BearerScopeASGI`; without one, tools refuse.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Annotated
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from api.keys import AthleteScope
+from api.query import marts, reads, series
+from api.query import models as m
+from api.query.errors import QueryError
+from api.query.snapshot import Cursor, SnapshotUnavailable, reader_for
+from api.sql_sandbox import SqlFailed, SqlRejected, run_sql
+from openfit.settings import Settings, get_settings
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+                            open_world_hint=False)
+
+request_scope: ContextVar[AthleteScope | None] = ContextVar("openfit_mcp_scope", default=None)
+
+INSTRUCTIONS = """\
+OpenFit is one merged, de-duplicated fitness history per athlete (activities from several devices and
+services, sleep, wellness, metrics) plus sports-science marts (training load, records, power curve).
+Start with list_athletes, then list_activities / get_wellness / get_sleep for one athlete. Times are UTC
+ISO 8601; dates are the athlete's local dates. Use correlate_metrics for "does X relate to Y" questions,
+describe_schema and query_sql (one read-only SELECT) for anything the other tools do not cover.
+Everything is read-only."""
+
+IsoDate = Annotated[str | None, Field(description="ISO 8601 date (YYYY-MM-DD), inclusive; omit for no bound")]
+AthleteArg = Annotated[
+    str | None, Field(description="athlete_id from list_athletes; may be omitted if only one athlete is visible")
+]
+
+
+def build_mcp_server(
+    settings_provider: Callable[[], Settings] = get_settings,
+    default_scope: AthleteScope | None = None,
+) -> MCPServer:
+    """The server. `default_scope` applies when no HTTP request set one (stdio); None = refuse."""
+
+    def scope() -> AthleteScope:
+        found = request_scope.get() or default_scope
+        if found is None:
+            raise ToolError("not authorised: no API key for this MCP session")
+        return found
+
+    @contextmanager
+    def reading() -> Iterator[tuple[Cursor, AthleteScope]]:
+        caller = scope()
+        try:
+            with reader_for(settings_provider().snapshot_path).cursor() as cur:
+                yield cur, caller
+        except QueryError as exc:
+            detail = f" ({json.dumps(exc.details, default=str)})" if exc.details else ""
+            raise ToolError(f"{exc.code}: {exc.message}{detail}") from exc
+        except SnapshotUnavailable as exc:
+            raise ToolError(f"not_built_yet: {exc}") from exc
+
+    server = MCPServer(name="openfit", instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
+    tool = server.tool
+
+    @tool(annotations=READ_ONLY)
+    def list_athletes() -> list[m.Athlete]:
+        """List the athletes you may see: id, name, sex, birth year, home time zone, weight."""
+        with reading() as (cur, caller):
+            return reads.list_athletes(cur, caller)
+
+    @tool(annotations=READ_ONLY)
+    def list_activities(
+        athlete_id: AthleteArg = None,
+        from_date: IsoDate = None,
+        to_date: IsoDate = None,
+        sport: Annotated[str | None, Field(description="e.g. running, cycling, swimming")] = None,
+        source: Annotated[str | None, Field(description="only activities recorded by this source")] = None,
+        limit: Annotated[int, Field(ge=1, le=200)] = 20,
+        cursor: Annotated[str | None, Field(description="next_cursor from the previous call")] = None,
+    ) -> m.ActivityPage:
+        """List merged activities, newest first, with summary numbers (duration, distance, HR, power).
+
+        Each activity merges the recordings of several devices; primary_source says which one leads.
+        Page with `cursor` = the previous result's next_cursor.
+        """
+        with reading() as (cur, caller):
+            return reads.list_activities(
+                cur, caller, athlete_id=athlete_id, start=reads.parse_time_bound(from_date, name="from_date"),
+                end=reads.parse_time_bound(to_date, name="to_date", end=True), sport=sport, source=source,
+                cursor=cursor, limit=limit,
+            )
+
+    @tool(annotations=READ_ONLY)
+    def get_activity(activity_id: str) -> m.ActivityDetail:
+        """One activity in full: merged summary, every device recording of it, laps, per-field sources."""
+        with reading() as (cur, caller):
+            return reads.get_activity(cur, caller, activity_id)
+
+    @tool(annotations=READ_ONLY)
+    def get_activity_streams(
+        activity_id: str,
+        channels: Annotated[list[str] | None, Field(
+            description=f"subset of {list(reads.STREAM_CHANNELS)}; default all")] = None,
+        max_points: Annotated[int, Field(ge=2, le=2000, description="downsample to at most this many points")] = 200,
+    ) -> m.Streams:
+        """Time series of one activity (heart rate, power, speed, cadence, altitude, position...),
+        averaged into at most `max_points` buckets so it fits in context."""
+        with reading() as (cur, caller):
+            return reads.get_streams(cur, caller, activity_id, channels=channels, max_points=max_points)
+
+    @tool(annotations=READ_ONLY)
+    def get_training_load(athlete_id: AthleteArg = None, from_date: IsoDate = None,
+                          to_date: IsoDate = None) -> m.MartRows:
+        """Daily training load with fitness (CTL), fatigue (ATL) and form (TSB) from the load mart.
+        Use the metric catalogue resource for the algorithm and its defaults."""
+        with reading() as (cur, caller):
+            return marts.mart_rows(cur, caller, "daily_training_load", athlete_id=athlete_id,
+                                   start=reads.parse_date(from_date, name="from_date"),
+                                   end=reads.parse_date(to_date, name="to_date"))
+
+    @tool(annotations=READ_ONLY)
+    def get_wellness(athlete_id: AthleteArg = None, from_date: IsoDate = None, to_date: IsoDate = None,
+                     limit: Annotated[int, Field(ge=1, le=1000)] = 60) -> list[m.WellnessDay]:
+        """Daily wellness per source: resting HR, HRV (RMSSD), steps, weight, body fat, stress, sleep."""
+        with reading() as (cur, caller):
+            return reads.list_wellness(cur, caller, athlete_id=athlete_id,
+                                       start=reads.parse_date(from_date, name="from_date"),
+                                       end=reads.parse_date(to_date, name="to_date"), limit=limit)
+
+    @tool(annotations=READ_ONLY)
+    def get_sleep(athlete_id: AthleteArg = None, from_date: IsoDate = None, to_date: IsoDate = None,
+                  limit: Annotated[int, Field(ge=1, le=500)] = 30) -> list[m.SleepSession]:
+        """Sleep sessions (newest first): duration, stages (deep/light/REM/awake seconds), score, HR, HRV."""
+        with reading() as (cur, caller):
+            return reads.list_sleep(cur, caller, athlete_id=athlete_id,
+                                    start=reads.parse_date(from_date, name="from_date"),
+                                    end=reads.parse_date(to_date, name="to_date"), limit=limit)
+
+    @tool(annotations=READ_ONLY)
+    def correlate_metrics(
+        metrics: Annotated[list[str], Field(min_length=2, max_length=8, description=(
+            "daily metrics, e.g. ['resting_hr', 'hrv', 'sleep_score', 'training_load']; see the metric "
+            "catalogue resource; names in openfit.metrics work too"))],
+        athlete_id: AthleteArg = None,
+        from_date: IsoDate = None,
+        to_date: IsoDate = None,
+        normalize: Annotated[bool, Field(description="z-normalise each series")] = True,
+        max_lag_days: Annotated[int, Field(ge=0, le=14)] = 3,
+    ) -> m.CorrelationResult:
+        """Align daily series and compute Pearson r for every pair at lags -max..+max days.
+        A positive lag pairs a(day) with b(day + lag), i.e. a leads b. r is null with fewer than 3 days."""
+        with reading() as (cur, caller):
+            return series.correlate(cur, caller, metrics, athlete_id=athlete_id,
+                                    start=reads.parse_date(from_date, name="from_date"),
+                                    end=reads.parse_date(to_date, name="to_date"),
+                                    normalize=normalize, max_lag_days=max_lag_days)
+
+    @tool(annotations=READ_ONLY)
+    def get_personal_records(athlete_id: AthleteArg = None,
+                             sport: Annotated[str | None, Field(description="e.g. running")] = None) -> m.MartRows:
+        """Personal records (best efforts by distance or duration) with the activity they came from."""
+        with reading() as (cur, caller):
+            return marts.mart_rows(cur, caller, "personal_records", athlete_id=athlete_id, filters={"sport": sport})
+
+    @tool(annotations=READ_ONLY)
+    def get_power_curve(athlete_id: AthleteArg = None, from_date: IsoDate = None,
+                        to_date: IsoDate = None) -> m.MartRows:
+        """Mean-maximal power curve: best average power for each duration."""
+        with reading() as (cur, caller):
+            return marts.mart_rows(cur, caller, "power_curve", athlete_id=athlete_id,
+                                   start=reads.parse_date(from_date, name="from_date"),
+                                   end=reads.parse_date(to_date, name="to_date"))
+
+    @tool(annotations=READ_ONLY)
+    def compare_devices(athlete_id: AthleteArg = None, from_date: IsoDate = None,
+                        to_date: IsoDate = None) -> m.MartRows:
+        """Per day, what each device/source measured for the same thing (e.g. resting HR from a watch and a
+        ring, or one ride recorded by two devices), to see where they disagree."""
+        with reading() as (cur, caller):
+            return marts.mart_rows(cur, caller, "cross_device_daily", athlete_id=athlete_id,
+                                   start=reads.parse_date(from_date, name="from_date"),
+                                   end=reads.parse_date(to_date, name="to_date"))
+
+    @tool(annotations=READ_ONLY)
+    def describe_schema() -> list[m.SchemaTable]:
+        """Tables and columns of the snapshot (schemas openfit, marts, meta), for writing query_sql."""
+        with reading() as (cur, _):
+            return reads.describe_schema(cur)
+
+    @tool(annotations=READ_ONLY)
+    def query_sql(
+        sql: Annotated[str, Field(description="ONE SELECT (or WITH ... SELECT) in DuckDB SQL, e.g. "
+                                  "SELECT sport, count(*) FROM openfit.activities GROUP BY 1")],
+        max_rows: Annotated[int, Field(ge=1, le=10_000)] = 1000,
+    ) -> m.SqlResultModel:
+        """Run one read-only SELECT over the snapshot (see describe_schema). No writes, no files, no
+        settings; 10 s and 512 MB limits; you only see your own athletes' rows. Errors say why."""
+        caller = scope()
+        try:
+            result = run_sql(settings_provider().snapshot_path, sql, athletes=caller.as_list(), max_rows=max_rows)
+        except SqlRejected as exc:
+            raise ToolError(f"rejected: {exc}") from exc
+        except SqlFailed as exc:
+            raise ToolError(str(exc)) from exc
+        except SnapshotUnavailable as exc:
+            raise ToolError(f"not_built_yet: {exc}") from exc
+        return m.SqlResultModel(**result.__dict__)
+
+    @server.resource("openfit://schema", name="schema", mime_type="application/json",
+                     description="The OpenFit snapshot schema: tables and columns with types.")
+    def schema_resource() -> str:
+        with reading() as (cur, _):
+            return json.dumps([t.model_dump(mode="json") for t in reads.describe_schema(cur)], indent=1)
+
+    @server.resource("openfit://metrics", name="metric-catalogue", mime_type="application/json",
+                     description="Daily metrics: units, definitions, source tables, and the algorithm defaults.")
+    def metrics_resource() -> str:
+        settings = settings_provider()
+        return json.dumps({
+            "daily_metrics": series.catalogue(),
+            "stream_channels": list(reads.STREAM_CHANNELS),
+            "algorithm_defaults": {"pmc": settings.algo_pmc, "tsb": settings.algo_tsb},
+            "conventions": {"times": "ISO 8601 UTC", "dates": "athlete's local calendar date"},
+        }, indent=1)
+
+    return server
+
+
+def stdio_server(athletes: list[str] | None = None) -> MCPServer:
+    """The server `openfit mcp` runs: local use, every athlete unless `athletes` narrows it."""
+    return build_mcp_server(get_settings, AthleteScope(None if not athletes else tuple(sorted(set(athletes)))))

@@ -1,0 +1,428 @@
+"""Dashboard-only aggregations over the snapshot (daily series, curves, cross-device, data health).
+
+Same rules as `api.query.reads`: every function takes a `Cursor`, binds every value as a parameter and raises
+`NotBuiltYet` when a table it needs is not in the snapshot. Results are pandas DataFrames because every
+caller draws them. Columns of the marts are resolved by name at query time (`_pick`): the marts land in
+stages, and a column renamed in review should give an empty state naming it, not a crash.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from api.query.errors import InvalidRequest, NotBuiltYet
+from api.query.snapshot import Cursor
+
+WELLNESS_METRICS = ("resting_hr", "hrv_rmssd_ms", "sleep_s", "sleep_score", "steps", "weight_kg", "body_fat_pct",
+                    "stress_avg", "active_kcal")
+STREAM_CHANNELS = ("heart_rate", "power_w", "speed_mps", "cadence", "altitude_m", "lat", "lon")
+
+
+def _require(cur: Cursor, schema: str, table: str) -> list[str]:
+    if not cur.has_table(schema, table):
+        raise NotBuiltYet(f"{schema}.{table} is not in the published snapshot yet", {"table": f"{schema}.{table}"})
+    return cur.columns(schema, table)
+
+
+def _pick(columns: list[str], *candidates: str, table: str = "", required: bool = True) -> str | None:
+    """The first candidate column that exists, quoted; NotBuiltYet naming the table when none does."""
+    for name in candidates:
+        if name in columns:
+            return '"' + name + '"'
+    if required:
+        raise NotBuiltYet(f"{table} has none of the columns {', '.join(candidates)}", {"table": table})
+    return None
+
+
+def _frame(cur: Cursor, sql: str, params: list | None = None) -> pd.DataFrame:
+    return cur.arrow(sql, params or []).to_pandas()
+
+
+def _check_range(start: date, end: date) -> None:
+    if start > end:
+        raise InvalidRequest("the start date must not be after the end date", {"start": str(start), "end": str(end)})
+
+
+# ------------------------------------------------------------------------------------------------ pickers
+
+
+def athlete_date_bounds(cur: Cursor, athlete_id: str) -> tuple[date, date] | None:
+    """First and last local date with any activity or wellness record of the athlete (None when none)."""
+    parts = []
+    if cur.has_table("openfit", "activities"):
+        parts.append("SELECT min(local_date) AS lo, max(local_date) AS hi FROM openfit.activities "
+                     "WHERE CAST(athlete_id AS VARCHAR) = ?")
+    if cur.has_table("openfit", "wellness_daily"):
+        parts.append('SELECT min("date"), max("date") FROM openfit.wellness_daily WHERE CAST(athlete_id AS VARCHAR) = ?')
+    if not parts:
+        raise NotBuiltYet("openfit.activities is not in the published snapshot yet", {"table": "openfit.activities"})
+    row = cur.one(f"SELECT min(lo) AS lo, max(hi) AS hi FROM ({' UNION ALL '.join(parts)})",
+                  [str(athlete_id)] * len(parts))
+    if row is None or row["lo"] is None:
+        return None
+    return row["lo"], row["hi"]
+
+
+# ------------------------------------------------------------------------------------------------ fitness & form
+
+
+def training_load(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
+    """marts.daily_training_load for one athlete and an inclusive date range, oldest first."""
+    _check_range(start, end)
+    cols = _require(cur, "marts", "daily_training_load")
+    wanted = ["date", "load", "ctl", "atl", "tsb", "ramp_rate", "acwr", "monotony", "strain"]
+    algo = [c for c in cols if "algorithm" in c or c.endswith("_algo") or c == "method"]
+    select = ", ".join(f'"{c}"' if c in cols else f'NULL::DOUBLE AS "{c}"' for c in wanted)
+    select += "".join(f', "{c}"' for c in algo)
+    return _frame(cur, f'SELECT {select} FROM marts.daily_training_load WHERE CAST(athlete_id AS VARCHAR) = ? '
+                       'AND "date" BETWEEN ? AND ? ORDER BY "date"', [str(athlete_id), start, end])
+
+
+def weekly_load(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
+    """Per ISO week: total load, and the Foster monotony and strain of the week's last day."""
+    _check_range(start, end)
+    cols = _require(cur, "marts", "daily_training_load")
+    monotony = _pick(cols, "monotony", table="marts.daily_training_load", required=False) or "NULL::DOUBLE"
+    strain = _pick(cols, "strain", table="marts.daily_training_load", required=False) or "NULL::DOUBLE"
+    return _frame(
+        cur,
+        f"""SELECT date_trunc('week', "date")::DATE AS week, sum("load") AS load,
+                   arg_max({monotony}, "date") AS monotony, arg_max({strain}, "date") AS strain
+            FROM marts.daily_training_load
+            WHERE CAST(athlete_id AS VARCHAR) = ? AND "date" BETWEEN ? AND ?
+            GROUP BY week ORDER BY week""",
+        [str(athlete_id), start, end],
+    )
+
+
+# ------------------------------------------------------------------------------------------------ activities
+
+
+def activity_filter_options(cur: Cursor, athlete_id: str) -> dict[str, list[str]]:
+    """The sports and sources that occur in the athlete's activities (for the table's filters)."""
+    _require(cur, "openfit", "activities")
+    sports = [r["sport"] for r in cur.rows(
+        "SELECT DISTINCT sport FROM openfit.activities WHERE CAST(athlete_id AS VARCHAR) = ? AND sport IS NOT NULL "
+        "ORDER BY 1", [str(athlete_id)])]
+    sources = [r["source"] for r in cur.rows(
+        "SELECT DISTINCT primary_source AS source FROM openfit.activities WHERE CAST(athlete_id AS VARCHAR) = ? "
+        "AND primary_source IS NOT NULL ORDER BY 1", [str(athlete_id)])]
+    return {"sports": sports, "sources": sources}
+
+
+def activity_table(
+    cur: Cursor, athlete_id: str, start: date, end: date, *, sports: list[str] | None = None,
+    sources: list[str] | None = None, limit: int = 5000,
+) -> pd.DataFrame:
+    """The athlete's activities in an inclusive local-date range, newest first, with load when the mart exists."""
+    _check_range(start, end)
+    cols = _require(cur, "openfit", "activities")
+    wanted = ["activity_id", "local_date", "start_time", "sport", "duration_s", "distance_m", "avg_hr",
+              "avg_power_w", "avg_speed_mps", "primary_source", "primary_device_id", "recording_count"]
+    select = ", ".join(f'a."{c}"' if c in cols else f'NULL AS "{c}"' for c in wanted)
+    join, load = "", "NULL::DOUBLE AS load"
+    if cur.has_table("marts", "activity_load") and "load" in cur.columns("marts", "activity_load"):
+        join = "LEFT JOIN marts.activity_load l ON CAST(l.activity_id AS VARCHAR) = CAST(a.activity_id AS VARCHAR)"
+        load = "l.load"
+    where, params = "CAST(a.athlete_id AS VARCHAR) = ? AND a.local_date BETWEEN ? AND ?", [str(athlete_id), start, end]
+    if sports:
+        where += " AND list_contains(?, a.sport)"
+        params.append(list(sports))
+    if sources:
+        where += " AND list_contains(?, a.primary_source)"
+        params.append(list(sources))
+    return _frame(cur, f"SELECT {select}, {load} FROM openfit.activities a {join} WHERE {where} "
+                       "ORDER BY a.start_time DESC LIMIT ?", [*params, limit])
+
+
+def activity_streams(cur: Cursor, activity_id: str, max_points: int = 2000) -> pd.DataFrame:
+    """The merged samples of one activity on elapsed seconds, bucket-averaged down to about `max_points` rows.
+
+    Columns: elapsed_s plus every stream channel present; a channel with no value at all comes back all-null.
+    """
+    if not 10 <= max_points <= 20_000:
+        raise InvalidRequest("max_points must be between 10 and 20000", {"max_points": max_points})
+    cols = _require(cur, "openfit", "activity_samples")
+    channels = [c for c in STREAM_CHANNELS if c in cols]
+    span = cur.one("SELECT min(ts) AS t0, max(ts) AS t1 FROM openfit.activity_samples "
+                   "WHERE CAST(activity_id AS VARCHAR) = ?", [str(activity_id)])
+    if span is None or span["t0"] is None:
+        return pd.DataFrame(columns=["elapsed_s", *channels])
+    seconds = max(1.0, (span["t1"] - span["t0"]).total_seconds())
+    bucket = max(1, int(-(-seconds // max_points)))  # ceil: never more than max_points buckets
+    averages = ", ".join(f'avg("{c}") AS "{c}"' for c in channels)
+    return _frame(
+        cur,
+        f"""SELECT (floor((epoch(ts) - epoch(?::TIMESTAMPTZ)) / ?) * ?)::DOUBLE AS elapsed_s, {averages}
+            FROM openfit.activity_samples WHERE CAST(activity_id AS VARCHAR) = ?
+            GROUP BY 1 ORDER BY 1""",
+        [span["t0"], bucket, bucket, str(activity_id)],
+    )
+
+
+def activity_heart_rate(cur: Cursor, activity_id: str) -> pd.DataFrame:
+    """Full-resolution (ts, heart_rate) of one activity, for time-in-zone (which needs the 1 Hz grid)."""
+    cols = _require(cur, "openfit", "activity_samples")
+    if "heart_rate" not in cols:
+        return pd.DataFrame(columns=["ts", "heart_rate"])
+    return _frame(cur, "SELECT ts, heart_rate FROM openfit.activity_samples WHERE CAST(activity_id AS VARCHAR) = ? "
+                       "AND heart_rate IS NOT NULL ORDER BY ts", [str(activity_id)])
+
+
+def channel_sources(cur: Cursor, activity_id: str) -> pd.DataFrame:
+    """Which recording (source, device) supplied each channel of the merged samples, with sample counts."""
+    cols = _require(cur, "openfit", "activity_samples")
+    channels = [c for c in STREAM_CHANNELS if c in cols]
+    if "recording_id" not in cols or not channels:
+        return pd.DataFrame(columns=["channel", "recording_id", "source", "device", "samples"])
+    counts = ", ".join(f'count("{c}") AS "{c}"' for c in channels)
+    device = "NULL"
+    device_join = ""
+    if cur.has_table("openfit", "devices"):
+        device = "coalesce(d.vendor || ' ' || d.model, r.device_id)"
+        device_join = "LEFT JOIN openfit.devices d ON CAST(d.device_id AS VARCHAR) = CAST(r.device_id AS VARCHAR)"
+    recordings = "SELECT NULL AS recording_id, NULL AS source, NULL AS device_id WHERE FALSE"
+    if cur.has_table("openfit", "activity_recordings"):
+        recordings = "SELECT recording_id, source, device_id FROM openfit.activity_recordings"
+    return _frame(
+        cur,
+        f"""WITH per_recording AS (
+                SELECT CAST(recording_id AS VARCHAR) AS recording_id, {counts}
+                FROM openfit.activity_samples WHERE CAST(activity_id AS VARCHAR) = ? GROUP BY 1
+            ),
+            long AS (UNPIVOT per_recording ON {", ".join(f'"{c}"' for c in channels)}
+                     INTO NAME channel VALUE samples)
+            SELECT long.channel, long.recording_id, r.source, {device} AS device, long.samples
+            FROM long
+            LEFT JOIN ({recordings}) r ON CAST(r.recording_id AS VARCHAR) = long.recording_id
+            {device_join}
+            WHERE long.samples > 0 ORDER BY long.channel, long.samples DESC""",
+        [str(activity_id)],
+    )
+
+
+def activity_load_metrics(cur: Cursor, activity_id: str) -> dict | None:
+    """The activity's row of marts.activity_load (None when the activity has none)."""
+    _require(cur, "marts", "activity_load")
+    return cur.one("SELECT * FROM marts.activity_load WHERE CAST(activity_id AS VARCHAR) = ?", [str(activity_id)])
+
+
+def thresholds_on(cur: Cursor, athlete_id: str, day: date) -> dict | None:
+    """The athlete's thresholds in force on `day` (valid_from <= day <= valid_to, open-ended when null)."""
+    cols = _require(cur, "openfit", "athlete_thresholds")
+    start = _pick(cols, "valid_from", "effective_from", table="openfit.athlete_thresholds")
+    end = _pick(cols, "valid_to", table="openfit.athlete_thresholds", required=False)
+    until = f" AND ({end} IS NULL OR {end} >= ?)" if end else ""
+    params = [str(athlete_id), day] + ([day] if end else [])
+    return cur.one(f"SELECT * FROM openfit.athlete_thresholds WHERE CAST(athlete_id AS VARCHAR) = ? AND {start} <= ?"
+                   f"{until} ORDER BY {start} DESC LIMIT 1", params)
+
+
+# ------------------------------------------------------------------------------------------------ power & pace
+
+
+def power_curve(cur: Cursor, athlete_id: str) -> pd.DataFrame:
+    """marts.power_curve for one athlete: window, duration_s, watts, activity_id, date."""
+    cols = _require(cur, "marts", "power_curve")
+    t = "marts.power_curve"
+    window = _pick(cols, "window", "window_name", "period", table=t)
+    watts = _pick(cols, "watts", "power_w", "mean_max_w", table=t)
+    activity = _pick(cols, "activity_id", table=t, required=False) or "NULL"
+    day = _pick(cols, "date", "effort_date", table=t, required=False) or "NULL::DATE"
+    return _frame(cur, f'SELECT CAST({window} AS VARCHAR) AS "window", duration_s, {watts} AS watts, '
+                       f'CAST({activity} AS VARCHAR) AS activity_id, {day} AS "date" FROM {t} '
+                       'WHERE CAST(athlete_id AS VARCHAR) = ? ORDER BY 1, duration_s', [str(athlete_id)])
+
+
+def pace_curve(cur: Cursor, athlete_id: str) -> pd.DataFrame:
+    """marts.pace_curve for one athlete as window, distance_m (or duration_s), pace_s_per_km, activity_id, date."""
+    cols = _require(cur, "marts", "pace_curve")
+    t = "marts.pace_curve"
+    window = _pick(cols, "window", "window_name", "period", table=t)
+    activity = _pick(cols, "activity_id", table=t, required=False) or "NULL"
+    day = _pick(cols, "date", "effort_date", table=t, required=False) or "NULL::DATE"
+    if "distance_m" in cols and "time_s" in cols:
+        x, pace = "distance_m", "time_s / distance_m * 1000"
+    elif "duration_s" in cols and "speed_mps" in cols:
+        x, pace = "duration_s", "1000 / nullif(speed_mps, 0)"
+    elif "duration_s" in cols and "pace_s_per_km" in cols:
+        x, pace = "duration_s", "pace_s_per_km"
+    elif "distance_m" in cols and "pace_s_per_km" in cols:
+        x, pace = "distance_m", "pace_s_per_km"
+    else:
+        raise NotBuiltYet(f"{t} has neither distance/time nor duration/speed columns", {"table": t})
+    return _frame(cur, f'SELECT CAST({window} AS VARCHAR) AS "window", {x} AS {x}, {pace} AS pace_s_per_km, '
+                       f'CAST({activity} AS VARCHAR) AS activity_id, {day} AS "date" FROM {t} '
+                       f'WHERE CAST(athlete_id AS VARCHAR) = ? ORDER BY 1, 2', [str(athlete_id)])
+
+
+def fitness_estimates(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
+    """marts.fitness_estimates (eFTP, CP, W', VDOT, VO2max) over the date range."""
+    _check_range(start, end)
+    cols = _require(cur, "marts", "fitness_estimates")
+    wanted = ["date", "eftp_w", "cp_w", "w_prime_j", "vdot", "vo2max", "method"]
+    select = ", ".join(f'"{c}"' if c in cols else f'NULL AS "{c}"' for c in wanted)
+    return _frame(cur, f'SELECT {select} FROM marts.fitness_estimates WHERE CAST(athlete_id AS VARCHAR) = ? '
+                       'AND "date" BETWEEN ? AND ? ORDER BY "date"', [str(athlete_id), start, end])
+
+
+def personal_records(cur: Cursor, athlete_id: str) -> pd.DataFrame:
+    cols = _require(cur, "marts", "personal_records")
+    order = ", ".join(f'"{c}"' for c in ("sport", "record_type") if c in cols) or "1"
+    return _frame(cur, f"SELECT * EXCLUDE (athlete_id) FROM marts.personal_records "
+                       f"WHERE CAST(athlete_id AS VARCHAR) = ? ORDER BY {order}", [str(athlete_id)])
+
+
+# ------------------------------------------------------------------------------------------------ sleep & recovery
+
+
+def sleep_nights(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
+    """One row per sleep session (every source) by local date: duration, stages in seconds, score, HRV."""
+    _check_range(start, end)
+    cols = _require(cur, "openfit", "sleep_sessions")
+    wanted = ["sleep_id", "local_date", "source", "device_id", "start_time", "end_time", "duration_s", "deep_s",
+              "light_s", "rem_s", "awake_s", "score", "hrv_rmssd_ms", "lowest_hr"]
+    select = ", ".join(f'"{c}"' if c in cols else f'NULL AS "{c}"' for c in wanted)
+    return _frame(cur, f"SELECT {select} FROM openfit.sleep_sessions WHERE CAST(athlete_id AS VARCHAR) = ? "
+                       "AND local_date BETWEEN ? AND ? ORDER BY local_date, source", [str(athlete_id), start, end])
+
+
+def wellness_by_source(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
+    """openfit.wellness_daily rows (one per date and source) with every known wellness metric column."""
+    _check_range(start, end)
+    cols = _require(cur, "openfit", "wellness_daily")
+    metrics = [c for c in WELLNESS_METRICS if c in cols]
+    select = ", ".join(f'"{c}"' for c in ["date", "source", *metrics])
+    return _frame(cur, f'SELECT {select} FROM openfit.wellness_daily WHERE CAST(athlete_id AS VARCHAR) = ? '
+                       'AND "date" BETWEEN ? AND ? ORDER BY "date", source', [str(athlete_id), start, end])
+
+
+# ------------------------------------------------------------------------------------------------ cross-device
+
+
+def cross_device_metrics(cur: Cursor, athlete_id: str) -> list[str]:
+    """Metrics that at least two sources reported for the athlete (mart when built, else wellness_daily)."""
+    if cur.has_table("marts", "cross_device_daily"):
+        rows = cur.rows("SELECT metric FROM marts.cross_device_daily WHERE CAST(athlete_id AS VARCHAR) = ? "
+                        "GROUP BY metric HAVING count(DISTINCT source) > 1 ORDER BY metric", [str(athlete_id)])
+        return [r["metric"] for r in rows]
+    cols = _require(cur, "openfit", "wellness_daily")
+    found = []
+    for metric in (c for c in WELLNESS_METRICS if c in cols):
+        row = cur.one(f'SELECT count(DISTINCT source) AS n FROM openfit.wellness_daily '
+                      f'WHERE CAST(athlete_id AS VARCHAR) = ? AND "{metric}" IS NOT NULL', [str(athlete_id)])
+        if row and row["n"] > 1:
+            found.append(metric)
+    return found
+
+
+def cross_device(cur: Cursor, athlete_id: str, metric: str, start: date, end: date) -> pd.DataFrame:
+    """date, source, value, chosen (bool or null), deviation from the mean of the other sources that day."""
+    _check_range(start, end)
+    params = [str(athlete_id), metric, start, end]
+    if cur.has_table("marts", "cross_device_daily"):
+        cols = cur.columns("marts", "cross_device_daily")
+        chosen = _pick(cols, "chosen", "is_chosen", table="", required=False) or "NULL::BOOLEAN"
+        return _frame(
+            cur,
+            f"""SELECT "date", source, value::DOUBLE AS value, {chosen} AS chosen,
+                       value - (sum(value) OVER d - value) / nullif(count(value) OVER d - 1, 0) AS deviation
+                FROM marts.cross_device_daily
+                WHERE CAST(athlete_id AS VARCHAR) = ? AND metric = ? AND "date" BETWEEN ? AND ?
+                WINDOW d AS (PARTITION BY "date") ORDER BY "date", source""",
+            params,
+        )
+    cols = _require(cur, "openfit", "wellness_daily")
+    if metric not in WELLNESS_METRICS or metric not in cols:
+        raise InvalidRequest(f"unknown wellness metric {metric!r}", {"known": [c for c in WELLNESS_METRICS if c in cols]})
+    return _frame(
+        cur,
+        f"""SELECT "date", source, value, NULL::BOOLEAN AS chosen,
+                   value - (sum(value) OVER d - value) / nullif(count(value) OVER d - 1, 0) AS deviation
+            FROM (SELECT "date", source, "{metric}"::DOUBLE AS value FROM openfit.wellness_daily
+                  WHERE CAST(athlete_id AS VARCHAR) = ? AND ? = ? AND "date" BETWEEN ? AND ?
+                  AND "{metric}" IS NOT NULL)
+            WINDOW d AS (PARTITION BY "date") ORDER BY "date", source""",
+        [str(athlete_id), metric, metric, start, end],
+    )
+
+
+# ------------------------------------------------------------------------------------------------ correlations
+
+
+def daily_series(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
+    """One row per day with every numeric daily series: marts.daily_athlete_summary when built, else a join of
+    wellness_daily (mean over sources), daily activity totals and daily_training_load when present."""
+    _check_range(start, end)
+    params = [str(athlete_id), start, end]
+    if cur.has_table("marts", "daily_athlete_summary"):
+        return _frame(cur, 'SELECT * EXCLUDE (athlete_id) FROM marts.daily_athlete_summary '
+                           'WHERE CAST(athlete_id AS VARCHAR) = ? AND "date" BETWEEN ? AND ? ORDER BY "date"', params)
+    parts, joins, all_params = [], [], []
+    if cur.has_table("openfit", "wellness_daily"):
+        metrics = [c for c in WELLNESS_METRICS if c in cur.columns("openfit", "wellness_daily")]
+        parts.append(("w", f'SELECT "date", {", ".join(f"avg({c}) AS {c}" for c in metrics)} FROM openfit.wellness_daily '
+                           'WHERE CAST(athlete_id AS VARCHAR) = ? AND "date" BETWEEN ? AND ? GROUP BY "date"'))
+    if cur.has_table("openfit", "activities"):
+        parts.append(("a", 'SELECT local_date AS "date", sum(duration_s) / 3600.0 AS training_h, '
+                           'sum(distance_m) / 1000.0 AS distance_km FROM openfit.activities '
+                           'WHERE CAST(athlete_id AS VARCHAR) = ? AND local_date BETWEEN ? AND ? GROUP BY 1'))
+    if cur.has_table("marts", "daily_training_load"):
+        parts.append(("t", 'SELECT "date", "load", ctl, atl, tsb FROM marts.daily_training_load '
+                           'WHERE CAST(athlete_id AS VARCHAR) = ? AND "date" BETWEEN ? AND ?'))
+    if not parts:
+        raise NotBuiltYet("openfit.wellness_daily is not in the published snapshot yet",
+                          {"table": "openfit.wellness_daily"})
+    days = "SELECT d::DATE AS \"date\" FROM range(?::DATE, ?::DATE + INTERVAL 1 DAY, INTERVAL 1 DAY) r(d)"
+    for alias, sql in parts:
+        joins.append(f"LEFT JOIN ({sql}) {alias} USING (\"date\")")
+        all_params += params
+    return _frame(cur, f"SELECT * FROM ({days}) days {' '.join(joins)} ORDER BY \"date\"", [start, end, *all_params])
+
+
+# ------------------------------------------------------------------------------------------------ data health
+
+
+def table_rows(cur: Cursor) -> pd.DataFrame:
+    """Rows per published table as recorded by the publish step (meta.table_rows)."""
+    _require(cur, "meta", "table_rows")
+    return _frame(cur, "SELECT table_name, row_count FROM meta.table_rows ORDER BY table_name")
+
+
+def source_freshness(cur: Cursor) -> pd.DataFrame:
+    """Per source and table: rows and the newest record, plus its age in hours at publish time."""
+    _require(cur, "meta", "source_freshness")
+    built = "(SELECT max(built_at) FROM meta.build_info)" if cur.has_table("meta", "build_info") else "now()"
+    return _frame(cur, f"SELECT source, table_name, row_count, newest_record, "
+                       f"date_diff('minute', newest_record::TIMESTAMPTZ, {built}::TIMESTAMPTZ) / 60.0 AS age_h "
+                       "FROM meta.source_freshness ORDER BY source, table_name")
+
+
+def _find_table(cur: Cursor, needles: tuple[str, ...], required_column: str) -> tuple[str, str] | None:
+    for schema, name in sorted(cur.tables):
+        if (schema in ("openfit", "meta", "marts") and any(n in name for n in needles)
+                and required_column in cur.columns(schema, name)):
+            return schema, name
+    return None
+
+
+def quarantined_files(cur: Cursor) -> pd.DataFrame:
+    """Files the importer quarantined or only partly loaded, with the reason (from the file-import log)."""
+    found = _find_table(cur, ("file_import", "import_log", "file_log"), "status")
+    if found is None:
+        raise NotBuiltYet("the file-import log is not in the published snapshot yet", {"table": "file import log"})
+    schema, name = found
+    return _frame(cur, f'SELECT * FROM {schema}."{name}" WHERE lower(CAST(status AS VARCHAR)) '
+                       "IN ('quarantined', 'partial') ORDER BY ALL DESC LIMIT 500")
+
+
+def failed_checks(cur: Cursor) -> pd.DataFrame:
+    """Data-quality checks that did not pass in the build that produced this snapshot."""
+    found = _find_table(cur, ("quality", "check"), "status")
+    if found is None:
+        raise NotBuiltYet("no data-quality results are in the published snapshot yet", {"table": "quality checks"})
+    schema, name = found
+    return _frame(cur, f'SELECT * FROM {schema}."{name}" WHERE lower(CAST(status AS VARCHAR)) '
+                       "NOT IN ('passed', 'pass', 'success', 'ok') LIMIT 500")

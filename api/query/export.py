@@ -1,0 +1,196 @@
+"""The account export: a ZIP, streamed, of every openfit table filtered to the caller's athletes.
+
+Layout:
+    openfit/<table>.jsonl      one JSON object per row (ISO 8601 UTC times)
+    openfit/<table>.parquet    the same rows with their DuckDB types
+    originals/<sha256>         stored original files (blob store), when recordings name them
+    manifest.json              format, schema version, athletes, snapshot build time, and per file sha256/bytes/rows
+The manifest comes last, so its checksums cover everything before it. `import_export` verifies and loads one.
+
+The whole export reads one snapshot generation (one cursor), so a publish in the middle cannot mix versions.
+Raw provider payloads live in the writer's warehouse, which readers never open; they are not in the export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from api.keys import AthleteScope
+from api.query.reads import OPENFIT_TABLES
+from api.query.snapshot import Cursor, SnapshotReader
+from api.query.values import json_safe
+
+EXPORT_FORMAT = "openfit-export/1"
+SCHEMA_VERSION = "openfit/1"
+BATCH_ROWS = 10_000
+
+
+class _Sink:
+    """A write-only byte buffer zipfile streams into (no tell/seek, so zipfile writes data descriptors)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def _table_filter(cur: Cursor, table: str, scope: AthleteScope) -> tuple[str, list]:
+    if scope.is_admin:
+        return "TRUE", []
+    ids = [list(scope.athlete_ids or ())]
+    columns = cur.columns("openfit", table)
+    allowed = "list_contains(?, CAST(athlete_id AS VARCHAR))"
+    if "athlete_id" in columns:
+        return allowed, ids
+    if "activity_id" in columns:
+        return f"activity_id IN (SELECT activity_id FROM openfit.activities WHERE {allowed})", ids
+    if "sleep_id" in columns:
+        return f"sleep_id IN (SELECT sleep_id FROM openfit.sleep_sessions WHERE {allowed})", ids
+    return "FALSE", []  # cannot be scoped: leave it out rather than leak
+
+
+class _HashingWriter:
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.sha.update(data)
+        self.size += len(data)
+
+
+def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path) -> Iterator[bytes]:
+    """Yields the ZIP in chunks. Generator: the snapshot cursor stays open until the last chunk."""
+    sink = _Sink()
+    files: list[dict] = []
+    with reader.cursor() as cur, zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        athletes_where, athletes_params = _table_filter(cur, "athletes", scope)
+        athletes = [r["a"] for r in cur.rows(
+            f"SELECT CAST(athlete_id AS VARCHAR) AS a FROM openfit.athletes WHERE {athletes_where} ORDER BY 1",
+            athletes_params,
+        )] if cur.has_table("openfit", "athletes") else []
+        blob_shas: set[str] = set()
+        for table in OPENFIT_TABLES:
+            if not cur.has_table("openfit", table):
+                continue
+            where, params = _table_filter(cur, table, scope)
+            query = f"SELECT * FROM openfit.{table} WHERE {where}"
+            # JSON Lines, streamed in batches.
+            with zf.open(f"openfit/{table}.jsonl", "w", force_zip64=True) as handle:
+                out = _HashingWriter(handle)
+                result = cur.conn.execute(query, params)
+                names = [d[0] for d in result.description]
+                rows = 0
+                while batch := result.fetchmany(BATCH_ROWS):
+                    lines = "".join(
+                        json.dumps({k: json_safe(v) for k, v in zip(names, row, strict=True)}) + "\n"
+                        for row in batch
+                    )
+                    out.write(lines.encode("utf-8"))
+                    rows += len(batch)
+                    yield sink.drain()
+            files.append({"path": f"openfit/{table}.jsonl", "sha256": out.sha.hexdigest(), "bytes": out.size,
+                          "rows": rows})
+            # Parquet keeps the types.
+            arrow = cur.conn.execute(query, params).fetch_arrow_table()
+            buffer = io.BytesIO()
+            pq.write_table(arrow, buffer)
+            data = buffer.getvalue()
+            zf.writestr(f"openfit/{table}.parquet", data)
+            files.append({"path": f"openfit/{table}.parquet", "sha256": hashlib.sha256(data).hexdigest(),
+                          "bytes": len(data), "rows": arrow.num_rows})
+            yield sink.drain()
+            if table == "activity_recordings":
+                for column in (c for c in cur.columns("openfit", table) if c.endswith("sha256")):
+                    blob_shas.update(str(v) for v in arrow.column(column).to_pylist() if v)
+        for sha in sorted(blob_shas):
+            blob = blob_dir / sha[:2] / sha
+            if not blob.is_file():
+                continue
+            data = blob.read_bytes()
+            zf.writestr(f"originals/{sha}", data)
+            files.append({"path": f"originals/{sha}", "sha256": hashlib.sha256(data).hexdigest(),
+                          "bytes": len(data), "rows": None})
+            yield sink.drain()
+        built_at = None
+        if cur.has_table("meta", "build_info"):
+            row = cur.one("SELECT max(built_at)::TIMESTAMPTZ AS t FROM meta.build_info")
+            built_at = json_safe(row["t"]) if row else None
+        manifest = {
+            "format": EXPORT_FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "created_at": json_safe(datetime.now(UTC)),
+            "snapshot_built_at": built_at,
+            "athletes": athletes,
+            "files": files,
+        }
+        zf.writestr("manifest.json", json.dumps(manifest, indent=2))
+    yield sink.drain()
+
+
+class ExportInvalid(ValueError):
+    """The archive is not a complete, intact OpenFit export."""
+
+
+def verify_export(zip_path: Path) -> dict:
+    """Checks every file against the manifest (and that nothing is missing); returns the manifest."""
+    with zipfile.ZipFile(zip_path) as zf:
+        try:
+            manifest = json.loads(zf.read("manifest.json"))
+        except KeyError as exc:
+            raise ExportInvalid("manifest.json is missing") from exc
+        if manifest.get("format") != EXPORT_FORMAT:
+            raise ExportInvalid(f"unknown export format {manifest.get('format')!r}")
+        for entry in manifest["files"]:
+            try:
+                data = zf.read(entry["path"])
+            except KeyError as exc:
+                raise ExportInvalid(f"{entry['path']} is listed in the manifest but missing") from exc
+            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                raise ExportInvalid(f"{entry['path']}: checksum mismatch")
+    return manifest
+
+
+def import_export(zip_path: Path, database: Path) -> dict[str, int]:
+    """Verifies an export and loads its Parquet tables into schema `openfit` of a DuckDB file; returns row counts."""
+    manifest = verify_export(zip_path)
+    counts: dict[str, int] = {}
+    conn = duckdb.connect(str(database))
+    try:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS openfit")
+        with zipfile.ZipFile(zip_path) as zf:
+            for entry in manifest["files"]:
+                path = entry["path"]
+                if not (path.startswith("openfit/") and path.endswith(".parquet")):
+                    continue
+                table = path.removeprefix("openfit/").removesuffix(".parquet")
+                arrow: pa.Table = pq.read_table(io.BytesIO(zf.read(path)))
+                conn.register("incoming", arrow)
+                conn.execute(f'CREATE OR REPLACE TABLE openfit."{table}" AS SELECT * FROM incoming')
+                conn.unregister("incoming")
+                counts[table] = arrow.num_rows
+    finally:
+        conn.close()
+    return counts

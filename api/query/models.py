@@ -1,0 +1,258 @@
+"""Typed results of the query layer (also the API's response models and the MCP tools' output schemas).
+
+Times are UTC datetimes (serialised ISO 8601 with Z); dates are local calendar dates of the athlete.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from api.query.values import iso_utc
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    @field_serializer("*", when_used="json")
+    def _utc(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return iso_utc(value)
+        return value
+
+
+class Athlete(Model):
+    athlete_id: str
+    display_name: str | None = None
+    sex: str | None = None
+    birth_year: int | None = None
+    home_timezone: str | None = None
+    weight_kg: float | None = None
+
+
+class SourceStatus(Model):
+    source: str
+    last_loaded_at: datetime | None = Field(None, description="Last successful load of this source (UTC).")
+    rows: int = Field(description="Rows this source contributed that the caller may see.")
+    status: str = Field(description="fresh (loaded within 48 h of the snapshot build), stale, or unknown.")
+
+
+class ActivitySummary(Model):
+    activity_id: str
+    athlete_id: str
+    sport: str | None = None
+    sub_sport: str | None = None
+    start_time: datetime
+    utc_offset_s: int | None = None
+    local_date: date | None = None
+    duration_s: float | None = None
+    moving_s: float | None = None
+    distance_m: float | None = None
+    ascent_m: float | None = None
+    avg_hr: float | None = None
+    max_hr: float | None = None
+    avg_power_w: float | None = None
+    avg_speed_mps: float | None = None
+    kcal: float | None = None
+    rpe: float | None = None
+    primary_source: str | None = None
+    primary_device_id: str | None = None
+    primary_recording_id: str | None = None
+    recording_count: int | None = None
+
+
+class Recording(Model):
+    recording_id: str
+    source: str | None = None
+    device_id: str | None = None
+    external_id: str | None = None
+    sport: str | None = None
+    sub_sport: str | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    duration_s: float | None = None
+    moving_s: float | None = None
+    distance_m: float | None = None
+    ascent_m: float | None = None
+    avg_hr: float | None = None
+    max_hr: float | None = None
+    avg_power_w: float | None = None
+    avg_speed_mps: float | None = None
+    avg_cadence: float | None = None
+    kcal: float | None = None
+    has_gps: bool | None = None
+    indoor: bool | None = None
+    loaded_at: datetime | None = None
+
+
+class Lap(Model):
+    recording_id: str | None = None
+    lap_index: int
+    start_time: datetime | None = None
+    duration_s: float | None = None
+    distance_m: float | None = None
+    avg_hr: float | None = None
+    max_hr: float | None = None
+    avg_power_w: float | None = None
+    avg_speed_mps: float | None = None
+
+
+class ActivityDetail(ActivitySummary):
+    recordings: list[Recording] = []
+    laps: list[Lap] = []
+    field_sources: dict[str, str] | None = Field(
+        None, description="Which source each merged field came from, when the snapshot records it."
+    )
+
+
+class ActivityPage(Model):
+    items: list[ActivitySummary]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` to get the next page; null at the end.")
+
+
+class Streams(Model):
+    activity_id: str
+    recording_id: str | None
+    points: int = Field(description="Number of points returned (after downsampling).")
+    source_points: int = Field(description="Number of samples stored.")
+    channels: dict[str, list[Any]] = Field(
+        description="Columnar channels; `time` holds ISO 8601 UTC timestamps (bucket starts when downsampled)."
+    )
+
+
+class SleepSession(Model):
+    sleep_id: str
+    athlete_id: str
+    source: str | None = None
+    device_id: str | None = None
+    start_time: datetime
+    end_time: datetime | None = None
+    utc_offset_s: int | None = None
+    local_date: date | None = None
+    duration_s: float | None = None
+    deep_s: float | None = None
+    light_s: float | None = None
+    rem_s: float | None = None
+    awake_s: float | None = None
+    score: float | None = None
+    avg_hr: float | None = None
+    lowest_hr: float | None = None
+    hrv_rmssd_ms: float | None = None
+    respiration_rate: float | None = None
+
+
+class SleepStage(Model):
+    stage: str
+    start_time: datetime
+    end_time: datetime | None = None
+    duration_s: float | None = None
+
+
+class SleepDetail(SleepSession):
+    stages: list[SleepStage] = []
+
+
+class WellnessDay(Model):
+    athlete_id: str
+    date: date
+    source: str | None = None
+    device_id: str | None = None
+    resting_hr: float | None = None
+    hrv_rmssd_ms: float | None = None
+    steps: int | None = None
+    weight_kg: float | None = None
+    body_fat_pct: float | None = None
+    active_kcal: float | None = None
+    stress_avg: float | None = None
+    sleep_s: float | None = None
+    sleep_score: float | None = None
+
+
+class MetricPoint(Model):
+    athlete_id: str
+    ts: datetime
+    value: float | None
+    unit: str | None = None
+    source: str | None = None
+    device_id: str | None = None
+
+
+class MetricSeries(Model):
+    metric: str
+    kind: str = Field(description="raw (points from openfit.metrics) or daily (the catalogue's daily series).")
+    unit: str | None = None
+    points: list[MetricPoint]
+
+
+class Correlation(Model):
+    a: str
+    b: str
+    lag_days: int = Field(description="r pairs a(day) with b(day + lag): a positive lag means a leads b.")
+    r: float | None = Field(description="Pearson r over days where both are present; null if fewer than 3.")
+    n: int
+
+
+class CorrelationResult(Model):
+    athlete_id: str
+    dates: list[date]
+    normalized: bool
+    series: dict[str, list[float | None]]
+    correlations: list[Correlation]
+
+
+class MartRows(Model):
+    table: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+class TrendBucket(Model):
+    period_start: date
+    activities: int
+    duration_s: float
+    distance_m: float
+    ascent_m: float
+    kcal: float
+
+
+class Trends(Model):
+    athlete_id: str
+    period: str
+    buckets: list[TrendBucket]
+
+
+class TableCount(Model):
+    table: str
+    rows: int
+
+
+class Health(Model):
+    status: str = Field(description="ok, degraded (snapshot present but build not successful) or unavailable.")
+    snapshot_present: bool
+    built_at: datetime | None = None
+    snapshot_age_s: float | None = None
+    build_status: str | None = None
+    run_id: str | None = None
+    row_counts: list[TableCount] = []
+
+
+class SchemaColumn(Model):
+    name: str
+    type: str
+
+
+class SchemaTable(Model):
+    schema_name: str
+    table: str
+    columns: list[SchemaColumn]
+
+
+class SqlResultModel(Model):
+    columns: list[str]
+    types: list[str]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool = Field(description="True if the result had more rows than max_rows.")
+    elapsed_ms: float

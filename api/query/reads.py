@@ -1,0 +1,522 @@
+"""The read functions: every query the API, the MCP server and the dashboards run over the snapshot.
+
+Each function takes a `Cursor` (from `SnapshotReader.cursor()`) and the caller's `AthleteScope`, binds every
+value as a parameter, and returns typed models. Athlete ids are compared as text so the layer does not care
+whether the contract types them as VARCHAR or INTEGER. Rows of athletes outside the scope behave exactly
+like rows that do not exist (NotFound), so a key cannot probe for other athletes' ids.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from api.keys import AthleteScope
+from api.query import models as m
+from api.query.errors import InvalidRequest, NotBuiltYet, NotFound
+from api.query.snapshot import Cursor
+from api.query.values import iso_utc, json_safe
+
+MAX_PAGE = 500
+MAX_STREAM_POINTS = 10_000
+STREAM_CHANNELS = ("heart_rate", "power_w", "speed_mps", "cadence", "altitude_m", "lat", "lon", "distance_m",
+                   "temperature_c")
+OPENFIT_TABLES = ("athletes", "athlete_thresholds", "devices", "activity_recordings", "activities",
+                  "activity_samples", "laps", "sleep_sessions", "sleep_stages", "wellness_daily", "metrics")
+
+ACTIVITY_COLUMNS = list(m.ActivitySummary.model_fields)
+RECORDING_COLUMNS = list(m.Recording.model_fields)
+SLEEP_COLUMNS = list(m.SleepSession.model_fields)
+WELLNESS_COLUMNS = list(m.WellnessDay.model_fields)
+TEXT_IDS = {"activity_id", "athlete_id", "recording_id", "sleep_id", "device_id", "primary_device_id",
+            "primary_recording_id", "external_id"}
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def _select_list(cur: Cursor, table: str, wanted: list[str], alias: str = "t") -> str:
+    """Columns of `wanted` that exist (ids cast to text); missing ones come back NULL, so a contract that
+    lands with a column fewer does not break every endpoint."""
+    present = set(cur.columns("openfit", table))
+    parts = []
+    for col in wanted:
+        if col not in present:
+            parts.append(f'NULL AS "{col}"')
+        elif col in TEXT_IDS:
+            parts.append(f'CAST({alias}."{col}" AS VARCHAR) AS "{col}"')
+        else:
+            parts.append(f'{alias}."{col}"')
+    return ", ".join(parts)
+
+
+def _require(cur: Cursor, schema: str, table: str) -> None:
+    if not cur.has_table(schema, table):
+        raise NotBuiltYet(
+            f"{schema}.{table} is not in the published snapshot yet",
+            {"table": f"{schema}.{table}"},
+        )
+
+
+def _scope_clause(scope: AthleteScope, column: str = "athlete_id") -> tuple[str, list[Any]]:
+    if scope.athlete_ids is None:
+        return "TRUE", []
+    return f"list_contains(?, CAST({column} AS VARCHAR))", [list(scope.athlete_ids)]
+
+
+def _athlete_clause(scope: AthleteScope, athlete_id: str | None, column: str = "athlete_id") -> tuple[str, list]:
+    """Scope plus an optional single-athlete filter; an athlete outside the scope is NotFound."""
+    if athlete_id is not None and not scope.allows(athlete_id):
+        raise NotFound(f"athlete {athlete_id!r} not found")
+    sql, params = _scope_clause(scope, column)
+    if athlete_id is not None:
+        sql += f" AND CAST({column} AS VARCHAR) = ?"
+        params.append(str(athlete_id))
+    return sql, params
+
+
+def parse_time_bound(value: str | None, *, name: str, end: bool = False) -> datetime | None:
+    """ISO 8601 date or datetime -> aware UTC datetime. A bare date as an upper bound includes that day."""
+    if value is None or value == "":
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return start + timedelta(days=1) if end else start
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidRequest(
+            f"{name} must be an ISO 8601 date or datetime (e.g. 2026-01-31 or 2026-01-31T06:00:00Z)",
+            {"parameter": name, "value": value[:64]},
+        ) from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def parse_date(value: str | None, *, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError as exc:
+        raise InvalidRequest(f"{name} must be an ISO 8601 date (YYYY-MM-DD)", {"parameter": name}) from exc
+
+
+def _check_range(start: Any, end: Any) -> None:
+    if start is not None and end is not None and start > end:
+        raise InvalidRequest("`from` must not be after `to`", {"from": str(start), "to": str(end)})
+
+
+def _check_limit(limit: int, cap: int = MAX_PAGE) -> None:
+    if not 1 <= limit <= cap:
+        raise InvalidRequest(f"limit must be between 1 and {cap}", {"limit": limit})
+
+
+def encode_cursor(start_time: datetime, activity_id: str) -> str:
+    raw = json.dumps([iso_utc(start_time), activity_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        start, activity_id = json.loads(raw)
+        parsed = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+        if parsed.tzinfo is None or not isinstance(activity_id, str):
+            raise ValueError("cursor fields")
+        return parsed, activity_id
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise InvalidRequest("cursor is not valid; pass next_cursor from a previous page unchanged") from exc
+
+
+# ---------------------------------------------------------------------------------------------- athletes
+
+
+def list_athletes(cur: Cursor, scope: AthleteScope) -> list[m.Athlete]:
+    _require(cur, "openfit", "athletes")
+    where, params = _scope_clause(scope)
+    cols = _select_list(cur, "athletes", list(m.Athlete.model_fields))
+    rows = cur.rows(f"SELECT {cols} FROM openfit.athletes t WHERE {where} ORDER BY athlete_id", params)
+    return [m.Athlete(**r) for r in rows]
+
+
+def resolve_athlete(cur: Cursor, scope: AthleteScope, athlete_id: str | None) -> str:
+    """The athlete a single-athlete request is about: the given one, or the only one the scope sees."""
+    if athlete_id is not None:
+        if not scope.allows(athlete_id):
+            raise NotFound(f"athlete {athlete_id!r} not found")
+        where, params = _athlete_clause(scope, athlete_id)
+        if cur.one(f"SELECT 1 FROM openfit.athletes WHERE {where}", params) is None:
+            raise NotFound(f"athlete {athlete_id!r} not found")
+        return str(athlete_id)
+    athletes = list_athletes(cur, scope)
+    if len(athletes) == 1:
+        return athletes[0].athlete_id
+    if not athletes:
+        raise NotFound("no athletes visible to this key")
+    raise InvalidRequest(
+        "this key sees several athletes: pass athlete_id",
+        {"athlete_ids": [a.athlete_id for a in athletes][:50]},
+    )
+
+
+# ---------------------------------------------------------------------------------------------- sources
+
+
+def list_sources(cur: Cursor, scope: AthleteScope) -> list[m.SourceStatus]:
+    _require(cur, "openfit", "activity_recordings")
+    where, params = _scope_clause(scope)
+    parts, all_params = [], []
+    for table, has_loaded in (("activity_recordings", True), ("sleep_sessions", False),
+                              ("wellness_daily", False), ("metrics", False)):
+        if not cur.has_table("openfit", table) or "source" not in cur.columns("openfit", table):
+            continue
+        loaded = "loaded_at" if has_loaded and "loaded_at" in cur.columns("openfit", table) else "NULL"
+        parts.append(
+            f"SELECT source, count(*) AS n, max({loaded})::TIMESTAMPTZ AS loaded FROM openfit.{table} "
+            f"WHERE {where} GROUP BY source"
+        )
+        all_params += params
+    rows = cur.rows(
+        f"SELECT source, sum(n)::BIGINT AS rows, max(loaded) AS last_loaded_at FROM ({' UNION ALL '.join(parts)}) "
+        "GROUP BY source ORDER BY source",
+        all_params,
+    )
+    freshness: dict[str, datetime] = {}
+    if cur.has_table("meta", "source_freshness"):
+        for r in cur.rows("SELECT source, max(last_loaded_at)::TIMESTAMPTZ AS t FROM meta.source_freshness GROUP BY 1"):
+            if r["t"] is not None:
+                freshness[str(r["source"])] = r["t"]
+    built = _built_at(cur) or datetime.now(UTC)
+    result = []
+    for r in rows:
+        last = freshness.get(str(r["source"])) or r["last_loaded_at"]
+        status = "unknown" if last is None else "fresh" if built - last <= timedelta(hours=48) else "stale"
+        result.append(m.SourceStatus(source=str(r["source"]), rows=r["rows"], last_loaded_at=last, status=status))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- activities
+
+
+def _recording_link(cur: Cursor) -> str:
+    """How recordings tie to activities: a column on the recording if the contract has one, else samples/laps."""
+    if "activity_id" in cur.columns("openfit", "activity_recordings"):
+        return "SELECT CAST(activity_id AS VARCHAR) AS activity_id, CAST(recording_id AS VARCHAR) AS recording_id " \
+               "FROM openfit.activity_recordings"
+    parts = ["SELECT CAST(activity_id AS VARCHAR) AS activity_id, CAST(primary_recording_id AS VARCHAR) "
+             "AS recording_id FROM openfit.activities"]
+    for table in ("laps", "activity_samples"):
+        if cur.has_table("openfit", table):
+            parts.append(f"SELECT DISTINCT CAST(activity_id AS VARCHAR), CAST(recording_id AS VARCHAR) "
+                         f"FROM openfit.{table}")
+    return " UNION ".join(parts)
+
+
+def list_activities(
+    cur: Cursor,
+    scope: AthleteScope,
+    *,
+    athlete_id: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    sport: str | None = None,
+    source: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> m.ActivityPage:
+    """Newest first; keyset pagination on (start_time, activity_id), stable across snapshot swaps."""
+    _require(cur, "openfit", "activities")
+    _check_limit(limit)
+    _check_range(start, end)
+    where, params = _athlete_clause(scope, athlete_id)
+    if start is not None:
+        where += " AND start_time >= ?"
+        params.append(start)
+    if end is not None:
+        where += " AND start_time < ?"
+        params.append(end)
+    if sport:
+        where += " AND lower(sport) = lower(?)"
+        params.append(sport)
+    if source:
+        link = _recording_link(cur)
+        where += (
+            " AND (primary_source = ? OR CAST(activity_id AS VARCHAR) IN ("
+            f"SELECT l.activity_id FROM ({link}) l JOIN openfit.activity_recordings r "
+            "ON CAST(r.recording_id AS VARCHAR) = l.recording_id WHERE r.source = ?))"
+        )
+        params += [source, source]
+    if cursor:
+        after_time, after_id = decode_cursor(cursor)
+        where += " AND (start_time < ? OR (start_time = ? AND CAST(activity_id AS VARCHAR) < ?))"
+        params += [after_time, after_time, after_id]
+    cols = _select_list(cur, "activities", ACTIVITY_COLUMNS)
+    rows = cur.rows(
+        f"SELECT {cols} FROM openfit.activities t WHERE {where} "
+        "ORDER BY start_time DESC, CAST(activity_id AS VARCHAR) DESC LIMIT ?",
+        [*params, limit + 1],
+    )
+    items = [m.ActivitySummary(**r) for r in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].start_time, items[-1].activity_id) if len(rows) > limit else None
+    return m.ActivityPage(items=items, next_cursor=next_cursor)
+
+
+def _activity_row(cur: Cursor, scope: AthleteScope, activity_id: str) -> dict:
+    _require(cur, "openfit", "activities")
+    where, params = _scope_clause(scope)
+    cols = _select_list(cur, "activities", ACTIVITY_COLUMNS)
+    row = cur.one(
+        f"SELECT {cols} FROM openfit.activities t WHERE CAST(activity_id AS VARCHAR) = ? AND {where}",
+        [str(activity_id), *params],
+    )
+    if row is None:
+        raise NotFound(f"activity {activity_id!r} not found", {"activity_id": str(activity_id)})
+    return row
+
+
+def get_activity(cur: Cursor, scope: AthleteScope, activity_id: str) -> m.ActivityDetail:
+    row = _activity_row(cur, scope, activity_id)
+    recordings: list[m.Recording] = []
+    if cur.has_table("openfit", "activity_recordings"):
+        cols = _select_list(cur, "activity_recordings", RECORDING_COLUMNS, alias="r")
+        recordings = [
+            m.Recording(**r)
+            for r in cur.rows(
+                f"SELECT {cols} FROM openfit.activity_recordings r WHERE CAST(r.recording_id AS VARCHAR) IN "
+                f"(SELECT recording_id FROM ({_recording_link(cur)}) l WHERE l.activity_id = ?) "
+                "ORDER BY r.start_time, r.recording_id",
+                [str(activity_id)],
+            )
+        ]
+    laps: list[m.Lap] = []
+    if cur.has_table("openfit", "laps"):
+        cols = _select_list(cur, "laps", list(m.Lap.model_fields), alias="l")
+        laps = [
+            m.Lap(**r)
+            for r in cur.rows(
+                f"SELECT {cols} FROM openfit.laps l WHERE CAST(activity_id AS VARCHAR) = ? "
+                "AND CAST(recording_id AS VARCHAR) IS NOT DISTINCT FROM ? ORDER BY lap_index",
+                [str(activity_id), row["primary_recording_id"]],
+            )
+        ]
+    return m.ActivityDetail(**row, recordings=recordings, laps=laps, field_sources=_field_sources(cur, activity_id))
+
+
+def _field_sources(cur: Cursor, activity_id: str) -> dict[str, str] | None:
+    """Per-field provenance, if the merge publishes it (a long table activity_id, field, source)."""
+    if not cur.has_table("openfit", "activity_field_sources"):
+        return None
+    rows = cur.rows(
+        "SELECT field, source FROM openfit.activity_field_sources WHERE CAST(activity_id AS VARCHAR) = ? "
+        "ORDER BY field",
+        [str(activity_id)],
+    )
+    return {str(r["field"]): str(r["source"]) for r in rows}
+
+
+def get_streams(
+    cur: Cursor,
+    scope: AthleteScope,
+    activity_id: str,
+    *,
+    channels: list[str] | None = None,
+    max_points: int | None = 1000,
+    recording_id: str | None = None,
+) -> m.Streams:
+    """Samples of one recording (the primary one by default), optionally bucket-averaged to `max_points`."""
+    row = _activity_row(cur, scope, activity_id)
+    _require(cur, "openfit", "activity_samples")
+    wanted = list(channels) if channels else list(STREAM_CHANNELS)
+    unknown = [c for c in wanted if c not in STREAM_CHANNELS]
+    if unknown:
+        raise InvalidRequest(f"unknown channel(s): {', '.join(unknown)}", {"known": list(STREAM_CHANNELS)})
+    if max_points is not None and not 2 <= max_points <= MAX_STREAM_POINTS:
+        raise InvalidRequest(f"max_points must be between 2 and {MAX_STREAM_POINTS}", {"max_points": max_points})
+    present = set(cur.columns("openfit", "activity_samples"))
+    wanted = [c for c in wanted if c in present]
+    recording = recording_id if recording_id is not None else row["primary_recording_id"]
+    base = ("FROM openfit.activity_samples WHERE CAST(activity_id AS VARCHAR) = ? "
+            "AND (? IS NULL OR CAST(recording_id AS VARCHAR) = ?)")
+    base_params = [str(activity_id), recording, recording]
+    total = cur.one(f"SELECT count(*) AS n {base}", base_params)["n"]
+    if recording_id is not None and total == 0:
+        raise NotFound(f"recording {recording_id!r} has no samples in activity {activity_id!r}")
+    if max_points is None or total <= max_points:
+        select = ", ".join(f'"{c}"' for c in wanted)
+        rows = cur.rows(f"SELECT ts AS time{', ' + select if select else ''} {base} ORDER BY ts", base_params)
+    else:
+        # Equal-count buckets over the ordered samples: each point is a bucket's mean (time = its first sample).
+        select = ", ".join(f'avg("{c}") AS "{c}"' for c in wanted)
+        rows = cur.rows(
+            f"WITH s AS (SELECT *, (row_number() OVER (ORDER BY ts) - 1) * ? // ? AS bucket {base}) "
+            f"SELECT min(ts) AS time{', ' + select if select else ''} FROM s GROUP BY bucket ORDER BY bucket",
+            [max_points, total, *base_params],
+        )
+    columns: dict[str, list[Any]] = {"time": [json_safe(r["time"]) for r in rows]}
+    for c in wanted:
+        columns[c] = [json_safe(r[c]) for r in rows]
+    return m.Streams(activity_id=str(activity_id), recording_id=recording, points=len(rows), source_points=total,
+                     channels=columns)
+
+
+def original_blob_sha(cur: Cursor, scope: AthleteScope, activity_id: str) -> str:
+    """The sha256 of the stored original file of an activity's primary recording (NotFound if none)."""
+    row = _activity_row(cur, scope, activity_id)
+    sha_columns = [c for c in cur.columns("openfit", "activity_recordings") if c.endswith("sha256")]
+    if not sha_columns:
+        raise NotFound("no original files are recorded in this snapshot", {"activity_id": str(activity_id)})
+    found = cur.one(
+        f'SELECT "{sha_columns[0]}" AS sha FROM openfit.activity_recordings WHERE CAST(recording_id AS VARCHAR) = ?',
+        [row["primary_recording_id"]],
+    )
+    if not found or not found["sha"]:
+        raise NotFound(f"activity {activity_id!r} has no stored original file", {"activity_id": str(activity_id)})
+    return str(found["sha"])
+
+
+# ---------------------------------------------------------------------------------------------- sleep, wellness
+
+
+def list_sleep(
+    cur: Cursor,
+    scope: AthleteScope,
+    *,
+    athlete_id: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    source: str | None = None,
+    limit: int = 100,
+) -> list[m.SleepSession]:
+    """Sleep sessions by local date (inclusive range), newest first."""
+    _require(cur, "openfit", "sleep_sessions")
+    _check_limit(limit, 1000)
+    _check_range(start, end)
+    where, params = _athlete_clause(scope, athlete_id)
+    if start is not None:
+        where += " AND local_date >= ?"
+        params.append(start)
+    if end is not None:
+        where += " AND local_date <= ?"
+        params.append(end)
+    if source:
+        where += " AND source = ?"
+        params.append(source)
+    cols = _select_list(cur, "sleep_sessions", SLEEP_COLUMNS)
+    rows = cur.rows(
+        f"SELECT {cols} FROM openfit.sleep_sessions t WHERE {where} ORDER BY start_time DESC, sleep_id LIMIT ?",
+        [*params, limit],
+    )
+    return [m.SleepSession(**r) for r in rows]
+
+
+def get_sleep(cur: Cursor, scope: AthleteScope, sleep_id: str) -> m.SleepDetail:
+    _require(cur, "openfit", "sleep_sessions")
+    where, params = _scope_clause(scope)
+    cols = _select_list(cur, "sleep_sessions", SLEEP_COLUMNS)
+    row = cur.one(
+        f"SELECT {cols} FROM openfit.sleep_sessions t WHERE CAST(sleep_id AS VARCHAR) = ? AND {where}",
+        [str(sleep_id), *params],
+    )
+    if row is None:
+        raise NotFound(f"sleep session {sleep_id!r} not found", {"sleep_id": str(sleep_id)})
+    stages = []
+    if cur.has_table("openfit", "sleep_stages"):
+        stages = [
+            m.SleepStage(**r)
+            for r in cur.rows(
+                "SELECT stage, start_time, end_time, duration_s FROM openfit.sleep_stages "
+                "WHERE CAST(sleep_id AS VARCHAR) = ? ORDER BY start_time",
+                [str(sleep_id)],
+            )
+        ]
+    return m.SleepDetail(**row, stages=stages)
+
+
+def list_wellness(
+    cur: Cursor,
+    scope: AthleteScope,
+    *,
+    athlete_id: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    source: str | None = None,
+    limit: int = 366,
+) -> list[m.WellnessDay]:
+    """Daily wellness rows (one per athlete, date and source), newest first."""
+    _require(cur, "openfit", "wellness_daily")
+    _check_limit(limit, 5000)
+    _check_range(start, end)
+    where, params = _athlete_clause(scope, athlete_id)
+    if start is not None:
+        where += ' AND "date" >= ?'
+        params.append(start)
+    if end is not None:
+        where += ' AND "date" <= ?'
+        params.append(end)
+    if source:
+        where += " AND source = ?"
+        params.append(source)
+    cols = _select_list(cur, "wellness_daily", WELLNESS_COLUMNS)
+    rows = cur.rows(
+        f'SELECT {cols} FROM openfit.wellness_daily t WHERE {where} ORDER BY "date" DESC, athlete_id, source LIMIT ?',
+        [*params, limit],
+    )
+    return [m.WellnessDay(**r) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------- health
+
+
+def _built_at(cur: Cursor) -> datetime | None:
+    if not cur.has_table("meta", "build_info"):
+        return None
+    row = cur.one("SELECT max(built_at)::TIMESTAMPTZ AS t FROM meta.build_info")
+    return row["t"] if row else None
+
+
+def health(cur: Cursor) -> m.Health:
+    build = None
+    if cur.has_table("meta", "build_info"):
+        build = cur.one(
+            "SELECT built_at::TIMESTAMPTZ AS built_at, CAST(run_id AS VARCHAR) AS run_id, "
+            "CAST(status AS VARCHAR) AS status FROM meta.build_info ORDER BY built_at DESC LIMIT 1"
+        )
+    counts = []
+    for table in OPENFIT_TABLES:
+        if cur.has_table("openfit", table):
+            counts.append(m.TableCount(table=f"openfit.{table}",
+                                       rows=cur.one(f"SELECT count(*) AS n FROM openfit.{table}")["n"]))
+    built_at = build["built_at"] if build else None
+    status_text = build["status"] if build else None
+    ok = status_text is None or status_text.lower() in {"ok", "success", "succeeded", "published"}
+    return m.Health(
+        status="ok" if ok else "degraded",
+        snapshot_present=True,
+        built_at=built_at,
+        snapshot_age_s=round((datetime.now(UTC) - built_at).total_seconds(), 1) if built_at else None,
+        build_status=status_text,
+        run_id=build["run_id"] if build else None,
+        row_counts=counts,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- schema
+
+
+def describe_schema(cur: Cursor) -> list[m.SchemaTable]:
+    rows = cur.rows(
+        "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = 'snap' AND schema_name IN ('openfit', 'marts', 'meta') "
+        "ORDER BY schema_name, table_name, column_index"
+    )
+    tables: dict[tuple[str, str], list[m.SchemaColumn]] = {}
+    for r in rows:
+        tables.setdefault((r["schema_name"], r["table_name"]), []).append(
+            m.SchemaColumn(name=r["column_name"], type=r["data_type"])
+        )
+    return [m.SchemaTable(schema_name=s, table=t, columns=cols) for (s, t), cols in tables.items()]

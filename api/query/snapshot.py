@@ -1,0 +1,214 @@
+"""Read-only access to the published snapshot ($OPENFIT_HOME/serving/openfit.duckdb).
+
+Opening a DuckDB database costs about 10 ms here (even `:memory:`), a cursor on an open one about 0.5 ms.
+So each process keeps one open *generation* per snapshot file identity (device, inode, mtime, size) and
+hands out a short-lived cursor per call. When the publisher swaps the file (os.replace), the next call
+sees a new identity and opens a new generation; the old one is closed once its last cursor is returned.
+
+Why `:memory:` + ATTACH instead of `duckdb.connect(path)`: DuckDB caches database instances by path inside
+a process, so connecting to the same path while an old connection is still open would hand back the
+*old* (replaced) file. A fresh in-memory instance that attaches the path always opens the current file.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+SNAPSHOT_CATALOG = "snap"
+# Unqualified names resolve to the published schemas, so `FROM activities` works like `FROM openfit.activities`.
+PUBLISHED_SCHEMAS = ("openfit", "marts", "meta")
+
+
+def search_path_for(conn: duckdb.DuckDBPyConnection, catalog: str) -> str:
+    """The published schemas that exist in `catalog` (DuckDB refuses a search_path naming a missing one)."""
+    present = {
+        r[0]
+        for r in conn.execute("SELECT schema_name FROM duckdb_schemas() WHERE database_name = ?", [catalog]).fetchall()
+    }
+    return ",".join(s for s in PUBLISHED_SCHEMAS if s in present) or "main"
+
+
+class SnapshotUnavailable(RuntimeError):
+    """The snapshot file does not exist (nothing published yet) or cannot be opened."""
+
+
+@dataclass(frozen=True)
+class SnapshotIdentity:
+    device: int
+    inode: int
+    mtime_ns: int
+    size: int
+
+    @classmethod
+    def of(cls, path: Path) -> SnapshotIdentity:
+        st = os.stat(path)
+        return cls(st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def open_snapshot_instance(path: Path, *, threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB instance with the snapshot attached read-only as `snap`.
+
+    External access is switched off and the configuration locked afterwards, so nothing that runs on this
+    instance can read files or URLs, load extensions or lift the limits.
+    """
+    conn = duckdb.connect(":memory:", config={"threads": threads, "memory_limit": memory_limit})
+    try:
+        conn.execute(f"ATTACH {_sql_string(str(path))} AS {SNAPSHOT_CATALOG} (READ_ONLY)")
+        conn.execute(f"USE {SNAPSHOT_CATALOG}")
+        conn.execute(f"SET search_path = {_sql_string(search_path_for(conn, SNAPSHOT_CATALOG))}")
+        conn.execute("SET enable_external_access = false")
+        conn.execute("SET lock_configuration = true")
+    except duckdb.Error as exc:
+        conn.close()
+        raise SnapshotUnavailable(f"cannot open the snapshot: {exc}") from exc
+    return conn
+
+
+@dataclass
+class _Generation:
+    identity: SnapshotIdentity
+    conn: duckdb.DuckDBPyConnection
+    users: int = 0
+    retired: bool = False
+    tables: set[tuple[str, str]] = field(default_factory=set)
+    columns: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    search_path: str = "main"
+
+
+class SnapshotReader:
+    """Hands out read-only cursors on the current snapshot; thread-safe."""
+
+    def __init__(self, path: Path, *, threads: int = 1, memory_limit: str = "1GB") -> None:
+        self.path = Path(path)
+        self.threads = threads
+        self.memory_limit = memory_limit
+        self._lock = threading.Lock()
+        self._current: _Generation | None = None
+
+    def _identity(self) -> SnapshotIdentity:
+        try:
+            return SnapshotIdentity.of(self.path)
+        except FileNotFoundError as exc:
+            raise SnapshotUnavailable(f"no snapshot published yet at {self.path.name}") from exc
+
+    def _acquire(self) -> _Generation:
+        identity = self._identity()
+        with self._lock:
+            current = self._current
+            if current is None or current.identity != identity:
+                conn = open_snapshot_instance(self.path, threads=self.threads, memory_limit=self.memory_limit)
+                tables = {
+                    (schema, name)
+                    for schema, name in conn.execute(
+                        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+                        "UNION SELECT schema_name, view_name FROM duckdb_views() "
+                        "WHERE database_name = ? AND NOT internal",
+                        [SNAPSHOT_CATALOG, SNAPSHOT_CATALOG],
+                    ).fetchall()
+                }
+                columns: dict[tuple[str, str], list[str]] = {}
+                for schema, table, column in conn.execute(
+                    "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = ? "
+                    "ORDER BY schema_name, table_name, column_index",
+                    [SNAPSHOT_CATALOG],
+                ).fetchall():
+                    columns.setdefault((schema, table), []).append(column)
+                fresh = _Generation(
+                    identity=identity, conn=conn, tables=tables, columns=columns,
+                    search_path=search_path_for(conn, SNAPSHOT_CATALOG),
+                )
+                if current is not None:
+                    current.retired = True
+                    if current.users == 0:
+                        current.conn.close()
+                self._current = current = fresh
+            current.users += 1
+            return current
+
+    def _release(self, generation: _Generation) -> None:
+        with self._lock:
+            generation.users -= 1
+            if generation.retired and generation.users == 0:
+                generation.conn.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[Cursor]:
+        """A short-lived cursor on the newest snapshot; closed on exit."""
+        generation = self._acquire()
+        try:
+            cur = generation.conn.cursor()
+            try:
+                cur.execute(f"USE {SNAPSHOT_CATALOG}")
+                cur.execute(f"SET search_path = {_sql_string(generation.search_path)}")
+                yield Cursor(cur, generation.tables, generation.columns)
+            finally:
+                cur.close()
+        finally:
+            self._release(generation)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._current is not None:
+                self._current.retired = True
+                if self._current.users == 0:
+                    self._current.conn.close()
+                self._current = None
+
+
+class Cursor:
+    """A DuckDB cursor plus the snapshot's table list (to tell "not built yet" from an empty result)."""
+
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        tables: set[tuple[str, str]],
+        columns: dict[tuple[str, str], list[str]],
+    ) -> None:
+        self.conn = conn
+        self.tables = tables
+        self._columns = columns
+
+    def has_table(self, schema: str, name: str) -> bool:
+        return (schema, name) in self.tables
+
+    def columns(self, schema: str, name: str) -> list[str]:
+        """Column names of a table in the snapshot, in order (empty if the table is absent)."""
+        return self._columns.get((schema, name), [])
+
+    def rows(self, sql: str, params: list | dict | None = None) -> list[dict]:
+        """Runs a parameterised query and returns its rows as dicts."""
+        result = self.conn.execute(sql, params or [])
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+    def one(self, sql: str, params: list | dict | None = None) -> dict | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def arrow(self, sql: str, params: list | dict | None = None):
+        return self.conn.execute(sql, params or []).fetch_arrow_table()
+
+
+_readers: dict[Path, SnapshotReader] = {}
+_readers_lock = threading.Lock()
+
+
+def reader_for(path: Path) -> SnapshotReader:
+    """The process-wide reader for one snapshot path."""
+    key = Path(path).expanduser().resolve()
+    with _readers_lock:
+        reader = _readers.get(key)
+        if reader is None:
+            reader = _readers[key] = SnapshotReader(key)
+        return reader

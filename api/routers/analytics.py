@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import Reader, Scope
+from api.query import marts, reads
+from api.query import models as m
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+FromDate = Annotated[str | None, Query(alias="from", description="ISO 8601 date, inclusive")]
+ToDate = Annotated[str | None, Query(description="ISO 8601 date, inclusive")]
+AthleteId = Annotated[str | None, Query(max_length=128)]
+Limit = Annotated[int, Query(ge=1, le=10_000)]
+NOT_BUILT = {503: {"description": "The mart is not in the published snapshot yet (error code not_built_yet)."}}
+
+
+def _mart(reader, scope, table, athlete_id, from_, to, limit, filters=None) -> m.MartRows:
+    with reader.cursor() as cur:
+        return marts.mart_rows(cur, scope, table, athlete_id=athlete_id, start=reads.parse_date(from_, name="from"),
+                               end=reads.parse_date(to, name="to"), filters=filters, limit=limit)
+
+
+@router.get("/training-load", response_model=m.MartRows, responses=NOT_BUILT,
+            summary="Daily training load, fitness, fatigue and form (marts.daily_training_load)")
+def training_load(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDate = None,
+                  athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
+    return _mart(reader, scope, "daily_training_load", athlete_id, from_, to, limit)
+
+
+@router.get("/personal-records", response_model=m.MartRows, responses=NOT_BUILT,
+            summary="Personal records (marts.personal_records)")
+def personal_records(scope: Scope, reader: Reader, sport: Annotated[str | None, Query(max_length=64)] = None,
+                     athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
+    return _mart(reader, scope, "personal_records", athlete_id, None, None, limit, {"sport": sport})
+
+
+@router.get("/power-curve", response_model=m.MartRows, responses=NOT_BUILT,
+            summary="Mean-maximal power curve (marts.power_curve)")
+def power_curve(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDate = None,
+                athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
+    return _mart(reader, scope, "power_curve", athlete_id, from_, to, limit)
+
+
+@router.get("/cross-device", response_model=m.MartRows, responses=NOT_BUILT,
+            summary="Per-day comparison of devices and sources (marts.cross_device_daily)")
+def cross_device(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDate = None,
+                 athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
+    return _mart(reader, scope, "cross_device_daily", athlete_id, from_, to, limit)
+
+
+@router.get("/fitness-estimates", response_model=m.MartRows, responses=NOT_BUILT,
+            summary="FTP, critical power, VO2max and other estimates (marts.fitness_estimates)")
+def fitness_estimates(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDate = None,
+                      athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
+    return _mart(reader, scope, "fitness_estimates", athlete_id, from_, to, limit)
+
+
+@router.get("/trends", response_model=m.Trends, summary="Weekly or monthly activity totals")
+def activity_trends(scope: Scope, reader: Reader,
+                    period: Annotated[str, Query(pattern="^(week|month)$")] = "week",
+                    from_: FromDate = None, to: ToDate = None,
+                    sport: Annotated[str | None, Query(max_length=64)] = None,
+                    athlete_id: AthleteId = None) -> m.Trends:
+    with reader.cursor() as cur:
+        return marts.trends(cur, scope, athlete_id=athlete_id, period=period,
+                            start=reads.parse_date(from_, name="from"), end=reads.parse_date(to, name="to"),
+                            sport=sport)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import Reader, Scope
+from api.query import models as m
+from api.query import reads
+
+router = APIRouter(tags=["sleep and wellness"])
+
+FromDate = Annotated[str | None, Query(alias="from", description="ISO 8601 local date, inclusive")]
+ToDate = Annotated[str | None, Query(description="ISO 8601 local date, inclusive")]
+
+
+@router.get("/sleep", response_model=list[m.SleepSession], summary="Sleep sessions by local date, newest first")
+def list_sleep(
+    scope: Scope,
+    reader: Reader,
+    from_: FromDate = None,
+    to: ToDate = None,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    athlete_id: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[m.SleepSession]:
+    start, end = reads.parse_date(from_, name="from"), reads.parse_date(to, name="to")
+    with reader.cursor() as cur:
+        return reads.list_sleep(cur, scope, athlete_id=athlete_id, start=start, end=end, source=source, limit=limit)
+
+
+@router.get("/sleep/{sleep_id}", response_model=m.SleepDetail, summary="One sleep session with its stages")
+def get_sleep(sleep_id: str, scope: Scope, reader: Reader) -> m.SleepDetail:
+    with reader.cursor() as cur:
+        return reads.get_sleep(cur, scope, sleep_id)
+
+
+@router.get("/wellness", response_model=list[m.WellnessDay], summary="Daily wellness rows, newest first")
+def list_wellness(
+    scope: Scope,
+    reader: Reader,
+    from_: FromDate = None,
+    to: ToDate = None,
+    source: Annotated[str | None, Query(max_length=64)] = None,
+    athlete_id: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 366,
+) -> list[m.WellnessDay]:
+    start, end = reads.parse_date(from_, name="from"), reads.parse_date(to, name="to")
+    with reader.cursor() as cur:
+        return reads.list_wellness(cur, scope, athlete_id=athlete_id, start=start, end=end, source=source,
+                                   limit=limit)

@@ -1,0 +1,135 @@
+"""A small, deterministic OpenFit snapshot built with plain DuckDB DDL (the contract's openfit tables).
+
+Used by the API tests until (and besides) the real fixture warehouse, and by benchmarks/api_latency.py
+when no demo snapshot exists. Two athletes by default: ath_1 and ath_2, `days` days ending 2026-06-30.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+END_DATE = "2026-06-30"
+
+
+def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per_activity: int = 600,
+                   with_marts: bool = False, tag: str = "v1") -> Path:
+    """Writes a snapshot to `path` via a temp file + os.replace (as the publisher does). Returns `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Not "openfit.*": a database file named openfit makes `openfit.<table>` ambiguous (catalog vs schema).
+    tmp = path.with_name(f"building_{os.getpid()}_{tag}.duckdb")
+    if tmp.exists():
+        tmp.unlink()
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"""
+        CREATE SCHEMA openfit; CREATE SCHEMA meta;
+        CREATE TABLE openfit.athletes AS
+          SELECT 'ath_' || i AS athlete_id, 'Athlete ' || i AS display_name,
+                 CASE WHEN i % 2 = 1 THEN 'female' ELSE 'male' END AS sex, 1985 + i AS birth_year,
+                 'Europe/Berlin' AS home_timezone, 60.0 + i AS weight_kg
+          FROM range(1, {athletes} + 1) t(i);
+        CREATE TABLE openfit.athlete_thresholds AS
+          SELECT athlete_id, DATE '2025-01-01' AS valid_from, NULL::DATE AS valid_to, 190 AS hr_max, 50 AS hr_rest,
+                 170 AS lthr, 250 AS ftp_w, 270.0 AS threshold_pace_s_per_km, 'manual' AS source
+          FROM openfit.athletes;
+        CREATE TABLE openfit.devices AS
+          SELECT athlete_id || '_watch' AS device_id, athlete_id, 'garmin' AS vendor, 'fenix' AS model,
+                 'watch' AS device_type, 'garmin' AS source FROM openfit.athletes
+          UNION ALL
+          SELECT athlete_id || '_ring', athlete_id, 'oura', 'ring 4', 'ring', 'oura' FROM openfit.athletes;
+        -- one activity per athlete per day; every third one recorded by a second device (strava)
+        CREATE TABLE openfit.activities AS
+          SELECT 'act_' || a.i || '_' || d.j AS activity_id, 'ath_' || a.i AS athlete_id,
+                 CASE WHEN d.j % 3 = 0 THEN 'cycling' ELSE 'running' END AS sport, NULL::VARCHAR AS sub_sport,
+                 (TIMESTAMPTZ '{END_DATE} 06:00:00+00' - INTERVAL (d.j) DAY + INTERVAL (a.i * 7) MINUTE) AS start_time,
+                 7200 AS utc_offset_s,
+                 CAST(TIMESTAMPTZ '{END_DATE} 06:00:00+00' - INTERVAL (d.j) DAY AS DATE) AS local_date,
+                 3600.0 + d.j * 10 AS duration_s, 3500.0 + d.j * 10 AS moving_s, 10000.0 + d.j * 100 AS distance_m,
+                 100.0 + d.j AS ascent_m, 140.0 + (d.j % 10) AS avg_hr, 175.0 AS max_hr,
+                 CASE WHEN d.j % 3 = 0 THEN 200.0 + d.j ELSE NULL END AS avg_power_w, 2.8 AS avg_speed_mps,
+                 600.0 AS kcal, 5.0 AS rpe, 'garmin' AS primary_source, 'ath_' || a.i || '_watch' AS primary_device_id,
+                 'rec_g_' || a.i || '_' || d.j AS primary_recording_id,
+                 CASE WHEN d.j % 3 = 0 THEN 2 ELSE 1 END AS recording_count
+          FROM range(1, {athletes} + 1) a(i), range(0, {days}) d(j);
+        CREATE TABLE openfit.activity_recordings AS
+          SELECT primary_recording_id AS recording_id, athlete_id, 'garmin' AS source, primary_device_id AS device_id,
+                 'g' || activity_id AS external_id, sport, sub_sport, start_time,
+                 start_time + INTERVAL (CAST(duration_s AS INTEGER)) SECOND AS end_time, utc_offset_s, duration_s,
+                 moving_s, distance_m, ascent_m, avg_hr, max_hr, avg_power_w, avg_speed_mps, 85.0 AS avg_cadence,
+                 kcal, rpe, true AS has_gps, false AS indoor, TIMESTAMPTZ '{END_DATE} 12:00:00+00' AS loaded_at
+          FROM openfit.activities
+          UNION ALL
+          SELECT replace(primary_recording_id, 'rec_g_', 'rec_s_'), athlete_id, 'strava', NULL, 's' || activity_id,
+                 sport, sub_sport, start_time, start_time + INTERVAL (CAST(duration_s AS INTEGER)) SECOND, utc_offset_s,
+                 duration_s, moving_s, distance_m * 1.01, ascent_m, avg_hr, max_hr, avg_power_w, avg_speed_mps, NULL,
+                 kcal, rpe, true, false, TIMESTAMPTZ '{END_DATE} 11:00:00+00'
+          FROM openfit.activities WHERE recording_count = 2;
+        CREATE TABLE openfit.activity_samples AS
+          SELECT a.activity_id, a.primary_recording_id AS recording_id,
+                 a.start_time + INTERVAL (s.k) SECOND AS ts, CAST(120 + (s.k % 60) AS SMALLINT) AS heart_rate,
+                 CASE WHEN a.sport = 'cycling' THEN 150.0 + (s.k % 100) ELSE NULL END AS power_w,
+                 2.5 + (s.k % 10) / 10.0 AS speed_mps, 85.0 AS cadence, 100.0 + s.k / 10.0 AS altitude_m,
+                 52.5 + s.k / 100000.0 AS lat, 13.4 + s.k / 100000.0 AS lon, s.k * 2.8 AS distance_m,
+                 18.0 AS temperature_c
+          FROM openfit.activities a, range(0, {samples_per_activity}) s(k);
+        CREATE TABLE openfit.laps AS
+          SELECT activity_id, primary_recording_id AS recording_id, l.n AS lap_index,
+                 start_time + INTERVAL (l.n * 600) SECOND AS start_time, 600.0 AS duration_s, 1700.0 AS distance_m,
+                 140.0 AS avg_hr, 160.0 AS max_hr, avg_power_w, 2.8 AS avg_speed_mps
+          FROM openfit.activities, range(0, 3) l(n);
+        CREATE TABLE openfit.sleep_sessions AS
+          SELECT 'sleep_' || a.i || '_' || d.j AS sleep_id, 'ath_' || a.i AS athlete_id, 'oura' AS source,
+                 'ath_' || a.i || '_ring' AS device_id,
+                 TIMESTAMPTZ '{END_DATE} 21:30:00+00' - INTERVAL (d.j + 1) DAY AS start_time,
+                 TIMESTAMPTZ '{END_DATE} 05:00:00+00' - INTERVAL (d.j) DAY AS end_time, 7200 AS utc_offset_s,
+                 CAST(TIMESTAMPTZ '{END_DATE} 05:00:00+00' - INTERVAL (d.j) DAY AS DATE) AS local_date,
+                 27000.0 AS duration_s, 5400.0 AS deep_s, 14400.0 AS light_s, 5400.0 AS rem_s, 1800.0 AS awake_s,
+                 70.0 + (d.j * 7) % 25 AS score, 52.0 AS avg_hr, 46.0 AS lowest_hr, 60.0 + (d.j * 7) % 25 AS hrv_rmssd_ms,
+                 14.5 AS respiration_rate
+          FROM range(1, {athletes} + 1) a(i), range(0, {days}) d(j);
+        CREATE TABLE openfit.sleep_stages AS
+          SELECT sleep_id, stage, start_time + INTERVAL (n * 1800) SECOND AS start_time,
+                 start_time + INTERVAL ((n + 1) * 1800) SECOND AS end_time, 1800.0 AS duration_s
+          FROM openfit.sleep_sessions, (VALUES (0, 'light'), (1, 'deep'), (2, 'rem'), (3, 'awake')) v(n, stage);
+        CREATE TABLE openfit.wellness_daily AS
+          SELECT athlete_id, local_date AS date, 'garmin' AS source, athlete_id || '_watch' AS device_id,
+                 50.0 + (hrv_rmssd_ms - 60) / -5.0 AS resting_hr, hrv_rmssd_ms, CAST(8000 + score * 10 AS INTEGER) AS steps,
+                 62.0 AS weight_kg, 18.0 AS body_fat_pct, 500.0 AS active_kcal, 30.0 AS stress_avg,
+                 duration_s AS sleep_s, score AS sleep_score
+          FROM openfit.sleep_sessions;
+        CREATE TABLE openfit.metrics AS
+          SELECT athlete_id, 'vo2max' AS metric, CAST(local_date AS TIMESTAMPTZ) + INTERVAL 8 HOUR AS ts,
+                 50.0 + (score % 3) AS value, 'ml/kg/min' AS unit, 'garmin' AS source, device_id
+          FROM openfit.sleep_sessions;
+        CREATE TABLE meta.build_info AS
+          SELECT TIMESTAMPTZ '{END_DATE} 12:30:00+00' AS built_at, 'run-{tag}' AS run_id, 'success' AS status;
+        CREATE TABLE meta.source_freshness AS
+          SELECT * FROM (VALUES ('garmin', TIMESTAMPTZ '{END_DATE} 12:00:00+00', 100),
+                                ('oura', TIMESTAMPTZ '{END_DATE} 10:00:00+00', 50),
+                                ('strava', TIMESTAMPTZ '{END_DATE} 11:00:00+00', 20)) v(source, last_loaded_at, rows);
+        """)
+        if with_marts:
+            con.execute("""
+            CREATE SCHEMA marts;
+            CREATE TABLE marts.daily_training_load AS
+              SELECT athlete_id, local_date AS date, sum(duration_s) / 36.0 AS load, 40.0 AS ctl, 45.0 AS atl,
+                     -5.0 AS tsb
+              FROM openfit.activities GROUP BY ALL;
+            CREATE TABLE marts.personal_records AS
+              SELECT athlete_id, sport, 'longest' AS record, max(distance_m) AS value, any_value(activity_id) AS activity_id
+              FROM openfit.activities GROUP BY ALL;
+            CREATE TABLE marts.power_curve AS
+              SELECT athlete_id, d AS duration_s, 400.0 - d / 10.0 AS power_w
+              FROM openfit.athletes, (VALUES (1), (5), (60), (300), (1200)) v(d);
+            CREATE TABLE marts.cross_device_daily AS
+              SELECT athlete_id, "date", 'resting_hr' AS measure, source, resting_hr AS value FROM openfit.wellness_daily;
+            """)
+    finally:
+        con.close()
+    os.replace(tmp, path)
+    return path
