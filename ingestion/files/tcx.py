@@ -1,0 +1,151 @@
+"""TCX (Garmin Training Center XML) decoding: activities (several per file), laps, track points.
+
+Tables: ``activity`` (activity_index, sport, id/start time, creator device, notes), ``lap`` (activity_index,
+lap_index, start time, totals, HR, cadence, trigger), ``record`` (canonical columns plus ``activity_index`` /
+``lap_index``; ``Extensions/TPX`` speed, watts, run cadence). Courses are reported as a warning, not loaded.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from xml.etree.ElementTree import Element
+
+import pyarrow as pa
+
+from ingestion.files.model import DecodedFile, quarantined, record_table_from_lists, table_from_rows
+from ingestion.files.safexml import (
+    BadXmlError,
+    UnsafeXmlError,
+    child,
+    children,
+    local,
+    parse_float,
+    parse_time,
+    parse_xml,
+    text,
+)
+
+PARSER = "openfit-tcx"
+PARSER_VERSION = f"1+defusedxml{version('defusedxml')}"
+
+TRACK_COLUMNS = (
+    "position_lat",
+    "position_long",
+    "altitude",
+    "distance",
+    "heart_rate",
+    "cadence",
+    "speed",
+    "power",
+)
+
+
+def _value(element: Element | None, name: str) -> float | None:
+    """<Name><Value>n</Value></Name> (heart rates) -> n."""
+    if element is None:
+        return None
+    holder = child(element, name)
+    return parse_float(text(holder, "Value")) if holder is not None else None
+
+
+def decode_tcx(data: bytes) -> DecodedFile:
+    try:
+        root = parse_xml(data)
+    except (UnsafeXmlError, BadXmlError) as exc:
+        return quarantined("tcx", str(exc), PARSER, PARSER_VERSION)
+    if local(root.tag) != "TrainingCenterDatabase":
+        return quarantined(
+            "tcx", f"not a TCX document (root element <{local(root.tag)}>)", PARSER, PARSER_VERSION
+        )
+
+    decoded = DecodedFile("tcx", "imported", None, PARSER, PARSER_VERSION)
+    activities: list[dict] = []
+    laps: list[dict] = []
+    times: list = []
+    columns: dict[str, list] = {name: [] for name in TRACK_COLUMNS}
+    activity_index: list[int] = []
+    lap_index: list[int] = []
+
+    activity_elements = [a for holder in children(root, "Activities") for a in children(holder, "Activity")]
+    for a_index, activity in enumerate(activity_elements):
+        creator = child(activity, "Creator")
+        version_el = child(creator, "Version") if creator is not None else None
+        activities.append(
+            {
+                "activity_index": a_index,
+                "sport": activity.get("Sport"),
+                "id": text(activity, "Id"),
+                "start_time": parse_time(text(activity, "Id")),
+                "notes": text(activity, "Notes"),
+                "creator_name": text(creator, "Name"),
+                "creator_unit_id": text(creator, "UnitId"),
+                "creator_product_id": text(creator, "ProductID"),
+                "creator_version": ".".join(
+                    v for v in (text(version_el, "VersionMajor"), text(version_el, "VersionMinor")) if v
+                )
+                or None,
+                "laps": len(children(activity, "Lap")),
+            }
+        )
+        for l_index, lap in enumerate(children(activity, "Lap")):
+            laps.append(
+                {
+                    "activity_index": a_index,
+                    "lap_index": l_index,
+                    "start_time": parse_time(lap.get("StartTime")),
+                    "total_time_s": parse_float(text(lap, "TotalTimeSeconds")),
+                    "distance_m": parse_float(text(lap, "DistanceMeters")),
+                    "max_speed_m_s": parse_float(text(lap, "MaximumSpeed")),
+                    "calories": parse_float(text(lap, "Calories")),
+                    "avg_heart_rate": _value(lap, "AverageHeartRateBpm"),
+                    "max_heart_rate": _value(lap, "MaximumHeartRateBpm"),
+                    "intensity": text(lap, "Intensity"),
+                    "cadence": parse_float(text(lap, "Cadence")),
+                    "trigger_method": text(lap, "TriggerMethod"),
+                    "notes": text(lap, "Notes"),
+                }
+            )
+            for track in children(lap, "Track"):
+                for point in children(track, "Trackpoint"):
+                    values = _trackpoint(point)
+                    times.append(parse_time(text(point, "Time")))
+                    for name, values_list in columns.items():
+                        values_list.append(values.get(name))
+                    activity_index.append(a_index)
+                    lap_index.append(l_index)
+
+    table = record_table_from_lists(times, columns, decoded.nulled)
+    table = table.append_column("activity_index", pa.array(activity_index, type=pa.int32()))
+    decoded.tables["record"] = table.append_column("lap_index", pa.array(lap_index, type=pa.int32()))
+    if activities:
+        decoded.tables["activity"] = table_from_rows(activities)
+    if laps:
+        decoded.tables["lap"] = table_from_rows(laps)
+    if any(children(holder, "Course") for holder in children(root, "Courses")):
+        decoded.warnings.append("TCX courses (planned routes) are not loaded")
+    if not activities:
+        decoded.warnings.append("TCX holds no activities")
+    return decoded
+
+
+def _trackpoint(point: Element) -> dict[str, float | None]:
+    position = child(point, "Position")
+    values: dict[str, float | None] = {
+        "position_lat": parse_float(text(position, "LatitudeDegrees")) if position is not None else None,
+        "position_long": parse_float(text(position, "LongitudeDegrees")) if position is not None else None,
+        "altitude": parse_float(text(point, "AltitudeMeters")),
+        "distance": parse_float(text(point, "DistanceMeters")),
+        "heart_rate": _value(point, "HeartRateBpm"),
+        "cadence": parse_float(text(point, "Cadence")),
+    }
+    extensions = child(point, "Extensions")
+    if extensions is not None:
+        for element in extensions.iter():
+            name = local(element.tag)
+            if name == "Speed":
+                values["speed"] = parse_float(text(element))
+            elif name == "Watts":
+                values["power"] = parse_float(text(element))
+            elif name == "RunCadence" and values.get("cadence") is None:
+                values["cadence"] = parse_float(text(element))
+    return values
