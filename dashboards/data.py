@@ -1,0 +1,164 @@
+"""The dashboards' one data module: cached calls into the shared query layer (api.query), nothing else.
+
+Every cached function takes the snapshot identity (path, inode, mtime, size) as its first argument, so a
+new publish (an atomic rename: new inode and mtime) misses the cache at once; the TTL only bounds memory.
+Tables that are not built yet come back as `NotBuilt` (cached too) for the pages to explain, not raise.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+import analytics
+from api.keys import AthleteScope
+from api.query import dashboards as q
+from api.query import reads
+from api.query.errors import NotBuiltYet, QueryError
+from api.query.snapshot import SnapshotReader, SnapshotUnavailable, reader_for
+from openfit.settings import get_settings
+
+CACHE_TTL_S = 3600  # invalidation is by snapshot identity; the TTL only frees memory of old snapshots
+LOCAL_SCOPE = AthleteScope.everyone()  # the dashboards run on 127.0.0.1 for the warehouse's owner
+
+
+@dataclass(frozen=True)
+class NotBuilt:
+    """A table the view needs is not in the snapshot (yet)."""
+
+    table: str
+    message: str
+
+
+def snapshot_key() -> str | None:
+    """The identity of the published snapshot file, or None when nothing is published."""
+    path = get_settings().snapshot_path
+    try:
+        st_ = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return f"{path}|{st_.st_ino}|{st_.st_mtime_ns}|{st_.st_size}"
+
+
+def _reader() -> SnapshotReader:
+    return reader_for(get_settings().snapshot_path)
+
+
+def _cached(fn):
+    """Wrap `fn(cur, *args)` as a cached `fn(*args)` keyed on the snapshot identity."""
+
+    def run(snapshot: str, *args: Any, **kwargs: Any) -> Any:
+        with _reader().cursor() as cur:
+            try:
+                return fn(cur, *args, **kwargs)
+            except NotBuiltYet as exc:
+                return NotBuilt(str(exc.details.get("table", "")), exc.message)
+
+    # st.cache_data keys a function by module, qualname and source: give each wrapper its own name.
+    run.__qualname__ = run.__name__ = f"cached_{fn.__module__.replace('.', '_')}_{fn.__name__}"
+    cached = st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=512)(run)
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        key = snapshot_key()
+        if key is None:
+            raise SnapshotUnavailable("no snapshot published yet")
+        return cached(key, *args, **kwargs)
+
+    call.clear = cached.clear
+    return call
+
+
+# ------------------------------------------------------------------------------------------------ shared
+
+
+@_cached
+def build_info(cur) -> dict:
+    return reads.health(cur).model_dump()
+
+
+@_cached
+def athletes(cur) -> list[dict]:
+    return [{"athlete_id": a.athlete_id, "display_name": a.display_name}
+            for a in reads.list_athletes(cur, LOCAL_SCOPE)]
+
+
+athlete_date_bounds = _cached(q.athlete_date_bounds)
+
+# ------------------------------------------------------------------------------------------------ pages
+training_load = _cached(q.training_load)
+weekly_load = _cached(q.weekly_load)
+activity_filter_options = _cached(q.activity_filter_options)
+activity_table = _cached(q.activity_table)
+activity_streams = _cached(q.activity_streams)
+channel_sources = _cached(q.channel_sources)
+activity_load_metrics = _cached(q.activity_load_metrics)
+power_curve = _cached(q.power_curve)
+pace_curve = _cached(q.pace_curve)
+fitness_estimates = _cached(q.fitness_estimates)
+personal_records = _cached(q.personal_records)
+sleep_nights = _cached(q.sleep_nights)
+wellness_by_source = _cached(q.wellness_by_source)
+cross_device_metrics = _cached(q.cross_device_metrics)
+cross_device = _cached(q.cross_device)
+daily_series = _cached(q.daily_series)
+table_rows = _cached(q.table_rows)
+source_freshness = _cached(q.source_freshness)
+quarantined_files = _cached(q.quarantined_files)
+failed_checks = _cached(q.failed_checks)
+
+
+@_cached
+def activity_detail(cur, activity_id: str) -> dict | None:
+    """Summary, recordings and laps of one activity (None when it does not exist)."""
+    try:
+        detail = reads.get_activity(cur, LOCAL_SCOPE, activity_id)
+    except QueryError as exc:
+        if isinstance(exc, NotBuiltYet):
+            raise
+        return None
+    found = detail.model_dump()
+    found["recordings"] = pd.DataFrame(found["recordings"])
+    found["laps"] = pd.DataFrame(found["laps"])
+    return found
+
+
+@_cached
+def hr_time_in_zones(cur, activity_id: str, athlete_id: str, day: date) -> dict | None:
+    """Seconds in each HR zone on the 1 Hz grid, with the zone model used; None without HR or thresholds.
+
+    Zones: Friel's (% of LTHR) when an LTHR is in force on the day, else % of HRmax (analytics.hr_zones).
+    """
+    samples = q.activity_heart_rate(cur, activity_id)
+    th = q.thresholds_on(cur, athlete_id, day) if cur.has_table("openfit", "athlete_thresholds") else None
+    if samples.empty or not th:
+        return None
+    if th.get("lthr"):
+        zones = analytics.hr_zones("friel_cycling", lthr=float(th["lthr"]))
+        model = f"Friel, % of LTHR {th['lthr']:.0f} bpm"
+    elif th.get("hr_max"):
+        zones = analytics.hr_zones("percent_hrmax", hr_max=float(th["hr_max"]))
+        model = f"% of HRmax {th['hr_max']:.0f} bpm"
+    else:
+        return None
+    elapsed = (samples["ts"] - samples["ts"].iloc[0]).dt.total_seconds().to_numpy()
+    stream = analytics.resample_1hz(elapsed, {"hr": samples["heart_rate"].to_numpy(float)})
+    seconds = analytics.time_in_zones(stream.channels["hr"], zones)
+    return {
+        "model": model,
+        "zones": pd.DataFrame({
+            "zone": [z.name for z in zones],
+            "low_bpm": [z.low_bpm for z in zones],
+            "seconds": [seconds[z.name] for z in zones],
+        }),
+    }
+
+
+def clear_all() -> None:
+    st.cache_data.clear()
