@@ -59,6 +59,9 @@ from .power import (
     w_prime_balance,
 )
 from .running import (
+    STANDARD_RACE_DISTANCES_M,
+    BestEfforts,
+    best_efforts,
     grade_adjusted_speed,
     grade_from_altitude,
     minetti_cost,
@@ -89,7 +92,7 @@ __all__ = [
     "skiba_tau", "w_prime_balance", "WPrimeBalance",
     # running
     "rtss", "grade_adjusted_speed", "grade_from_altitude", "minetti_cost", "pace_to_speed",
-    "vdot", "race_time_from_vdot", "riegel",
+    "vdot", "race_time_from_vdot", "riegel", "best_efforts", "BestEfforts", "STANDARD_RACE_DISTANCES_M",
     # VO2max
     "vo2max_from_race", "vo2max_cooper", "vo2max_rockport", "vo2max_uth_sorensen",
     # load series

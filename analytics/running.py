@@ -6,6 +6,7 @@ Streams are 1 Hz (see `analytics.streams`); speed in m/s, distance and altitude 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -185,3 +186,63 @@ def riegel(time_s: float, distance_m: float, target_distance_m: float, exponent:
     return t1 * (
         positive(target_distance_m, "target_distance_m") / positive(distance_m, "distance_m")
     ) ** positive(exponent, "exponent")
+
+
+# ------------------------------------------------------------------------------------- best efforts
+
+STANDARD_RACE_DISTANCES_M: tuple[float, ...] = (
+    400.0, 1000.0, 1609.344, 3000.0, 5000.0, 10000.0, 15000.0, 21097.5, 42195.0,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BestEfforts:
+    """Fastest time (s) to cover each distance (m); NaN / start -1 when no gap-free stretch is that long."""
+
+    distances_m: np.ndarray
+    times_s: np.ndarray
+    start_s: np.ndarray
+
+    def as_dict(self) -> dict[float, float | None]:
+        return {
+            float(d): (None if math.isnan(t) else float(t))
+            for d, t in zip(self.distances_m, self.times_s, strict=True)
+        }
+
+
+def best_efforts(distance_m, distances_m=STANDARD_RACE_DISTANCES_M) -> BestEfforts:
+    """Best efforts by distance (the pace curve's race view) from a 1 Hz cumulative distance stream.
+
+    For each target d: min over start seconds i of (j − i), j the first second with D[j] − D[i] >= d,
+    found for all i at once by binary search on the non-decreasing distance: O(n log n) per distance.
+    An effort may not span a gap (NaN second), the same rule as the power curve. Times are whole
+    seconds of the 1 Hz grid (no sub-second interpolation).
+    """
+    dist = as_float_array(distance_m, "distance_m")
+    targets = as_float_array(distances_m, "distances_m", allow_nan=False)
+    if (targets <= 0).any():
+        raise ValueError("distances_m must be > 0")
+    nan = np.isnan(dist)
+    filled = dist.copy()
+    if nan.any():
+        # Forward-fill so the array stays sortable; efforts crossing a NaN are rejected below.
+        idx = np.where(nan, 0, np.arange(dist.size))
+        np.maximum.accumulate(idx, out=idx)
+        filled = dist[idx]
+        filled[np.isnan(filled)] = -np.inf  # leading NaN
+    if (np.diff(filled[np.isfinite(filled)]) < -1e-6).any():
+        raise ValueError("distance_m must be cumulative (non-decreasing)")
+    filled = np.maximum.accumulate(filled)  # absorb float noise
+    nan_before = np.concatenate(([0], np.cumsum(nan)))
+    starts = np.arange(dist.size)
+    times = np.full(targets.size, np.nan)
+    first = np.full(targets.size, -1, dtype=np.int64)
+    for k, d in enumerate(targets.tolist()):
+        ends = np.searchsorted(filled, filled + d, side="left")
+        ok = (ends < dist.size) & ~nan
+        ok[ok] &= (nan_before[ends[ok] + 1] - nan_before[starts[ok]]) == 0
+        if ok.any():
+            durations = np.where(ok, ends - starts, np.iinfo(np.int64).max)
+            i = int(np.argmin(durations))
+            times[k], first[k] = float(durations[i]), i
+    return BestEfforts(targets, times, first)

@@ -103,3 +103,16 @@ def test_wbal_never_exceeds_w_prime(p, cp, wp):
 def test_vdot_inverse_round_trip(vdot, distance):
     t = a.race_time_from_vdot(vdot, distance)
     assert abs(a.vdot(distance, t) - vdot) < 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    # Whole metres keep sums exact, so the brute force and the binary search see the same numbers.
+    speed=arrays(np.float64, st.integers(2, 200), elements=st.integers(0, 8).map(float)),
+    target=st.integers(1, 300).map(float),
+)
+def test_best_efforts_match_brute_force(speed, target):
+    dist = np.cumsum(speed)
+    brute = [j - i for i in range(dist.size) for j in range(i, dist.size) if dist[j] - dist[i] >= target]
+    got = a.best_efforts(dist, [target]).as_dict()[target]
+    assert got == (min(brute) if brute else None)

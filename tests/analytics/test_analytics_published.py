@@ -280,3 +280,12 @@ def test_pmc_closed_forms():
     assert gc["atl"][-1] == pytest.approx(100 * (1 - math.exp(-6)))
     tp = a.pmc(load, "trainingpeaks")
     assert tp["ctl"][-1] == pytest.approx(100 * (1 - (41 / 42) ** 42))
+
+
+def test_best_efforts_by_distance_do_not_span_a_pause():
+    dist = np.cumsum(np.r_[np.full(600, 3.0), np.full(600, 4.0)])
+    assert a.best_efforts(dist, [1000, 3000, 5000]).as_dict() == {1000.0: 250.0, 3000.0: 800.0, 5000.0: None}
+    dist[300:310] = np.nan
+    assert a.best_efforts(dist, [4000]).as_dict() == {4000.0: None}
+    with pytest.raises(ValueError, match="cumulative"):
+        a.best_efforts([0.0, 10.0, 5.0], [1.0])
