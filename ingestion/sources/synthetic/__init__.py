@@ -1,0 +1,28 @@
+"""The synthetic provider: a deterministic, realistic multi-device cohort as a dlt source (no credentials needed).
+
+- :func:`synthetic_source` - the dlt source (tables and units: README.md and /work/briefs/raw_synthetic_layout.md)
+- :data:`PROVIDER` - its registry entry (entry point ``openfit.providers: synthetic``)
+- :func:`ground_truth` - which recordings are the same real workout (for tests and benchmarks only)
+"""
+
+from __future__ import annotations
+
+from ingestion.registry import Capability, Provider
+
+from .source import SyntheticConfigError, synthetic_source
+from .truth import ground_truth
+
+PROVIDER = Provider(
+    name="synthetic",
+    display_name="Synthetic cohort (demo)",
+    capabilities=Capability.ACTIVITIES | Capability.SLEEP | Capability.RECOVERY | Capability.HEALTH_METRICS,
+    kind="synthetic",
+    dlt_source=synthetic_source,
+    description=(
+        "A deterministic cohort of athletes with several devices each (watch, bike computer, chest strap, ring, "
+        "scale): 1 Hz workout streams, laps, sleep stages, daily wellness and all-day series, with duplicate "
+        "recordings, clock skew, split files and travel across time zones. Runs offline with no credentials."
+    ),
+)
+
+__all__ = ["PROVIDER", "SyntheticConfigError", "ground_truth", "synthetic_source"]

@@ -1,0 +1,84 @@
+"""Ground truth for the merge (issue 5): which recordings are the same real workout. Never loaded into the warehouse.
+
+Computed from the plans alone (no streams), so it is cheap and always agrees with what the source generates for the
+same parameters.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from .model import make_athlete, plan_day
+from .source import resolve_window, validate
+
+TRUTH_SCHEMA = {
+    "workout_id": pl.String,
+    "activity_id": pl.String,
+    "athlete_id": pl.String,
+    "is_duplicate_copy": pl.Boolean,
+    "device_id": pl.String,
+    "device_type": pl.String,
+    "sport": pl.String,
+    "activity_type": pl.String,
+    "kind": pl.String,
+    "indoor": pl.Boolean,
+    "part_index": pl.Int32,
+    "n_parts": pl.Int32,
+    "skew_s": pl.Int32,
+    "true_start_gmt": pl.Int64,
+    "true_end_gmt": pl.Int64,
+    "recording_start_gmt": pl.Int64,
+    "recording_end_gmt": pl.Int64,
+    "tags": pl.String,
+}
+
+
+def ground_truth(
+    athletes: int = 3, days: int = 365, seed: int = 42, end_date: date | None = None
+) -> pl.DataFrame:
+    """One row per recording (= raw ``activities`` row): the real workout it belongs to and how it was recorded.
+
+    ``is_duplicate_copy`` is False for exactly one recording per workout (its first device's first file);
+    ``tags`` lists the adversarial situations (multi_device, split_file, clock_skew, near_simultaneous, back_to_back).
+    Recordings that end after "now" (when the window reaches today) are left out, as the source leaves them out.
+    """
+    validate(athletes, days, seed, end_date)
+    window = resolve_window(days, end_date)
+    limit = window.cutoff if window.cutoff is not None else 2**62
+    rows: list[dict] = []
+    for k in range(athletes):
+        athlete = make_athlete(seed, k)
+        day = window.first
+        while day <= window.last:
+            for w in plan_day(seed, athlete, day).workouts:
+                for rec in w.recordings:
+                    start = rec.start_epoch(w)
+                    end = start + rec.covers[1] - rec.covers[0]
+                    if end - 1 > limit or end <= start:
+                        continue
+                    rows.append(
+                        {
+                            "workout_id": w.workout_id,
+                            "activity_id": rec.activity_id,
+                            "athlete_id": athlete.athlete_id,
+                            "is_duplicate_copy": rec.is_duplicate_copy,
+                            "device_id": rec.device.device_id,
+                            "device_type": rec.device.model.device_type,
+                            "sport": w.sport,
+                            "activity_type": rec.activity_type,
+                            "kind": w.kind,
+                            "indoor": w.indoor,
+                            "part_index": rec.part_index,
+                            "n_parts": rec.n_parts,
+                            "skew_s": rec.skew_s,
+                            "true_start_gmt": w.start_epoch,
+                            "true_end_gmt": w.end_epoch,
+                            "recording_start_gmt": start,
+                            "recording_end_gmt": end,
+                            "tags": ",".join(sorted(set(w.tags))),
+                        }
+                    )
+            day += timedelta(days=1)
+    return pl.DataFrame(rows, schema=TRUTH_SCHEMA)
