@@ -58,6 +58,8 @@ def normalized_power(power, method: str = "valid_windows", window_s: int = NP_WI
       - "expanding" (sweatpy): rolling(30, min_periods=1), the first 29 r_i are expanding means.
       - "window_p4" (Pierre compatibility; NOT Normalized Power): mean of p^4 inside each full window.
     The compatibility variants see the recorded samples with gaps removed (concatenated).
+    NP >= the mean of the 30-s rolling means always; NP >= average power only when the first and last
+    30 s are not exceptional (a spike in second 1 sits in one window: 10 kW then 59 s at 0 → NP < avg).
     Returns Metric(value=None) when no window qualifies (e.g. fewer than 30 valid seconds).
     Units: W. Citation: Allen & Coggan (2010), Training and Racing with a Power Meter, 2nd ed.
     """
