@@ -23,10 +23,11 @@ from .trimp import hrss, trimp
 DEFAULT_LOAD_PRIORITY: tuple[str, ...] = VARIANTS["load_source"]  # power_tss, rtss, hrss, session_rpe
 
 # Logical channel -> default column name in the samples frame; override with `columns=`.
+# The defaults are the column names of the warehouse's openfit.activity_samples.
 DEFAULT_COLUMNS: dict[str, str] = {
-    "time": "timestamp",
+    "time": "ts",
     "power": "power_w",
-    "heart_rate": "heart_rate_bpm",
+    "heart_rate": "heart_rate",
     "speed": "speed_mps",
     "distance": "distance_m",
     "altitude": "altitude_m",
@@ -72,6 +73,24 @@ class Thresholds:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], sex: str = "male") -> Thresholds:
+        """From an openfit.athlete_thresholds row (hr_max, hr_rest, lthr, ftp_w, threshold_pace_s_per_km);
+        missing keys and nulls become None."""
+
+        def get(key: str) -> float | None:
+            value = row.get(key)
+            return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+        return cls(
+            ftp_w=get("ftp_w"),
+            lthr_bpm=get("lthr"),
+            hr_max_bpm=get("hr_max"),
+            hr_rest_bpm=get("hr_rest"),
+            threshold_pace_s_per_km=get("threshold_pace_s_per_km"),
+            sex=sex,
+        )
+
 
 def parse_priority(priority: str | Sequence[str]) -> tuple[str, ...]:
     """A load priority from a list or a comma-separated string (e.g. an OPENFIT_* setting)."""
@@ -115,17 +134,25 @@ def to_stream(
     max_fill_gap_s: float = DEFAULT_MAX_FILL_GAP_S,
 ) -> Stream:
     """Resample an activity's samples frame to 1 Hz (`analytics.streams.resample_1hz`), keeping the
-    known channels present in the frame under their logical names (power, heart_rate, speed, ...)."""
+    known channels present in the frame under their logical names (power, heart_rate, speed, ...).
+
+    Non-physical readings are sensor drop-outs and become null before resampling: heart rate <= 0 bpm,
+    negative power, negative speed."""
     cols = {**DEFAULT_COLUMNS, **(columns or {})}
     if cols["time"] not in samples.columns:
         raise ValueError(
             f"samples have no time column {cols['time']!r}; columns: {', '.join(samples.columns)}"
         )
-    channels = {
-        logical: samples[col].cast(pl.Float64)
-        for logical, col in cols.items()
-        if logical != "time" and col in samples.columns
-    }
+    channels = {}
+    for logical, col in cols.items():
+        if logical == "time" or col not in samples.columns:
+            continue
+        values = samples[col].cast(pl.Float64)
+        if logical == "heart_rate":
+            values = values.set(values <= 0, None)
+        elif logical in ("power", "speed"):
+            values = values.set(values < 0, None)
+        channels[logical] = values
     return resample_1hz(samples[cols["time"]], channels, max_fill_gap_s=max_fill_gap_s)
 
 

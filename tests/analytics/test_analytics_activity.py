@@ -13,12 +13,12 @@ TH = a.Thresholds(ftp_w=250, lthr_bpm=168, hr_max_bpm=190, hr_rest_bpm=50, thres
 
 def frame(n: int, **channels) -> pl.DataFrame:
     start = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
-    return pl.DataFrame({"timestamp": [start + timedelta(seconds=i) for i in range(n)], **channels})
+    return pl.DataFrame({"ts": [start + timedelta(seconds=i) for i in range(n)], **channels})
 
 
 def test_ride_with_power_and_hr():
     row = a.score_activity(
-        frame(3600, power_w=[250.0] * 3600, heart_rate_bpm=[168.0] * 3600), TH, sport="ride"
+        frame(3600, power_w=[250.0] * 3600, heart_rate=[168.0] * 3600), TH, sport="ride"
     )
     assert row["tss"] == pytest.approx(100.0)
     assert (
@@ -34,14 +34,14 @@ def test_ride_with_power_and_hr():
 
 
 def test_priority_chain_falls_back_and_is_configurable():
-    hr_only = a.score_activity(frame(3600, heart_rate_bpm=[168.0] * 3600), TH, sport="ride", session_rpe=5)
+    hr_only = a.score_activity(frame(3600, heart_rate=[168.0] * 3600), TH, sport="ride", session_rpe=5)
     assert (
         hr_only["tss"] is None
         and hr_only["load_source"] == "hrss"
         and hr_only["load"] == pytest.approx(100.0)
     )
     rpe_first = a.score_activity(
-        frame(3600, heart_rate_bpm=[168.0] * 3600),
+        frame(3600, heart_rate=[168.0] * 3600),
         TH,
         sport="ride",
         session_rpe=5,
@@ -84,7 +84,7 @@ def test_pause_is_excluded_from_duration():
     times = [t0 + timedelta(seconds=i) for i in range(1800)] + [
         t0 + timedelta(seconds=3600 + i) for i in range(1800)
     ]
-    samples = pl.DataFrame({"timestamp": times, "power_w": [250.0] * 3600})
+    samples = pl.DataFrame({"ts": times, "power_w": [250.0] * 3600})
     row = a.score_activity(samples, TH)
     assert row["elapsed_s"] == 5400 and row["moving_s"] == 3600
     assert row["tss"] == pytest.approx(100.0)  # the 30-min pause adds no time
@@ -109,3 +109,15 @@ def test_thresholds_validation():
         a.Thresholds(ftp_w=-5)
     with pytest.raises(ValueError, match="sex"):
         a.Thresholds(sex="x")
+
+
+def test_warehouse_row_and_sensor_dropouts():
+    th = a.Thresholds.from_row(
+        {"hr_max": 190, "hr_rest": 50, "lthr": 168, "ftp_w": None, "threshold_pace_s_per_km": float("nan")}
+    )
+    assert th.ftp_w is None and th.threshold_pace_s_per_km is None and th.lthr_bpm == 168
+    hr = [168.0] * 3600
+    hr[100:103] = [0.0, 0.0, 0.0]  # a strap drop-out reported as 0 bpm: null, then filled (3 s gap)
+    row = a.score_activity(frame(3600, heart_rate=hr, power_w=[-1.0] + [200.0] * 3599), th)
+    assert row["hrss"] == pytest.approx(100.0)
+    assert row["avg_power_w"] == pytest.approx(200.0)
