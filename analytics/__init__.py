@@ -72,7 +72,15 @@ from .running import (
     vdot,
 )
 from .streams import DEFAULT_MAX_FILL_GAP_S, Stream, resample_1hz, resample_frame
-from .trimp import hr_reserve_fraction, hrss, trimp, trimp_banister, trimp_edwards, trimp_lucia
+from .trimp import (
+    hr_reserve_fraction,
+    hrss,
+    trimp,
+    trimp_banister,
+    trimp_edwards,
+    trimp_goldencheetah_zonal,
+    trimp_lucia,
+)
 from .vo2max import vo2max_cooper, vo2max_from_race, vo2max_rockport, vo2max_uth_sorensen
 
 __all__ = [
@@ -83,7 +91,7 @@ __all__ = [
     # heart rate
     "max_hr", "hr_zones", "Zone", "time_in_zones", "lthr_from_test", "hr_reserve_fraction",
     # TRIMP / HRSS
-    "trimp", "trimp_banister", "trimp_edwards", "trimp_lucia", "hrss",
+    "trimp", "trimp_banister", "trimp_edwards", "trimp_lucia", "trimp_goldencheetah_zonal", "hrss",
     # power
     "normalized_power", "average_power", "intensity_factor", "tss", "variability_index",
     "mean_max", "power_curve", "MeanMaxCurve", "STANDARD_DURATIONS",

@@ -17,7 +17,7 @@ import numpy as np
 VARIANTS: dict[str, tuple[str, ...]] = {
     "max_hr": ("tanaka", "fox", "nes", "gulati"),
     "hr_zones": ("percent_hrmax", "karvonen", "friel_cycling", "friel_running"),
-    "trimp": ("banister", "banister_session_avg", "goldencheetah", "edwards", "lucia"),
+    "trimp": ("banister", "banister_session_avg", "goldencheetah", "edwards", "lucia", "goldencheetah_zonal"),
     "hrss": ("trimp", "avg_hr_squared"),
     "np": ("valid_windows", "zero_padded", "expanding", "window_p4"),
     "ftp_test": ("20min", "8min", "ramp"),

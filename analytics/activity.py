@@ -254,11 +254,15 @@ def _score_hr(row: dict, hr: np.ndarray, th: Thresholds, trimp_method: str, hrss
     row["avg_hr_bpm"] = float(np.nanmean(hr))
     row["max_hr_bpm"] = float(np.nanmax(hr))
     have_range = th.hr_rest_bpm is not None and th.hr_max_bpm is not None
-    needs = {"edwards": th.hr_max_bpm is not None, "lucia": th.vt1_bpm is not None and th.vt2_bpm is not None}
+    needs = {
+        "edwards": th.hr_max_bpm is not None,
+        "lucia": th.vt1_bpm is not None and th.vt2_bpm is not None,
+        "goldencheetah_zonal": th.lthr_bpm is not None,
+    }
     if needs.get(trimp_method, have_range):
         row["trimp"] = trimp(
             hr, trimp_method, hr_rest=th.hr_rest_bpm, hr_max=th.hr_max_bpm, sex=th.sex,
-            vt1_bpm=th.vt1_bpm, vt2_bpm=th.vt2_bpm,
+            vt1_bpm=th.vt1_bpm, vt2_bpm=th.vt2_bpm, lthr=th.lthr_bpm,
         ).value  # fmt: skip
     if th.lthr_bpm is not None and have_range:
         row["hrss"] = hrss(hr, th.lthr_bpm, th.hr_rest_bpm, th.hr_max_bpm, th.sex, hrss_method).value

@@ -42,7 +42,7 @@ def trimp_banister(hr, hr_rest: float, hr_max: float, sex: str = "male", method:
     Returns Metric(None) when the stream has no HR reading.
     """
     method = choose("trimp", method)
-    if method not in ("banister", "banister_session_avg", "goldencheetah"):
+    if method not in ("banister", "banister_session_avg", "goldencheetah"):  # the exponential family
         raise ValueError(f"trimp_banister does not compute {method!r}; use trimp(method=...)")
     sex = sex_key(sex)
     a, b = (GOLDENCHEETAH_COEFFICIENTS if method == "goldencheetah" else MORTON_COEFFICIENTS)[sex]
@@ -99,6 +99,24 @@ def trimp_lucia(hr, vt1_bpm: float, vt2_bpm: float) -> Metric:
     return Metric(float(weights.sum()) / 60.0, "lucia", "AU", {"vt1_bpm": vt1, "vt2_bpm": vt2})
 
 
+# GoldenCheetah default HR zones (% LTHR lower bounds) and their TRIMP weights (HrZones.cpp L39-43).
+GOLDENCHEETAH_ZONES = ((0.0, 0.9), (0.68, 1.1), (0.83, 1.2), (0.94, 2.0), (1.05, 5.0))
+
+
+def trimp_goldencheetah_zonal(hr, lthr: float) -> Metric:
+    """GoldenCheetah zonal TRIMP (AU) = Σ k_z · seconds_z / 60, zones from 0/68/83/94/105 % LTHR with
+    k = 0.9/1.1/1.2/2.0/5.0 (GoldenCheetah HrZones.cpp defaults)."""
+    lt = positive(lthr, "lthr")
+    h = _hr(hr)
+    valid = h[~np.isnan(h)]
+    if valid.size == 0:
+        return Metric(None, "goldencheetah_zonal", "AU", {"lthr": lt})
+    edges = np.array([lo for lo, _ in GOLDENCHEETAH_ZONES[1:]]) * lt
+    weights = np.array([k for _, k in GOLDENCHEETAH_ZONES])
+    zone = np.searchsorted(edges, valid, side="right")
+    return Metric(float(weights[zone].sum()) / 60.0, "goldencheetah_zonal", "AU", {"lthr": lt})
+
+
 def trimp(
     hr,
     method: str = "banister",
@@ -108,10 +126,16 @@ def trimp(
     sex: str = "male",
     vt1_bpm: float | None = None,
     vt2_bpm: float | None = None,
+    lthr: float | None = None,
 ) -> Metric:
     """TRIMP by variant name: "banister" (default) | "banister_session_avg" | "goldencheetah" | "edwards"
-    | "lucia". See `trimp_banister`, `trimp_edwards`, `trimp_lucia` for formulas and citations."""
+    | "lucia" | "goldencheetah_zonal". See `trimp_banister`, `trimp_edwards`, `trimp_lucia`,
+    `trimp_goldencheetah_zonal` for formulas and citations."""
     method = choose("trimp", method)
+    if method == "goldencheetah_zonal":
+        if lthr is None:
+            raise ValueError("goldencheetah_zonal TRIMP needs lthr")
+        return trimp_goldencheetah_zonal(hr, lthr)
     if method == "edwards":
         if hr_max is None:
             raise ValueError("edwards TRIMP needs hr_max")

@@ -17,9 +17,7 @@ def frame(n: int, **channels) -> pl.DataFrame:
 
 
 def test_ride_with_power_and_hr():
-    row = a.score_activity(
-        frame(3600, power_w=[250.0] * 3600, heart_rate=[168.0] * 3600), TH, sport="ride"
-    )
+    row = a.score_activity(frame(3600, power_w=[250.0] * 3600, heart_rate=[168.0] * 3600), TH, sport="ride")
     assert row["tss"] == pytest.approx(100.0)
     assert (
         row["np_w"] == pytest.approx(250.0)

@@ -148,6 +148,15 @@ def test_edwards_and_lucia_time_in_zone():
     assert a.trimp(hr, "edwards", hr_max=hr_max).method == "edwards"
 
 
+def test_goldencheetah_zonal_trimp():
+    lthr = 160.0
+    # 10 min in each GC zone (0/68/83/94/105 % LTHR): weights 0.9/1.1/1.2/2.0/5.0.
+    hr = np.concatenate([np.full(600, p * lthr) for p in (0.5, 0.7, 0.9, 1.0, 1.1)])
+    assert a.trimp(hr, "goldencheetah_zonal", lthr=lthr).value == pytest.approx(
+        10 * (0.9 + 1.1 + 1.2 + 2.0 + 5.0)
+    )
+
+
 def test_hrss_one_hour_at_lthr_is_100_both_variants():
     hr = np.full(3600, 168.0)
     for sex in ("male", "female"):

@@ -8,7 +8,9 @@ import analytics as a
 CALLS = {
     "max_hr": lambda name: a.max_hr(40, name),
     "hr_zones": lambda name: a.hr_zones(name, hr_max=190, hr_rest=50, lthr=165),
-    "trimp": lambda name: a.trimp(np.full(60, 150.0), name, hr_rest=50, hr_max=190, vt1_bpm=140, vt2_bpm=170),
+    "trimp": lambda name: a.trimp(
+        np.full(60, 150.0), name, hr_rest=50, hr_max=190, vt1_bpm=140, vt2_bpm=170, lthr=165
+    ),
     "hrss": lambda name: a.hrss(np.full(60, 150.0), 165, 50, 190, method=name),
     "np": lambda name: a.normalized_power(np.full(60, 200.0), name),
     "ftp_test": lambda name: a.ftp_from_test(300, name),
