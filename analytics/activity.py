@@ -38,8 +38,10 @@ DEFAULT_COLUMNS: dict[str, str] = {
 class Thresholds:
     """Athlete thresholds in force on the activity's date. Any may be None (the metrics needing it are null).
 
-    ftp_w (W), lthr_bpm, hr_max_bpm, hr_rest_bpm (bpm), threshold_pace_s_per_km (s/km), sex
-    ("male"/"female", for TRIMP coefficients), vt1_bpm/vt2_bpm (Lucia TRIMP only).
+    ftp_w (W, cycling), lthr_bpm, hr_max_bpm, hr_rest_bpm (bpm), threshold_pace_s_per_km (s/km), sex
+    ("male"/"female", for TRIMP coefficients), vt1_bpm/vt2_bpm (Lucia TRIMP only), run_ftp_w (W,
+    running power threshold, e.g. from a running-power pod). Runs never use the cycling ftp_w: a run
+    with power but no run_ftp_w gets no power TSS and falls through to rTSS/HRSS.
     """
 
     ftp_w: float | None = None
@@ -50,6 +52,7 @@ class Thresholds:
     sex: str = "male"
     vt1_bpm: float | None = None
     vt2_bpm: float | None = None
+    run_ftp_w: float | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -60,6 +63,7 @@ class Thresholds:
             "threshold_pace_s_per_km",
             "vt1_bpm",
             "vt2_bpm",
+            "run_ftp_w",
         ):
             value = getattr(self, name)
             if value is not None:
@@ -176,11 +180,11 @@ def score_activity(
 
     samples: a polars frame (columns per `DEFAULT_COLUMNS`, overridable by `columns`; absent channels
     are fine), an already-resampled `Stream`, or None for a manual entry (then give duration_s).
-    Power TSS needs power + ftp_w; rTSS needs a running `sport` (contains "run"), speed and
+    Power TSS needs power + ftp_w (run_ftp_w for runs); rTSS needs a running `sport` (contains "run"), speed and
     threshold pace (grade-adjusted when altitude exists); HRSS needs HR + lthr, hr_rest, hr_max;
     session-RPE load = RPE × minutes (moving time, or duration_s). Each missing input leaves its
     metric None — never a guessed number. `load`/`load_source` come from `activity_load`.
-    Keys: elapsed_s, moving_s, duration_s, avg_power_w, np_w, if, tss, vi, work_kj, avg_hr_bpm, max_hr_bpm,
+    Keys: elapsed_s, moving_s, duration_s, avg_power_w, np_w, ftp_used_w, if, tss, vi, work_kj, avg_hr_bpm, max_hr_bpm,
     trimp, hrss, rtss, session_rpe_load, load, load_source, the method names and the thresholds used.
     """
     np_method = choose("np", np_method)
@@ -192,7 +196,7 @@ def score_activity(
 
     stream = to_stream(samples, columns, max_fill_gap_s) if isinstance(samples, pl.DataFrame) else samples
     row: dict[str, Any] = dict.fromkeys(
-        ("elapsed_s", "moving_s", "avg_power_w", "np_w", "if", "tss", "vi", "work_kj", "avg_hr_bpm",
+        ("elapsed_s", "moving_s", "avg_power_w", "np_w", "ftp_used_w", "if", "tss", "vi", "work_kj", "avg_hr_bpm",
          "max_hr_bpm", "trimp", "hrss", "rtss", "session_rpe_load"),
     )  # fmt: skip
     if stream is not None:
@@ -200,7 +204,8 @@ def score_activity(
         row["moving_s"] = stream.recorded_s
         power = stream.channels.get("power")
         if power is not None and not np.isnan(power).all():
-            _score_power(row, power, thresholds, np_method)
+            ftp = thresholds.run_ftp_w if _is_run(sport) else thresholds.ftp_w
+            _score_power(row, power, ftp, np_method)
         hr = stream.channels.get("heart_rate")
         if hr is not None and not np.isnan(hr).all():
             _score_hr(row, hr, thresholds, trimp_method, hrss_method)
@@ -236,7 +241,7 @@ def score_activity(
     return row
 
 
-def _score_power(row: dict, power: np.ndarray, th: Thresholds, np_method: str) -> None:
+def _score_power(row: dict, power: np.ndarray, ftp_w: float | None, np_method: str) -> None:
     valid_s = int((~np.isnan(power)).sum())
     avg = average_power(power)
     np_w = normalized_power(power, np_method).value
@@ -245,9 +250,10 @@ def _score_power(row: dict, power: np.ndarray, th: Thresholds, np_method: str) -
     row["work_kj"] = float(np.nansum(power)) / 1000.0
     if np_w is not None and avg is not None:
         row["vi"] = variability_index(np_w, avg)
-    if np_w is not None and th.ftp_w is not None:
-        row["if"] = np_w / th.ftp_w
-        row["tss"] = tss(valid_s, np_w, th.ftp_w)
+    if np_w is not None and ftp_w is not None:
+        row["if"] = np_w / ftp_w
+        row["tss"] = tss(valid_s, np_w, ftp_w)
+    row["ftp_used_w"] = ftp_w
 
 
 def _score_hr(row: dict, hr: np.ndarray, th: Thresholds, trimp_method: str, hrss_method: str) -> None:

@@ -119,3 +119,15 @@ def test_warehouse_row_and_sensor_dropouts():
     row = a.score_activity(frame(3600, heart_rate=hr, power_w=[-1.0] + [200.0] * 3599), th)
     assert row["hrss"] == pytest.approx(100.0)
     assert row["avg_power_w"] == pytest.approx(200.0)
+
+
+def test_run_with_power_never_uses_cycling_ftp():
+    n = 1800
+    samples = frame(n, speed_mps=[1000 / 300] * n, power_w=[250.0] * n)
+    row = a.score_activity(samples, TH, sport="running")
+    assert row["tss"] is None and row["np_w"] == pytest.approx(250.0)
+    assert row["load_source"] == "rtss"
+    th_run = a.Thresholds(ftp_w=250, run_ftp_w=300, threshold_pace_s_per_km=270)
+    row = a.score_activity(samples, th_run, sport="running")
+    assert row["ftp_used_w"] == 300 and row["tss"] == pytest.approx(0.5 * (250 / 300) ** 2 * 100)
+    assert row["load_source"] == "power_tss"
