@@ -76,7 +76,13 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
                  2.5 + (s.k % 10) / 10.0 AS speed_mps, 85.0 AS cadence, 100.0 + s.k / 10.0 AS altitude_m,
                  52.5 + s.k / 100000.0 AS lat, 13.4 + s.k / 100000.0 AS lon, s.k * 2.8 AS distance_m,
                  18.0 AS temperature_c
-          FROM openfit.activities a, range(0, {samples_per_activity}) s(k);
+          FROM openfit.activities a, range(0, {samples_per_activity}) s(k)
+          UNION ALL
+          -- the second device's recording of the same activity, every 5 s, a few bpm higher
+          SELECT a.activity_id, replace(a.primary_recording_id, 'rec_g_', 'rec_s_'),
+                 a.start_time + INTERVAL (s.k) SECOND, CAST(123 + (s.k % 60) AS SMALLINT), NULL, 2.5, NULL, NULL,
+                 NULL, NULL, s.k * 2.8, NULL
+          FROM openfit.activities a, range(0, {samples_per_activity}, 5) s(k) WHERE a.recording_count = 2;
         CREATE TABLE openfit.laps AS
           SELECT activity_id, primary_recording_id AS recording_id, l.n AS lap_index,
                  start_time + INTERVAL (l.n * 600) SECOND AS start_time, 600.0 AS duration_s, 1700.0 AS distance_m,
