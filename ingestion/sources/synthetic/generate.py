@@ -447,7 +447,7 @@ def generate_chunk(
             truth = workout_truth(w, profile, srng)
             workout_hr.append((w, truth.hr))
             if w.sport == "run" and truth.cadence is not None:
-                steps_from_runs += int(truth.cadence.sum() / 60 * 2)
+                steps_from_runs += int(truth.cadence.sum() / 60)  # running cadence is in steps per minute
             for rec in w.recordings:
                 stream = device_view(w, truth, rec, srng)
                 if stream.n == 0 or int(stream.timestamp[-1]) > limit:

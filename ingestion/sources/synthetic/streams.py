@@ -46,7 +46,7 @@ class Truth:
     hr: np.ndarray  # bpm (float)
     power: np.ndarray | None  # W
     speed: np.ndarray | None  # m/s
-    cadence: np.ndarray | None  # rpm / strides per min / strokes per min
+    cadence: np.ndarray | None  # rpm (bike) / steps per min (run) / strokes per min (swim)
     altitude: np.ndarray | None  # m
     x: np.ndarray | None  # east, m from home
     y: np.ndarray | None  # north, m from home
@@ -142,7 +142,7 @@ def workout_truth(w: Workout, profile: Profile, rng: np.random.Generator) -> Tru
             speed = v
             dist = np.cumsum(speed)
             elev, _ = _elev_at(elev_profile, dist)
-            altitude = w.place.altitude_m + elev - elev[0]
+            altitude = w.place.altitude_m + elev - elev.min()  # home is the low point of the route
             xs, ys = _loop_xy(rng, dist, float(dist[-1]))
         else:
             speed = _bike_speed(
@@ -163,9 +163,10 @@ def workout_truth(w: Workout, profile: Profile, rng: np.random.Generator) -> Tru
         speed = np.where(stopped, 0.0, lowpass(v, 3.0))
         dist = np.cumsum(speed)
         elev, grade = _elev_at(elev_profile, dist)
-        altitude = w.place.altitude_m + elev - elev[0]
+        altitude = w.place.altitude_m + elev - elev.min()  # home is the low point of the route
+        # running cadence in steps per minute
         cadence = np.where(
-            stopped, 0.0, 78 + 7 * speed / profile.threshold_speed + smooth_noise(rng, n, 20, 1.5)
+            stopped, 0.0, 156 + 14 * speed / profile.threshold_speed + smooth_noise(rng, n, 20, 3.0)
         )
         if not w.indoor:
             xs, ys = _loop_xy(rng, dist, float(dist[-1]))
