@@ -26,6 +26,7 @@ from .activity import (
     score_activity,
     to_stream,
 )
+from .frames import daily_training_load
 from .heart_rate import Zone, hr_zones, lthr_from_test, max_hr, time_in_zones
 from .load import (
     BanisterFit,
@@ -105,7 +106,7 @@ __all__ = [
     "vo2max_from_race", "vo2max_cooper", "vo2max_rockport", "vo2max_uth_sorensen",
     # load series
     "pmc", "smoothing_constant", "banister_performance", "fit_banister", "BanisterParams", "BanisterFit",
-    "acwr", "monotony_strain", "session_rpe_load",
+    "acwr", "monotony_strain", "session_rpe_load", "daily_training_load",
     # activity scoring
     "Thresholds", "score_activity", "to_stream", "activity_load", "parse_priority",
     "DEFAULT_LOAD_PRIORITY", "DEFAULT_COLUMNS",
