@@ -34,6 +34,7 @@ import polars as pl
 from ._common import as_float_array, positive
 
 DEFAULT_MAX_FILL_GAP_S = 5.0
+MAX_SPAN_S = 7 * 86400  # a longer "activity" is a clock error; refusing it avoids a giant grid
 FILL_METHODS = ("linear", "previous")
 
 
@@ -95,7 +96,7 @@ def resample_1hz(
     max_fill_gap_s: the longest gap (s) between two readings that is filled (default 5 s).
     fill: "linear" or "previous" for the seconds inside a short gap.
     Returns a `Stream`; see the module docstring for the full rule. Raises ValueError on empty input,
-    mismatched lengths, non-finite timestamps or an unknown fill.
+    mismatched lengths, non-finite timestamps, a span over 7 days (a clock error) or an unknown fill.
     """
     if fill not in FILL_METHODS:
         raise ValueError(f"unknown fill {fill!r}; valid: {', '.join(FILL_METHODS)}")
@@ -113,6 +114,8 @@ def resample_1hz(
     origin = np.floor(t[0])
     sec = np.rint(t - origin).astype(np.int64)
     n = int(sec[-1]) + 1
+    if n > MAX_SPAN_S:
+        raise ValueError(f"samples span {n} s (> {MAX_SPAN_S} s, 7 days): check the device clock")
     grid = np.arange(n, dtype=np.int64)
 
     # Unique seconds (duplicates averaged per channel below).

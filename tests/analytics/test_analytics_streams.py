@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import analytics as a
 
@@ -77,6 +79,7 @@ def test_datetimes_and_polars_frame():
         ([], {}, "timestamps is empty"),
         ([0, 1], {"p": [1.0]}, "has 1 values for 2"),
         ([0, float("nan")], {"p": [1.0, 2.0]}, "NaN"),
+        ([0, 30 * 86400], {"p": [1.0, 2.0]}, "device clock"),
     ],
 )
 def test_bad_input_raises(time, channels, message):
@@ -99,3 +102,27 @@ def test_np_and_power_curve_skip_windows_across_a_pause():
     curve = a.mean_max(s["power"], [5, 20, 30])
     assert curve.at(20) == pytest.approx(400.0)
     assert curve.at(30) is None and curve.start_s[2] == -1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(st.integers(1, 20), min_size=1, max_size=80),
+    values=st.lists(st.floats(0, 500, allow_nan=False), min_size=81, max_size=81),
+    max_gap=st.integers(1, 10),
+)
+def test_resample_invariants(steps, values, max_gap):
+    t = np.concatenate(([0], np.cumsum(steps))).astype(float)
+    v = np.array(values[: t.size])
+    s = a.resample_1hz(t, {"v": v}, max_fill_gap_s=max_gap)
+    assert s.elapsed_s == int(t[-1]) + 1
+    np.testing.assert_allclose(s["v"][t.astype(int)], v)  # every reading kept at its second
+    filled = ~np.isnan(s["v"])
+    expected = t.size + sum(g - 1 for g in steps if g <= max_gap)
+    assert filled.sum() == expected == s.recorded_s
+    lo, hi = np.minimum(v[:-1], v[1:]), np.maximum(v[:-1], v[1:])
+    for k, g in enumerate(steps):  # interpolated seconds stay between their two readings
+        inside = s["v"][int(t[k]) + 1 : int(t[k + 1])]
+        if g <= max_gap:
+            assert ((inside >= lo[k] - 1e-9) & (inside <= hi[k] + 1e-9)).all()
+        else:
+            assert np.isnan(inside).all()
