@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
+import anyio.to_thread
+import duckdb
 from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
@@ -24,6 +27,16 @@ from openfit.settings import Settings, get_settings
 DEFAULT_RATE_PER_MINUTE = 1200
 DEFAULT_BURST = 200
 _DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
+
+
+def warm_up() -> None:
+    """DuckDB imports pandas (about 2.5 s) the first time it binds or returns a timezone-aware value;
+    pay that at startup rather than in the first request."""
+    conn = duckdb.connect(":memory:")
+    try:
+        conn.execute("SELECT ?::TIMESTAMPTZ AS t", [datetime.now(UTC)]).fetchall()
+    finally:
+        conn.close()
 
 
 def create_app(
@@ -45,6 +58,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(warm_up)
         if mcp_manager is None:
             yield
             return

@@ -114,7 +114,7 @@ def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path) -
             files.append({"path": f"openfit/{table}.jsonl", "sha256": out.sha.hexdigest(), "bytes": out.size,
                           "rows": rows})
             # Parquet keeps the types.
-            arrow = cur.conn.execute(query, params).fetch_arrow_table()
+            arrow = cur.conn.execute(query, params).to_arrow_table()
             buffer = io.BytesIO()
             pq.write_table(arrow, buffer)
             data = buffer.getvalue()

@@ -197,7 +197,7 @@ class Cursor:
         return found[0] if found else None
 
     def arrow(self, sql: str, params: list | dict | None = None):
-        return self.conn.execute(sql, params or []).fetch_arrow_table()
+        return self.conn.execute(sql, params or []).to_arrow_table()
 
 
 _readers: dict[Path, SnapshotReader] = {}
