@@ -167,6 +167,8 @@ def fit_banister(
 
     x0 = np.array([initial.p0, initial.k1, initial.k2, max(initial.tau1 - initial.tau2, 0.0), initial.tau2])
     x0[4] = np.clip(x0[4], lo_tau, hi_tau)
+    x0[3] = np.clip(x0[3], 0.0, hi_tau - lo_tau)
+    x0[1:3] = np.maximum(x0[1:3], 0.0)
     result = least_squares(
         residuals,
         x0,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._common import Metric, as_float_array, choose, positive
+from .power import _rolling_sums
 
 # ------------------------------------------------------------------------------------ grade adjustment
 MINETTI_COEFFICIENTS = (155.4, -30.4, -43.3, 46.3, 19.5, 3.6)  # i^5 .. i^0, J·kg⁻¹·m⁻¹
@@ -108,8 +109,6 @@ def rtss(
     if method == "mean_gap":
         session = float(valid.mean())
     else:
-        from .power import _rolling_sums  # shared 30-s window logic
-
         if v.size < 30:
             return Metric(None, method, "TSS", params)
         sums, ok = _rolling_sums(v, 30)

@@ -183,7 +183,7 @@ def _fill_channel(ts: np.ndarray, vs: np.ndarray, grid: np.ndarray, max_gap: flo
 def resample_frame(
     samples: pl.DataFrame,
     *,
-    time_col: str = "timestamp",
+    time_col: str = "ts",
     channels: list[str] | None = None,
     max_fill_gap_s: float = DEFAULT_MAX_FILL_GAP_S,
     fill: str = "linear",

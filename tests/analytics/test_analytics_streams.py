@@ -64,7 +64,7 @@ def test_datetimes_and_polars_frame():
             "power_w": [100, None, 300, 400, 500],
         }
     )
-    s = a.resample_frame(frame)
+    s = a.resample_frame(frame, time_col="timestamp")
     assert s.start_s == pytest.approx(start.timestamp())
     assert s.elapsed_s == 32
     np.testing.assert_allclose(s["power_w"][:3], [100, 200, 300])
