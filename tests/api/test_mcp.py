@@ -1,0 +1,136 @@
+"""The MCP server through the SDK's in-memory Client: tools, annotations, results, errors, resources."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from mcp import Client
+
+from api.keys import AthleteScope
+from api.mcp.server import build_mcp_server
+from openfit.settings import get_settings
+
+EXPECTED_TOOLS = {
+    "list_athletes", "list_activities", "get_activity", "get_activity_streams", "get_training_load", "get_wellness",
+    "get_sleep", "correlate_metrics", "get_personal_records", "get_power_curve", "compare_devices",
+    "describe_schema", "query_sql",
+}
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def server_for(athletes: tuple[str, ...] | None):
+    return build_mcp_server(get_settings, AthleteScope(athletes))
+
+
+async def _call(server, name: str, arguments: dict | None = None):
+    async with Client(server) as client:
+        return await client.call_tool(name, arguments or {})
+
+
+def call(server, name, arguments=None):
+    return run(_call(server, name, arguments))
+
+
+def ok(result) -> dict:
+    assert result.is_error is False, result.content
+    return result.structured_content
+
+
+def test_every_tool_is_listed_typed_and_read_only(settings):
+    async def list_tools():
+        async with Client(server_for(None)) as client:
+            return (await client.list_tools()).tools
+
+    tools = run(list_tools())
+    assert {t.name for t in tools} == EXPECTED_TOOLS
+    for tool in tools:
+        assert tool.annotations is not None and tool.annotations.read_only_hint is True, tool.name
+        assert tool.annotations.destructive_hint is False, tool.name
+        assert tool.description and len(tool.description) > 40, tool.name
+        assert tool.output_schema is not None, tool.name
+        assert tool.input_schema["type"] == "object", tool.name
+
+
+def test_results_are_scoped_to_the_callers_athletes(settings):
+    one = server_for(("ath_1",))
+    assert [a["athlete_id"] for a in ok(call(one, "list_athletes"))["result"]] == ["ath_1"]
+    page = ok(call(one, "list_activities", {"limit": 5, "sport": "cycling"}))
+    assert len(page["items"]) == 5 and {a["athlete_id"] for a in page["items"]} == {"ath_1"}
+    assert page["next_cursor"]
+    refused = call(one, "get_activity", {"activity_id": "act_2_3"})
+    assert refused.is_error is True and "not_found" in refused.content[0].text
+    sql = ok(call(one, "query_sql", {"sql": "SELECT DISTINCT athlete_id FROM openfit.activities"}))
+    assert sql["rows"] == [["ath_1"]]
+
+
+def test_activity_tools(settings):
+    server = server_for(None)
+    detail = ok(call(server, "get_activity", {"activity_id": "act_2_3"}))
+    assert detail["athlete_id"] == "ath_2" and len(detail["recordings"]) == 2
+    streams = ok(call(server, "get_activity_streams", {"activity_id": "act_2_3", "max_points": 50,
+                                                        "channels": ["heart_rate", "power_w"]}))
+    assert streams["points"] == 50 and set(streams["channels"]) == {"time", "heart_rate", "power_w"}
+
+
+def test_daily_tools(settings):
+    server = server_for(("ath_1",))
+    wellness = ok(call(server, "get_wellness", {"from_date": "2026-06-01", "to_date": "2026-06-30"}))["result"]
+    assert len(wellness) == 30
+    sleep = ok(call(server, "get_sleep", {"limit": 3}))["result"]
+    assert [s["local_date"] for s in sleep] == ["2026-06-30", "2026-06-29", "2026-06-28"]
+    corr = ok(call(server, "correlate_metrics", {"metrics": ["resting_hr", "hrv"], "from_date": "2026-06-01",
+                                                 "to_date": "2026-06-30", "max_lag_days": 0}))
+    assert corr["correlations"][0]["r"] == pytest.approx(-1.0, abs=1e-3)
+
+
+def test_errors_are_raised_as_tool_errors_with_reasons(settings):
+    server = server_for(("ath_1",))
+    attack = call(server, "query_sql", {"sql": "SELECT * FROM read_csv('/etc/passwd')"})
+    assert attack.is_error is True and "rejected" in attack.content[0].text and "read_csv" in attack.content[0].text
+    missing_mart = call(server, "get_training_load")
+    assert missing_mart.is_error is True and "not_built_yet" in missing_mart.content[0].text
+    bad_date = call(server, "get_wellness", {"from_date": "last tuesday"})
+    assert bad_date.is_error is True and "ISO 8601" in bad_date.content[0].text
+    bad_args = call(server, "list_activities", {"limit": 100000})
+    assert bad_args.is_error is True
+
+
+def test_a_server_without_a_scope_refuses(settings):
+    refused = call(build_mcp_server(get_settings, None), "list_athletes")
+    assert refused.is_error is True and "not authorised" in refused.content[0].text
+
+
+def test_mart_tools(marts_home):
+    server = server_for(("ath_2",))
+    load = ok(call(server, "get_training_load", {"from_date": "2026-06-30"}))
+    assert load["rows"] == [{"athlete_id": "ath_2", "date": "2026-06-30", "load": pytest.approx(3600 / 36),
+                             "ctl": 40.0, "atl": 45.0, "tsb": -5.0}]
+    assert len(ok(call(server, "get_power_curve"))["rows"]) == 5
+    assert {r["sport"] for r in ok(call(server, "get_personal_records", {"sport": "cycling"}))["rows"]} == {"cycling"}
+    assert ok(call(server, "compare_devices", {"from_date": "2026-06-30"}))["rows"][0]["measure"] == "resting_hr"
+
+
+def test_schema_tool_and_resources(settings):
+    server = server_for(None)
+    tables = ok(call(server, "describe_schema"))["result"]
+    names = {(t["schema_name"], t["table"]) for t in tables}
+    assert ("openfit", "activities") in names and ("meta", "build_info") in names
+
+    async def resources():
+        async with Client(server) as client:
+            listed = {str(r.uri) for r in (await client.list_resources()).resources}
+            metrics = await client.read_resource("openfit://metrics")
+            schema = await client.read_resource("openfit://schema")
+            return listed, metrics, schema
+
+    listed, metrics, schema = run(resources())
+    assert listed == {"openfit://schema", "openfit://metrics"}
+    catalogue = json.loads(metrics.contents[0].text)
+    assert {"resting_hr", "hrv", "sleep_score", "training_load"} <= {d["name"] for d in catalogue["daily_metrics"]}
+    assert catalogue["algorithm_defaults"]["pmc"] == get_settings().algo_pmc
+    assert any(t["table"] == "activities" for t in json.loads(schema.contents[0].text))
