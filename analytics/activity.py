@@ -236,9 +236,16 @@ def score_activity(
     row |= {
         "np_method": np_method, "trimp_method": trimp_method, "hrss_method": hrss_method,
         "rtss_method": rtss_method, "gap_model": gap_model, "load_priority": ",".join(priority),
-        **{f"threshold_{k}": v for k, v in thresholds.as_dict().items()},
+        **{_threshold_key(k): v for k, v in thresholds.as_dict().items()},
     }  # fmt: skip
     return row
+
+
+def _threshold_key(name: str) -> str:
+    """Row key of a threshold used: threshold_ftp_w, threshold_pace_s_per_km, sex, ..."""
+    if name == "sex" or name.startswith("threshold_"):
+        return name
+    return f"threshold_{name}"
 
 
 def _score_power(row: dict, power: np.ndarray, ftp_w: float | None, np_method: str) -> None:

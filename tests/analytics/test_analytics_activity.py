@@ -131,3 +131,15 @@ def test_run_with_power_never_uses_cycling_ftp():
     row = a.score_activity(samples, th_run, sport="running")
     assert row["ftp_used_w"] == 300 and row["tss"] == pytest.approx(0.5 * (250 / 300) ** 2 * 100)
     assert row["load_source"] == "power_tss"
+
+
+def test_row_keys_are_the_mart_contract():
+    row = a.score_activity(None, TH)
+    assert list(row) == [
+        "elapsed_s", "moving_s", "avg_power_w", "np_w", "ftp_used_w", "if", "tss", "vi", "work_kj",
+        "avg_hr_bpm", "max_hr_bpm", "trimp", "hrss", "rtss", "session_rpe_load", "duration_s", "load",
+        "load_source", "np_method", "trimp_method", "hrss_method", "rtss_method", "gap_model", "load_priority",
+        "threshold_ftp_w", "threshold_lthr_bpm", "threshold_hr_max_bpm", "threshold_hr_rest_bpm",
+        "threshold_pace_s_per_km", "sex", "threshold_vt1_bpm", "threshold_vt2_bpm",
+        "threshold_run_ftp_w",
+    ]  # fmt: skip
