@@ -49,31 +49,51 @@ SEMICIRCLE_TO_DEGREES = 180.0 / 2**31
 COMPRESSED_SPEED_DISTANCE_FIELD = (RECORD_MESG_NUM, 8)
 
 
+class DecoderFailure(Exception):
+    pass
+
+
+def _is_decoder_failure(exc: BaseException) -> bool:
+    # fitfast raises FitDecodeError on invalid input, but a Rust panic inside it surfaces as pyo3's
+    # PanicException, a BaseException subclass that cannot be imported by name.
+    return isinstance(exc, fitfast.FitDecodeError) or type(exc).__name__ == "PanicException"
+
+
+def _try_fast(data: bytes, status: str, reason: str | None, parser: str) -> DecodedFile:
+    try:
+        return _decode_fast(data, status, reason, parser)
+    except BaseException as exc:
+        if not _is_decoder_failure(exc):
+            raise
+        kind = "decoder panic: " if type(exc).__name__ == "PanicException" else ""
+        raise DecoderFailure(f"{kind}{exc}") from None
+
+
 def decode_fit(data: bytes) -> DecodedFile:
     """Decode one FIT byte stream (single or chained) into Arrow tables. Never raises on bad input."""
     if not looks_like_fit(data):
         return quarantined("fit", "not a FIT file: no FIT header at byte 0", PARSER, PARSER_VERSION)
     try:
-        return _decode_fast(data, "imported", None, PARSER)
-    except fitfast.FitDecodeError as exc:
+        return _try_fast(data, "imported", None, PARSER)
+    except DecoderFailure as exc:
         first_error = str(exc)
 
     if "checksum mismatch" in first_error:
         patched = accept_zero_header_crc(data)
         if patched is not None:
             try:
-                decoded = _decode_fast(patched, "imported", None, PARSER)
+                decoded = _try_fast(patched, "imported", None, PARSER)
                 decoded.warnings.append("header CRC is 0x0000 (allowed by the FIT spec); file CRC verified")
                 return decoded
-            except fitfast.FitDecodeError:
+            except DecoderFailure:
                 pass
 
     rescue = salvage(data)
     reason = "; ".join(rescue.problems) or first_error
     if rescue.segments:
         try:
-            return _decode_fast(rescue.data, "partial", reason, f"{PARSER}+salvage")
-        except fitfast.FitDecodeError as exc:
+            return _try_fast(rescue.data, "partial", reason, f"{PARSER}+salvage")
+        except DecoderFailure as exc:
             reason = f"{reason}; salvaged bytes still undecodable: {exc}"
 
     decoded = _decode_garmin_sdk(data, reason)
@@ -90,7 +110,9 @@ def _decode_fast(data: bytes, status: str, reason: str | None, parser: str) -> D
     stripped = strip_messages(data)
     try:
         messages = fitfast.parse(stripped.data if stripped.data is not None else data, datetimes=True)
-    except fitfast.FitDecodeError:
+    except BaseException as exc:
+        if not _is_decoder_failure(exc) or stripped.data is None:
+            raise
         messages = fitfast.parse(data, datetimes=True)
     record_dicts = messages.pop("record", None)
 

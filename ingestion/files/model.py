@@ -33,7 +33,7 @@ RECORD_COLUMNS = (
     "distance",
     "temperature",
 )
-INTEGER_RECORD_COLUMNS = ("heart_rate", "power", "cadence", "temperature")
+INTEGER_RECORD_COLUMNS = ("heart_rate", "power", "cadence")
 
 # Limits beyond which a value is impossible for a human athlete or a position on Earth: nulled and counted.
 HEART_RATE_RANGE = (25.0, 250.0)
