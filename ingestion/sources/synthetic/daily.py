@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .model import DayPlan, Device, Profile, Workout
-from .streams import smooth_noise
+from .streams import smooth_noise, white_noise
 
 EPOCH_S = 30
 DEEP, LIGHT, REM, AWAKE = 0, 1, 2, 3
@@ -94,14 +94,14 @@ class SleepRecord:
 
 
 def _relabel_blocks(stages: np.ndarray, block: int, p: float, rng: np.random.Generator) -> np.ndarray:
-    """Device staging error: whole blocks of epochs scored as a neighbouring stage."""
-    out = stages.copy()
-    n_blocks = int(np.ceil(stages.size / block))
-    for b in np.flatnonzero(rng.random(n_blocks) < p):
-        seg = slice(b * block, (b + 1) * block)
-        if out[seg].size and out[seg][0] != AWAKE:
-            out[seg] = rng.choice([DEEP, LIGHT, REM], p=[0.25, 0.5, 0.25])
-    return out
+    """Device staging error: whole blocks of epochs scored as another sleep stage (awake is never relabelled)."""
+    n_blocks = -(-stages.size // block)
+    chosen = rng.random(n_blocks) < p
+    relabel = rng.choice(np.array([DEEP, LIGHT, REM], dtype=np.int8), size=n_blocks, p=[0.25, 0.5, 0.25])
+    per_epoch = np.repeat(np.where(chosen, relabel, -1), block)[: stages.size]
+    keep_awake = stages[np.arange(0, stages.size, block)] == AWAKE
+    per_epoch[np.repeat(keep_awake, block)[: stages.size]] = -1
+    return np.where(per_epoch >= 0, per_epoch, stages).astype(np.int8)
 
 
 def sleep_records(plan: DayPlan, phys: Physiology, rng: np.random.Generator) -> list[SleepRecord]:
@@ -184,7 +184,7 @@ def minute_heart_rate(
     hr = phys.resting_hr + 22 + smooth_walk(rng, minutes.size, 8.0)
     for onset, wake in nights:  # the night ending this morning and the one starting tonight
         asleep = (minutes >= onset) & (minutes < wake)
-        hr[asleep] = phys.resting_hr + 3 + rng.normal(0, 1.5, int(asleep.sum()))
+        hr[asleep] = phys.resting_hr + 3 + white_noise(rng, int(asleep.sum()), 1.5)
     for w, hr_true in workout_hr:
         idx = (w.start_epoch - day_start) // 60
         per_min = (
@@ -225,7 +225,9 @@ def intraday_series(
     if watch is not None:  # all-day HR every 60 s
         offset = int(rng.integers(0, 60))
         out.append(
-            IntradaySeries(watch, "heart_rate", minutes + offset, np.rint(hr + rng.normal(0, 2, hr.size)))
+            IntradaySeries(
+                watch, "heart_rate", minutes + offset, np.rint(hr + white_noise(rng, hr.size, 2.0))
+            )
         )
         # stress every 3 minutes while awake and not training (Garmin-style 0-100)
         awake = np.ones(minutes.size, dtype=bool)
@@ -241,7 +243,7 @@ def intraday_series(
         pick = np.arange(0, minutes.size, 2)
         out.append(
             IntradaySeries(
-                ring, "heart_rate", minutes[pick], np.rint(hr[pick] - 1 + rng.normal(0, 1.5, pick.size))
+                ring, "heart_rate", minutes[pick], np.rint(hr[pick] - 1 + white_noise(rng, pick.size, 1.5))
             )
         )
         for sleep in sleeps:

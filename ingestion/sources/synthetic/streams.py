@@ -31,11 +31,37 @@ def lowpass(x: np.ndarray, tau_s: float, initial: float | None = None) -> np.nda
     return out
 
 
+_BANK_SIZE = 1 << 19
+_BANKS: dict[float, np.ndarray] = {}
+
+
+def _bank(tau_s: float) -> np.ndarray:
+    """A fixed bank of unit-variance red noise for one correlation time (white noise for tau 0), built once.
+
+    Every noise draw is a random window into a bank: the same statistics as filtering fresh normals, at the cost of
+    a slice. Windows are picked by the caller's seeded generator, so the data stay deterministic per seed.
+    """
+    bank = _BANKS.get(tau_s)
+    if bank is None:
+        raw = np.random.default_rng([20261122, int(tau_s * 1000)]).standard_normal(_BANK_SIZE)
+        if tau_s > 0:
+            raw = lowpass(raw, tau_s, initial=0.0)
+            raw /= raw.std()
+        bank = _BANKS[tau_s] = raw.astype(np.float32)
+    return bank
+
+
 def smooth_noise(rng: np.random.Generator, n: int, tau_s: float, sd: float) -> np.ndarray:
-    """Red noise with standard deviation ~sd and correlation time tau_s."""
-    raw = rng.standard_normal(n)
-    gain = np.sqrt((1 + np.exp(-1 / tau_s)) / (1 - np.exp(-1 / tau_s)))
-    return lowpass(raw, tau_s, initial=0.0) * gain * sd
+    """Red noise with standard deviation ``sd`` and correlation time ``tau_s`` (seconds at 1 Hz)."""
+    bank = _bank(float(tau_s))
+    if n >= _BANK_SIZE:
+        return np.resize(bank, n) * np.float32(sd)
+    start = int(rng.integers(0, _BANK_SIZE - n))
+    return bank[start : start + n] * np.float32(sd)
+
+
+def white_noise(rng: np.random.Generator, n: int, sd: float) -> np.ndarray:
+    return smooth_noise(rng, n, 0.0, sd)
 
 
 @dataclass
@@ -60,23 +86,40 @@ def _intensity(w: Workout) -> np.ndarray:
     )
 
 
-def _elevation(rng: np.random.Generator, amplitude: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Random smooth elevation profile e(s) = sum a_i sin(2 pi s / L_i + p_i) over distance s (m)."""
-    wavelengths = rng.uniform(800, 9000, size=4)
+GRID_M = 20.0  # route geometry is computed on a 20 m grid and interpolated
+
+
+def on_grid(field: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Value of a field sampled every GRID_M metres, at distances ``s`` (clamped at the ends)."""
+    return np.interp(s * (1 / GRID_M), np.arange(field.size, dtype=np.float64), field)
+
+
+def elevation_grid(rng: np.random.Generator, amplitude: float, max_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Random smooth elevation profile e(s) = sum of 4 sines of distance, and its grade, on the grid."""
+    grid = np.arange(0.0, max(max_m, 1000.0) + 2 * GRID_M, GRID_M)
+    k = 2 * np.pi / rng.uniform(800, 9000, size=4)
     amps = amplitude * rng.uniform(0.3, 1.0, size=4) / 2
-    phases = rng.uniform(0, 2 * np.pi, size=4)
-    return wavelengths, amps, phases
+    arg = np.outer(grid, k) + rng.uniform(0, 2 * np.pi, size=4)
+    return np.sin(arg) @ amps, np.cos(arg) @ (amps * k)
 
 
-def _elev_at(
-    profile: tuple[np.ndarray, np.ndarray, np.ndarray], s: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    wavelengths, amps, phases = profile
-    k = 2 * np.pi / wavelengths
-    arg = np.outer(s, k) + phases
-    elev = np.sin(arg) @ amps
-    grade = np.cos(arg) @ (amps * k)
-    return elev, grade
+def loop_grid(rng: np.random.Generator, length: float) -> tuple[np.ndarray, np.ndarray]:
+    """A smooth closed loop of ``length`` metres that starts and ends at home: (x east, y north) on the grid."""
+    length = max(length, 400.0)
+    grid = np.arange(0.0, length + 2 * GRID_M, GRID_M)
+    radius = length / (2 * np.pi * 1.05)
+    theta = 2 * np.pi * grid / length
+    p1, p2, heading = rng.uniform(0, 2 * np.pi, 3)
+    r = radius * (1 + 0.18 * np.sin(3 * theta + p1) + 0.08 * np.sin(5 * theta + p2))
+    r0 = radius * (1 + 0.18 * np.sin(p1) + 0.08 * np.sin(p2))
+    x = r * np.cos(theta + heading) - r0 * np.cos(heading)
+    y = r * np.sin(theta + heading) - r0 * np.sin(heading)
+    return x, y
+
+
+def _track(rng: np.random.Generator, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = loop_grid(rng, float(dist[-1]) if dist.size else 0.0)
+    return on_grid(x, dist), on_grid(y, dist)
 
 
 def _bike_speed(power: np.ndarray, grade: np.ndarray, mass: float) -> np.ndarray:
@@ -89,20 +132,6 @@ def _bike_speed(power: np.ndarray, grade: np.ndarray, mass: float) -> np.ndarray
         v = v - f / (3 * a * v**2 + b)
         v = np.clip(v, 0.5, 22.0)
     return v
-
-
-def _loop_xy(rng: np.random.Generator, dist: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
-    """A smooth closed loop starting at home, parametrised by distance travelled."""
-    radius = max(length, 400.0) / (2 * np.pi * 1.05)
-    theta = 2 * np.pi * dist / max(length, 400.0)
-    p1, p2 = rng.uniform(0, 2 * np.pi, 2)
-    r = radius * (1 + 0.18 * np.sin(3 * theta + p1) + 0.08 * np.sin(5 * theta + p2))
-    heading = rng.uniform(0, 2 * np.pi)
-    # start at home: shift the loop so that theta = 0 is the origin
-    r0 = radius * (1 + 0.18 * np.sin(p1) + 0.08 * np.sin(p2))
-    xs = r * np.cos(theta + heading) - r0 * np.cos(heading)
-    ys = r * np.sin(theta + heading) - r0 * np.sin(heading)
-    return xs, ys
 
 
 def _stops(rng: np.random.Generator, n: int, every_s: float, lo: int, hi: int) -> np.ndarray:
@@ -127,49 +156,46 @@ def workout_truth(w: Workout, profile: Profile, rng: np.random.Generator) -> Tru
     if w.sport == "ride":
         variability = 0.04 if w.indoor else 0.14
         power = profile.ftp_w * effort * (1 + smooth_noise(rng, n, 8.0, variability))
+        mass = athlete.weight_kg + BIKE_MASS
+        v = _bike_speed(power, np.zeros(n), mass)  # indoors: the trainer's virtual speed
         if not w.indoor:
-            elev_profile = _elevation(rng, w.place.hilliness_m)
-            mass = athlete.weight_kg + BIKE_MASS
-            v = _bike_speed(power, np.zeros(n), mass)
+            elev_grid, grade_grid = elevation_grid(rng, w.place.hilliness_m, float(v.sum()) * 1.3)
+            coast_factor = rng.uniform(0, 0.25)
             for _ in range(2):  # speed depends on grade, grade on where you are: iterate
-                _, grade = _elev_at(elev_profile, np.cumsum(v))
-                coast = grade < -0.025
-                power = np.where(coast, power * rng.uniform(0, 0.25), power)
+                grade = on_grid(grade_grid, np.cumsum(v))
+                power = np.where(grade < -0.025, power * coast_factor, power)  # freewheeling downhill
                 v = lowpass(_bike_speed(power, grade, mass), 6.0)
             stopped = _stops(rng, n, 1500, 10, 45)
             v = np.where(stopped, 0.0, v)
             power = np.where(stopped, 0.0, power)
-            speed = v
-            dist = np.cumsum(speed)
-            elev, _ = _elev_at(elev_profile, dist)
+            dist = np.cumsum(v)
+            elev = on_grid(elev_grid, dist)
             altitude = w.place.altitude_m + elev - elev.min()  # home is the low point of the route
-            xs, ys = _loop_xy(rng, dist, float(dist[-1]))
-        else:
-            speed = _bike_speed(
-                power, np.zeros(n), athlete.weight_kg + BIKE_MASS
-            )  # the trainer's virtual speed
+            xs, ys = _track(rng, dist)
+        speed = v
         power = np.clip(power, 0, 2000)
         cadence = np.where(power > 5, 88 + 6 * (effort - 0.7) + smooth_noise(rng, n, 15, 3), 0.0)
         hr_effort = np.clip(power / profile.ftp_w, 0, 1.6)
     elif w.sport == "run":
         amplitude = (w.place.hilliness_m + 150) if w.trail else w.place.hilliness_m * 0.6
-        elev_profile = _elevation(rng, amplitude)
         v = profile.threshold_speed * effort * (1 + smooth_noise(rng, n, 20, 0.03))
         if w.trail:
             v *= 0.85
-        _, grade = _elev_at(elev_profile, np.cumsum(v))
-        v = v / (1 + 9 * np.clip(grade, 0, None) + 2 * np.clip(-grade, 0, 0.1))
+        elev_grid, grade_grid = elevation_grid(rng, amplitude, float(v.sum()) * 1.1)
+        grade = on_grid(grade_grid, np.cumsum(v))
+        v = v / (1 + 9 * np.clip(grade, 0, None) + 2 * np.clip(-grade, 0, 0.1))  # slower uphill
         stopped = _stops(rng, n, 2400, 5, 25)
         speed = np.where(stopped, 0.0, lowpass(v, 3.0))
         dist = np.cumsum(speed)
-        elev, grade = _elev_at(elev_profile, dist)
+        elev = on_grid(elev_grid, dist)
+        grade = on_grid(grade_grid, dist)
         altitude = w.place.altitude_m + elev - elev.min()  # home is the low point of the route
         # running cadence in steps per minute
         cadence = np.where(
             stopped, 0.0, 156 + 14 * speed / profile.threshold_speed + smooth_noise(rng, n, 20, 3.0)
         )
         if not w.indoor:
-            xs, ys = _loop_xy(rng, dist, float(dist[-1]))
+            xs, ys = _track(rng, dist)
         # effort for the heart includes climbing
         hr_effort = np.where(stopped, 0.3, effort * (1 + 2.5 * np.clip(grade, 0, 0.2)))
     elif w.sport == "swim":
@@ -178,7 +204,7 @@ def workout_truth(w: Workout, profile: Profile, rng: np.random.Generator) -> Tru
         cadence = np.where(swimming, 30 + 6 * (effort - 0.8) + smooth_noise(rng, n, 30, 1.0), 0.0)
         hr_effort = np.where(swimming, effort * 0.95, 0.35)
         if not w.indoor:
-            xs, ys = _loop_xy(rng, np.cumsum(speed), float(np.sum(speed)))
+            xs, ys = _track(rng, np.cumsum(speed))
             altitude = np.full(n, w.place.altitude_m)
     else:  # strength: heart rate only
         hr_effort = effort
@@ -232,7 +258,7 @@ def device_view(w: Workout, truth: Truth, rec: Recording, rng: np.random.Generat
     cols: dict[str, np.ndarray | None] = dict.fromkeys(STREAM_COLUMNS)
 
     if kind in ("bike_computer", "chest_strap"):
-        hr = truth.hr[sl] + rng.normal(0, 0.6, n)  # chest strap: accurate
+        hr = truth.hr[sl] + white_noise(rng, n, 0.6)  # chest strap: accurate
     else:  # optical wrist HR: extra lag, a bias of a few bpm, more noise
         bias = rng.uniform(-4, 4)
         hr = lowpass(truth.hr[sl], 6.0) + bias + smooth_noise(rng, n, 4, 2.0 if w.sport != "swim" else 5.0)
