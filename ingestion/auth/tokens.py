@@ -1,0 +1,262 @@
+"""The encrypted token store: one file per (provider, athlete), Fernet-encrypted, plus a plaintext status file.
+
+Layout under ``$OPENFIT_HOME/secrets`` (directory mode 0700, files 0600)::
+
+    key                               generated Fernet keys, one per line, first = current (absent when
+                                      OPENFIT_SECRET_KEY is set)
+    tokens/<provider>/<athlete>.token Fernet(JSON token: access_token, refresh_token, expires_at, scope, ...)
+    tokens/<provider>/<athlete>.status.json   {"status", "reason", "updated_at", "scope", "expires_at"} - no secrets
+    locks/<provider>-<athlete>.lock   cross-process lock taken while refreshing
+
+``OPENFIT_SECRET_KEY`` may hold several comma-separated keys (MultiFernet): the first encrypts, all decrypt, so
+an operator rotates by prepending a new key and running :meth:`TokenStore.reencrypt_all`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from filelock import FileLock
+
+from ingestion.auth.errors import SecretKeyError
+
+SECRET_KEY_ENV = "OPENFIT_SECRET_KEY"
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+StatusName = Literal["connected", "needs_reauth", "not_connected", "unconfigured"]
+
+
+def _check_name(kind: str, value: str) -> str:
+    if not _SAFE_NAME.match(value) or value.startswith("."):
+        raise ValueError(f"invalid {kind} {value!r}: use 1-64 letters, digits, '_', '-', '.', '@'")
+    return value
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write atomically (temp file + rename) with mode 0600, so a crash never leaves a half-written secret."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    """What `openfit status` / `openfit sources` / the Dagster UI show for one provider connection."""
+
+    provider: str
+    athlete: str | None
+    status: StatusName
+    reason: str | None = None
+    scope: str | None = None
+    expires_at: float | None = None
+    updated_at: float | None = None
+
+    @property
+    def needs_reauth(self) -> bool:
+        return self.status == "needs_reauth"
+
+    def describe(self) -> str:
+        who = f" ({self.athlete})" if self.athlete else ""
+        text = f"{self.provider}{who}: {self.status.replace('_', ' ')}"
+        if self.reason:
+            text += f" - {self.reason}"
+        if self.status == "needs_reauth":
+            text += f"; run `openfit connect {self.provider} --athlete {self.athlete}`"
+        return text
+
+
+class TokenStore:
+    """Encrypted per-athlete, per-provider OAuth tokens."""
+
+    def __init__(self, root: Path, secret_key: str | None = None):
+        self.root = Path(root)
+        self._explicit_key = secret_key
+
+    @classmethod
+    def from_settings(cls, settings: Any = None) -> TokenStore:
+        if settings is None:
+            from openfit.settings import get_settings
+
+            settings = get_settings()
+        return cls(settings.home_dir / "secrets")
+
+    # -- keys --------------------------------------------------------------------------------------------
+    @property
+    def key_file(self) -> Path:
+        return self.root / "key"
+
+    def _keys(self) -> list[bytes]:
+        raw = self._explicit_key if self._explicit_key is not None else os.environ.get(SECRET_KEY_ENV)
+        if raw:
+            keys = [k.strip().encode() for k in raw.split(",") if k.strip()]
+            source = SECRET_KEY_ENV
+        else:
+            if not self.key_file.exists():
+                self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+                # The lock stops two first-time processes from generating two different keys.
+                with FileLock(str(self.root / ".key.lock")):
+                    if not self.key_file.exists():
+                        _write_private(self.key_file, Fernet.generate_key() + b"\n")
+            keys = [line.strip().encode() for line in self.key_file.read_text().splitlines() if line.strip()]
+            source = str(self.key_file)
+        if not keys:
+            raise SecretKeyError(f"no token-store key found in {source}")
+        for key in keys:
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                raise SecretKeyError(
+                    f"{source} holds a malformed key: expected url-safe base64 Fernet keys "
+                    "(generate one with `python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'`)"
+                ) from None
+        return keys
+
+    def _fernet(self) -> MultiFernet:
+        return MultiFernet([Fernet(k) for k in self._keys()])
+
+    # -- paths -------------------------------------------------------------------------------------------
+    def _token_path(self, provider: str, athlete: str) -> Path:
+        return self.root / "tokens" / _check_name("provider", provider) / f"{_check_name('athlete', athlete)}.token"
+
+    def _status_path(self, provider: str, athlete: str) -> Path:
+        return self._token_path(provider, athlete).with_suffix(".status.json")
+
+    def lock(self, provider: str, athlete: str, timeout: float = 120.0) -> FileLock:
+        """The cross-process lock held while a (provider, athlete) token is refreshed or replaced."""
+        path = self.root / "locks" / f"{_check_name('provider', provider)}-{_check_name('athlete', athlete)}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return FileLock(str(path), timeout=timeout)
+
+    # -- tokens ------------------------------------------------------------------------------------------
+    def load(self, provider: str, athlete: str) -> dict[str, Any] | None:
+        path = self._token_path(provider, athlete)
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            return json.loads(self._fernet().decrypt(blob))
+        except InvalidToken:
+            raise SecretKeyError(
+                f"the {provider} token of athlete {athlete!r} cannot be decrypted with the current key "
+                f"({SECRET_KEY_ENV} or {self.key_file}); reconnect or restore the old key"
+            ) from None
+
+    def save(self, provider: str, athlete: str, token: dict[str, Any]) -> None:
+        blob = self._fernet().encrypt(json.dumps(token, sort_keys=True).encode())
+        _write_private(self._token_path(provider, athlete), blob)
+        self._write_status(
+            provider, athlete, "connected", None, scope=token.get("scope"), expires_at=token.get("expires_at")
+        )
+
+    def delete(self, provider: str, athlete: str) -> bool:
+        token_path = self._token_path(provider, athlete)
+        existed = token_path.exists()
+        token_path.unlink(missing_ok=True)
+        self._status_path(provider, athlete).unlink(missing_ok=True)
+        return existed
+
+    def athletes(self, provider: str) -> list[str]:
+        folder = self.root / "tokens" / _check_name("provider", provider)
+        if not folder.exists():
+            return []
+        names = {p.name.split(".")[0] for p in folder.iterdir() if p.name.endswith((".token", ".status.json"))}
+        return sorted(names)
+
+    # -- status ------------------------------------------------------------------------------------------
+    def _write_status(self, provider: str, athlete: str, status: StatusName, reason: str | None, **extra: Any) -> None:
+        record = {"status": status, "reason": reason, "updated_at": time.time(), **extra}
+        _write_private(self._status_path(provider, athlete), json.dumps(record, sort_keys=True).encode())
+
+    def mark_needs_reauth(self, provider: str, athlete: str, reason: str) -> None:
+        previous = self.status(provider, athlete)
+        self._write_status(provider, athlete, "needs_reauth", reason, scope=previous.scope, expires_at=None)
+
+    def status(self, provider: str, athlete: str) -> ConnectionStatus:
+        try:
+            record = json.loads(self._status_path(provider, athlete).read_text())
+        except FileNotFoundError:
+            if self._token_path(provider, athlete).exists():
+                return ConnectionStatus(provider, athlete, "connected")
+            return ConnectionStatus(provider, athlete, "not_connected")
+        return ConnectionStatus(
+            provider=provider,
+            athlete=athlete,
+            status=record.get("status", "connected"),
+            reason=record.get("reason"),
+            scope=record.get("scope"),
+            expires_at=record.get("expires_at"),
+            updated_at=record.get("updated_at"),
+        )
+
+    # -- key rotation ------------------------------------------------------------------------------------
+    def _token_files(self) -> list[Path]:
+        return sorted((self.root / "tokens").glob("*/*.token")) if (self.root / "tokens").exists() else []
+
+    def reencrypt_all(self) -> int:
+        """Re-encrypt every stored token with the current (first) key; returns how many files were rewritten."""
+        fernet = self._fernet()
+        count = 0
+        for path in self._token_files():
+            try:
+                rotated = fernet.rotate(path.read_bytes())
+            except InvalidToken:
+                raise SecretKeyError(f"{path.name} cannot be decrypted by any configured key; rotation stopped") from None
+            _write_private(path, rotated)
+            count += 1
+        return count
+
+    def rotate_key(self) -> int:
+        """Generated-key mode: create a new key, re-encrypt everything with it, then retire the old keys."""
+        if self._explicit_key is not None or os.environ.get(SECRET_KEY_ENV):
+            raise SecretKeyError(
+                f"the key comes from {SECRET_KEY_ENV}: prepend a new key (\"new,old\"), run the rotation, "
+                "then drop the old key"
+            )
+        old = self._keys()
+        new = Fernet.generate_key()
+        _write_private(self.key_file, b"\n".join([new, *old]) + b"\n")
+        count = self.reencrypt_all()
+        _write_private(self.key_file, new + b"\n")
+        return count
+
+
+def connection_statuses(provider_names: list[str] | None = None, settings: Any = None) -> list[ConnectionStatus]:
+    """Connection status of every API provider and athlete, for `openfit status`, `openfit sources` and Dagster.
+
+    A provider without client credentials reports "unconfigured"; a configured one without tokens
+    "not_connected"; a rejected grant "needs_reauth". Never raises for a missing configuration.
+    """
+    from ingestion.registry import discover
+
+    store = TokenStore.from_settings(settings)
+    result: list[ConnectionStatus] = []
+    for name, provider in discover().items():
+        if provider.kind != "api" or (provider_names and name not in provider_names):
+            continue
+        athletes = store.athletes(name)
+        if not provider.is_configured() and not athletes:
+            result.append(ConnectionStatus(name, None, "unconfigured", "client id/secret not set"))
+            continue
+        if not athletes:
+            result.append(ConnectionStatus(name, None, "not_connected"))
+        result.extend(store.status(name, athlete) for athlete in athletes)
+    return result

@@ -1,0 +1,50 @@
+"""Oura settings: `OPENFIT_OURA_*` environment variables (or `.env`). Defaults are the real endpoints."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ingestion.auth.oauth import OAuthConfig
+
+# Read-only scopes for what we load; no `email`, no `tag`.
+DEFAULT_SCOPES = "personal daily heartrate workout session spo2"
+
+
+class OuraSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENFIT_OURA_", env_file=".env", extra="ignore")
+
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    auth_url: str = "https://cloud.ouraring.com/oauth/authorize"
+    token_url: str = "https://api.ouraring.com/oauth/token"
+    revoke_url: str = "https://api.ouraring.com/oauth/revoke"
+    api_base_url: str = "https://api.ouraring.com/v2"
+    scopes: str = Field(default=DEFAULT_SCOPES, description="Space-separated Oura scopes.")
+    use_pkce: bool = Field(default=False, description="Oura does not document PKCE; enable if it does.")
+
+    backfill_since: date = Field(default=date(2015, 1, 1), description="Oldest day asked for on the first sync.")
+    lookback_days: int = Field(default=3, ge=0, description="Days re-read on every sync (scores are revised).")
+    window_days: int = Field(default=30, ge=1, le=30, description="Days per request window (heart rate max 30).")
+    windows_per_run: int = Field(default=12, ge=1, description="Windows per resource per dlt load (backfill chunks).")
+    refresh_margin_s: float = 300.0
+
+    def is_configured(self) -> bool:
+        return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
+
+    def oauth_config(self) -> OAuthConfig:
+        return OAuthConfig(
+            provider="oura",
+            client_id=self.client_id,
+            client_secret=self.client_secret.get_secret_value() if self.client_secret else None,
+            authorize_url=self.auth_url,
+            token_url=self.token_url,
+            scopes=tuple(self.scopes.split()),
+            scope_separator=" ",
+            use_pkce=self.use_pkce,
+            revoke_url=self.revoke_url,
+            revoke_style="oura_revoke",
+            refresh_margin_s=self.refresh_margin_s,
+        )

@@ -1,0 +1,57 @@
+"""Fixtures for provider tests: an isolated OPENFIT_HOME, running mock servers, env pointing at them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .mock_servers.oura import OuraMock, OuraMockConfig
+from .mock_servers.strava import StravaMock, StravaMockConfig
+
+FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "api"
+
+
+@pytest.fixture
+def openfit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from openfit.settings import get_settings
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("OPENFIT_HOME", str(home))
+    monkeypatch.delenv("OPENFIT_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def strava_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[StravaMock]:
+    with StravaMock(StravaMockConfig(activities=25)) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        yield mock
+
+
+@pytest.fixture
+def oura_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[OuraMock]:
+    with OuraMock(OuraMockConfig(days=30, page_size=7)) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        yield mock
+
+
+def browser_that_approves(opened: list[str]):
+    """A stand-in for the user's browser: follows the authorize redirect to our loopback callback."""
+
+    def show_url(url: str) -> None:
+        opened.append(url)
+
+        def visit() -> None:
+            httpx.get(url, follow_redirects=True, timeout=10)
+
+        threading.Thread(target=visit, daemon=True).start()
+
+    return show_url
