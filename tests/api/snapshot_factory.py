@@ -132,6 +132,8 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
             CREATE TABLE marts.power_curve AS
               SELECT athlete_id, d AS duration_s, 400.0 - d / 10.0 AS power_w
               FROM openfit.athletes, (VALUES (1), (5), (60), (300), (1200)) v(d);
+            CREATE TABLE marts.fitness_estimates AS
+              SELECT athlete_id, DATE '2026-06-30' AS date, 'ftp_w' AS estimate, 250.0 AS value FROM openfit.athletes;
             CREATE TABLE marts.cross_device_daily AS
               SELECT athlete_id, "date", 'resting_hr' AS measure, source, resting_hr AS value FROM openfit.wellness_daily;
             """)
