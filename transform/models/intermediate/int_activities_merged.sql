@@ -19,6 +19,7 @@ recording_counts as (
 select
     primary_recording.activity_id,
     primary_recording.athlete_id,
+    primary_recording.name,
     primary_recording.sport,
     primary_recording.sub_sport,
     primary_recording.start_time,

@@ -1,6 +1,7 @@
 select
     cast(activity_id as varchar) as activity_id,
     cast(athlete_id as varchar) as athlete_id,
+    cast(name as varchar) as name,
     cast(sport as varchar) as sport,
     cast(sub_sport as varchar) as sub_sport,
     cast(start_time as timestamp with time zone) as start_time,

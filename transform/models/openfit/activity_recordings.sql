@@ -6,6 +6,7 @@ select
     cast(recordings.source as varchar) as source,
     cast(recordings.device_id as varchar) as device_id,
     cast(recordings.external_id as varchar) as external_id,
+    cast(recordings.name as varchar) as name,
     cast(recordings.sport as varchar) as sport,
     cast(recordings.sub_sport as varchar) as sub_sport,
     cast(recordings.source_sport as varchar) as source_sport,

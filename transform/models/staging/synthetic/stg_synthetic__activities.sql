@@ -15,6 +15,7 @@ select
     external_id,
     {{ json_field('athleteId') }} as athlete_id,
     {{ source_scoped_id('_source', json_field('deviceId')) }} as device_id,
+    {{ json_field('activityName') }} as name,
     {{ json_field('activityType') }} as source_sport,
     {{ epoch_s_to_utc('start_epoch_s') }} as start_time,
     to_timestamp(start_epoch_s + duration_s) as end_time,
