@@ -17,8 +17,8 @@ telemetry:
 concurrency:
   pools:
     default_limit: 1   # {WRITER_POOL}: DuckDB allows one writer per file
-run_queue:
-  max_concurrent_runs: 1
+  runs:
+    max_concurrent_runs: 1
 """
 
 

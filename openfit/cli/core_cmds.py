@@ -57,7 +57,11 @@ def build(
     settings = get_settings()
     console.print(f"[bold]OpenFit build[/bold] into {settings.home_dir}")
     with console.status("starting Dagster…") as status:
-        report = run_build(settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"))
+        try:
+            report = run_build(settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"))
+        except Exception as exc:  # a broken code location or settings: one line, not a traceback
+            err.print(f"[red]build failed[/red]: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
+            raise typer.Exit(code=1) from None
     if not report.success:
         err.print(f"[red]build failed[/red]: {report.failure}")
         err.print(f"The previous snapshot (if any) is still published at {settings.snapshot_path}.")

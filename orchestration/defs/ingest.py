@@ -1,10 +1,10 @@
 """Raw layer: one dlt asset group per provider, loading into `raw_<provider>` of the warehouse."""
 
-from __future__ import annotations
 
 import random
 
 import dagster as dg
+from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
@@ -57,11 +57,10 @@ def provider_assets(provider: Provider) -> dg.AssetsDefinition:
         dlt_source=provider.dlt_source(**source_kwargs(provider, settings)),
         dlt_pipeline=provider_pipeline(provider.name, settings),
         name=f"raw_{provider.name}",
-        group_name="raw",
         dagster_dlt_translator=translator,
         pool=WRITER_POOL,
     )
-    def _assets(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
+    def _assets(context: AssetExecutionContext, dlt: DagsterDltResource):
         # Source and pipeline are rebuilt at run time so that they follow the settings of this process.
         current = get_settings()
         try:

@@ -1,8 +1,8 @@
 """Publish: the last asset of every build; readers only ever see what it swapped in."""
 
-from __future__ import annotations
 
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from openfit.publish import publish_snapshot
 from openfit.instance import WRITER_POOL
@@ -17,7 +17,7 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         kinds={"duckdb"},
         description="The read-only snapshot at $OPENFIT_HOME/serving/openfit.duckdb, swapped in atomically.",
     )
-    def openfit_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def openfit_snapshot(context: AssetExecutionContext) -> dg.MaterializeResult:
         result = publish_snapshot(run_id=context.run_id)
         return dg.MaterializeResult(
             metadata={

@@ -4,12 +4,12 @@ dbt tests become Dagster asset checks (dagster-dbt's default), so a failing test
 publish step downstream does not run.
 """
 
-from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
+from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from openfit.dbt import apply_dbt_env, dbt_executable, dbt_vars_arg, ensure_manifest
@@ -41,7 +41,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         pool=WRITER_POOL,
         name="openfit_dbt",
     )
-    def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
         settings = get_settings()
         apply_dbt_env(settings)
         yield from dbt.cli(["build", *dbt_vars_arg(settings)], context=context).stream()
