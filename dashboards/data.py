@@ -16,7 +16,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-import analytics
 from api.keys import AthleteScope
 from api.query import dashboards as q
 from api.query import reads
@@ -135,6 +134,8 @@ def hr_time_in_zones(cur, activity_id: str, athlete_id: str, day: date) -> dict 
 
     Zones: Friel's (% of LTHR) when an LTHR is in force on the day, else % of HRmax (analytics.hr_zones).
     """
+    import analytics  # imported here: its import costs seconds and only this view needs it
+
     samples = q.activity_heart_rate(cur, activity_id)
     th = q.thresholds_on(cur, athlete_id, day) if cur.has_table("openfit", "athlete_thresholds") else None
     if samples.empty or not th:

@@ -83,11 +83,13 @@ def unavailable(result: object, what: str, todo: str) -> bool:
 def style(fig: go.Figure, *, y: str | None = None, x: str | None = None, height: int = 380) -> go.Figure:
     """Common layout: palette, axis titles with units, legend on top, compact margins, unified hover."""
     fig.update_layout(
-        colorway=COLORWAY, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        colorway=COLORWAY, height=height, margin={"l": 10, "r": 10, "t": 80, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, hovermode="x unified",
     )
+    # Title pinned to the top of the figure, the legend just above the plot area: they never overlap.
+    fig.update_layout(title={"yref": "container", "y": 0.98, "yanchor": "top", "x": 0.01})
     if y is not None:
-        fig.update_yaxes(title_text=y)
+        fig.layout.yaxis.title.text = y  # the primary axis only; secondary axes keep their own titles
     if x is not None:
         fig.update_xaxes(title_text=x)
     return fig

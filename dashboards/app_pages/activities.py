@@ -31,14 +31,19 @@ table = data.activity_table(athlete, start, end, sports=sports or None, sources=
 if ui.unavailable(table, "Activities", TODO):
     st.stop()
 
+def num(series: pd.Series) -> pd.Series:
+    """Numbers as floats (an all-null column arrives as objects, which cannot be rounded)."""
+    return pd.to_numeric(series, errors="coerce").astype(float)
+
+
 shown = pd.DataFrame({
     "Date": table["local_date"],
     "Sport": table["sport"],
     "Duration": table["duration_s"].map(ui.hms),
-    "Distance (km)": (table["distance_m"] / 1000).round(2),
-    "Avg HR (bpm)": table["avg_hr"].round(0),
-    "Avg power (W)": table["avg_power_w"].round(0),
-    "Load": table["load"].round(0),
+    "Distance (km)": (num(table["distance_m"]) / 1000).round(2),
+    "Avg HR (bpm)": num(table["avg_hr"]).round(0),
+    "Avg power (W)": num(table["avg_power_w"]).round(0),
+    "Load": num(table["load"]).round(0),
     "Source": table["primary_source"],
     "Recordings": table["recording_count"],
 })
@@ -63,8 +68,9 @@ detail = data.activity_detail(activity_id)
 if ui.unavailable(detail, "Activity detail", TODO):
     st.stop()
 
-st.subheader(f"{detail['sport']} on {detail['local_date']}")
-m = st.columns(6)
+day = detail.get("local_date")
+st.subheader(f"{str(detail['sport']).capitalize()} · {day:%a %d %b %Y}" if day else str(detail["sport"]).capitalize())
+m = st.columns(5)
 m[0].metric("Duration", ui.hms(detail.get("duration_s")))
 m[1].metric("Distance", f"{detail['distance_m'] / 1000:.2f} km" if detail.get("distance_m") else "–")
 m[2].metric("Avg HR", f"{detail['avg_hr']:.0f} bpm" if detail.get("avg_hr") else "–")
@@ -74,7 +80,8 @@ if detail.get("sport") == "run" and speed:
     m[4].metric("Avg pace", ui.pace(1000 / speed))
 else:
     m[4].metric("Avg speed", f"{speed * 3.6:.1f} km/h" if speed else "–")
-m[5].metric("Recordings merged", len(detail["recordings"]) or 1)
+st.caption(f"From {detail.get('primary_source') or 'unknown source'} · {len(detail['recordings']) or 1} "
+           "recording(s) merged · details under *Sources & devices* below")
 
 streams = data.activity_streams(activity_id)
 track_col, streams_col = st.columns([1, 2])
@@ -135,14 +142,14 @@ with tabs[0]:
         st.dataframe(pd.DataFrame({
             "Lap": laps["lap_index"].astype(int) + (1 if laps["lap_index"].min() == 0 else 0),
             "Duration": laps["duration_s"].map(ui.hms),
-            "Distance (km)": (laps["distance_m"] / 1000).round(2),
-            "Avg HR (bpm)": laps["avg_hr"].round(0),
-            "Max HR (bpm)": laps["max_hr"].round(0),
-            "Avg power (W)": laps["avg_power_w"].round(0),
-            "Avg speed (km/h)": (laps["avg_speed_mps"] * 3.6).round(1),
+            "Distance (km)": (num(laps["distance_m"]) / 1000).round(2),
+            "Avg HR (bpm)": num(laps["avg_hr"]).round(0),
+            "Max HR (bpm)": num(laps["max_hr"]).round(0),
+            "Avg power (W)": num(laps["avg_power_w"]).round(0),
+            "Avg speed (km/h)": (num(laps["avg_speed_mps"]) * 3.6).round(1),
         }), hide_index=True, key="laps")
 with tabs[1]:
-    zones = data.hr_time_in_zones(activity_id, athlete, detail["local_date"])
+    zones = data.hr_time_in_zones(activity_id, athlete, day) if day else None
     if isinstance(zones, dict):
         z = zones["zones"]
         bars = go.Figure(go.Bar(x=z["seconds"] / 60, y=z["zone"], orientation="h", marker_color=ui.COLORWAY[:len(z)],

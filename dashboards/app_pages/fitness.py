@@ -49,6 +49,7 @@ for lo, hi, color, label in ((25, 60, C["yellow"], "transition"), (5, 25, C["sky
                              (-10, 5, C["grey"], "grey zone"), (-30, -10, C["green"], "optimal"),
                              (-80, -30, C["vermillion"], "high risk")):
     pmc.add_hrect(y0=lo, y1=hi, fillcolor=color, opacity=0.12, line_width=0, row=2, col=1,
+                  exclude_empty_subplots=False,
                   annotation_text=label, annotation_position="right", annotation_font_size=10)
 pmc.add_scatter(x=load["date"], y=load["tsb"], name="Form (TSB)", line={"color": C["orange"], "width": 2},
                 row=2, col=1)

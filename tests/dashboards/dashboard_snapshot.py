@@ -365,7 +365,7 @@ def _meta(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-if __name__ == "__main__":  # handy for trying the app by hand: python tests/dashboards/snapshot_factory.py DIR
+if __name__ == "__main__":  # handy for trying the app by hand: python tests/dashboards/dashboard_snapshot.py DIR
     import sys
 
     home = Path(sys.argv[1])
