@@ -15,4 +15,6 @@ app = typer.Typer(
 )
 
 # Command modules register themselves on `app` when imported; one line per module.
-from openfit.cli import core_cmds  # noqa: E402,F401
+from openfit.cli import core_cmds  # noqa: E402,F401,I001  (first: build, status, sources, serve)
+from openfit.cli import connect_cmds  # noqa: E402,F401
+from openfit.cli import api_cmds  # noqa: E402,F401

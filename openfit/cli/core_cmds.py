@@ -168,12 +168,21 @@ def serve_commands(settings) -> dict[str, list[str]]:
             str(bin_dir / "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
             "-h", "127.0.0.1", "-p", str(settings.dagster_port),
         ],
+        "api": [
+            sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(settings.api_port), "--no-access-log",
+        ],
+        "dashboards": [
+            sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "streamlit_app.py"),
+            "--server.address", "127.0.0.1", "--server.port", str(settings.dashboard_port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        ],
     }
 
 
 @app.command()
 def serve() -> None:
-    """Start the Dagster UI (and the API and dashboards, when present) on 127.0.0.1 until Ctrl-C."""
+    """Start the Dagster UI, the API (+ MCP) and the dashboards on 127.0.0.1 until Ctrl-C."""
     from openfit.instance import prepare_instance
 
     settings = get_settings()
@@ -183,6 +192,8 @@ def serve() -> None:
     for name, cmd in serve_commands(settings).items():
         children[name] = _spawn(cmd, env)
     console.print(f"Dagster UI  http://127.0.0.1:{settings.dagster_port}")
+    console.print(f"API         http://127.0.0.1:{settings.api_port}/docs  (MCP at /mcp)")
+    console.print(f"Dashboards  http://127.0.0.1:{settings.dashboard_port}")
     console.print("Ctrl-C stops everything.")
 
     stopping = False
