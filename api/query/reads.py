@@ -168,35 +168,31 @@ def resolve_athlete(cur: Cursor, scope: AthleteScope, athlete_id: str | None) ->
 
 
 def list_sources(cur: Cursor, scope: AthleteScope) -> list[m.SourceStatus]:
+    """Per source: rows it contributed (for the caller's athletes) and the newest load or record time."""
     _require(cur, "openfit", "activity_recordings")
     where, params = _scope_clause(scope)
     parts, all_params = [], []
-    for table, has_loaded in (("activity_recordings", True), ("sleep_sessions", False),
-                              ("wellness_daily", False), ("metrics", False)):
-        if not cur.has_table("openfit", table) or "source" not in cur.columns("openfit", table):
+    for table in ("activity_recordings", "sleep_sessions", "wellness_daily", "metrics"):
+        columns = cur.columns("openfit", table)
+        if "source" not in columns:
             continue
-        loaded = "loaded_at" if has_loaded and "loaded_at" in cur.columns("openfit", table) else "NULL"
-        parts.append(
-            f"SELECT source, count(*) AS n, max({loaded})::TIMESTAMPTZ AS loaded FROM openfit.{table} "
-            f"WHERE {where} GROUP BY source"
-        )
+        # The same "newest" column the publisher uses for meta.source_freshness.
+        time_col = next((c for c in ("loaded_at", "end_time", "ts", "date") if c in columns), None)
+        newest = f'max("{time_col}")::TIMESTAMPTZ' if time_col else "NULL::TIMESTAMPTZ"
+        parts.append(f"SELECT source, count(*) AS n, {newest} AS newest FROM openfit.{table} "
+                     f"WHERE {where} GROUP BY source")
         all_params += params
     rows = cur.rows(
-        f"SELECT source, sum(n)::BIGINT AS rows, max(loaded) AS last_loaded_at FROM ({' UNION ALL '.join(parts)}) "
-        "GROUP BY source ORDER BY source",
+        f"SELECT CAST(source AS VARCHAR) AS source, sum(n)::BIGINT AS rows, max(newest) AS last_loaded_at "
+        f"FROM ({' UNION ALL '.join(parts)}) WHERE source IS NOT NULL GROUP BY 1 ORDER BY 1",
         all_params,
     )
-    freshness: dict[str, datetime] = {}
-    if cur.has_table("meta", "source_freshness"):
-        for r in cur.rows("SELECT source, max(last_loaded_at)::TIMESTAMPTZ AS t FROM meta.source_freshness GROUP BY 1"):
-            if r["t"] is not None:
-                freshness[str(r["source"])] = r["t"]
     built = _built_at(cur) or datetime.now(UTC)
     result = []
     for r in rows:
-        last = freshness.get(str(r["source"])) or r["last_loaded_at"]
+        last = r["last_loaded_at"]
         status = "unknown" if last is None else "fresh" if built - last <= timedelta(hours=48) else "stale"
-        result.append(m.SourceStatus(source=str(r["source"]), rows=r["rows"], last_loaded_at=last, status=status))
+        result.append(m.SourceStatus(source=r["source"], rows=r["rows"], last_loaded_at=last, status=status))
     return result
 
 
@@ -204,17 +200,9 @@ def list_sources(cur: Cursor, scope: AthleteScope) -> list[m.SourceStatus]:
 
 
 def _recording_link(cur: Cursor) -> str:
-    """How recordings tie to activities: a column on the recording if the contract has one, else samples/laps."""
-    if "activity_id" in cur.columns("openfit", "activity_recordings"):
-        return "SELECT CAST(activity_id AS VARCHAR) AS activity_id, CAST(recording_id AS VARCHAR) AS recording_id " \
-               "FROM openfit.activity_recordings"
-    parts = ["SELECT CAST(activity_id AS VARCHAR) AS activity_id, CAST(primary_recording_id AS VARCHAR) "
-             "AS recording_id FROM openfit.activities"]
-    for table in ("laps", "activity_samples"):
-        if cur.has_table("openfit", table):
-            parts.append(f"SELECT DISTINCT CAST(activity_id AS VARCHAR), CAST(recording_id AS VARCHAR) "
-                         f"FROM openfit.{table}")
-    return " UNION ".join(parts)
+    """(activity_id, recording_id) pairs: every device recording merged into each activity."""
+    return ("SELECT CAST(activity_id AS VARCHAR) AS activity_id, CAST(recording_id AS VARCHAR) AS recording_id "
+            "FROM openfit.activity_recordings")
 
 
 def list_activities(

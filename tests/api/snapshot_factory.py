@@ -57,14 +57,15 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
                  CASE WHEN d.j % 3 = 0 THEN 2 ELSE 1 END AS recording_count
           FROM range(1, {athletes} + 1) a(i), range(0, {days}) d(j);
         CREATE TABLE openfit.activity_recordings AS
-          SELECT primary_recording_id AS recording_id, athlete_id, 'garmin' AS source, primary_device_id AS device_id,
+          SELECT primary_recording_id AS recording_id, activity_id, 'primary' AS recording_role, athlete_id,
+                 'garmin' AS source, primary_device_id AS device_id,
                  'g' || activity_id AS external_id, sport, sub_sport, start_time,
                  start_time + INTERVAL (CAST(duration_s AS INTEGER)) SECOND AS end_time, utc_offset_s, duration_s,
                  moving_s, distance_m, ascent_m, avg_hr, max_hr, avg_power_w, avg_speed_mps, 85.0 AS avg_cadence,
                  kcal, rpe, true AS has_gps, false AS indoor, TIMESTAMPTZ '{END_DATE} 12:00:00+00' AS loaded_at
           FROM openfit.activities
           UNION ALL
-          SELECT replace(primary_recording_id, 'rec_g_', 'rec_s_'), athlete_id, 'strava', NULL, 's' || activity_id,
+          SELECT replace(primary_recording_id, 'rec_g_', 'rec_s_'), activity_id, 'secondary', athlete_id, 'strava', NULL, 's' || activity_id,
                  sport, sub_sport, start_time, start_time + INTERVAL (CAST(duration_s AS INTEGER)) SECOND, utc_offset_s,
                  duration_s, moving_s, distance_m * 1.01, ascent_m, avg_hr, max_hr, avg_power_w, avg_speed_mps, NULL,
                  kcal, rpe, true, false, TIMESTAMPTZ '{END_DATE} 11:00:00+00'
@@ -112,12 +113,14 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
           SELECT athlete_id, 'vo2max' AS metric, CAST(local_date AS TIMESTAMPTZ) + INTERVAL 8 HOUR AS ts,
                  50.0 + (score % 3) AS value, 'ml/kg/min' AS unit, 'garmin' AS source, device_id
           FROM openfit.sleep_sessions;
+        -- meta as openfit/publish.py writes it
         CREATE TABLE meta.build_info AS
-          SELECT TIMESTAMPTZ '{END_DATE} 12:30:00+00' AS built_at, 'run-{tag}' AS run_id, 'success' AS status;
+          SELECT 'run-{tag}' AS run_id, TIMESTAMPTZ '{END_DATE} 12:30:00+00' AS built_at, '0.1.0' AS openfit_version,
+                 'success' AS status;
         CREATE TABLE meta.source_freshness AS
-          SELECT * FROM (VALUES ('garmin', TIMESTAMPTZ '{END_DATE} 12:00:00+00', 100),
-                                ('oura', TIMESTAMPTZ '{END_DATE} 10:00:00+00', 50),
-                                ('strava', TIMESTAMPTZ '{END_DATE} 11:00:00+00', 20)) v(source, last_loaded_at, rows);
+          SELECT source, 'activity_recordings' AS table_name, count(*) AS row_count,
+                 max(loaded_at)::TIMESTAMPTZ AS newest_record
+          FROM openfit.activity_recordings GROUP BY source;
         """)
         if with_marts:
             con.execute("""
