@@ -30,6 +30,8 @@ def run_dbt(settings: Settings, *args: str):
     from dbt.cli.main import dbtRunner
 
     os.environ["OPENFIT_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    # In-process dbt outlives the run: it must release the file so the tests can open it.
+    os.environ["OPENFIT_DBT_KEEP_OPEN"] = "false"
     return dbtRunner().invoke(
         [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"]
     )
@@ -46,7 +48,10 @@ def load_synthetic_raw(settings: Settings, athletes: int, days: int, seed: int, 
 @pytest.fixture(scope="module")
 def transform_warehouse(tmp_path_factory) -> Iterator[BuiltWarehouse]:
     home = tmp_path_factory.mktemp("transform_home")
-    saved = {key: os.environ.get(key) for key in ("OPENFIT_HOME", "OPENFIT_WAREHOUSE_PATH")}
+    saved = {
+        key: os.environ.get(key)
+        for key in ("OPENFIT_HOME", "OPENFIT_WAREHOUSE_PATH", "OPENFIT_DBT_KEEP_OPEN")
+    }
     os.environ["OPENFIT_HOME"] = str(home)
     get_settings.cache_clear()
     settings = get_settings()
