@@ -70,14 +70,24 @@ def streamlit_command(port: int) -> list[str]:
     ]
 
 
+def serve_command(home: Path, port: int) -> list[str]:
+    """The dashboards' command from `openfit serve` (openfit.cli.core_cmds.serve_commands) once it has one,
+    else the documented equivalent, so the browser test exercises what users run."""
+    from openfit.cli.core_cmds import serve_commands
+    from openfit.settings import Settings
+
+    command = serve_commands(Settings(home=home, dashboard_port=port)).get("dashboards")
+    return list(command) if command else streamlit_command(port)
+
+
 @contextmanager
-def running_dashboards(home: Path, port: int | None = None, timeout_s: float = 60.0) -> Iterator[str]:
+def running_dashboards(home: Path, port: int | None = None, timeout_s: float = 90.0) -> Iterator[str]:
     """Start the dashboards on 127.0.0.1 over `home`'s snapshot; yields the base URL; stops them on exit."""
     port = port or free_port()
     env = {**os.environ, "OPENFIT_HOME": str(home), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
            "DO_NOT_TRACK": "1"}
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(streamlit_command(port), cwd=REPO_ROOT, env=env, stdout=log,
+        proc = subprocess.Popen(serve_command(home, port), cwd=REPO_ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         try:
             _wait_healthy(proc, log, f"http://127.0.0.1:{port}", timeout_s)
@@ -130,14 +140,21 @@ def chromium(executable: str | None = None):
 
 def main_chart_selector(page: DashboardPage) -> str:
     # Streamlit gives a keyed element the class st-key-<key>; .main-svg exists once Plotly has drawn it.
-    return f".st-key-{page.main_chart} .js-plotly-plot .main-svg"
+    # A drawn trace, not only the empty frame: the chart has data on it.
+    return f".st-key-{page.main_chart} .js-plotly-plot .main-svg .trace"
 
 
 EXCEPTION_SELECTOR = '[data-testid="stException"]'
 
 
-def wait_for_page(tab, page: DashboardPage, timeout_ms: float = 30_000) -> None:
-    """Wait until the page's title and its main chart are drawn; raise on a Streamlit exception box."""
+EMPTY_STATE_SELECTOR = '[data-testid="stAlert"]'
+
+
+def wait_for_page(tab, page: DashboardPage, timeout_ms: float = 30_000, allow_empty: bool = False) -> str:
+    """Wait until the page's title and its main chart are drawn; raise on a Streamlit exception box.
+
+    Returns "chart", or "empty" when `allow_empty` and the page settled on an empty state instead.
+    """
     tab.wait_for_selector(f'h1:has-text("{page.title}")', timeout=timeout_ms)
     deadline = time.monotonic() + timeout_ms / 1000
     selector = main_chart_selector(page)
@@ -145,10 +162,17 @@ def wait_for_page(tab, page: DashboardPage, timeout_ms: float = 30_000) -> None:
         if tab.locator(EXCEPTION_SELECTOR).count():
             raise AssertionError(f"{page.title}: Streamlit exception: {tab.locator(EXCEPTION_SELECTOR).first.inner_text()[:2000]}")
         if tab.locator(selector).count():
-            return
+            return "chart"
+        if allow_empty and tab.locator(EMPTY_STATE_SELECTOR).count() and _script_finished(tab):
+            return "empty"
         if time.monotonic() > deadline:
             raise TimeoutError(f"{page.title}: main chart {page.main_chart!r} not drawn within {timeout_ms / 1000:.0f} s")
         tab.wait_for_timeout(25)
+
+
+def _script_finished(tab) -> bool:
+    # While a script runs Streamlit shows its status widget ("Running..."); gone once the run ends.
+    return tab.locator('[data-testid="stStatusWidget"]').count() == 0
 
 
 def open_page(tab, base_url: str, page: DashboardPage) -> float:

@@ -185,7 +185,7 @@ with tabs[3]:
     if recordings.empty:
         st.info("No recordings are linked to this activity in the snapshot.")
     else:
-        keep = [c for c in ("recording_id", "role", "source", "device_id", "start_time", "duration_s", "distance_m")
+        keep = [c for c in ("recording_id", "recording_role", "role", "source", "device_id", "start_time", "duration_s", "distance_m")
                 if c in recordings]
         st.dataframe(recordings[keep], hide_index=True, key="recordings")
     if detail.get("field_sources"):

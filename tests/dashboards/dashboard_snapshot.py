@@ -150,7 +150,7 @@ def _openfit(con: duckdb.DuckDBPyConnection, athletes: int, start: date, days: i
     con.execute(
         """
         create table openfit.activity_recordings as
-        select activity_id || '_bike' as recording_id, activity_id, 'primary' as role, athlete_id,
+        select activity_id || '_bike' as recording_id, activity_id, 'primary' as recording_role, athlete_id,
                athlete_id || '_bike' as device_id, 'wahoo' as source, sport, start_time, duration_s
         from openfit.activities where sport = 'ride'
         union all
