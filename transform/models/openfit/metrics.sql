@@ -1,3 +1,5 @@
+-- No ORDER BY: the raw load order (athlete, block of days, device) already clusters rows for the zone maps,
+-- and sorting tens of millions of rows would cost more than the table's own write.
 select
     cast(athlete_id as varchar) as athlete_id,
     cast(metric as varchar) as metric,
@@ -7,4 +9,3 @@ select
     cast(source as varchar) as source,
     cast(device_id as varchar) as device_id
 from {{ ref('int_metrics_unioned') }}
-order by athlete_id, metric, ts
