@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from api.config import ApiSettings
 from api.deps import RateLimiter
 from api.errors import install_error_handlers
 from api.mcp.http import BearerScopeASGI, session_manager
@@ -24,8 +25,7 @@ from api.routers import activities, analytics, athletes, export, health, metrics
 from openfit import __version__
 from openfit.settings import Settings, get_settings
 
-DEFAULT_RATE_PER_MINUTE = 1200
-DEFAULT_BURST = 200
+_FROM_ENV = -1  # sentinel: take the value from ApiSettings (OPENFIT_API_*)
 _DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 
 
@@ -42,13 +42,21 @@ def warm_up() -> None:
 def create_app(
     settings: Settings | None = None,
     *,
-    rate_limit_per_minute: int | None = DEFAULT_RATE_PER_MINUTE,
-    rate_limit_burst: int = DEFAULT_BURST,
-    cors_origins: Sequence[str] = (),
+    rate_limit_per_minute: int | None = _FROM_ENV,
+    rate_limit_burst: int = _FROM_ENV,
+    cors_origins: Sequence[str] | None = None,
     mount_mcp: bool = True,
 ) -> FastAPI:
-    """Builds the app. `settings=None` reads the process settings at request time.
-    `rate_limit_per_minute=None` switches per-key rate limiting off; `cors_origins` is empty (closed)."""
+    """Builds the app. `settings=None` reads the process settings at request time. Unless given here, the
+    rate limit and CORS origins come from OPENFIT_API_* (defaults: 1200/min per key, burst 200; CORS closed).
+    `rate_limit_per_minute=None` or 0 switches per-key rate limiting off."""
+    api_settings = ApiSettings()
+    if rate_limit_per_minute == _FROM_ENV:
+        rate_limit_per_minute = api_settings.rate_limit_per_minute
+    if rate_limit_burst == _FROM_ENV:
+        rate_limit_burst = api_settings.rate_limit_burst
+    if cors_origins is None:
+        cors_origins = api_settings.cors_origins
 
     def current_settings() -> Settings:
         return settings or get_settings()

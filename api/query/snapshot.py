@@ -84,6 +84,8 @@ class _Generation:
     tables: set[tuple[str, str]] = field(default_factory=set)
     columns: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     search_path: str = "main"
+    # Configured cursors waiting for reuse: creating one and running USE/SET costs more than most queries.
+    idle: list[duckdb.DuckDBPyConnection] = field(default_factory=list)
 
 
 class SnapshotReader:
@@ -142,18 +144,39 @@ class SnapshotReader:
             if generation.retired and generation.users == 0:
                 generation.conn.close()
 
+    def _checkout(self, generation: _Generation) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if generation.idle:
+                return generation.idle.pop()
+        cur = generation.conn.cursor()
+        cur.execute(f"USE {SNAPSHOT_CATALOG}")
+        cur.execute(f"SET search_path = {_sql_string(generation.search_path)}")
+        return cur
+
+    def _checkin(self, generation: _Generation, cur: duckdb.DuckDBPyConnection) -> None:
+        with self._lock:
+            if not generation.retired:
+                generation.idle.append(cur)
+                return
+        cur.close()
+
     @contextmanager
     def cursor(self) -> Iterator[Cursor]:
-        """A short-lived cursor on the newest snapshot; closed on exit."""
+        """A cursor on the newest snapshot for the duration of one call (then pooled for the next call on the
+        same snapshot; a swap retires the pool with its generation)."""
         generation = self._acquire()
         try:
-            cur = generation.conn.cursor()
+            cur = self._checkout(generation)
             try:
-                cur.execute(f"USE {SNAPSHOT_CATALOG}")
-                cur.execute(f"SET search_path = {_sql_string(generation.search_path)}")
                 yield Cursor(cur, generation.tables, generation.columns)
-            finally:
-                cur.close()
+            except Exception:
+                # Errors (NotFound, a failed query) leave an autocommit read-only cursor usable.
+                self._checkin(generation, cur)
+                raise
+            except BaseException:
+                cur.close()  # cancelled mid-stream (GeneratorExit, KeyboardInterrupt): do not reuse
+                raise
+            self._checkin(generation, cur)
         finally:
             self._release(generation)
 
