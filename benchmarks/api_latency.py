@@ -125,7 +125,7 @@ async def drive(base: str, key: str, targets: dict, total: int, concurrency: int
 
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
         # Warm-up: one of each, not counted.
-        for name, (method, path, body) in plan.items():
+        for _method, path, body in plan.values():
             url = path.replace("{activity}", targets["activities"][0])
             if body is None:
                 await client.get(url)
