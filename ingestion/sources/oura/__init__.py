@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ingestion.registry import Capability, Provider
 from ingestion.sources.oura.settings import OuraSettings
-from ingestion.sources.oura.source import make_client, oura_source, sync_oura
+
+
+def _dlt_source(*args: Any, **kwargs: Any) -> Any:
+    """`oura_source(...)`, imported on first use: listing providers or refreshing a token need not import dlt."""
+    from ingestion.sources.oura.source import oura_source
+
+    return oura_source(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("oura_source", "sync_oura", "make_client"):
+        from ingestion.sources.oura import source
+
+        return getattr(source, name)
+    raise AttributeError(name)
 
 
 def _is_configured() -> bool:
@@ -17,8 +33,13 @@ PROVIDER = Provider(
     capabilities=Capability.SLEEP | Capability.RECOVERY | Capability.HEALTH_METRICS | Capability.ACTIVITIES,
     kind="api",
     description="Sleep, readiness, activity, heart rate, workouts, sessions, SpO2, stress and VO2max via Oura API v2.",
-    dlt_source=oura_source,
+    dlt_source=_dlt_source,
     is_configured=_is_configured,
 )
 
 __all__ = ["PROVIDER", "OuraSettings", "make_client", "oura_source", "sync_oura"]
+
+
+def oauth_config():  # noqa: ANN201
+    """The OAuth2 configuration from OPENFIT_OURA_* settings (used by `openfit connect oura`)."""
+    return OuraSettings().oauth_config()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingestion.auth.oauth import OAuthConfig
+if TYPE_CHECKING:
+    from ingestion.auth.oauth import OAuthConfig
+
 
 # Read-only scopes for what we load; no `email`, no `tag`.
 DEFAULT_SCOPES = "personal daily heartrate workout session spo2"
@@ -35,6 +38,8 @@ class OuraSettings(BaseSettings):
         return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
 
     def oauth_config(self) -> OAuthConfig:
+        from ingestion.auth.oauth import OAuthConfig
+
         return OAuthConfig(
             provider="oura",
             client_id=self.client_id,

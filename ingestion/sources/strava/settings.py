@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingestion.auth.oauth import OAuthConfig
+if TYPE_CHECKING:
+    from ingestion.auth.oauth import OAuthConfig
+
 
 # Read-only, least privilege for what we load: private activities (activity:read_all) and the zones
 # endpoint (profile:read_all). No write scope.
@@ -45,6 +48,8 @@ class StravaSettings(BaseSettings):
         return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
 
     def oauth_config(self) -> OAuthConfig:
+        from ingestion.auth.oauth import OAuthConfig
+
         return OAuthConfig(
             provider="strava",
             client_id=self.client_id,
