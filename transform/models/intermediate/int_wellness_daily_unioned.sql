@@ -9,17 +9,17 @@ with summaries as (
 ),
 
 weigh_ins as (
-    -- Weigh-ins carry no offset: date them in the athlete's home time zone.
+    -- Weigh-ins carry no offset: date them in the athlete's home time zone (UTC when it is unknown).
     select
         weigh_ins.athlete_id,
-        cast(timezone(athletes.home_timezone, weigh_ins.ts) as date) as local_date,
+        cast(timezone(coalesce(athletes.home_timezone, 'UTC'), weigh_ins.ts) as date) as local_date,
         weigh_ins.source,
         weigh_ins.device_id,
         weigh_ins.ts,
         weigh_ins.weight_kg,
         weigh_ins.body_fat_pct
     from {{ ref('stg_synthetic__weigh_ins') }} as weigh_ins
-    inner join {{ ref('int_athletes_unioned') }} as athletes using (athlete_id)
+    left join {{ ref('int_athletes_unioned') }} as athletes using (athlete_id)
 ),
 
 daily_weights as (
