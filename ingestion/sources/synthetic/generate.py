@@ -54,8 +54,8 @@ TABLES = (
 
 STREAM_SCHEMA = pa.schema(
     [
-        ("activity_id", pa.string()),
-        ("timestamp", pa.int64()),
+        pa.field("activity_id", pa.string(), nullable=False),
+        pa.field("timestamp", pa.int64(), nullable=False),
         ("heart_rate", pa.int16()),
         ("power", pa.int16()),
         ("cadence", pa.int16()),
@@ -65,29 +65,27 @@ STREAM_SCHEMA = pa.schema(
         ("position_long", pa.int32()),
         ("distance", pa.int64()),
         ("temperature", pa.int8()),
-        ("device_id", pa.string()),
         ("_source", pa.string()),
         ("_fetched_at", pa.timestamp("us", tz="UTC")),
     ]
 )
 SLEEP_LEVEL_SCHEMA = pa.schema(
     [
-        ("sleep_id", pa.string()),
-        ("start_gmt", pa.int64()),
-        ("end_gmt", pa.int64()),
-        ("activity_level", pa.int8()),
-        ("device_id", pa.string()),
+        pa.field("sleep_id", pa.string(), nullable=False),
+        pa.field("start_gmt", pa.int64(), nullable=False),
+        pa.field("end_gmt", pa.int64(), nullable=False),
+        pa.field("activity_level", pa.int8(), nullable=False),
         ("_source", pa.string()),
         ("_fetched_at", pa.timestamp("us", tz="UTC")),
     ]
 )
 INTRADAY_SCHEMA = pa.schema(
     [
-        ("athlete_id", pa.string()),
-        ("device_id", pa.string()),
-        ("metric", pa.string()),
-        ("timestamp", pa.int64()),
-        ("value", pa.float64()),
+        pa.field("athlete_id", pa.string(), nullable=False),
+        pa.field("device_id", pa.string(), nullable=False),
+        pa.field("metric", pa.string(), nullable=False),
+        pa.field("timestamp", pa.int64(), nullable=False),
+        pa.field("value", pa.float64(), nullable=False),
         ("_source", pa.string()),
         ("_fetched_at", pa.timestamp("us", tz="UTC")),
     ]
@@ -370,7 +368,6 @@ def _stream_table(streams: list[RecordingStream], fetched: list[datetime]) -> pa
         if any(p is None for p in parts):
             mask = np.repeat(np.array([p is None for p in parts]), counts)
         arrays[name] = pa.array(values.astype(dtype, copy=False), type=typ, mask=mask)
-    arrays["device_id"] = repeat_strings([s.recording.device.device_id for s in streams], counts)
     arrays["_source"] = constant_source(total)
     arrays["_fetched_at"] = repeat_timestamps(fetched, counts)
     return pa.Table.from_pydict(arrays, schema=STREAM_SCHEMA)
@@ -623,7 +620,6 @@ def _sleep_level_table(parts: list[tuple[SleepRecord, str, datetime]]) -> pa.Tab
             "activity_level": pa.array(
                 np.concatenate([s.level for s, _, _ in parts] or [np.zeros(0, np.int8)])
             ),
-            "device_id": repeat_strings([s.device.device_id for s, _, _ in parts], counts),
             "_source": constant_source(sum(counts)),
             "_fetched_at": repeat_timestamps([f for _, _, f in parts], counts),
         },
