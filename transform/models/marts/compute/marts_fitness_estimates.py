@@ -1,0 +1,103 @@
+"""Fitness estimates per athlete and activity date, over a trailing window of days (SUGGESTIONS only).
+
+For each date with an activity, the best per-activity efforts of the trailing `estimates_window_days` days are
+combined (the envelope: per duration/distance, the best of the window's activities) and handed to analytics:
+- eFTP = `analytics.eftp_from_curve` (0.95 × best 20-min power, cycling);
+- CP and W' = `analytics.critical_power_from_curve` (2-parameter fit over the 2-20 min points); null when the
+  curve has too few points or the fit is not physiological (analytics raises; the reason goes to cp_note);
+- VDOT = the highest `analytics.vdot` over the window's running best efforts lasting 3.5 min to 4 h (the range
+  the Daniels-Gilbert curve is validated on), and VO2max = `analytics.vo2max_from_race` of that same effort.
+Nothing here is ever written to athlete_thresholds: a threshold change is the athlete's decision.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import polars as pl
+
+import analytics
+
+VDOT_MIN_S, VDOT_MAX_S = 210.0, 14400.0  # Daniels-Gilbert curve validated from ~3.5 min (1500 m) to ~4 h
+
+
+def _envelope(curves: list[list[float | None]]) -> np.ndarray | None:
+    values = np.array([[np.nan if v is None else v for v in c] for c in curves], dtype=float)
+    if values.size == 0 or np.isnan(values).all():
+        return None
+    return np.fmax.reduce(values, axis=0)  # per duration, the window's best (NaN only where no activity has one)
+
+
+def _power_estimates(durations: np.ndarray, best: np.ndarray | None, cp_method: str) -> dict:
+    out = {"eftp_w": None, "cp_w": None, "w_prime_j": None, "cp_rmse_w": None, "cp_points": None, "cp_note": None}
+    if best is None:
+        return out
+    curve = analytics.MeanMaxCurve(durations_s=durations, values=best, start_s=np.zeros(durations.size, np.int64))
+    out["eftp_w"] = analytics.eftp_from_curve(curve).value
+    try:
+        fit = analytics.critical_power_from_curve(curve, method=cp_method)
+    except ValueError as err:
+        out["cp_note"] = str(err)
+    else:
+        out |= {"cp_w": fit.cp_w, "w_prime_j": fit.w_prime_j, "cp_rmse_w": fit.rmse_w, "cp_points": fit.n_points}
+    return out
+
+
+def _run_estimates(efforts: list[tuple[float, float]]) -> dict:
+    best = None
+    for distance_m, time_s in efforts:
+        if VDOT_MIN_S <= time_s <= VDOT_MAX_S:
+            try:
+                value = analytics.vdot(distance_m, time_s)
+            except ValueError:  # slower than the oxygen-cost curve covers (a walk): not a running effort
+                continue
+            if best is None or value > best[0]:
+                best = (value, distance_m, time_s)
+    if best is None:
+        return {"vdot": None, "vo2max": None, "vdot_distance_m": None, "vdot_time_s": None}
+    return {"vdot": best[0], "vo2max": analytics.vo2max_from_race(best[1], best[2]),
+            "vdot_distance_m": best[1], "vdot_time_s": best[2]}  # fmt: skip
+
+
+def model(dbt, session):
+    dbt.config(materialized="table", schema="intermediate")
+    window_days = int(dbt.config.get("estimates_window_days"))
+    if window_days < 1:
+        raise ValueError(f"estimates_window_days must be >= 1, got {window_days}")
+    cp_method = analytics.choose("cp_fit", dbt.config.get("algo_cp_fit"))
+    scores = pl.from_arrow(
+        dbt.ref("marts_activity_scores")
+        .select(
+            "athlete_id, local_date, sport, power_curve_durations_s, power_curve_w, "
+            "best_effort_distances_m, best_effort_s"
+        )
+        .order("athlete_id, local_date")
+        .arrow()
+    )
+    rows = []
+    method = f"eftp=20min;cp={cp_method} 120-1200s;vdot=daniels_gilbert best effort;window={window_days}d"
+    for (athlete,), acts in scores.group_by("athlete_id", maintain_order=True):
+        rides = acts.filter(pl.col("sport") == "cycling")
+        runs = acts.filter(pl.col("sport") == "running")
+        durations = np.asarray(analytics.STANDARD_DURATIONS, dtype=np.int64)
+        if rides.height:
+            durations = np.asarray(rides["power_curve_durations_s"][0], dtype=np.int64)
+        for day in acts["local_date"].unique().sort().to_list():
+            start = day - timedelta(days=window_days - 1)
+            in_window = (pl.col("local_date") >= start) & (pl.col("local_date") <= day)
+            ride_curves = rides.filter(in_window)["power_curve_w"].to_list()
+            run_rows = runs.filter(in_window).select("best_effort_distances_m", "best_effort_s").rows()
+            efforts = [(d, t) for dists, times in run_rows for d, t in zip(dists, times, strict=True) if t]
+            row = {"athlete_id": athlete, "date": day, "window_start": start, "window_days": window_days,
+                   **_power_estimates(durations, _envelope(ride_curves), cp_method), **_run_estimates(efforts),
+                   "method": method, "cp_method": cp_method}  # fmt: skip
+            if any(row[k] is not None for k in ("eftp_w", "cp_w", "vdot")):
+                rows.append(row)
+    schema = {
+        "athlete_id": pl.String, "date": pl.Date, "window_start": pl.Date, "window_days": pl.Int64,
+        "eftp_w": pl.Float64, "cp_w": pl.Float64, "w_prime_j": pl.Float64, "cp_rmse_w": pl.Float64,
+        "cp_points": pl.Int64, "cp_note": pl.String, "vdot": pl.Float64, "vo2max": pl.Float64,
+        "vdot_distance_m": pl.Float64, "vdot_time_s": pl.Float64, "method": pl.String, "cp_method": pl.String,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema)

@@ -1,0 +1,21 @@
+-- Fitness estimates (eFTP, CP, W', VDOT, VO2max) per athlete and activity date over a trailing window: the typed,
+-- contracted view of compute/marts_fitness_estimates.py (which calls analytics). SUGGESTIONS: never applied
+-- to openfit.athlete_thresholds. Selected and cast only.
+select
+    cast(athlete_id as varchar) as athlete_id,
+    cast("date" as date) as "date",
+    cast(window_start as date) as window_start,
+    cast(window_days as integer) as window_days,
+    cast(eftp_w as double) as eftp_w,
+    cast(cp_w as double) as cp_w,
+    cast(w_prime_j as double) as w_prime_j,
+    cast(cp_rmse_w as double) as cp_rmse_w,
+    cast(cp_points as integer) as cp_points,
+    cast(cp_note as varchar) as cp_note,
+    cast(vdot as double) as vdot,
+    cast(vo2max as double) as vo2max,
+    cast(vdot_distance_m as double) as vdot_distance_m,
+    cast(vdot_time_s as double) as vdot_time_s,
+    cast(method as varchar) as method,
+    cast(cp_method as varchar) as cp_method
+from {{ ref('marts_fitness_estimates') }}
