@@ -8,7 +8,9 @@ Tables that are not built yet come back as `NotBuilt` (cached too) for the pages
 from __future__ import annotations
 
 import functools
+import importlib
 import os
+import threading
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -159,6 +161,22 @@ def hr_time_in_zones(cur, activity_id: str, athlete_id: str, day: date) -> dict 
             "seconds": [seconds[z.name] for z in zones],
         }),
     }
+
+
+_warm_lock = threading.Lock()
+_warm_started = False
+
+
+def warm_imports() -> None:
+    """Import `analytics` in the background once per server process: it takes seconds, and only the activity
+    detail needs it, so the first visit there should not pay for it."""
+    global _warm_started
+    with _warm_lock:
+        if _warm_started:
+            return
+        _warm_started = True
+    threading.Thread(target=importlib.import_module, args=("analytics",), name="openfit-warm-imports",
+                     daemon=True).start()
 
 
 def clear_all() -> None:

@@ -50,5 +50,6 @@ if data.snapshot_key() is None:
     )
     st.stop()
 
+data.warm_imports()
 ui.sidebar_pickers()
 navigation.run()

@@ -36,7 +36,9 @@ def sidebar_pickers() -> None:
     names = {a["athlete_id"]: a["display_name"] or a["athlete_id"] for a in athletes}
     ids = list(names)
     if st.session_state.get("athlete_id") not in names:
-        st.session_state["athlete_id"] = ids[0]
+        # A link may name the athlete (?athlete=<id>); otherwise the first one.
+        linked = st.query_params.get("athlete")
+        st.session_state["athlete_id"] = linked if linked in names else ids[0]
     st.sidebar.selectbox("Athlete", ids, format_func=lambda i: f"{names[i]} ({i})", key="athlete_id")
     st.sidebar.selectbox("Period", list(PERIODS), index=1, key="period")
     bounds = data.athlete_date_bounds(st.session_state["athlete_id"])

@@ -36,6 +36,18 @@ def _pick(columns: list[str], *candidates: str, table: str = "", required: bool 
     return None
 
 
+def _device_label(cur: Cursor, alias: str, columns: list[str]) -> tuple[str, str]:
+    """(label expression, join): 'vendor model (source)' for the device behind a row, else its source.
+
+    One source can deliver several devices (a ring and a watch through one account): comparisons are
+    per device, so each needs its own name."""
+    if "device_id" in columns and cur.has_table("openfit", "devices"):
+        return (f"coalesce(dev.vendor || ' ' || dev.model || ' (' || {alias}.source || ')', "
+                f"CAST({alias}.device_id AS VARCHAR), {alias}.source)",
+                f"LEFT JOIN openfit.devices dev ON CAST(dev.device_id AS VARCHAR) = CAST({alias}.device_id AS VARCHAR)")
+    return f"{alias}.source", ""
+
+
 def _frame(cur: Cursor, sql: str, params: list | None = None) -> pd.DataFrame:
     return cur.arrow(sql, params or []).to_pandas()
 
@@ -137,7 +149,7 @@ def activity_table(
                        "ORDER BY a.start_time DESC LIMIT ?", [*params, limit])
 
 
-def activity_streams(cur: Cursor, activity_id: str, max_points: int = 2000) -> pd.DataFrame:
+def activity_streams(cur: Cursor, activity_id: str, max_points: int = 1200) -> pd.DataFrame:
     """The merged samples of one activity on elapsed seconds, bucket-averaged down to about `max_points` rows.
 
     Columns: elapsed_s plus every stream channel present; a channel with no value at all comes back all-null.
@@ -279,14 +291,17 @@ def personal_records(cur: Cursor, athlete_id: str) -> pd.DataFrame:
 
 
 def sleep_nights(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
-    """One row per sleep session (every source) by local date: duration, stages in seconds, score, HRV."""
+    """One row per sleep session (every source and device) by local date: duration, stages in seconds, score,
+    HRV, and `device` naming the device (and source) that recorded it."""
     _check_range(start, end)
     cols = _require(cur, "openfit", "sleep_sessions")
     wanted = ["sleep_id", "local_date", "source", "device_id", "start_time", "end_time", "duration_s", "deep_s",
               "light_s", "rem_s", "awake_s", "score", "hrv_rmssd_ms", "lowest_hr"]
-    select = ", ".join(f'"{c}"' if c in cols else f'NULL AS "{c}"' for c in wanted)
-    return _frame(cur, f"SELECT {select} FROM openfit.sleep_sessions WHERE CAST(athlete_id AS VARCHAR) = ? "
-                       "AND local_date BETWEEN ? AND ? ORDER BY local_date, source", [str(athlete_id), start, end])
+    select = ", ".join(f's."{c}"' if c in cols else f'NULL AS "{c}"' for c in wanted)
+    label, join = _device_label(cur, "s", cols)
+    return _frame(cur, f"SELECT {select}, {label} AS device FROM openfit.sleep_sessions s {join} "
+                       "WHERE CAST(s.athlete_id AS VARCHAR) = ? AND s.local_date BETWEEN ? AND ? "
+                       "ORDER BY s.local_date, device", [str(athlete_id), start, end])
 
 
 def wellness_by_source(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
@@ -303,7 +318,8 @@ def wellness_by_source(cur: Cursor, athlete_id: str, start: date, end: date) -> 
 
 
 def cross_device_metrics(cur: Cursor, athlete_id: str) -> list[str]:
-    """Metrics that at least two sources reported for the athlete (mart when built, else wellness_daily)."""
+    """Metrics that at least two sources or devices reported for the athlete (the mart when built, else
+    openfit.wellness_daily)."""
     if cur.has_table("marts", "cross_device_daily"):
         rows = cur.rows("SELECT metric FROM marts.cross_device_daily WHERE CAST(athlete_id AS VARCHAR) = ? "
                         "GROUP BY metric HAVING count(DISTINCT source) > 1 ORDER BY metric", [str(athlete_id)])
@@ -311,7 +327,8 @@ def cross_device_metrics(cur: Cursor, athlete_id: str) -> list[str]:
     cols = _require(cur, "openfit", "wellness_daily")
     found = []
     for metric in (c for c in WELLNESS_METRICS if c in cols):
-        row = cur.one(f'SELECT count(DISTINCT source) AS n FROM openfit.wellness_daily '
+        device = ", device_id" if "device_id" in cols else ""
+        row = cur.one(f'SELECT count(DISTINCT (source{device})) AS n FROM openfit.wellness_daily '
                       f'WHERE CAST(athlete_id AS VARCHAR) = ? AND "{metric}" IS NOT NULL', [str(athlete_id)])
         if row and row["n"] > 1:
             found.append(metric)
@@ -319,33 +336,37 @@ def cross_device_metrics(cur: Cursor, athlete_id: str) -> list[str]:
 
 
 def cross_device(cur: Cursor, athlete_id: str, metric: str, start: date, end: date) -> pd.DataFrame:
-    """date, source, value, chosen (bool or null), deviation from the mean of the other sources that day."""
+    """date, source (named per device: 'vendor model (source)'), value, chosen (bool or null), and the
+    deviation from the mean of the other devices that day."""
     _check_range(start, end)
     params = [str(athlete_id), metric, start, end]
     if cur.has_table("marts", "cross_device_daily"):
         cols = cur.columns("marts", "cross_device_daily")
         chosen = _pick(cols, "chosen", "is_chosen", table="", required=False) or "NULL::BOOLEAN"
+        label, join = _device_label(cur, "x", cols)
         return _frame(
             cur,
-            f"""SELECT "date", source, value::DOUBLE AS value, {chosen} AS chosen,
+            f"""SELECT "date", source, value, chosen,
                        value - (sum(value) OVER d - value) / nullif(count(value) OVER d - 1, 0) AS deviation
-                FROM marts.cross_device_daily
-                WHERE CAST(athlete_id AS VARCHAR) = ? AND metric = ? AND "date" BETWEEN ? AND ?
+                FROM (SELECT x."date", {label} AS source, x.value::DOUBLE AS value, x.{chosen} AS chosen
+                      FROM marts.cross_device_daily x {join}
+                      WHERE CAST(x.athlete_id AS VARCHAR) = ? AND x.metric = ? AND x."date" BETWEEN ? AND ?)
                 WINDOW d AS (PARTITION BY "date") ORDER BY "date", source""",
             params,
         )
     cols = _require(cur, "openfit", "wellness_daily")
     if metric not in WELLNESS_METRICS or metric not in cols:
         raise InvalidRequest(f"unknown wellness metric {metric!r}", {"known": [c for c in WELLNESS_METRICS if c in cols]})
+    label, join = _device_label(cur, "w", cols)
     return _frame(
         cur,
         f"""SELECT "date", source, value, NULL::BOOLEAN AS chosen,
                    value - (sum(value) OVER d - value) / nullif(count(value) OVER d - 1, 0) AS deviation
-            FROM (SELECT "date", source, "{metric}"::DOUBLE AS value FROM openfit.wellness_daily
-                  WHERE CAST(athlete_id AS VARCHAR) = ? AND ? = ? AND "date" BETWEEN ? AND ?
-                  AND "{metric}" IS NOT NULL)
+            FROM (SELECT w."date", {label} AS source, w."{metric}"::DOUBLE AS value
+                  FROM openfit.wellness_daily w {join}
+                  WHERE CAST(w.athlete_id AS VARCHAR) = ? AND w."date" BETWEEN ? AND ? AND w."{metric}" IS NOT NULL)
             WINDOW d AS (PARTITION BY "date") ORDER BY "date", source""",
-        [str(athlete_id), metric, metric, start, end],
+        [str(athlete_id), start, end],
     )
 
 

@@ -76,7 +76,8 @@ m[1].metric("Distance", f"{detail['distance_m'] / 1000:.2f} km" if detail.get("d
 m[2].metric("Avg HR", f"{detail['avg_hr']:.0f} bpm" if detail.get("avg_hr") else "–")
 m[3].metric("Avg power", f"{detail['avg_power_w']:.0f} W" if detail.get("avg_power_w") else "–")
 speed = detail.get("avg_speed_mps")
-if detail.get("sport") == "run" and speed:
+is_run = "run" in str(detail.get("sport") or "").lower()  # run, running, trail_running, treadmill_running
+if is_run and speed:
     m[4].metric("Avg pace", ui.pace(1000 / speed))
 else:
     m[4].metric("Avg speed", f"{speed * 3.6:.1f} km/h" if speed else "–")
@@ -89,7 +90,6 @@ track_col, streams_col = st.columns([1, 2])
 with streams_col:
     channels = []
     if not isinstance(streams, data.NotBuilt) and not streams.empty:
-        is_run = detail.get("sport") == "run"
         if is_run and streams["speed_mps"].notna().any():
             # Pace in min/km, axis reversed so faster is up; very slow readings (walking, stops) clipped.
             streams["pace_min_km"] = (1000 / streams["speed_mps"].where(streams["speed_mps"] > 1.0)) / 60

@@ -20,11 +20,11 @@ athlete, start, end = picked
 
 nights = data.sleep_nights(athlete, start, end)
 if not ui.unavailable(nights, "Sleep", TODO):
-    sources = list(dict.fromkeys(nights["source"].dropna()))
-    source = st.selectbox("Sleep source", sources, key="sleep_source",
-                          help="Every source's sessions are kept; pick whose nights to show.") if len(sources) > 1 \
+    sources = sorted(nights["device"].dropna().unique())
+    source = st.selectbox("Sleep recorded by", sources, key="sleep_source",
+                          help="Every device's sessions are kept; pick whose nights to show.") if len(sources) > 1 \
         else sources[0]
-    n = nights[nights["source"] == source]
+    n = nights[nights["device"] == source]
     # One night per local date: the longest session (naps would otherwise stack on the main sleep).
     n = n.sort_values("duration_s").groupby("local_date", as_index=False).last().sort_values("local_date")
     fig = make_subplots(specs=[[{"secondary_y": True}]])

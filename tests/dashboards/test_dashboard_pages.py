@@ -120,9 +120,11 @@ def test_power_windows_drive_the_curve(open_page, factory_home):
 
 def test_sleep_source_picker(open_page, factory_home):
     at = open_page(factory_home, "sleep")
-    at.selectbox(key="sleep_source").set_value("oura").run()
+    picker = at.selectbox(key="sleep_source")
+    assert picker.options == ["Garmin Forerunner 965 (garmin)", "Oura Ring Gen3 (oura)"]
+    picker.set_value("Oura Ring Gen3 (oura)").run()
     no_exception(at)
-    assert figure(at, "Sleep stages and score (oura)")
+    assert figure(at, "Sleep stages and score (Oura Ring Gen3 (oura))")
 
 
 def test_cross_device_metric_picker(open_page, factory_home):
@@ -130,7 +132,16 @@ def test_cross_device_metric_picker(open_page, factory_home):
     at.selectbox(key="cross_metric").set_value("hrv_rmssd_ms").run()
     no_exception(at)
     fig = figure(at, "HRV rMSSD (ms) by source")
+    # The mart names sources (it has no device_id column): one line per source, the chosen days starred.
     assert {"oura", "garmin", "oura (chosen)"} <= {t["name"] for t in fig["data"]}
+
+
+def test_cross_device_without_the_mart_compares_devices(open_page, no_marts_home):
+    at = open_page(no_marts_home, "cross_device")
+    no_exception(at)
+    assert at.selectbox(key="cross_metric").options == ["Resting HR (bpm)", "HRV rMSSD (ms)", "Sleep (h)", "Sleep score"]
+    fig = figure(at, "by source")
+    assert {t["name"] for t in fig["data"]} == {"Oura Ring Gen3 (oura)", "Garmin Forerunner 965 (garmin)"}
 
 
 def test_correlation_lag_shifts_the_series(open_page, factory_home):
