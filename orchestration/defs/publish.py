@@ -18,7 +18,7 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         description="The read-only snapshot at $OPENFIT_HOME/serving/openfit.duckdb, swapped in atomically.",
     )
     def openfit_snapshot(context: AssetExecutionContext) -> dg.MaterializeResult:
-        result = publish_snapshot(run_id=context.run_id)
+        result = publish_snapshot(run_id=context.run.run_id)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(result.path)),
