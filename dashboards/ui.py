@@ -48,8 +48,13 @@ def sidebar_pickers() -> None:
         lo, hi = bounds
     days = PERIODS[st.session_state["period"]]
     if days == -1:
-        default = st.session_state.get("custom_range") or (max(lo, hi - timedelta(days=89)), hi)
-        picked = st.sidebar.date_input("From – to", value=default, min_value=lo, max_value=hi, key="custom_range")
+        current = st.session_state.get("custom_range")
+        if not (isinstance(current, tuple | list) and len(current) == 2 and lo <= current[0] <= current[1] <= hi):
+            # Another athlete's range may lie outside this one's data: start again from the last 90 days.
+            st.session_state.pop("custom_range", None)
+            current = (max(lo, hi - timedelta(days=89)), hi)
+        picked = st.sidebar.date_input("From – to", value=tuple(current), min_value=lo, max_value=hi,
+                                       key="custom_range")
         start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (lo, hi)
     elif days is None:
         start, end = lo, hi

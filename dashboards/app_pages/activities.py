@@ -51,17 +51,15 @@ st.caption(f"{len(table)} activities")
 st.dataframe(shown, hide_index=True, height=260, key="activity_table")
 
 
-def _label(i: int) -> str:
-    row = table.iloc[i]
-    distance = f", {row['distance_m'] / 1000:.1f} km" if row["distance_m"] == row["distance_m"] else ""
-    return f"{row['local_date']} · {row['sport']} · {ui.hms(row['duration_s'])}{distance}"
-
-
-wanted = st.query_params.get("activity")
-ids = table["activity_id"].tolist()
-index = ids.index(wanted) if wanted in ids else 0
-choice = st.selectbox("Activity", range(len(ids)), index=index, format_func=_label, key="activity_pick")
-activity_id = ids[choice]
+labels = {
+    row.activity_id: f"{row.local_date} · {row.sport} · {ui.hms(row.duration_s)}"
+    + (f", {row.distance_m / 1000:.1f} km" if row.distance_m == row.distance_m and row.distance_m else "")
+    for row in table.itertuples()
+}
+ids = list(labels)
+linked = st.query_params.get("activity")  # ?activity=<id> links straight to one activity
+activity_id = st.selectbox("Activity", ids, index=ids.index(linked) if linked in labels else 0,
+                           format_func=labels.__getitem__, key="activity_pick")
 st.query_params["activity"] = activity_id
 
 detail = data.activity_detail(activity_id)

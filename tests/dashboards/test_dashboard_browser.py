@@ -71,6 +71,28 @@ def test_every_page_in_a_real_browser(factory_home, chromium_executable, tmp_pat
     assert sorted(p.name for p in shots.glob("*.png")) == sorted(f"{p.url_path or 'fitness'}.png" for p in bc.PAGES)
 
 
+def _background_luminance(tab) -> float:
+    rgb = tab.evaluate("getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor")
+    r, g, b = (int(v) for v in rgb[rgb.index("(") + 1:].split(",")[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_light_and_dark_themes_follow_the_system(factory_home, chromium_executable, tmp_path):
+    shots = _screenshot_dir(tmp_path, "themes")
+    page = bc.PAGES[0]
+    with bc.running_dashboards(factory_home) as base, bc.chromium(chromium_executable) as browser:
+        luminance = {}
+        for scheme in ("light", "dark"):
+            tab = browser.new_page()
+            tab.emulate_media(color_scheme=scheme)
+            bc.open_page(tab, base, page)
+            assert tab.locator(bc.EXCEPTION_SELECTOR).count() == 0
+            luminance[scheme] = _background_luminance(tab)
+            tab.screenshot(path=str(shots / f"fitness-{scheme}.png"))
+            tab.close()
+    assert luminance["light"] > 0.8 and luminance["dark"] < 0.2, luminance
+
+
 def test_every_page_on_the_built_warehouse(fixture_warehouse, chromium_executable, tmp_path):
     """The session's warehouse, built by the real dlt -> dbt -> publish path: no page fails; pages whose
     marts that build does not produce yet show their empty state instead of a chart."""
