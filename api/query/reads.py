@@ -328,23 +328,20 @@ def get_streams(
     present = set(cur.columns("openfit", "activity_samples"))
     wanted = [c for c in wanted if c in present]
     recording = recording_id if recording_id is not None else row["primary_recording_id"]
-    base = ("FROM openfit.activity_samples WHERE CAST(activity_id AS VARCHAR) = ? "
-            "AND (? IS NULL OR CAST(recording_id AS VARCHAR) = ?)")
-    base_params = [str(activity_id), recording, recording]
-    total = cur.one(f"SELECT count(*) AS n {base}", base_params)["n"]
+    cap = max_points or MAX_STREAM_POINTS * 1000
+    # One scan: number the samples by time; with more than `cap` of them, average equal-count buckets
+    # (a point's time is its bucket's first sample), else every sample is its own bucket.
+    select = "".join(f', avg("{c}") AS "{c}"' for c in wanted)
+    rows = cur.rows(
+        "WITH s AS (SELECT *, row_number() OVER (ORDER BY ts) - 1 AS rn, count(*) OVER () AS n "
+        "FROM openfit.activity_samples WHERE activity_id = ? AND recording_id IS NOT DISTINCT FROM ?) "
+        f"SELECT min(ts) AS time, any_value(n) AS n{select} FROM s "
+        "GROUP BY CASE WHEN n <= ? THEN rn ELSE rn * ? // n END ORDER BY time",
+        [str(activity_id), recording, cap, cap],
+    )
+    total = rows[0]["n"] if rows else 0
     if recording_id is not None and total == 0:
         raise NotFound(f"recording {recording_id!r} has no samples in activity {activity_id!r}")
-    if max_points is None or total <= max_points:
-        select = ", ".join(f'"{c}"' for c in wanted)
-        rows = cur.rows(f"SELECT ts AS time{', ' + select if select else ''} {base} ORDER BY ts", base_params)
-    else:
-        # Equal-count buckets over the ordered samples: each point is a bucket's mean (time = its first sample).
-        select = ", ".join(f'avg("{c}") AS "{c}"' for c in wanted)
-        rows = cur.rows(
-            f"WITH s AS (SELECT *, (row_number() OVER (ORDER BY ts) - 1) * ? // ? AS bucket {base}) "
-            f"SELECT min(ts) AS time{', ' + select if select else ''} FROM s GROUP BY bucket ORDER BY bucket",
-            [max_points, total, *base_params],
-        )
     columns: dict[str, list[Any]] = {"time": [json_safe(r["time"]) for r in rows]}
     for c in wanted:
         columns[c] = [json_safe(r[c]) for r in rows]

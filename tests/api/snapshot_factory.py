@@ -140,6 +140,11 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
             CREATE TABLE marts.cross_device_daily AS
               SELECT athlete_id, "date", 'resting_hr' AS measure, source, resting_hr AS value FROM openfit.wellness_daily;
             """)
+        # Literals like 3600.0 are DECIMAL in DuckDB; the contract's measures are DOUBLE.
+        for schema, table, column in con.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE data_type LIKE 'DECIMAL%'"
+        ).fetchall():
+            con.execute(f'ALTER TABLE {schema}.{table} ALTER "{column}" TYPE DOUBLE')
     finally:
         con.close()
     os.replace(tmp, path)
