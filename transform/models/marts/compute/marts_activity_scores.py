@@ -84,7 +84,10 @@ def _as_list(values: np.ndarray, starts: np.ndarray) -> tuple[list, list]:
 
 
 def _score(activity: dict, samples: pl.DataFrame | None, options: dict, methods: dict) -> dict:
-    row = {k: activity[k] for k in ("activity_id", "athlete_id", "local_date", "sport", "duration_s", "distance_m")}
+    row = {
+        k: activity[k]
+        for k in ("activity_id", "athlete_id", "local_date", "sport", "duration_s", "distance_m")
+    }
     row |= {k: activity[k] for k in ("thresholds_valid_from", "ftp_w", "lthr", "hr_max", "hr_rest",
                                      "threshold_pace_s_per_km")}  # fmt: skip
     row["scoring_error"] = None
@@ -159,7 +162,9 @@ def model(dbt, session):
         "gap_model": dbt.config.get("algo_gap"),
         "load_priority": dbt.config.get("algo_load_priority"),
     }
-    methods = _method_names(options)  # an unknown variant name fails here, before any work, with the valid names
+    methods = _method_names(
+        options
+    )  # an unknown variant name fails here, before any work, with the valid names
 
     # dbt.ref takes literals only. Temporary views (this connection only) let the reads below be plain SQL.
     relations = {
@@ -188,7 +193,9 @@ def model(dbt, session):
                 [chunk_ids[0], chunk_ids[-1]],
             ).arrow()
         )
-        by_activity = chunk.partition_by("activity_id", as_dict=True, include_key=False) if chunk.height else {}
+        by_activity = (
+            chunk.partition_by("activity_id", as_dict=True, include_key=False) if chunk.height else {}
+        )
         for activity in activities.slice(start, len(chunk_ids)).iter_rows(named=True):
             samples = by_activity.get((activity["activity_id"],))
             rows.append(_score(activity, samples, options, methods))

@@ -26,21 +26,37 @@ def _envelope(curves: list[list[float | None]]) -> np.ndarray | None:
     values = np.array([[np.nan if v is None else v for v in c] for c in curves], dtype=float)
     if values.size == 0 or np.isnan(values).all():
         return None
-    return np.fmax.reduce(values, axis=0)  # per duration, the window's best (NaN only where no activity has one)
+    return np.fmax.reduce(
+        values, axis=0
+    )  # per duration, the window's best (NaN only where no activity has one)
 
 
 def _power_estimates(durations: np.ndarray, best: np.ndarray | None, cp_method: str) -> dict:
-    out = {"eftp_w": None, "cp_w": None, "w_prime_j": None, "cp_rmse_w": None, "cp_points": None, "cp_note": None}
+    out = {
+        "eftp_w": None,
+        "cp_w": None,
+        "w_prime_j": None,
+        "cp_rmse_w": None,
+        "cp_points": None,
+        "cp_note": None,
+    }
     if best is None:
         return out
-    curve = analytics.MeanMaxCurve(durations_s=durations, values=best, start_s=np.zeros(durations.size, np.int64))
+    curve = analytics.MeanMaxCurve(
+        durations_s=durations, values=best, start_s=np.zeros(durations.size, np.int64)
+    )
     out["eftp_w"] = analytics.eftp_from_curve(curve).value
     try:
         fit = analytics.critical_power_from_curve(curve, method=cp_method)
     except ValueError as err:
         out["cp_note"] = str(err)
     else:
-        out |= {"cp_w": fit.cp_w, "w_prime_j": fit.w_prime_j, "cp_rmse_w": fit.rmse_w, "cp_points": fit.n_points}
+        out |= {
+            "cp_w": fit.cp_w,
+            "w_prime_j": fit.w_prime_j,
+            "cp_rmse_w": fit.rmse_w,
+            "cp_points": fit.n_points,
+        }
     return out
 
 

@@ -1,0 +1,305 @@
+"""The training-load marts in the published snapshot of a real build (dlt -> dbt -> publish through Dagster).
+
+Checks are consistency checks against analytics itself (one implementation per formula): the marts must hold
+exactly what analytics computes from the warehouse's own samples, thresholds and loads.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+
+import analytics
+
+MARTS = (
+    "activity_load",
+    "daily_training_load",
+    "power_curve",
+    "pace_curve",
+    "personal_records",
+    "fitness_estimates",
+)
+
+
+def frame(con, sql: str, params=None) -> pl.DataFrame:
+    return pl.from_arrow(con.execute(sql, params or []).arrow())
+
+
+@contextmanager
+def open_snapshot(settings):
+    """The published snapshot, read only. Attached under a fixed name (as the API does) because a snapshot file
+    named openfit.duckdb makes `openfit.<table>` ambiguous between the catalog and the schema."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach '{settings.snapshot_path}' as snap (read_only)")
+        con.execute("use snap")
+        yield con
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def snap(fixture_warehouse):
+    with open_snapshot(fixture_warehouse) as con:
+        yield con
+
+
+def test_every_mart_is_published_and_populated_for_every_athlete(snap):
+    athletes = set(frame(snap, "select athlete_id from openfit.athletes")["athlete_id"])
+    assert len(athletes) == 3
+    tables = set(frame(snap, "select table_name from information_schema.tables where table_schema = 'marts'")[
+        "table_name"])  # fmt: skip
+    assert set(MARTS) <= tables
+    with_power = set(frame(snap, "select distinct athlete_id from marts.activity_load "
+                                 "where sport = 'cycling' and np_w is not null")["athlete_id"])  # fmt: skip
+    with_runs = set(frame(snap, "select distinct a.athlete_id from openfit.activities a "
+                                "join openfit.activity_samples s using (activity_id) "
+                                "where a.sport = 'running' and s.distance_m is not null")["athlete_id"])  # fmt: skip
+    expected = {"power_curve": with_power, "pace_curve": with_runs}
+    assert with_power and with_runs
+    for table in MARTS:
+        present = set(frame(snap, f"select distinct athlete_id from marts.{table}")["athlete_id"])
+        assert present == expected.get(table, athletes), f"marts.{table} has athletes {present}"
+
+
+def test_activity_load_has_every_activity_scored_without_errors(snap):
+    missing = frame(
+        snap, "select activity_id from openfit.activities anti join marts.activity_load using (activity_id)"
+    )
+    assert missing.height == 0
+    load = frame(snap, "select * from marts.activity_load")
+    assert load["scoring_error"].null_count() == load.height
+    # Every synthetic activity has heart rate, so at least HRSS scores it; rides with power use power TSS.
+    assert load["load"].null_count() == 0
+    sources = load.group_by("sport", "load_source").len()
+    assert {"power_tss", "rtss", "hrss"} <= set(sources["load_source"])
+    assert (load.filter(pl.col("load_source") == "power_tss")["load"] == load.filter(
+        pl.col("load_source") == "power_tss")["tss"]).all()  # fmt: skip
+
+
+def test_activities_are_scored_with_the_thresholds_in_force_on_their_date(snap):
+    expected = frame(
+        snap,
+        """
+        select a.activity_id, t.valid_from, t.ftp_w, t.lthr, t.hr_max, t.hr_rest
+        from openfit.activities a join openfit.athlete_thresholds t
+          on t.athlete_id = a.athlete_id and t.valid_from <= a.local_date
+         and (t.valid_to is null or a.local_date <= t.valid_to)
+        """,
+    )
+    got = frame(
+        snap,
+        "select activity_id, thresholds_valid_from, ftp_w, lthr, hr_max, hr_rest from marts.activity_load",
+    )
+    joined = expected.join(got, on="activity_id", how="left")
+    assert joined.height == expected.height > 0
+    assert (joined["valid_from"] == joined["thresholds_valid_from"]).all()
+    for col in ("ftp_w", "lthr", "hr_max", "hr_rest"):
+        assert (joined[col] == joined[f"{col}_right"]).all(), col
+    # The cohort's thresholds change during the 60 days, so more than one row is really in use.
+    assert got.group_by("thresholds_valid_from").len().height > 3
+
+
+@pytest.mark.parametrize("sport", ["cycling", "running"])
+def test_activity_scores_equal_analytics_on_the_samples(snap, sport):
+    row = frame(
+        snap,
+        "select l.*, p.sex from marts.activity_load l join openfit.athletes p using (athlete_id) "
+        "where l.sport = ? order by l.activity_id limit 1",
+        [sport],
+    ).row(0, named=True)
+    samples = frame(snap, "select * from openfit.activity_samples where activity_id = ? order by ts",
+                    [row["activity_id"]])  # fmt: skip
+    thresholds = analytics.Thresholds.from_row(row, sex="female" if row["sex"] == "F" else "male")
+    scored = analytics.score_activity(samples, thresholds, sport=sport)
+    for key in ("load", "tss", "np_w", "trimp", "hrss", "rtss"):
+        if scored[key] is None:
+            assert row[key] is None, key
+        else:
+            assert row[key] == pytest.approx(scored[key], rel=1e-12), key
+    assert row["load_source"] == scored["load_source"]
+
+
+def test_daily_training_load_has_every_calendar_day_to_the_as_of_date(snap):
+    days = frame(
+        snap,
+        """select athlete_id, min("date") as first, max("date") as last, count(*) as n,
+                  count(distinct "date") as distinct_days
+           from marts.daily_training_load group by athlete_id""",
+    )
+    firsts = frame(snap, "select athlete_id, min(local_date) as first_activity, max(local_date) as last_activity "
+                         "from openfit.activities group by athlete_id")  # fmt: skip
+    as_of = max(datetime.now(UTC).date(), firsts["last_activity"].max())
+    joined = days.join(firsts, on="athlete_id")
+    for r in joined.iter_rows(named=True):
+        assert r["first"] == r["first_activity"]
+        assert r["last"] == as_of
+        assert r["n"] == r["distinct_days"] == (r["last"] - r["first"]).days + 1  # no gap, no duplicate
+
+
+def test_daily_load_is_the_sum_of_activity_loads(snap):
+    check = frame(
+        snap,
+        """select d.athlete_id, d."date", d.load, coalesce(sum(a.load), 0) as activity_sum, count(a.activity_id) as n,
+                  d.activities
+           from marts.daily_training_load d
+           left join marts.activity_load a on a.athlete_id = d.athlete_id and a."date" = d."date"
+           group by all""",
+    )
+    assert np.allclose(check["load"].to_numpy(), check["activity_sum"].to_numpy(), rtol=1e-12, atol=1e-9)
+    assert (check["n"] == check["activities"]).all()
+    assert (check["load"] == 0).sum() > 0  # rest days are rows with load 0
+
+
+def test_pmc_columns_equal_analytics_pmc_over_the_marts_own_load(snap):
+    daily = frame(snap, 'select * from marts.daily_training_load order by athlete_id, "date"')
+    for (athlete,), group in daily.group_by("athlete_id", maintain_order=True):
+        convention, alignment = group["pmc_convention"][0], group["tsb_alignment"][0]
+        assert (convention, alignment) == ("goldencheetah", "yesterday")  # the defaults
+        chart = analytics.pmc(group["load"].to_numpy(), convention, alignment)
+        for key in ("ctl", "atl", "tsb", "ramp_rate"):
+            assert np.allclose(group[key].to_numpy(), chart[key], rtol=1e-12, atol=1e-9), (athlete, key)
+        ratio = analytics.acwr(
+            group["load"].to_numpy(), group["acwr_method"][0], ewma_seed=group["ewma_seed"][0]
+        )
+        assert np.allclose(group["acwr"].fill_null(np.nan).to_numpy(), ratio["ratio"], equal_nan=True)
+        assert group["ctl"].max() > 10  # a real training history, not a flat zero line
+
+
+def test_power_curve_is_the_best_analytics_mean_max_of_the_rides(snap):
+    athlete = frame(snap, "select athlete_id from marts.power_curve order by athlete_id limit 1")[
+        "athlete_id"
+    ][0]
+    rides = frame(snap, "select activity_id from marts.activity_load where athlete_id = ? and sport = 'cycling' "
+                        "and np_w is not null", [athlete])["activity_id"]  # fmt: skip
+    best = {}
+    for activity_id in rides:
+        samples = frame(snap, "select ts, power_w from openfit.activity_samples where activity_id = ? order by ts",
+                        [activity_id])  # fmt: skip
+        curve = analytics.mean_max(analytics.to_stream(samples)["power"], [5, 60, 300, 1200])
+        for d, v in curve.as_dict().items():
+            if v is not None and v > best.get(d, (-1.0, None))[0]:
+                best[d] = (v, activity_id)
+    mart = frame(snap, """select duration_s, watts, activity_id from marts.power_curve
+                          where athlete_id = ? and "window" = 'all_time' and duration_s in (5, 60, 300, 1200)""",
+                 [athlete])  # fmt: skip
+    assert mart.height == len(best) > 0
+    for r in mart.iter_rows(named=True):
+        assert r["watts"] == pytest.approx(best[r["duration_s"]][0], rel=1e-12)
+    # Windows: all_time and the calendar season of the data; 90d ends on the as-of date.
+    windows = set(frame(snap, 'select distinct "window" from marts.power_curve')["window"])
+    assert {"all_time", "season_2026"} <= windows
+
+
+def test_pace_curve_and_records_agree(snap):
+    pace = frame(snap, """select athlete_id, distance_m, time_s, pace_s_per_km, activity_id from marts.pace_curve
+                          where "window" = 'all_time'""")  # fmt: skip
+    assert pace.height > 0
+    assert np.allclose(
+        pace["pace_s_per_km"].to_numpy(), (pace["time_s"] / pace["distance_m"] * 1000).to_numpy()
+    )
+    five_k = frame(
+        snap,
+        "select athlete_id, value, activity_id from marts.personal_records where record_type = 'best_5k_s'",
+    )
+    joined = five_k.join(pace.filter(pl.col("distance_m") == 5000), on="athlete_id")
+    assert joined.height == five_k.height > 0
+    assert (joined["value"] == joined["time_s"]).all()
+    # Times grow with distance for every athlete (a longer effort contains a shorter one).
+    for (_,), group in pace.sort("distance_m").group_by("athlete_id"):
+        assert (np.diff(group["time_s"].to_numpy()) > 0).all()
+
+
+def test_longest_records_come_from_the_canonical_activities(snap):
+    longest = frame(
+        snap,
+        "select athlete_id, sport, value from marts.personal_records where record_type like 'longest_%_m'",
+    )
+    expected = frame(snap, "select athlete_id, sport, max(distance_m) as value from openfit.activities "
+                           "where distance_m > 0 group by all")  # fmt: skip
+    joined = expected.join(longest, on=["athlete_id", "sport"], how="left")
+    assert joined.height > 0
+    assert (joined["value"] == joined["value_right"]).all()
+
+
+def test_fitness_estimates_follow_analytics_and_are_never_applied(snap):
+    est = frame(snap, 'select * from marts.fitness_estimates order by athlete_id, "date"')
+    assert est["eftp_w"].drop_nulls().len() > 0 and est["vdot"].drop_nulls().len() > 0
+    # The 60-day cohort fits in the 90-day window: the last estimate sees every ride and run.
+    last = est.group_by("athlete_id").agg(pl.all().sort_by("date").last())
+    p20 = frame(snap, """select athlete_id, watts from marts.power_curve
+                         where "window" = 'all_time' and duration_s = 1200""")  # fmt: skip
+    for r in last.join(p20, on="athlete_id").iter_rows(named=True):
+        assert r["eftp_w"] == pytest.approx(0.95 * r["watts"], rel=1e-12)
+    for r in last.filter(pl.col("vdot").is_not_null()).iter_rows(named=True):
+        assert r["vdot"] == pytest.approx(analytics.vdot(r["vdot_distance_m"], r["vdot_time_s"]), rel=1e-12)
+        assert r["vo2max"] == r["vdot"]
+    # Suggestions only: thresholds keep their source's method, nothing marked as estimated by the marts.
+    methods = set(frame(snap, "select distinct method from openfit.athlete_thresholds")["method"])
+    assert "estimated" not in methods
+
+
+@pytest.mark.slow
+def test_switching_the_pmc_convention_and_rebuilding_changes_ctl_as_predicted(warehouse_copy, monkeypatch):
+    from openfit.build import run_build
+    from openfit.settings import get_settings
+
+    with open_snapshot(warehouse_copy) as con:
+        before = frame(
+            con, 'select athlete_id, "date", load, ctl, pmc_convention from marts.daily_training_load'
+        )
+    monkeypatch.setenv("OPENFIT_ALGO_PMC", "trainingpeaks")
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert settings.algo_pmc == "trainingpeaks"
+    report = run_build(settings)
+    assert report.success, report.failure
+    with open_snapshot(settings) as con:
+        after = frame(con, 'select athlete_id, "date", load, ctl, pmc_convention from marts.daily_training_load '
+                           'order by athlete_id, "date"')  # fmt: skip
+    assert set(before["pmc_convention"]) == {"goldencheetah"} and set(after["pmc_convention"]) == {
+        "trainingpeaks"
+    }
+    joined = after.join(before, on=["athlete_id", "date"], suffix="_gc")
+    assert joined.height == after.height
+    assert np.allclose(joined["load"].to_numpy(), joined["load_gc"].to_numpy())  # same loads, new smoothing
+    for (_,), group in joined.group_by("athlete_id", maintain_order=True):
+        load = group["load"].to_numpy()
+        assert np.allclose(group["ctl"].to_numpy(), analytics.pmc(load, "trainingpeaks")["ctl"], rtol=1e-12)
+        assert np.allclose(
+            group["ctl_gc"].to_numpy(), analytics.pmc(load, "goldencheetah")["ctl"], rtol=1e-12
+        )
+        # Day one from zero: CTL = k·load, so the ratio is exactly (1/42) / (1 − e^(−1/42)).
+        first = group.row(0, named=True)
+        assert first["load"] > 0
+        assert first["ctl"] / first["ctl_gc"] == pytest.approx((1 / 42) / (1 - np.exp(-1 / 42)), rel=1e-12)
+    assert not np.allclose(joined["ctl"].to_numpy(), joined["ctl_gc"].to_numpy())
+
+
+def test_as_of_date_rule():
+    """The daily marts' end date: the var when set, else the later of today and the last activity."""
+    import importlib.util
+    from pathlib import Path
+
+    path = (
+        Path(__file__).parents[2]
+        / "transform"
+        / "models"
+        / "marts"
+        / "compute"
+        / "marts_daily_training_load.py"
+    )
+    spec = importlib.util.spec_from_file_location("marts_daily_training_load", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    today = datetime.now(UTC).date()
+    assert module.as_of_date("2026-06-30", date(2026, 7, 5)) == date(2026, 6, 30)
+    assert module.as_of_date("", date(2000, 1, 1)) == today
+    assert module.as_of_date(None, today + timedelta(days=3)) == today + timedelta(days=3)
+    with pytest.raises(ValueError, match="marts_as_of_date"):
+        module.as_of_date("30/06/2026", None)
