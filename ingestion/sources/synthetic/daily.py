@@ -139,11 +139,13 @@ def sleep_records(plan: DayPlan, phys: Physiology, rng: np.random.Generator) -> 
         seconds = {s: int(np.count_nonzero(stages == s)) * EPOCH_S for s in (DEEP, LIGHT, REM, AWAKE)}
         asleep = seconds[DEEP] + seconds[LIGHT] + seconds[REM]
         efficiency = asleep / max(1, stages.size * EPOCH_S)
+        # duration, efficiency and deep-sleep share, each saturating at a healthy level (average ~75-80)
         score = 100 * (
-            0.55 * min(asleep / (8 * 3600), 1.0)
-            + 0.25 * efficiency
-            + 0.2 * min(seconds[DEEP] / max(asleep, 1) / 0.18, 1)
+            0.45 * np.clip((asleep / 3600 - 4) / 4.5, 0, 1)
+            + 0.3 * np.clip((efficiency - 0.75) / 0.22, 0, 1)
+            + 0.25 * min(seconds[DEEP] / max(asleep, 1) / 0.22, 1)
         )
+
         out.append(
             SleepRecord(
                 device=device,

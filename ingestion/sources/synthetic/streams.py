@@ -94,11 +94,16 @@ def on_grid(field: np.ndarray, s: np.ndarray) -> np.ndarray:
     return np.interp(s * (1 / GRID_M), np.arange(field.size, dtype=np.float64), field)
 
 
-def elevation_grid(rng: np.random.Generator, amplitude: float, max_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Random smooth elevation profile e(s) = sum of 4 sines of distance, and its grade, on the grid."""
+def elevation_grid(
+    rng: np.random.Generator, amplitude: float, max_m: float, max_grade: float = 0.035
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random smooth elevation profile e(s) = sum of 4 sines of distance, and its grade, on the grid.
+
+    Each sine's grade (amplitude x wavenumber) is capped, so roads stay within realistic gradients.
+    """
     grid = np.arange(0.0, max(max_m, 1000.0) + 2 * GRID_M, GRID_M)
-    k = 2 * np.pi / rng.uniform(800, 9000, size=4)
-    amps = amplitude * rng.uniform(0.3, 1.0, size=4) / 2
+    k = 2 * np.pi / rng.uniform(1500, 12000, size=4)
+    amps = np.minimum(amplitude * rng.uniform(0.3, 1.0, size=4) / 2, max_grade / k)
     arg = np.outer(grid, k) + rng.uniform(0, 2 * np.pi, size=4)
     return np.sin(arg) @ amps, np.cos(arg) @ (amps * k)
 
@@ -181,7 +186,9 @@ def workout_truth(w: Workout, profile: Profile, rng: np.random.Generator) -> Tru
         v = profile.threshold_speed * effort * (1 + smooth_noise(rng, n, 20, 0.03))
         if w.trail:
             v *= 0.85
-        elev_grid, grade_grid = elevation_grid(rng, amplitude, float(v.sum()) * 1.1)
+        elev_grid, grade_grid = elevation_grid(
+            rng, amplitude, float(v.sum()) * 1.1, max_grade=0.06 if w.trail else 0.025
+        )
         grade = on_grid(grade_grid, np.cumsum(v))
         v = v / (1 + 9 * np.clip(grade, 0, None) + 2 * np.clip(-grade, 0, 0.1))  # slower uphill
         stopped = _stops(rng, n, 2400, 5, 25)
