@@ -176,13 +176,19 @@ def build_mcp_server(
             return marts.mart_rows(cur, caller, "personal_records", athlete_id=athlete_id, filters={"sport": sport})
 
     @tool(annotations=READ_ONLY)
-    def get_power_curve(athlete_id: AthleteArg = None, from_date: IsoDate = None,
-                        to_date: IsoDate = None) -> m.MartRows:
-        """Mean-maximal power curve: best average power for each duration."""
+    def get_power_curve(
+        athlete_id: AthleteArg = None,
+        window: Annotated[str | None, Field(description="all_time, 90d or season_YYYY; omit for all windows")]
+        = "all_time",
+        from_date: IsoDate = None,
+        to_date: IsoDate = None,
+    ) -> m.MartRows:
+        """Mean-maximal power curve: best average power (watts) for each duration, per window, with the
+        activity and date it was set. from/to filter on the date the best was set."""
         with reading() as (cur, caller):
             return marts.mart_rows(cur, caller, "power_curve", athlete_id=athlete_id,
                                    start=reads.parse_date(from_date, name="from_date"),
-                                   end=reads.parse_date(to_date, name="to_date"))
+                                   end=reads.parse_date(to_date, name="to_date"), filters={"window": window})
 
     @tool(annotations=READ_ONLY)
     def compare_devices(athlete_id: AthleteArg = None, from_date: IsoDate = None,

@@ -19,6 +19,7 @@ MARTS = {
     "training-load": "daily_training_load",
     "personal-records": "personal_records",
     "power-curve": "power_curve",
+    "pace-curve": "pace_curve",
     "cross-device": "cross_device_daily",
     "fitness-estimates": "fitness_estimates",
     "activity-load": "activity_load",
@@ -26,6 +27,12 @@ MARTS = {
 }
 _DATE_COLUMNS = ("date", "local_date", "day", "achieved_on", "start_time")
 _ORDER_HINTS = ("date", "local_date", "day", "start_time", "duration_s", "achieved_on")
+# Curves and records read best in their own order (by window, then duration or distance).
+_TABLE_ORDER = {
+    "power_curve": ("athlete_id", "window", "duration_s"),
+    "pace_curve": ("athlete_id", "window", "distance_m"),
+    "personal_records": ("athlete_id", "sport", "record_type", "date"),
+}
 
 
 def mart_rows(
@@ -63,7 +70,7 @@ def mart_rows(
             continue
         where += f' AND CAST("{column}" AS VARCHAR) = ?'
         params.append(str(value))
-    order = [f'"{c}"' for c in ("athlete_id", *_ORDER_HINTS) if c in columns] or ["1"]
+    order = [f'"{c}"' for c in _TABLE_ORDER.get(table, ("athlete_id", *_ORDER_HINTS)) if c in columns] or ["1"]
     result = cur.conn.execute(
         f"SELECT * FROM marts.{table} WHERE {where} ORDER BY {', '.join(order)} LIMIT ?", [*params, limit]
     )

@@ -37,11 +37,21 @@ def personal_records(scope: Scope, reader: Reader, sport: Annotated[str | None, 
     return _mart(reader, scope, "personal_records", athlete_id, None, None, limit, {"sport": sport})
 
 
+Window = Annotated[str | None, Query(max_length=32, description="all_time, 90d or season_YYYY")]
+
+
 @router.get("/power-curve", response_model=m.MartRows, responses=NOT_BUILT,
-            summary="Mean-maximal power curve (marts.power_curve)")
-def power_curve(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDate = None,
+            summary="Mean-maximal power curve per window (marts.power_curve)")
+def power_curve(scope: Scope, reader: Reader, window: Window = None, from_: FromDate = None, to: ToDate = None,
                 athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
-    return _mart(reader, scope, "power_curve", athlete_id, from_, to, limit)
+    return _mart(reader, scope, "power_curve", athlete_id, from_, to, limit, {"window": window})
+
+
+@router.get("/pace-curve", response_model=m.MartRows, responses=NOT_BUILT,
+            summary="Best pace per distance and window (marts.pace_curve)")
+def pace_curve(scope: Scope, reader: Reader, window: Window = None, from_: FromDate = None, to: ToDate = None,
+               athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
+    return _mart(reader, scope, "pace_curve", athlete_id, from_, to, limit, {"window": window})
 
 
 @router.get("/cross-device", response_model=m.MartRows, responses=NOT_BUILT,

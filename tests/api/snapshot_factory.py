@@ -133,8 +133,15 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
               SELECT athlete_id, sport, 'longest' AS record, max(distance_m) AS value, any_value(activity_id) AS activity_id
               FROM openfit.activities GROUP BY ALL;
             CREATE TABLE marts.power_curve AS
-              SELECT athlete_id, d AS duration_s, 400.0 - d / 10.0 AS power_w
+              SELECT athlete_id, 'all_time' AS "window", d AS duration_s, 400.0 - d / 10.0 AS watts,
+                     DATE '2026-06-01' AS date
+              FROM openfit.athletes, (VALUES (1), (5), (60), (300), (1200)) v(d)
+              UNION ALL
+              SELECT athlete_id, '90d', d, 390.0 - d / 10.0, DATE '2026-06-10'
               FROM openfit.athletes, (VALUES (1), (5), (60), (300), (1200)) v(d);
+            CREATE TABLE marts.pace_curve AS
+              SELECT athlete_id, 'all_time' AS "window", d AS distance_m, d / 3.0 AS time_s, DATE '2026-06-01' AS date
+              FROM openfit.athletes, (VALUES (400), (1000), (5000)) v(d);
             CREATE TABLE marts.fitness_estimates AS
               SELECT athlete_id, DATE '2026-06-30' AS date, 'ftp_w' AS estimate, 250.0 AS value FROM openfit.athletes;
             CREATE TABLE marts.cross_device_daily AS

@@ -168,7 +168,7 @@ def test_admin_must_name_the_athlete_for_single_athlete_endpoints(client, keys):
                athlete_id="ath_2").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["training-load", "personal-records", "power-curve", "cross-device",
+@pytest.mark.parametrize("path", ["training-load", "personal-records", "power-curve", "pace-curve", "cross-device",
                                   "fitness-estimates"])
 def test_analytics_without_marts_is_503_not_built_yet(client, keys, path):
     response = get(client, keys, f"/v1/analytics/{path}")
@@ -186,7 +186,10 @@ def test_analytics_with_marts(marts_home):
         assert {r["athlete_id"] for r in load["rows"]} == {"ath_1"}
         records = get(client, keys, "/v1/analytics/personal-records", sport="running").json()["rows"]
         assert [r["sport"] for r in records] == ["running"]
-        assert len(get(client, keys, "/v1/analytics/power-curve").json()["rows"]) == 5
+        assert len(get(client, keys, "/v1/analytics/power-curve").json()["rows"]) == 10
+        curve = get(client, keys, "/v1/analytics/power-curve", window="90d").json()["rows"]
+        assert [r["duration_s"] for r in curve] == [1, 5, 60, 300, 1200] and {r["window"] for r in curve} == {"90d"}
+        assert len(get(client, keys, "/v1/analytics/pace-curve").json()["rows"]) == 3
         assert get(client, keys, "/v1/analytics/cross-device", key="ath_2").json()["rows"][0]["athlete_id"] == "ath_2"
         corr = get(client, keys, "/v1/metrics/correlate", metrics="training_load,hrv",
                    **{"from": "2026-06-01", "to": "2026-06-30"}).json()

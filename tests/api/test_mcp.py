@@ -110,7 +110,8 @@ def test_mart_tools(marts_home):
     load = ok(call(server, "get_training_load", {"from_date": "2026-06-30"}))
     assert load["rows"] == [{"athlete_id": "ath_2", "date": "2026-06-30", "load": pytest.approx(3600 / 36),
                              "ctl": 40.0, "atl": 45.0, "tsb": -5.0}]
-    assert len(ok(call(server, "get_power_curve"))["rows"]) == 5
+    curve = ok(call(server, "get_power_curve"))["rows"]  # all_time by default
+    assert [r["duration_s"] for r in curve] == [1, 5, 60, 300, 1200] and {r["window"] for r in curve} == {"all_time"}
     assert {r["sport"] for r in ok(call(server, "get_personal_records", {"sport": "cycling"}))["rows"]} == {"cycling"}
     assert ok(call(server, "compare_devices", {"from_date": "2026-06-30"}))["rows"][0]["measure"] == "resting_hr"
 
