@@ -159,7 +159,7 @@ def metric_series(
     if sources:
         raise InvalidRequest(f"{metric} is a daily series merged over sources; `sources` applies to raw metrics")
     athlete = resolve_athlete(cur, scope, athlete_id)
-    last = (end - timedelta(microseconds=1)).date() if end else date.today()
+    last = (end - timedelta(microseconds=1)).date() if end else latest_day(cur, scope, athlete)
     first = start.date() if start else last - timedelta(days=365)
     values = daily_series(cur, scope, athlete, metric, first, last)
     # A daily point's ts is the local date at 00:00 (marked UTC): the date is what counts.
@@ -168,6 +168,17 @@ def metric_series(
         for d, v in sorted(values.items())
     ][:limit]
     return m.MetricSeries(metric=metric, kind="daily", unit=spec.unit, points=points)
+
+
+def latest_day(cur: Cursor, scope: AthleteScope, athlete_id: str) -> date:
+    """The athlete's last day with wellness or activity data (a default end for daily windows), else today."""
+    where, params = _athlete_clause(scope, athlete_id)
+    for table, column in (("wellness_daily", "date"), ("activities", "local_date"), ("sleep_sessions", "local_date")):
+        if column in cur.columns("openfit", table):
+            row = cur.one(f'SELECT max(CAST("{column}" AS DATE)) AS d FROM openfit.{table} WHERE {where}', params)
+            if row and row["d"] is not None:
+                return row["d"]
+    return date.today()
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> tuple[float | None, int]:
@@ -201,7 +212,7 @@ def correlate(
         raise InvalidRequest(f"max_lag_days must be between 0 and {MAX_LAG_DAYS}", {"max_lag_days": max_lag_days})
     _check_range(start, end)
     athlete = resolve_athlete(cur, scope, athlete_id)
-    last = end or date.today()
+    last = end or latest_day(cur, scope, athlete)
     first = start or last - timedelta(days=89)
     days = (last - first).days + 1
     if days > MAX_CORRELATE_DAYS:

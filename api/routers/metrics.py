@@ -19,7 +19,7 @@ def correlate(
     metrics: Annotated[str, Query(max_length=512, description="comma-separated, 2-8 names, e.g. "
                                   "resting_hr,hrv,sleep_score,training_load")],
     from_: Annotated[str | None, Query(alias="from", description="ISO 8601 date; default `to` - 89 days")] = None,
-    to: Annotated[str | None, Query(description="ISO 8601 date; default today")] = None,
+    to: Annotated[str | None, Query(description="ISO 8601 date; default the athlete's last day with data")] = None,
     resolution: Annotated[str, Query(pattern="^daily$", description="only daily for now")] = "daily",
     normalize: bool = True,
     max_lag_days: Annotated[int, Query(ge=0, le=series.MAX_LAG_DAYS)] = 3,

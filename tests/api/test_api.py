@@ -156,6 +156,12 @@ def test_correlate_matches_numpy(client, keys):
     assert np.std(normalized["series"]["hrv"]) == pytest.approx(1, abs=1e-2)
 
 
+def test_correlate_defaults_to_the_last_90_days_with_data(client, keys):
+    body = get(client, keys, "/v1/metrics/correlate", metrics="resting_hr,hrv").json()
+    assert body["dates"][-1] == "2026-06-30" and len(body["dates"]) == 90
+    assert sum(v is not None for v in body["series"]["hrv"]) == 30
+
+
 def test_correlate_needs_marts_for_training_load(client, keys):
     response = get(client, keys, "/v1/metrics/correlate", metrics="hrv,training_load")
     assert response.status_code == 503 and response.json()["error"]["code"] == "not_built_yet"
