@@ -5,8 +5,9 @@
 Decodes every ``*.fit`` under the corpus with fitparse (all messages, single process, as the importers people
 use today do), then with the project's decoder as the importer runs it: the isolated worker pool (both
 cores), with the pool's one-time start (forkserver + decoder imports) reported on its own line and excluded
-from ``decode_s``. Also reports the single-process in-process decode for reference. ``end_to_end_*`` cover
-decode + load + dbt staging on a fresh home; they are null while that path (issue 3, phase 2) is not wired.
+from ``decode_s``. Also reports the single-process in-process decode for reference. ``end_to_end_*`` time
+``import_paths`` on a fresh temporary home (walk, blob store, isolated decode, dlt load into ``raw_files``,
+pool start included); dbt staging of ``raw_files`` is not part of it yet (no ``stg_fit__*`` models exist).
 
 Prints a table, then a last JSON line:
 {"benchmark": "fit_import", "files", "mb", "records", "fitparse_s", "decode_s", "decode_ratio",
@@ -46,6 +47,22 @@ def _fitparse_all(paths: list[Path]) -> tuple[float, int, int]:
     return time.perf_counter() - started, records, failures
 
 
+def _end_to_end(paths: list[Path], workers: int) -> tuple[float, int]:
+    """The whole import (walk, blob store, isolated decode, dlt load) into a fresh temporary home."""
+    import tempfile
+
+    from ingestion.files.importer import import_paths
+    from openfit.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="openfit-bench-") as home:
+        os.environ["OPENFIT_HOME"] = home
+        settings = Settings()
+        started = time.perf_counter()
+        summary = import_paths(paths, settings, workers=workers)
+        elapsed = time.perf_counter() - started
+    return elapsed, summary.records
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -53,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--skip-fitparse", action="store_true", help="only time the project's decoder")
+    parser.add_argument("--skip-end-to-end", action="store_true", help="skip the full import on a fresh home")
     args = parser.parse_args(argv)
 
     paths = sorted(p for p in args.corpus.rglob("*") if p.is_file() and p.suffix.lower() == ".fit")
@@ -89,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         fitparse_s, fitparse_records, fitparse_failures = _fitparse_all(paths)
 
     ratio = round(fitparse_s / decode_s, 1) if fitparse_s else None
+
+    end_to_end_s = end_to_end_records = None
+    if not args.skip_end_to_end:
+        end_to_end_s, end_to_end_records = _end_to_end(paths, args.workers)
     rows = [
         ("files", f"{len(paths)}"),
         ("size", f"{size_mb:.1f} MB"),
@@ -106,7 +128,13 @@ def main(argv: list[str] | None = None) -> int:
         ),
         (f"ours, isolated pool, {args.workers} workers", f"{decode_s:.2f} s ({size_mb / decode_s:.1f} MB/s)"),
         ("decode ratio vs fitparse", f"{ratio}x" if ratio else "n/a"),
-        ("end to end (decode+load+dbt)", "not measured: loading lands in issue 3 phase 2"),
+        (
+            "end to end: import_paths on a fresh home",
+            f"{end_to_end_s:.2f} s ({end_to_end_records / end_to_end_s:,.0f} records/s; decode + blob store + "
+            "dlt load into raw_files; dbt staging not included)"
+            if end_to_end_s
+            else "skipped",
+        ),
     ]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
@@ -121,8 +149,10 @@ def main(argv: list[str] | None = None) -> int:
                 "fitparse_s": round(fitparse_s, 3) if fitparse_s else None,
                 "decode_s": round(decode_s, 3),
                 "decode_ratio": ratio,
-                "end_to_end_s": None,
-                "end_to_end_records_per_s": None,
+                "end_to_end_s": round(end_to_end_s, 3) if end_to_end_s else None,
+                "end_to_end_records_per_s": round(end_to_end_records / end_to_end_s)
+                if end_to_end_s
+                else None,
             }
         )
     )

@@ -16,7 +16,7 @@ Measurements behind the choice: ``benchmarks/fit_import.py`` and ../shared/docs/
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import fitfast
@@ -37,6 +37,7 @@ from ingestion.files.model import (
     quarantined,
     record_table,
     table_from_rows,
+    to_json,
 )
 
 PARSER = "fitfast"
@@ -124,8 +125,29 @@ def _decode_fast(data: bytes, status: str, reason: str | None, parser: str) -> D
             record_dicts = fitfast.parse(data, datetimes=False).get("record", [])
         extra = _expand_compressed_speed_distance(record_dicts)
     decoded.tables["record"] = _records_from_columns(columns, dev_names, decoded, extra)
+    if messages.get("monitoring"):
+        _expand_timestamp_16(messages)
     decoded.tables.update(_message_tables(messages, dev_names))
     return decoded
+
+
+def _expand_timestamp_16(messages: dict[str, list[dict]]) -> None:
+    """Monitoring messages carry only the low 16 bits of their time (``timestamp_16``), relative to the last
+    full timestamp; fill ``timestamp`` from them (the reference: monitoring_info, else file_id.time_created)."""
+    reference = None
+    for kind, key in (("monitoring_info", "timestamp"), ("file_id", "time_created")):
+        rows = messages.get(kind) or []
+        if rows and isinstance(rows[0].get(key), datetime):
+            reference = int(rows[0][key].timestamp()) - FIT_EPOCH
+            break
+    last = reference
+    for row in messages["monitoring"]:
+        stamp = row.get("timestamp")
+        if isinstance(stamp, datetime):
+            last = int(stamp.timestamp()) - FIT_EPOCH
+        elif isinstance(row.get("timestamp_16"), int) and last is not None:
+            last = last + ((row["timestamp_16"] - last) & 0xFFFF)
+            row["timestamp"] = datetime.fromtimestamp(last + FIT_EPOCH, UTC)
 
 
 def _developer_field_names(messages: dict[str, list[dict]]) -> set[str]:
@@ -156,7 +178,10 @@ def _records_from_columns(
     # is exact when present and the enhanced one covers what it cannot hold.
     columns["speed"] = _coalesce(columns.get("speed"), columns.pop("enhanced_speed", None))
     columns["altitude"] = _coalesce(columns.get("altitude"), columns.pop("enhanced_altitude", None))
-    columns = {k: v for k, v in columns.items() if v is not None}
+    # Keep the canonical columns always; drop other fields no record of this file actually carries.
+    columns = {
+        k: v for k, v in columns.items() if v is not None and (k in RECORD_COLUMNS or not np.isnan(v).all())
+    }
     renamed: dict[str, np.ndarray] = {}
     for name, values in columns.items():
         if name in dev_names and name not in RECORD_COLUMNS:
@@ -228,21 +253,83 @@ def _normalise_row(row: dict[Any, Any], dev_names: set[str]) -> dict[str, Any]:
     return out
 
 
+# Message kinds kept as typed tables (what staging and the openfit schema use). Every other kind, including
+# manufacturer-specific ``unknown_<number>`` messages, is kept raw, one JSON object per message, in
+# ``other_message``: nothing is lost, and the warehouse does not grow a table per device setting.
+TYPED_MESSAGES = frozenset(
+    {
+        "file_id",
+        "file_creator",
+        "device_info",
+        "activity",
+        "session",
+        "lap",
+        "record",
+        "event",
+        "length",
+        "hrv",
+        "sport",
+        "split",
+        "split_summary",
+        "set",
+        "exercise_title",
+        "time_in_zone",
+        "user_profile",
+        "zones_target",
+        "hr_zone",
+        "power_zone",
+        "workout",
+        "workout_step",
+        "developer_data_id",
+        "field_description",
+        "monitoring",
+        "monitoring_info",
+        "monitoring_hr_data",
+        "sleep_level",
+        "sleep_assessment",
+        "stress_level",
+        "hrv_status_summary",
+        "hrv_value",
+        "respiration_rate",
+        "spo2_data",
+        "weight_scale",
+        "blood_pressure",
+        "segment_lap",
+        "dive_summary",
+        "jump",
+        "climb_pro",
+        "training_file",
+    }
+)
+
+
 def _message_tables(messages: dict[str, list[dict]], dev_names: set[str]) -> dict[str, pa.Table]:
-    """One table per message kind, named by its FIT profile name; messages outside the profile are kept raw in
-    ``unknown_<number>`` tables whose columns are ``field_<number>``."""
+    """Typed tables for the kinds in TYPED_MESSAGES (named by FIT profile name); the rest in ``other_message``."""
     tables: dict[str, pa.Table] = {}
+    other: list[dict[str, Any]] = []
     for kind, rows in messages.items():
         if not rows:
             continue
         if kind == "hrv":
             tables["hrv"] = _hrv_table(rows)
-            continue
-        if kind.startswith("unknown_"):
-            normalised = [{f"field_{k}": v for k, v in row.items()} for row in rows]
-        else:
+        elif kind in TYPED_MESSAGES:
             normalised = [_normalise_row(row, dev_names) for row in rows]
-        tables[kind] = table_from_rows(normalised, extra={"row_index": list(range(len(rows)))})
+            tables[kind] = table_from_rows(normalised, extra={"row_index": list(range(len(rows)))})
+        else:
+            number = int(kind.removeprefix("unknown_")) if kind.startswith("unknown_") else None
+            other.extend(
+                {"message": kind, "message_number": number, "row_index": i, "fields": to_json(row)}
+                for i, row in enumerate(rows)
+            )
+    if other:
+        tables["other_message"] = pa.table(
+            {
+                "message": pa.array([r["message"] for r in other], pa.string()),
+                "message_number": pa.array([r["message_number"] for r in other], pa.int32()),
+                "row_index": pa.array([r["row_index"] for r in other], pa.int64()),
+                "fields": pa.array([r["fields"] for r in other], pa.string()),
+            }
+        )
     return tables
 
 

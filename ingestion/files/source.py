@@ -3,9 +3,11 @@ the decoded Arrow tables (columnar, no per-record dicts) plus one ``file_imports
 
 Tables in ``raw_files`` (dlt normalises names to snake_case):
 
-* ``fit_<message>`` for every FIT message kind (``fit_record``, ``fit_session``, ``fit_lap``, ``fit_event``,
-  ``fit_device_info``, ``fit_hrv``, ``fit_length``, ``fit_monitoring``, ``fit_weight_scale``,
-  ``fit_field_description``, ``fit_unknown_<number>`` ...), ``gpx_<table>``, ``tcx_<table>``;
+* ``fit_<message>`` for the FIT message kinds in ``ingestion.files.fit.TYPED_MESSAGES`` (``fit_record``,
+  ``fit_session``, ``fit_lap``, ``fit_event``, ``fit_device_info``, ``fit_hrv``, ``fit_length``,
+  ``fit_monitoring``, ``fit_sleep_level``, ``fit_stress_level``, ``fit_hrv_status_summary``,
+  ``fit_weight_scale``, ``fit_field_description`` ...), ``fit_other_message`` (every other kind, including
+  manufacturer-specific unknown messages, one JSON object per message), ``gpx_<table>``, ``tcx_<table>``;
   every row carries ``file_sha256``, ``parser``, ``parser_version`` and ``row_index`` (order in its file);
 * ``file_imports``: sha256, original_name, source_archive, format, status
   (imported | partial | duplicate | quarantined), reason, parser, parser_version, size_bytes, records,
@@ -160,13 +162,16 @@ class ImportSummary:
         return 3 if self.quarantined else 0
 
 
-def _provenance(table: pa.Table, sha: str, parser: str, parser_version: str, ordered: bool) -> pa.Table:
-    n = table.num_rows
-    if ordered and "row_index" not in table.column_names:
-        table = table.append_column("row_index", pa.array(np.arange(n, dtype=np.int64)))
-    table = table.append_column("file_sha256", pa.array([sha] * n, type=pa.string()))
-    table = table.append_column("parser", pa.array([parser] * n, type=pa.string()))
-    return table.append_column("parser_version", pa.array([parser_version] * n, type=pa.string()))
+def _with_row_index(table: pa.Table) -> pa.Table:
+    if "row_index" in table.column_names:
+        return table
+    return table.append_column("row_index", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+
+
+def _repeated(values: list[str], counts: list[int]) -> pa.Array:
+    """values[i] repeated counts[i] times, built in Arrow (no per-row Python objects)."""
+    indices = pa.array(np.repeat(np.arange(len(values), dtype=np.int32), counts))
+    return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string())).cast(pa.string())
 
 
 class _TypeReconciler:
@@ -272,18 +277,23 @@ class _TableBuffer:
 
     def __init__(self, max_rows: int = 250_000) -> None:
         self.max_rows = max_rows
-        self.tables: dict[str, list[pa.Table]] = {}
+        self.tables: dict[str, list[tuple[pa.Table, tuple[str, str, str]]]] = {}
         self.rows = 0
 
-    def add(self, name: str, table: pa.Table) -> Iterator[Any]:
-        self.tables.setdefault(name, []).append(table)
+    def add(self, name: str, table: pa.Table, provenance: tuple[str, str, str]) -> Iterator[Any]:
+        """`provenance`: (file sha256, parser, parser version) of every row of `table`."""
+        self.tables.setdefault(name, []).append((table, provenance))
         self.rows += table.num_rows
         if self.rows >= self.max_rows:
             yield from self.flush()
 
     def flush(self) -> Iterator[Any]:
-        for name, tables in self.tables.items():
+        for name, parts in self.tables.items():
+            tables = [table for table, _ in parts]
             merged = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+            counts = [table.num_rows for table in tables]
+            for position, column in enumerate(("file_sha256", "parser", "parser_version")):
+                merged = merged.append_column(column, _repeated([p[position] for _, p in parts], counts))
             yield dlt.mark.with_table_name(merged, name)
         self.tables = {}
         self.rows = 0
@@ -403,10 +413,10 @@ def files_source(
                 if decoded.status != "quarantined":
                     for kind, table in decoded.tables.items():
                         name = _normalised_table_name(decoded.format, kind)
-                        table = _provenance(table, job.key, decoded.parser, decoded.parser_version, True)
-                        table = reconcile(name, table)
+                        table = reconcile(name, _with_row_index(table))
                         if table.num_columns:
-                            yield from buffer.add(name, table)
+                            provenance = (job.key, decoded.parser, decoded.parser_version)
+                            yield from buffer.add(name, table, provenance)
                 summary.outcomes.append(outcome)
                 log_rows.append(outcome.log_row(imported_at))
                 done += 1

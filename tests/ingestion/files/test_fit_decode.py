@@ -214,3 +214,17 @@ def test_salvage_reports_nothing_for_a_valid_file():
     data = samples.activity(n=10)
     result = salvage(data)
     assert result.problems == [] and result.segments == 1
+
+
+def test_monitoring_timestamp_16_is_expanded_to_full_times():
+    writer = FitWriter()
+    reference = 1_714_543_200 - FIT_EPOCH  # 2024-05-01T06:00:00Z in FIT seconds
+    writer.define(0, 103, [(253, "I")]).data(0, reference)  # monitoring_info
+    writer.define(1, 55, [(26, "H"), (27, "B")])  # monitoring: timestamp_16, heart_rate
+    offsets = [60, 120, 40_000, 70_000]  # the 16-bit counter wraps; consecutive gaps stay below 65536 s
+    for offset in offsets:
+        writer.data(1, (reference + offset) & 0xFFFF, 60)
+    decoded = decode_fit(writer.to_bytes())
+    times = [t.timestamp() for t in decoded.tables["monitoring"].column("timestamp").to_pylist()]
+    assert times == [1_714_543_200 + offset for offset in offsets]
+    assert decoded.tables["monitoring"].column("heart_rate").to_pylist() == [60] * 4
