@@ -85,7 +85,9 @@ def training_load(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.Da
     _check_range(start, end)
     cols = _require(cur, "marts", "daily_training_load")
     wanted = ["date", "load", "ctl", "atl", "tsb", "ramp_rate", "acwr", "monotony", "strain"]
-    algo = [c for c in cols if "algorithm" in c or c.endswith("_algo") or c == "method"]
+    # The variant names that produced the numbers (pmc_convention, tsb_alignment, acwr_method, ...).
+    algo = [c for c in cols if c not in wanted and any(k in c for k in ("algorithm", "convention", "alignment",
+                                                                         "_method", "method"))]
     select = ", ".join(f'"{c}"' if c in cols else f'NULL::DOUBLE AS "{c}"' for c in wanted)
     select += "".join(f', "{c}"' for c in algo)
     return _frame(cur, f'SELECT {select} FROM marts.daily_training_load WHERE CAST(athlete_id AS VARCHAR) = ? '

@@ -22,9 +22,12 @@ load = data.training_load(athlete, start, end)
 if ui.unavailable(load, "Training load", TODO):
     st.stop()
 
-algorithms = [c for c in load.columns if "algorithm" in c or c in ("method",)]
-algo_text = ", ".join(f"{c.replace('_algorithm', '').upper()}: {load[c].dropna().iloc[-1]}"
-                      for c in algorithms if load[c].notna().any()) or "algorithm not recorded"
+ALGORITHM_LABELS = {"pmc_convention": "PMC", "pmc_algorithm": "PMC", "tsb_alignment": "TSB", "tsb_algorithm": "TSB",
+                    "acwr_method": "ACWR", "acwr_algorithm": "ACWR", "monotony_sd": "monotony SD"}
+numbers = {"date", "load", "ctl", "atl", "tsb", "ramp_rate", "acwr", "monotony", "strain"}
+algorithms = [c for c in load.columns if c not in numbers and load[c].notna().any()]
+algo_text = ", ".join(f"{ALGORITHM_LABELS.get(c, c)}: {load[c].dropna().iloc[-1]}" for c in algorithms) \
+    or "algorithm not recorded"
 latest = load.dropna(subset=["ctl"]).iloc[-1] if load["ctl"].notna().any() else load.iloc[-1]
 
 cols = st.columns(5)

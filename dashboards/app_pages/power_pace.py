@@ -18,6 +18,17 @@ def _duration_label(s: float) -> str:
     return f"{s // 3600} h" if s >= 3600 and s % 3600 == 0 else (f"{s // 60} min" if s >= 60 else f"{s} s")
 
 
+def _record_text(value: float | None, unit: str | None) -> str:
+    """A record in its natural unit: times as h:mm:ss, distances in km, power in W."""
+    if value is None or value != value:
+        return "–"
+    if unit == "s":
+        return ui.hms(value)
+    if unit == "m":
+        return f"{value / 1000:.2f} km"
+    return f"{value:,.0f} {unit or ''}".strip()
+
+
 def _windows(curve) -> tuple[list[str], str | None]:
     names = list(dict.fromkeys(curve["window"].dropna()))
     best = next((w for w in names if w.lower() in ALL_TIME), None)
@@ -64,7 +75,11 @@ with left:
             fig.add_scatter(x=w[x] / (1000 if x == "distance_m" else 60), y=w["pace_s_per_km"] / 60, name=window,
                             line={"color": color, "width": 3 if window == best else 2}, mode="lines+markers",
                             hovertemplate="%{y:.2f} min/km")
-        fig.update_xaxes(type="log")
+        if x == "distance_m":
+            fig.update_xaxes(type="log", tickvals=[0.4, 1, 1.609, 3, 5, 10, 21.0975, 42.195],
+                             ticktext=["400 m", "1 km", "1 mi", "3 km", "5 km", "10 km", "HM", "M"])
+        else:
+            fig.update_xaxes(type="log")
         fig.update_yaxes(autorange="reversed")
         fig.update_layout(title_text="Best pace for each distance", hovermode="closest")
         ui.chart(ui.style(fig, y="Pace (min/km, faster up)",
@@ -82,9 +97,10 @@ with right:
             fig.add_scatter(x=est["date"], y=est["w_prime_j"] / 1000, name="W′ (kJ)", yaxis="y2",
                             line={"color": C["green"], "dash": "dot"})
             fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "W′ (kJ)", "showgrid": False})
-        method = est["method"].dropna().iloc[-1] if est["method"].notna().any() else "method not recorded"
-        fig.update_layout(title_text=f"CP, W′ and eFTP over time ({method})")
+        fig.update_layout(title_text="CP, W′ and eFTP over time")
         ui.chart(ui.style(fig, y="Power (W)"), "estimates")
+        if est["method"].notna().any():
+            st.caption(f"Method: {est['method'].dropna().iloc[-1]}")
         vo2 = est.dropna(subset=["vdot"]) if est["vdot"].notna().any() else None
         if vo2 is not None and not vo2.empty:
             st.caption(f"Latest VDOT {vo2['vdot'].iloc[-1]:.1f}"
@@ -94,4 +110,7 @@ st.subheader("Personal records")
 records = data.personal_records(athlete)
 if not ui.unavailable(records, "Personal records", "Records are computed across every source by `openfit build` "
                       "(`marts.personal_records`)."):
+    if {"value", "unit"} <= set(records.columns):
+        records.insert(records.columns.get_loc("value"), "record",
+                       [_record_text(v, u) for v, u in zip(records["value"], records["unit"], strict=True)])
     st.dataframe(records, hide_index=True, key="records")

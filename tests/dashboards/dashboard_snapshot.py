@@ -258,7 +258,7 @@ def _marts(con: duckdb.DuckDBPyConnection) -> None:
                atl / nullif(ctl, 0) as acwr,
                avg(load) over w7 / nullif(sd7, 0) as monotony,
                week_load * avg(load) over w7 / nullif(sd7, 0) as strain,
-               'goldencheetah' as pmc_algorithm, 'yesterday' as tsb_algorithm, 'ewma' as acwr_algorithm
+               'goldencheetah' as pmc_convention, 'yesterday' as tsb_alignment, 'ewma' as acwr_method
         from ctl
         window p as (partition by athlete_id order by date),
                w7 as (partition by athlete_id order by date rows 6 preceding)
