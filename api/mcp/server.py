@@ -193,12 +193,13 @@ def build_mcp_server(
     @tool(annotations=READ_ONLY)
     def compare_devices(athlete_id: AthleteArg = None, from_date: IsoDate = None,
                         to_date: IsoDate = None) -> m.MartRows:
-        """Per day, what each device/source measured for the same thing (e.g. resting HR from a watch and a
-        ring, or one ride recorded by two devices), to see where they disagree."""
+        """Where devices disagree: per day, what each device/source measured for the same thing (from the
+        cross-device mart when built; otherwise every recording of activities that several devices recorded,
+        next to the merged activity's values: duration, distance, HR, power)."""
         with reading() as (cur, caller):
-            return marts.mart_rows(cur, caller, "cross_device_daily", athlete_id=athlete_id,
-                                   start=reads.parse_date(from_date, name="from_date"),
-                                   end=reads.parse_date(to_date, name="to_date"))
+            return marts.compare_devices(cur, caller, athlete_id=athlete_id,
+                                         start=reads.parse_date(from_date, name="from_date"),
+                                         end=reads.parse_date(to_date, name="to_date"))
 
     @tool(annotations=READ_ONLY)
     def describe_schema() -> list[m.SchemaTable]:

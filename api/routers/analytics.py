@@ -54,11 +54,13 @@ def pace_curve(scope: Scope, reader: Reader, window: Window = None, from_: FromD
     return _mart(reader, scope, "pace_curve", athlete_id, from_, to, limit, {"window": window})
 
 
-@router.get("/cross-device", response_model=m.MartRows, responses=NOT_BUILT,
-            summary="Per-day comparison of devices and sources (marts.cross_device_daily)")
+@router.get("/cross-device", response_model=m.MartRows,
+            summary="Devices compared: marts.cross_device_daily, or (until built) multi-device recordings side by side")
 def cross_device(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDate = None,
                  athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
-    return _mart(reader, scope, "cross_device_daily", athlete_id, from_, to, limit)
+    with reader.cursor() as cur:
+        return marts.compare_devices(cur, scope, athlete_id=athlete_id, start=reads.parse_date(from_, name="from"),
+                                     end=reads.parse_date(to, name="to"), limit=limit)
 
 
 @router.get("/fitness-estimates", response_model=m.MartRows, responses=NOT_BUILT,

@@ -174,7 +174,7 @@ def test_admin_must_name_the_athlete_for_single_athlete_endpoints(client, keys):
                athlete_id="ath_2").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["training-load", "personal-records", "power-curve", "pace-curve", "cross-device",
+@pytest.mark.parametrize("path", ["training-load", "personal-records", "power-curve", "pace-curve",
                                   "fitness-estimates"])
 def test_analytics_without_marts_is_503_not_built_yet(client, keys, path):
     response = get(client, keys, f"/v1/analytics/{path}")
@@ -200,6 +200,15 @@ def test_analytics_with_marts(marts_home):
         corr = get(client, keys, "/v1/metrics/correlate", metrics="training_load,hrv",
                    **{"from": "2026-06-01", "to": "2026-06-30"}).json()
         assert all(v is not None for v in corr["series"]["training_load"])
+
+
+def test_cross_device_without_the_mart_lists_multi_device_recordings(client, keys):
+    body = get(client, keys, "/v1/analytics/cross-device", **{"from": "2026-06-27", "to": "2026-06-27"}).json()
+    assert body["table"].startswith("openfit.activity_recordings")
+    assert [(r["activity_id"], r["source"], r["is_primary"]) for r in body["rows"]] == [
+        ("act_1_3", "garmin", True), ("act_1_3", "strava", False)]
+    strava = body["rows"][1]
+    assert strava["distance_m"] == pytest.approx(strava["merged_distance_m"] * 1.01)
 
 
 def test_trends_weekly_totals(client, keys):
