@@ -338,9 +338,26 @@ def repeat_strings(values: list[str], counts: list[int]) -> pa.Array:
     ).cast(pa.string())
 
 
+def arrow_from_numpy(values: np.ndarray, typ: pa.DataType) -> pa.Array:
+    """Zero-copy Arrow view of a numpy array (pa.array() on numpy imports pandas, which costs seconds)."""
+    values = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(typ, values.size, [None, pa.py_buffer(values)])
+
+
+def with_validity(values: np.ndarray, valid: np.ndarray, typ: pa.DataType) -> pa.Array:
+    """A primitive Arrow array with nulls where ``valid`` is False (built from buffers; pandas never imported)."""
+    bitmap = np.packbits(valid, bitorder="little")
+    return pa.Array.from_buffers(
+        typ,
+        values.size,
+        [pa.py_buffer(bitmap), pa.py_buffer(values)],
+        null_count=int(values.size - valid.sum()),
+    )
+
+
 def repeat_timestamps(values: list[datetime], counts: list[int]) -> pa.Array:
     micros = np.array([int(v.timestamp()) * 1_000_000 for v in values], dtype=np.int64)
-    return pa.array(np.repeat(micros, counts)).cast(_TS_TYPE)
+    return arrow_from_numpy(np.repeat(micros, counts), _TS_TYPE)
 
 
 def constant_source(n: int) -> pa.Array:
@@ -352,7 +369,9 @@ def _stream_table(streams: list[RecordingStream], fetched: list[datetime]) -> pa
     total = sum(counts)
     arrays: dict[str, pa.Array] = {
         "activity_id": repeat_strings([s.recording.activity_id for s in streams], counts),
-        "timestamp": pa.array(np.concatenate([s.timestamp for s in streams] or [np.zeros(0, np.int64)])),
+        "timestamp": arrow_from_numpy(
+            np.concatenate([s.timestamp for s in streams] or [np.zeros(0, np.int64)]), pa.int64()
+        ),
     }
     for name in STREAM_COLUMNS:
         typ = STREAM_SCHEMA.field(name).type
@@ -364,10 +383,12 @@ def _stream_table(streams: list[RecordingStream], fetched: list[datetime]) -> pa
         values = np.concatenate(
             [p if p is not None else np.zeros(s.n, dtype) for p, s in zip(parts, streams, strict=True)]
         )
-        mask = None
+        values = values.astype(dtype, copy=False)
         if any(p is None for p in parts):
-            mask = np.repeat(np.array([p is None for p in parts]), counts)
-        arrays[name] = pa.array(values.astype(dtype, copy=False), type=typ, mask=mask)
+            valid = np.repeat(np.array([p is not None for p in parts]), counts)
+            arrays[name] = with_validity(values, valid, typ)
+        else:
+            arrays[name] = arrow_from_numpy(values, typ)
     arrays["_source"] = constant_source(total)
     arrays["_fetched_at"] = repeat_timestamps(fetched, counts)
     return pa.Table.from_pydict(arrays, schema=STREAM_SCHEMA)
@@ -611,14 +632,17 @@ def _sleep_level_table(parts: list[tuple[SleepRecord, str, datetime]]) -> pa.Tab
     return pa.Table.from_pydict(
         {
             "sleep_id": repeat_strings([sid for _, sid, _ in parts], counts),
-            "start_gmt": pa.array(
-                np.concatenate([s.level_start_s for s, _, _ in parts] or [np.zeros(0, np.int64)]) * 1000
+            "start_gmt": arrow_from_numpy(
+                np.concatenate([s.level_start_s for s, _, _ in parts] or [np.zeros(0, np.int64)]) * 1000,
+                pa.int64(),
             ),
-            "end_gmt": pa.array(
-                np.concatenate([s.level_end_s for s, _, _ in parts] or [np.zeros(0, np.int64)]) * 1000
+            "end_gmt": arrow_from_numpy(
+                np.concatenate([s.level_end_s for s, _, _ in parts] or [np.zeros(0, np.int64)]) * 1000,
+                pa.int64(),
             ),
-            "activity_level": pa.array(
-                np.concatenate([s.level for s, _, _ in parts] or [np.zeros(0, np.int8)])
+            "activity_level": arrow_from_numpy(
+                np.concatenate([s.level for s, _, _ in parts] or [np.zeros(0, np.int8)]).astype(np.int8),
+                pa.int8(),
             ),
             "_source": constant_source(sum(counts)),
             "_fetched_at": repeat_timestamps([f for _, _, f in parts], counts),
@@ -635,9 +659,12 @@ def _intraday_table(athlete: Athlete, parts: list[tuple[IntradaySeries, datetime
             "athlete_id": repeat_strings([athlete.athlete_id], [total]),
             "device_id": repeat_strings([s.device.device_id for s, _ in parts], counts),
             "metric": repeat_strings([s.metric for s, _ in parts], counts),
-            "timestamp": pa.array(np.concatenate([s.timestamp for s, _ in parts] or [np.zeros(0, np.int64)])),
-            "value": pa.array(
-                np.concatenate([s.value for s, _ in parts] or [np.zeros(0)]).astype(np.float64)
+            "timestamp": arrow_from_numpy(
+                np.concatenate([s.timestamp for s, _ in parts] or [np.zeros(0, np.int64)]).astype(np.int64),
+                pa.int64(),
+            ),
+            "value": arrow_from_numpy(
+                np.concatenate([s.value for s, _ in parts] or [np.zeros(0)]).astype(np.float64), pa.float64()
             ),
             "_source": constant_source(total),
             "_fetched_at": repeat_timestamps([f for _, f in parts], counts),
