@@ -248,6 +248,7 @@ def run_sql(
             _scope_to_athletes(conn, tables, [str(a) for a in athletes])
             catalog = "memory"
         conn.execute(f"SET search_path = {_sql_string(search_path_for(conn, catalog))}")
+        conn.execute("SET GLOBAL TimeZone = 'UTC'")
         conn.execute("SET enable_external_access = false")
         conn.execute("SET lock_configuration = true")
 

@@ -151,70 +151,31 @@ def activity_table(
                        "ORDER BY a.start_time DESC LIMIT ?", [*params, limit])
 
 
-def activity_streams(cur: Cursor, activity_id: str, max_points: int = 1200) -> pd.DataFrame:
-    """The merged samples of one activity on elapsed seconds, bucket-averaged down to about `max_points` rows.
+def activity_samples(cur: Cursor, activity_id: str) -> pd.DataFrame:
+    """Every merged sample of one activity (ts, recording_id, stream channels), oldest first.
 
-    Columns: elapsed_s plus every stream channel present; a channel with no value at all comes back all-null.
+    One scan of openfit.activity_samples per activity: on a large warehouse that scan dominates the cost,
+    so the streams, time in zones and channel provenance are all derived from this one result.
     """
-    if not 10 <= max_points <= 20_000:
-        raise InvalidRequest("max_points must be between 10 and 20000", {"max_points": max_points})
     cols = _require(cur, "openfit", "activity_samples")
     channels = [c for c in STREAM_CHANNELS if c in cols]
-    span = cur.one("SELECT min(ts) AS t0, max(ts) AS t1 FROM openfit.activity_samples "
-                   "WHERE CAST(activity_id AS VARCHAR) = ?", [str(activity_id)])
-    if span is None or span["t0"] is None:
-        return pd.DataFrame(columns=["elapsed_s", *channels])
-    seconds = max(1.0, (span["t1"] - span["t0"]).total_seconds())
-    bucket = max(1, int(-(-seconds // max_points)))  # ceil: never more than max_points buckets
-    averages = ", ".join(f'avg("{c}") AS "{c}"' for c in channels)
-    return _frame(
-        cur,
-        f"""SELECT (floor((epoch(ts) - epoch(?::TIMESTAMPTZ)) / ?) * ?)::DOUBLE AS elapsed_s, {averages}
-            FROM openfit.activity_samples WHERE CAST(activity_id AS VARCHAR) = ?
-            GROUP BY 1 ORDER BY 1""",
-        [span["t0"], bucket, bucket, str(activity_id)],
-    )
+    recording = "CAST(recording_id AS VARCHAR)" if "recording_id" in cols else "NULL::VARCHAR"
+    select = ", ".join(f'"{c}"' for c in channels)
+    return _frame(cur, f"SELECT ts, {recording} AS recording_id{', ' + select if select else ''} "
+                       "FROM openfit.activity_samples WHERE activity_id = ? ORDER BY ts", [str(activity_id)])
 
 
-def activity_heart_rate(cur: Cursor, activity_id: str) -> pd.DataFrame:
-    """Full-resolution (ts, heart_rate) of one activity, for time-in-zone (which needs the 1 Hz grid)."""
-    cols = _require(cur, "openfit", "activity_samples")
-    if "heart_rate" not in cols:
-        return pd.DataFrame(columns=["ts", "heart_rate"])
-    return _frame(cur, "SELECT ts, heart_rate FROM openfit.activity_samples WHERE CAST(activity_id AS VARCHAR) = ? "
-                       "AND heart_rate IS NOT NULL ORDER BY ts", [str(activity_id)])
-
-
-def channel_sources(cur: Cursor, activity_id: str) -> pd.DataFrame:
-    """Which recording (source, device) supplied each channel of the merged samples, with sample counts."""
-    cols = _require(cur, "openfit", "activity_samples")
-    channels = [c for c in STREAM_CHANNELS if c in cols]
-    if "recording_id" not in cols or not channels:
-        return pd.DataFrame(columns=["channel", "recording_id", "source", "device", "samples"])
-    counts = ", ".join(f'count("{c}") AS "{c}"' for c in channels)
-    device = "NULL"
-    device_join = ""
-    if cur.has_table("openfit", "devices"):
-        device = "coalesce(d.vendor || ' ' || d.model, r.device_id)"
-        device_join = "LEFT JOIN openfit.devices d ON CAST(d.device_id AS VARCHAR) = CAST(r.device_id AS VARCHAR)"
-    recordings = "SELECT NULL AS recording_id, NULL AS source, NULL AS device_id WHERE FALSE"
-    if cur.has_table("openfit", "activity_recordings"):
-        recordings = "SELECT recording_id, source, device_id FROM openfit.activity_recordings"
-    return _frame(
-        cur,
-        f"""WITH per_recording AS (
-                SELECT CAST(recording_id AS VARCHAR) AS recording_id, {counts}
-                FROM openfit.activity_samples WHERE CAST(activity_id AS VARCHAR) = ? GROUP BY 1
-            ),
-            long AS (UNPIVOT per_recording ON {", ".join(f'"{c}"' for c in channels)}
-                     INTO NAME channel VALUE samples)
-            SELECT long.channel, long.recording_id, r.source, {device} AS device, long.samples
-            FROM long
-            LEFT JOIN ({recordings}) r ON CAST(r.recording_id AS VARCHAR) = long.recording_id
-            {device_join}
-            WHERE long.samples > 0 ORDER BY long.channel, long.samples DESC""",
-        [str(activity_id)],
-    )
+def recording_devices(cur: Cursor, recording_ids: list[str]) -> pd.DataFrame:
+    """recording_id, source and device name ('vendor model', else the device id) of the given recordings."""
+    cols = _require(cur, "openfit", "activity_recordings")
+    device_id = "r.device_id" if "device_id" in cols else "NULL"
+    device, join = device_id, ""
+    if "device_id" in cols and cur.has_table("openfit", "devices"):
+        device = "coalesce(d.vendor || ' ' || d.model, CAST(r.device_id AS VARCHAR))"
+        join = "LEFT JOIN openfit.devices d ON CAST(d.device_id AS VARCHAR) = CAST(r.device_id AS VARCHAR)"
+    return _frame(cur, f"SELECT CAST(r.recording_id AS VARCHAR) AS recording_id, r.source, {device} AS device "
+                       f"FROM openfit.activity_recordings r {join} WHERE list_contains(?, CAST(r.recording_id AS VARCHAR))",
+                  [list(recording_ids)])
 
 
 def activity_load_metrics(cur: Cursor, activity_id: str) -> dict | None:

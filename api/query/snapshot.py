@@ -67,6 +67,8 @@ def open_snapshot_instance(path: Path, *, threads: int, memory_limit: str) -> du
         conn.execute(f"ATTACH {_sql_string(str(path))} AS {SNAPSHOT_CATALOG} (READ_ONLY)")
         conn.execute(f"USE {SNAPSHOT_CATALOG}")
         conn.execute(f"SET search_path = {_sql_string(search_path_for(conn, SNAPSHOT_CATALOG))}")
+        # Times are UTC in the snapshot; casting a TIMESTAMPTZ to DATE must not depend on the server's zone.
+        conn.execute("SET GLOBAL TimeZone = 'UTC'")
         conn.execute("SET enable_external_access = false")
         conn.execute("SET lock_configuration = true")
     except duckdb.Error as exc:

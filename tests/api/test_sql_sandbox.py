@@ -155,3 +155,15 @@ def test_values_come_back_json_safe(settings):
     assert start.endswith("Z") and "T" in start
     assert local_date == "2026-06-30"
     assert dec == 1.5
+
+
+def test_session_time_zone_is_utc_everywhere(settings):
+    from api.query.snapshot import SnapshotReader
+
+    assert run_sql(settings.snapshot_path, "SELECT current_setting('TimeZone')").rows == [["UTC"]]
+    reader = SnapshotReader(settings.snapshot_path)
+    try:
+        with reader.cursor() as cur:
+            assert cur.one("SELECT current_setting('TimeZone') AS tz")["tz"] == "UTC"
+    finally:
+        reader.close()
