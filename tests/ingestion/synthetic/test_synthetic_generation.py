@@ -11,7 +11,7 @@ import pytest
 
 from ingestion.sources.synthetic import SyntheticConfigError, ground_truth, synthetic_source
 from ingestion.sources.synthetic.generate import generate_chunk
-from ingestion.sources.synthetic.model import make_athlete, place_on
+from ingestion.sources.synthetic.model import make_athlete, place_on, profile_on
 
 SC_TO_DEG = 180 / 2**31
 
@@ -167,9 +167,6 @@ def test_profiles_change_at_fitness_tests(cohort):
             assert p["restingHeartRate"] < p["lactateThresholdHeartRate"] < p["maxHeartRate"]
             assert 100 <= p["functionalThresholdPower"] <= 450 and 2.5 <= p["lactateThresholdSpeed"] <= 5.5
     # over a season FTP and threshold pace improve (spring -> late summer)
-    spring = ground_truth  # noqa: F841  (keeps the import used in every test run)
-    from ingestion.sources.synthetic.model import profile_on
-
     athlete = make_athlete(cohort.seed, 0)
     march, september = (
         profile_on(cohort.seed, athlete, date(2025, 3, 1)),
@@ -206,3 +203,27 @@ def test_bad_parameters_get_a_clear_error():
         synthetic_source(days=-3)
     with pytest.raises(SyntheticConfigError, match="end_date"):
         ground_truth(end_date="2025-01-01")  # type: ignore[arg-type]
+
+
+def test_nothing_from_the_future():
+    """A window that reaches "now" leaves out every record that ends after now (GE checks 'not in the future')."""
+    from datetime import UTC, datetime
+
+    from ingestion.sources.synthetic.source import resolve_window
+
+    now = datetime(2025, 3, 12, 13, 30, tzinfo=UTC)
+    window = resolve_window(days=5, end_date=None, now=now)
+    assert window.last == now.date() and window.cutoff == int(now.timestamp())
+    assert resolve_window(days=5, end_date=date(2024, 1, 1), now=now).cutoff is None
+    cutoff = window.cutoff
+    kept = generate_chunk(11, 0, window.first, window.last, cutoff)
+    full = generate_chunk(11, 0, window.first, window.last)
+    assert pc.max(kept.arrow["activity_streams"]["timestamp"]).as_py() <= cutoff
+    assert pc.max(kept.arrow["intraday"]["timestamp"]).as_py() <= cutoff
+    assert pc.max(kept.arrow["sleep_levels"]["end_gmt"]).as_py() <= cutoff * 1000
+    assert all(r["payload"]["sleepEndTimestampGmt"] <= cutoff * 1000 for r in kept.rows["sleep"])
+    assert all(r["payload"]["timestampGmt"] <= cutoff * 1000 for r in kept.rows["weigh_ins"])
+    assert all(r["_fetched_at"].timestamp() <= cutoff for r in kept.rows["activities"])
+    # the day in progress has no daily summary yet, and the cut really removed something
+    assert now.date().isoformat() not in {r["calendar_date"] for r in kept.rows["daily_summaries"]}
+    assert full.arrow["intraday"].num_rows > kept.arrow["intraday"].num_rows
