@@ -1,4 +1,9 @@
-"""Reading the published snapshot: the only file readers open, always read-only and short-lived."""
+"""Reading the published snapshot: the only file readers open, always read-only and short-lived.
+
+The file is attached under the catalog name `snap` rather than opened directly: opened directly its catalog
+would be called `openfit`, like the `openfit` schema inside it, and DuckDB refuses `openfit.activities` as
+ambiguous. (Researchers with the duckdb CLI write `openfit.openfit.activities`, or `USE openfit.openfit`.)
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,9 @@ import duckdb
 from openfit.settings import Settings, get_settings
 
 
+SNAPSHOT_CATALOG = "snap"
+
+
 class SnapshotMissing(FileNotFoundError):
     pass
 
@@ -23,8 +31,11 @@ def snapshot_connection(settings: Settings | None = None) -> Iterator[duckdb.Duc
     path = settings.snapshot_path
     if not path.exists():
         raise SnapshotMissing(f"no snapshot at {path}: run `openfit build` first")
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(":memory:")
     try:
+        literal = "'" + str(path).replace("'", "''") + "'"
+        con.execute(f"attach {literal} as {SNAPSHOT_CATALOG} (read_only)")
+        con.execute(f"use {SNAPSHOT_CATALOG}")
         yield con
     finally:
         con.close()
