@@ -13,8 +13,10 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -22,7 +24,7 @@ from api.keys import AthleteScope
 from api.query import dashboards as q
 from api.query import reads
 from api.query.errors import NotBuiltYet, QueryError
-from api.query.snapshot import SnapshotReader, SnapshotUnavailable, reader_for
+from api.query.snapshot import SnapshotReader, SnapshotUnavailable
 from openfit.settings import get_settings
 
 CACHE_TTL_S = 3600  # invalidation is by snapshot identity; the TTL only frees memory of old snapshots
@@ -47,8 +49,15 @@ def snapshot_key() -> str | None:
     return f"{path}|{st_.st_ino}|{st_.st_mtime_ns}|{st_.st_size}"
 
 
+@st.cache_resource(show_spinner=False)
+def _reader_at(path: str) -> SnapshotReader:
+    # The dashboards' own reader: like reader_for(), but scans may use every core (one activity's samples
+    # are found by a scan of activity_samples; the API keeps its one thread per request).
+    return SnapshotReader(Path(path), threads=min(4, os.cpu_count() or 1))
+
+
 def _reader() -> SnapshotReader:
-    return reader_for(get_settings().snapshot_path)
+    return _reader_at(str(get_settings().snapshot_path.expanduser().resolve()))
 
 
 def _cached(fn):
@@ -97,8 +106,6 @@ training_load = _cached(q.training_load)
 weekly_load = _cached(q.weekly_load)
 activity_filter_options = _cached(q.activity_filter_options)
 activity_table = _cached(q.activity_table)
-activity_streams = _cached(q.activity_streams)
-channel_sources = _cached(q.channel_sources)
 activity_load_metrics = _cached(q.activity_load_metrics)
 power_curve = _cached(q.power_curve)
 pace_curve = _cached(q.pace_curve)
@@ -130,6 +137,40 @@ def activity_detail(cur, activity_id: str) -> dict | None:
     return found
 
 
+STREAM_POINTS = 1200  # per channel: enough for a full-width chart, small enough to draw fast
+
+
+@_cached
+def activity_samples_view(cur, activity_id: str) -> dict | None:
+    """From one read of the activity's samples: `streams` (bucket means on elapsed seconds, about
+    STREAM_POINTS rows), `hr` (elapsed_s, heart_rate at full resolution) and `channels` (which recording,
+    source and device supplied each channel, with sample counts). None when the activity has no samples."""
+    samples = q.activity_samples(cur, activity_id)
+    if samples.empty:
+        return None
+    elapsed = (samples["ts"] - samples["ts"].iloc[0]).dt.total_seconds()
+    channels = [c for c in q.STREAM_CHANNELS if c in samples]
+    bucket = max(1.0, float(np.ceil((elapsed.iloc[-1] + 1) / STREAM_POINTS)))
+    streams = (samples[channels].astype(float).groupby((elapsed // bucket) * bucket).mean()
+               .rename_axis("elapsed_s").reset_index())
+    counts = samples.groupby("recording_id", dropna=False)[channels].count().reset_index()
+    long = counts.melt(id_vars="recording_id", var_name="channel", value_name="samples")
+    long = long[long["samples"] > 0]
+    recordings = [r for r in long["recording_id"].dropna().unique()]
+    if recordings and cur.has_table("openfit", "activity_recordings"):
+        long = long.merge(q.recording_devices(cur, recordings), on="recording_id", how="left")
+    else:
+        long = long.assign(source=None, device=None)
+    hr = pd.DataFrame({"elapsed_s": elapsed, "heart_rate": samples["heart_rate"]}) if "heart_rate" in samples \
+        else pd.DataFrame(columns=["elapsed_s", "heart_rate"])
+    return {
+        "streams": streams,
+        "hr": hr.dropna(),
+        "channels": long[["channel", "recording_id", "source", "device", "samples"]]
+        .sort_values(["channel", "samples"], ascending=[True, False]).reset_index(drop=True),
+    }
+
+
 @_cached
 def hr_time_in_zones(cur, activity_id: str, athlete_id: str, day: date) -> dict | None:
     """Seconds in each HR zone on the 1 Hz grid, with the zone model used; None without HR or thresholds.
@@ -138,9 +179,9 @@ def hr_time_in_zones(cur, activity_id: str, athlete_id: str, day: date) -> dict 
     """
     import analytics  # imported here: its import costs seconds and only this view needs it
 
-    samples = q.activity_heart_rate(cur, activity_id)
+    view = activity_samples_view(activity_id)
     th = q.thresholds_on(cur, athlete_id, day) if cur.has_table("openfit", "athlete_thresholds") else None
-    if samples.empty or not th:
+    if not isinstance(view, dict) or view["hr"].empty or not th:
         return None
     if th.get("lthr"):
         zones = analytics.hr_zones("friel_cycling", lthr=float(th["lthr"]))
@@ -150,8 +191,8 @@ def hr_time_in_zones(cur, activity_id: str, athlete_id: str, day: date) -> dict 
         model = f"% of HRmax {th['hr_max']:.0f} bpm"
     else:
         return None
-    elapsed = (samples["ts"] - samples["ts"].iloc[0]).dt.total_seconds().to_numpy()
-    stream = analytics.resample_1hz(elapsed, {"hr": samples["heart_rate"].to_numpy(float)})
+    hr = view["hr"]
+    stream = analytics.resample_1hz(hr["elapsed_s"].to_numpy(float), {"hr": hr["heart_rate"].to_numpy(float)})
     seconds = analytics.time_in_zones(stream.channels["hr"], zones)
     return {
         "model": model,

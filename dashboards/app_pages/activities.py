@@ -82,13 +82,14 @@ else:
 st.caption(f"From {detail.get('primary_source') or 'unknown source'} · {len(detail['recordings']) or 1} "
            "recording(s) merged · details under *Sources & devices* below")
 
-streams = data.activity_streams(activity_id)
+view = data.activity_samples_view(activity_id)
+streams = view["streams"] if isinstance(view, dict) else view
 track_col, streams_col = st.columns([1, 2])
 
 with streams_col:
     channels = []
-    if not isinstance(streams, data.NotBuilt) and not streams.empty:
-        if is_run and streams["speed_mps"].notna().any():
+    if isinstance(streams, pd.DataFrame) and not streams.empty:
+        if is_run and "speed_mps" in streams and streams["speed_mps"].notna().any():
             # Pace in min/km, axis reversed so faster is up; very slow readings (walking, stops) clipped.
             streams["pace_min_km"] = (1000 / streams["speed_mps"].where(streams["speed_mps"] > 1.0)) / 60
         candidates = [("heart_rate", "Heart rate (bpm)", C["vermillion"]), ("power_w", "Power (W)", C["orange"]),
@@ -97,7 +98,7 @@ with streams_col:
                       ("cadence", "Cadence (rpm/spm)", C["green"]), ("altitude_m", "Altitude (m)", C["grey"])]
         channels = [c for c in candidates if c[0] in streams and streams[c[0]].notna().any()]
     if not channels:
-        ui.unavailable(None if isinstance(streams, data.NotBuilt) else streams, "Streams",
+        ui.unavailable(streams if isinstance(streams, data.NotBuilt) else None, "Streams",
                        "This activity has no samples: import its original FIT/GPX/TCX file to see streams.")
     else:
         fig = make_subplots(rows=len(channels), cols=1, shared_xaxes=True, vertical_spacing=0.03)
@@ -113,7 +114,7 @@ with streams_col:
         ui.chart(ui.style(fig, height=130 * len(channels) + 80), "streams")
 
 with track_col:
-    has_track = (not isinstance(streams, data.NotBuilt) and not streams.empty and "lat" in streams
+    has_track = (isinstance(streams, pd.DataFrame) and not streams.empty and "lat" in streams
                  and streams["lat"].notna().any())
     if has_track:
         # A plain lon/lat plot: no tile server is needed (the dashboards work offline); the y axis is scaled
@@ -173,7 +174,7 @@ with tabs[2]:
                        (f"{value:.0f}" if isinstance(value, float) else str(value)))
 with tabs[3]:
     st.markdown("**Which device supplied each channel**")
-    channel_sources = data.channel_sources(activity_id)
+    channel_sources = view["channels"] if isinstance(view, dict) else view
     if not ui.unavailable(channel_sources, "Channel provenance", "Samples arrive with imported files or providers."):
         st.dataframe(channel_sources.rename(columns={"channel": "Channel", "recording_id": "Recording",
                                                      "source": "Source", "device": "Device", "samples": "Samples"}),
