@@ -20,7 +20,7 @@ from ingestion.files.source import (
     known_file_hashes,
     known_types_from_schema,
 )
-from ingestion.files.workers import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIMEOUT_S
+from ingestion.files.workers import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIMEOUT_S, IsolatedDecoder
 from ingestion.pipelines import provider_pipeline
 from openfit.settings import Settings, get_settings
 
@@ -45,6 +45,23 @@ def import_paths(
     # Arrow schemas losslessly instead of refusing (types are already reconciled by the source).
     os.environ.setdefault("DATA_WRITER__ARROW_CONCAT_PROMOTE_OPTIONS", "default")
     started = time.monotonic()
+    # Workers boot (forkserver, decoder imports) while dlt sets up and the inputs are walked.
+    pool = IsolatedDecoder(workers, timeout_s, memory_limit_mb).start(background=True)
+    try:
+        summary = _run(paths, settings, pool, progress, limits)
+    finally:
+        pool.close()
+    summary.elapsed_s = time.monotonic() - started
+    return summary
+
+
+def _run(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    pool: IsolatedDecoder,
+    progress: Callable[[ImportProgress], None] | None,
+    limits: ArchiveLimits | None,
+) -> ImportSummary:
     pipeline = provider_pipeline("files", settings)
     try:
         schema = pipeline.default_schema if pipeline.default_schema_name else None
@@ -58,11 +75,8 @@ def import_paths(
         known_types=known_types_from_schema(schema),
         summary=summary,
         progress=progress,
-        workers=workers,
-        timeout_s=timeout_s,
-        memory_limit_mb=memory_limit_mb,
         limits=limits,
+        pool=pool,
     )
     pipeline.run(source, loader_file_format="parquet")
-    summary.elapsed_s = time.monotonic() - started
     return summary

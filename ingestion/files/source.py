@@ -338,8 +338,10 @@ def files_source(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB,
     limits: ArchiveLimits | None = None,
+    pool: IsolatedDecoder | None = None,
 ):
-    """Import `paths` (default: the inbox folder). `known_sha256`: files already in the warehouse."""
+    """Import `paths` (default: the inbox folder). `known_sha256`: files already in the warehouse;
+    `pool`: an already started decoder pool (the caller closes it), else one is started here."""
     settings = settings or get_settings()
     inputs = [str(p) for p in paths] if paths is not None else [str(settings.inbox_dir)]
     summary = summary if summary is not None else ImportSummary()
@@ -406,8 +408,10 @@ def files_source(
         done = len(candidates) - len(to_decode)
         bytes_done = records_done = 0
         jobs = [DecodeJob(sha, str(store.path_for(sha)), c.original_name) for sha, c in to_decode.items()]
-        with IsolatedDecoder(workers, timeout_s, memory_limit_mb) as pool:
-            for job, decoded in pool.decode(jobs):
+        own_pool = pool is None
+        decoder = IsolatedDecoder(workers, timeout_s, memory_limit_mb) if own_pool else pool
+        try:
+            for job, decoded in decoder.decode(jobs):
                 candidate = to_decode[job.key]
                 outcome = _outcome(candidate, decoded)
                 if decoded.status != "quarantined":
@@ -426,6 +430,9 @@ def files_source(
                     progress(
                         ImportProgress(done, total, bytes_done, records_done, time.monotonic() - started)
                     )
+        finally:
+            if own_pool:
+                decoder.close()
         yield from buffer.flush()
         if log_rows:
             yield dlt.mark.with_table_name(pa.Table.from_pylist(log_rows, schema=LOG_SCHEMA), LOG_TABLE)

@@ -12,6 +12,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import resource
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -111,6 +112,7 @@ class IsolatedDecoder:
         self.memory_limit_mb = memory_limit_mb
         self._ctx = _context()
         self._workers: list[_Worker] = []
+        self._starter: threading.Thread | None = None
 
     def __enter__(self) -> IsolatedDecoder:
         return self
@@ -119,9 +121,26 @@ class IsolatedDecoder:
         self.close()
 
     def close(self) -> None:
+        self._wait_for_start()
         for worker in self._workers:
             worker.stop()
         self._workers = []
+
+    def start(self, background: bool = False) -> IsolatedDecoder:
+        """Start the workers now instead of at the first decode; with `background`, in a thread, so the
+        forkserver's imports overlap the caller's own setup (the first start waits for them)."""
+        if background:
+            self._starter = threading.Thread(target=self.start, name="decoder-pool-start", daemon=True)
+            self._starter.start()
+            return self
+        while len(self._workers) < self.n_workers:
+            self._workers.append(self._spawn())
+        return self
+
+    def _wait_for_start(self) -> None:
+        starter, self._starter = self._starter, None
+        if starter is not None:
+            starter.join()
 
     def _spawn(self) -> _Worker:
         return _Worker(self._ctx, self.memory_limit_mb)
@@ -130,6 +149,7 @@ class IsolatedDecoder:
         pending = deque(jobs)
         if not pending:
             return
+        self._wait_for_start()
         while len(self._workers) < min(self.n_workers, len(pending)):
             self._workers.append(self._spawn())
         idle = list(self._workers)
