@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import fit_samples as samples
@@ -228,3 +229,46 @@ def test_monitoring_timestamp_16_is_expanded_to_full_times():
     times = [t.timestamp() for t in decoded.tables["monitoring"].column("timestamp").to_pylist()]
     assert times == [1_714_543_200 + offset for offset in offsets]
     assert decoded.tables["monitoring"].column("heart_rate").to_pylist() == [60] * 4
+
+
+def test_wellness_messages_become_typed_tables():
+    writer = FitWriter()
+    start = 1_714_543_200 - FIT_EPOCH
+    writer.define(0, 275, [(253, "I"), (0, "B")])  # sleep_level: timestamp, sleep_level
+    for i, level in enumerate((1, 2, 3, 4)):
+        writer.data(0, start + 60 * i, level)
+    writer.define(1, 227, [(0, "h"), (1, "I")])  # stress_level: value, time
+    writer.data(1, 35, start)
+    writer.define(2, 30, [(253, "I"), (0, "H")])  # weight_scale: timestamp, weight (1/100 kg)
+    writer.data(2, start, 7250)
+    decoded = decode_fit(writer.to_bytes())
+    assert decoded.status == "imported"
+    levels = decoded.tables["sleep_level"].to_pylist()
+    assert [row["sleep_level"] for row in levels] == ["awake", "light", "deep", "rem"]
+    assert levels[1]["timestamp"].timestamp() == 1_714_543_260
+    stress = decoded.tables["stress_level"].to_pylist()[0]
+    assert stress["stress_level_value"] == 35 and stress["stress_level_time"].timestamp() == 1_714_543_200
+    assert decoded.tables["weight_scale"].to_pylist()[0]["weight"] == 72.5
+
+
+def test_absurd_sizes_are_refused_before_decoding(monkeypatch):
+    import ingestion.files.decode as decode_module
+
+    monkeypatch.setattr(decode_module, "MAX_FIT_BYTES", 1000)
+    decoded = decode_bytes(samples.activity(n=120), "big.fit")
+    assert decoded.status == "quarantined"
+    assert "exceeds the 1000 byte limit" in decoded.reason
+
+
+def test_unknown_and_unmodelled_messages_are_kept_raw_as_json():
+    writer = FitWriter()
+    writer.define(0, 233, [(1, "H"), (2, "I")])  # a message number outside the FIT profile
+    writer.data(0, 7, 123456)
+    writer.define(1, 2, [(1, "B")])  # device_settings: known to the profile, not a typed table here
+    writer.data(1, 0)
+    decoded = decode_fit(writer.to_bytes())
+    other = decoded.tables["other_message"].to_pylist()
+    assert {row["message"] for row in other} == {"unknown_233", "device_settings"}
+    unknown = next(row for row in other if row["message"] == "unknown_233")
+    assert unknown["message_number"] == 233
+    assert json.loads(unknown["fields"]) == {"1": 7, "2": 123456}
