@@ -9,6 +9,7 @@ test's tmp_path (pytest prints it on failure; `--basetemp` pins it).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def test_every_page_in_a_real_browser(factory_home, chromium_executable, tmp_pat
 
 def _background_luminance(tab) -> float:
     rgb = tab.evaluate("getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor")
-    r, g, b = (int(v) for v in rgb[rgb.index("(") + 1:].split(",")[:3])
+    r, g, b = (float(v) for v in re.findall(r"[\d.]+", rgb)[:3])
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
