@@ -29,7 +29,9 @@ def openfit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def strava_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[StravaMock]:
-    with StravaMock(StravaMockConfig(activities=25)) as mock:
+    # generous limits: functional tests must not wait for Strava's real 15-minute windows
+    config = StravaMockConfig(activities=25, limits={"overall": (20_000, 200_000), "read": (10_000, 100_000)})
+    with StravaMock(config) as mock:
         for key, value in mock.env().items():
             monkeypatch.setenv(key, value)
         yield mock

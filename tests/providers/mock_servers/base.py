@@ -311,8 +311,10 @@ class MockProvider:
                     storm = mock._storm_remaining > 0
                     if storm:
                         mock._storm_remaining -= 1
-                    forced = mock._fail_next.pop(0) if mock._fail_next else None
-                    random_failure = mock.config.error_rate > 0 and mock._rng.random() < mock.config.error_rate
+                    throttled = over or storm
+                    forced = mock._fail_next.pop(0) if mock._fail_next and not throttled else None
+                    random_failure = (not throttled and mock.config.error_rate > 0
+                                      and mock._rng.random() < mock.config.error_rate)
                 if over or storm:
                     with mock._lock:
                         mock.stats["http_429"] += 1
