@@ -130,3 +130,20 @@ def test_incremental_extension_equals_a_full_load(settings, tmp_path, monkeypatc
     incremental.pop("athlete_profiles")
     full.pop("athlete_profiles")
     assert incremental == full
+
+
+def test_resources_share_each_generated_chunk_once(settings, monkeypatch):
+    """dlt's round-robin extraction keeps the resources in step: every chunk is generated exactly once."""
+    import ingestion.sources.synthetic.source as source_module
+
+    calls = []
+    original = source_module.generate_chunk
+
+    def counting(*args, **kwargs):
+        calls.append(args[:4])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(source_module, "generate_chunk", counting)
+    pipeline = provider_pipeline("synthetic", settings)
+    pipeline.extract(synthetic_source(athletes=2, days=60, seed=1, end_date=END, chunk_days=10))
+    assert len(calls) == 2 * 6 and len(set(calls)) == len(calls)
