@@ -27,7 +27,7 @@ MARTS = (
 
 
 def frame(con, sql: str, params=None) -> pl.DataFrame:
-    return pl.from_arrow(con.execute(sql, params or []).arrow())
+    return con.execute(sql, params or []).pl()
 
 
 @contextmanager

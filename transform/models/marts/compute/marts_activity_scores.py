@@ -36,9 +36,8 @@ SCORE_KEYS = (
 
 def _activities_with_thresholds(session, activities: str, thresholds: str, athletes: str) -> pl.DataFrame:
     """Activities joined (as of their local date) to the thresholds row in force and to the athlete's sex."""
-    return pl.from_arrow(
-        session.sql(
-            f"""
+    return session.sql(
+        f"""
             select a.activity_id, a.athlete_id, a.local_date, a.sport, a.start_time, a.duration_s,
                    a.moving_s as activity_moving_s, a.distance_m, a.rpe,
                    coalesce(p.sex, 'X') as athlete_sex,
@@ -54,8 +53,7 @@ def _activities_with_thresholds(session, activities: str, thresholds: str, athle
             qualify row_number() over (partition by a.activity_id order by t.valid_from desc nulls last) = 1
             order by a.activity_id
             """
-        ).arrow()
-    )
+    ).pl()
 
 
 def _thresholds(row: dict) -> analytics.Thresholds:
@@ -186,13 +184,11 @@ def model(dbt, session):
     for start in range(0, len(ids), CHUNK_ACTIVITIES):
         chunk_ids = ids[start : start + CHUNK_ACTIVITIES]
         # A range on the sort key (not an IN list) lets DuckDB skip row groups by their zone maps.
-        chunk = pl.from_arrow(
-            session.execute(
-                f"select {columns} from {views['activity_samples']} "
-                "where activity_id between ? and ? order by activity_id, ts",
-                [chunk_ids[0], chunk_ids[-1]],
-            ).arrow()
-        )
+        chunk = session.execute(
+            f"select {columns} from {views['activity_samples']} "
+            "where activity_id between ? and ? order by activity_id, ts",
+            [chunk_ids[0], chunk_ids[-1]],
+        ).pl()
         by_activity = (
             chunk.partition_by("activity_id", as_dict=True, include_key=False) if chunk.height else {}
         )

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import polars as pl
-
 import analytics
 
 
@@ -27,9 +25,7 @@ def as_of_date(setting: str | None, latest_activity: date | None) -> date:
 
 def model(dbt, session):
     dbt.config(materialized="table", schema="intermediate")
-    loads = pl.from_arrow(
-        dbt.ref("marts_activity_scores").select("athlete_id, local_date as date, load").arrow()
-    )
+    loads = dbt.ref("marts_activity_scores").select("athlete_id, local_date as date, load").pl()
     latest = loads["date"].max() if loads.height else None
     end = as_of_date(dbt.config.get("marts_as_of_date"), latest)
     return analytics.daily_training_load(

@@ -82,14 +82,14 @@ def model(dbt, session):
     if window_days < 1:
         raise ValueError(f"estimates_window_days must be >= 1, got {window_days}")
     cp_method = analytics.choose("cp_fit", dbt.config.get("algo_cp_fit"))
-    scores = pl.from_arrow(
+    scores = (
         dbt.ref("marts_activity_scores")
         .select(
             "athlete_id, local_date, sport, power_curve_durations_s, power_curve_w, "
             "best_effort_distances_m, best_effort_s"
         )
         .order("athlete_id, local_date")
-        .arrow()
+        .pl()
     )
     rows = []
     method = f"eftp=20min;cp={cp_method} 120-1200s;vdot=daniels_gilbert best effort;window={window_days}d"
