@@ -29,6 +29,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -169,9 +170,13 @@ def main() -> None:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the API did not start")
             time.sleep(0.2)
+        server_process = psutil.Process(server.pid)
+        cpu_before = sum(server_process.cpu_times()[:2])
         started = time.perf_counter()
         results = asyncio.run(drive(base, key, targets, args.requests, args.concurrency))
         wall = time.perf_counter() - started
+        # Server CPU per request: what the box must supply, independent of other load on a shared machine.
+        server_cpu_ms = (sum(server_process.cpu_times()[:2]) - cpu_before) * 1000 / args.requests
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -179,7 +184,8 @@ def main() -> None:
 
     print(f"snapshot: {origin}")
     print(f"{args.requests} requests, {args.concurrency} concurrent clients, {wall:.1f} s "
-          f"({args.requests / wall:.0f} req/s), server: 1 uvicorn worker on 127.0.0.1, {os.cpu_count()} cores")
+          f"({args.requests / wall:.0f} req/s), server: 1 uvicorn worker on 127.0.0.1, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}; server CPU {server_cpu_ms:.1f} ms per request (incl. warm-up)")
     print(f"{'endpoint':<22}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, data in results.items():
         lat = data["latencies"]
@@ -194,6 +200,8 @@ def main() -> None:
         "p99_ms": pct(headline, 99),
         "errors": sum(d["errors"] for d in results.values()),
         "throughput_rps": round(args.requests / wall, 1),
+        "server_cpu_ms_per_request": round(server_cpu_ms, 2),
+        "load_average": round(os.getloadavg()[0], 1),
         "per_endpoint_p95_ms": {n: pct(d["latencies"], 95) for n, d in results.items()},
     }))
 

@@ -199,12 +199,6 @@ def list_sources(cur: Cursor, scope: AthleteScope) -> list[m.SourceStatus]:
 # ---------------------------------------------------------------------------------------------- activities
 
 
-def _recording_link(cur: Cursor) -> str:
-    """(activity_id, recording_id) pairs: every device recording merged into each activity."""
-    return ("SELECT CAST(activity_id AS VARCHAR) AS activity_id, CAST(recording_id AS VARCHAR) AS recording_id "
-            "FROM openfit.activity_recordings")
-
-
 def list_activities(
     cur: Cursor,
     scope: AthleteScope,
@@ -232,12 +226,9 @@ def list_activities(
         where += " AND lower(sport) = lower(?)"
         params.append(sport)
     if source:
-        link = _recording_link(cur)
-        where += (
-            " AND (primary_source = ? OR CAST(activity_id AS VARCHAR) IN ("
-            f"SELECT l.activity_id FROM ({link}) l JOIN openfit.activity_recordings r "
-            "ON CAST(r.recording_id AS VARCHAR) = l.recording_id WHERE r.source = ?))"
-        )
+        # Any recording of the activity came from that source (not only the primary one).
+        where += (" AND (primary_source = ? OR EXISTS (SELECT 1 FROM openfit.activity_recordings r "
+                  "WHERE r.activity_id = t.activity_id AND r.source = ?))")
         params += [source, source]
     if cursor:
         after_time, after_id = decode_cursor(cursor)
@@ -259,7 +250,7 @@ def _activity_row(cur: Cursor, scope: AthleteScope, activity_id: str) -> dict:
     where, params = _scope_clause(scope)
     cols = _select_list(cur, "activities", ACTIVITY_COLUMNS)
     row = cur.one(
-        f"SELECT {cols} FROM openfit.activities t WHERE CAST(activity_id AS VARCHAR) = ? AND {where}",
+        f"SELECT {cols} FROM openfit.activities t WHERE activity_id = ? AND {where}",
         [str(activity_id), *params],
     )
     if row is None:
@@ -275,8 +266,7 @@ def get_activity(cur: Cursor, scope: AthleteScope, activity_id: str) -> m.Activi
         recordings = [
             m.Recording(**r)
             for r in cur.rows(
-                f"SELECT {cols} FROM openfit.activity_recordings r WHERE CAST(r.recording_id AS VARCHAR) IN "
-                f"(SELECT recording_id FROM ({_recording_link(cur)}) l WHERE l.activity_id = ?) "
+                f"SELECT {cols} FROM openfit.activity_recordings r WHERE r.activity_id = ? "
                 "ORDER BY r.start_time, r.recording_id",
                 [str(activity_id)],
             )
@@ -287,8 +277,8 @@ def get_activity(cur: Cursor, scope: AthleteScope, activity_id: str) -> m.Activi
         laps = [
             m.Lap(**r)
             for r in cur.rows(
-                f"SELECT {cols} FROM openfit.laps l WHERE CAST(activity_id AS VARCHAR) = ? "
-                "AND CAST(recording_id AS VARCHAR) IS NOT DISTINCT FROM ? ORDER BY lap_index",
+                f"SELECT {cols} FROM openfit.laps l WHERE activity_id = ? "
+                "AND recording_id IS NOT DISTINCT FROM ? ORDER BY lap_index",
                 [str(activity_id), row["primary_recording_id"]],
             )
         ]
