@@ -7,7 +7,6 @@ and the import log into ``raw_files`` with dlt (one load package per call).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,8 +16,7 @@ from ingestion.files.source import (
     ImportProgress,
     ImportSummary,
     files_source,
-    known_file_hashes,
-    known_types_from_schema,
+    warehouse_state,
 )
 from ingestion.files.workers import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIMEOUT_S, IsolatedDecoder
 from ingestion.pipelines import provider_pipeline
@@ -41,9 +39,6 @@ def import_paths(
     """
     settings = settings or get_settings()
     settings.ensure_dirs()
-    # Files of one table differ in columns (a device writes fields another does not): let dlt merge the
-    # Arrow schemas losslessly instead of refusing (types are already reconciled by the source).
-    os.environ.setdefault("DATA_WRITER__ARROW_CONCAT_PROMOTE_OPTIONS", "default")
     started = time.monotonic()
     # Workers boot (forkserver, decoder imports) while dlt sets up and the inputs are walked.
     pool = IsolatedDecoder(workers, timeout_s, memory_limit_mb).start(background=True)
@@ -63,16 +58,11 @@ def _run(
     limits: ArchiveLimits | None,
 ) -> ImportSummary:
     pipeline = provider_pipeline("files", settings)
-    try:
-        schema = pipeline.default_schema if pipeline.default_schema_name else None
-    except Exception:  # no local state yet
-        schema = None
     summary = ImportSummary()
     source = files_source(
         paths=[str(p) for p in paths],
         settings=settings,
-        known_sha256=known_file_hashes(settings),
-        known_types=known_types_from_schema(schema),
+        state=warehouse_state(settings),
         summary=summary,
         progress=progress,
         limits=limits,

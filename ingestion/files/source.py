@@ -22,6 +22,7 @@ only reported (re-import leaves the warehouse unchanged). Quarantined files are 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from dlt.common.normalizers.naming.snake_case import NamingConvention as SnakeCaseNaming
 
 from ingestion.blobstore import BlobStore
 from ingestion.files.archives import ArchiveLimits, Candidate, InputWalker
@@ -182,17 +184,19 @@ class _TypeReconciler:
     """
 
     def __init__(self, known: dict[str, dict[str, pa.DataType]]) -> None:
-        self.known = known
+        self.known = known  # keyed by dlt-normalised table and column names (as in the warehouse)
+        self.naming = SnakeCaseNaming()
 
     def __call__(self, table_name: str, table: pa.Table) -> pa.Table:
-        known = self.known.setdefault(table_name, {})
+        known = self.known.setdefault(self.naming.normalize_table_identifier(table_name), {})
         names, arrays = [], []
         for name, column in zip(table.column_names, table.columns, strict=True):
             if pa.types.is_null(column.type):
                 continue  # an all-null column carries nothing and has no type to give
-            target = known.get(name)
+            key = self.naming.normalize_identifier(name)
+            target = known.get(key)
             if target is None or target == column.type:
-                known.setdefault(name, column.type)
+                known.setdefault(key, column.type)
                 names.append(name)
                 arrays.append(column)
                 continue
@@ -202,8 +206,9 @@ class _TypeReconciler:
                 arrays.append(converted)
                 continue
             variant = f"{name}__v_{_type_label(column.type)}"
-            known.setdefault(variant, column.type)
-            if known[variant] == column.type:
+            variant_key = self.naming.normalize_identifier(variant)
+            known.setdefault(variant_key, column.type)
+            if known[variant_key] == column.type:
                 names.append(variant)
                 arrays.append(column)
         return pa.table(arrays, names=names) if names else table.select([])
@@ -248,30 +253,6 @@ def _type_label(data_type: pa.DataType) -> str:
     return "json"
 
 
-_DLT_TO_ARROW = {
-    "text": pa.string(),
-    "bigint": pa.int64(),
-    "double": pa.float64(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-}
-
-
-def known_types_from_schema(schema: dlt.Schema | None) -> dict[str, dict[str, pa.DataType]]:
-    """Column types already in the destination schema, as Arrow types (for the reconciler)."""
-    known: dict[str, dict[str, pa.DataType]] = {}
-    if schema is None:
-        return known
-    for table_name, table in schema.tables.items():
-        columns = {}
-        for name, column in table.get("columns", {}).items():
-            arrow_type = _DLT_TO_ARROW.get(column.get("data_type", ""))
-            if arrow_type is not None:
-                columns[name] = arrow_type
-        known[table_name] = columns
-    return known
-
-
 class _TableBuffer:
     """Collects many small per-file tables into few large items: dlt's per-item cost, not the data, dominated."""
 
@@ -299,27 +280,52 @@ class _TableBuffer:
         self.rows = 0
 
 
-def known_file_hashes(settings: Settings) -> set[str]:
-    """sha256 of files the warehouse already holds as imported or partial (empty on a fresh home)."""
+_DUCKDB_TO_ARROW = {
+    "VARCHAR": pa.string(),
+    "BIGINT": pa.int64(),
+    "INTEGER": pa.int32(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP WITH TIME ZONE": pa.timestamp("us", tz="UTC"),
+}
+
+
+@dataclass
+class WarehouseState:
+    """What ``raw_files`` already holds: file hashes (imported/partial) and column types per table."""
+
+    hashes: set[str] = field(default_factory=set)
+    types: dict[str, dict[str, pa.DataType]] = field(default_factory=dict)
+
+
+def warehouse_state(settings: Settings) -> WarehouseState:
+    """Read from the writer's DuckDB file (empty on a fresh home)."""
+    state = WarehouseState()
     path = settings.warehouse_path
     if not path.exists():
-        return set()
-    query = (
-        f"select distinct sha256 from {DATASET}.{LOG_TABLE} "
-        "where status in ('imported', 'partial') and sha256 is not null"
-    )
+        return state
     try:
         connection = duckdb.connect(str(path), read_only=True)
     except duckdb.ConnectionException:
         # this process already holds the file read-write (DuckDB then refuses a read-only handle)
         connection = duckdb.connect(str(path))
     try:
-        rows = connection.execute(query).fetchall()
-    except duckdb.CatalogException:  # no file import has run yet
-        return set()
+        for table, column, data_type in connection.execute(
+            "select table_name, column_name, data_type from information_schema.columns where table_schema = ?",
+            [DATASET],
+        ).fetchall():
+            arrow_type = _DUCKDB_TO_ARROW.get(data_type)
+            if arrow_type is not None:
+                state.types.setdefault(table, {})[column] = arrow_type
+        if LOG_TABLE in state.types:
+            rows = connection.execute(
+                f"select distinct sha256 from {DATASET}.{LOG_TABLE} "
+                "where status in ('imported', 'partial') and sha256 is not null"
+            ).fetchall()
+            state.hashes = {row[0] for row in rows}
     finally:
         connection.close()
-    return {row[0] for row in rows}
+    return state
 
 
 def _normalised_table_name(fmt: str, kind: str) -> str:
@@ -330,8 +336,7 @@ def _normalised_table_name(fmt: str, kind: str) -> str:
 def files_source(
     paths: list[str] | None = None,
     settings: Settings | None = None,
-    known_sha256: set[str] | None = None,
-    known_types: dict[str, dict[str, pa.DataType]] | None = None,
+    state: WarehouseState | None = None,
     summary: ImportSummary | None = None,
     progress: Callable[[ImportProgress], None] | None = None,
     workers: int | None = None,
@@ -340,18 +345,22 @@ def files_source(
     limits: ArchiveLimits | None = None,
     pool: IsolatedDecoder | None = None,
 ):
-    """Import `paths` (default: the inbox folder). `known_sha256`: files already in the warehouse;
-    `pool`: an already started decoder pool (the caller closes it), else one is started here."""
+    """Import `paths` (default: the inbox folder). `state`: what the warehouse holds (read from it when not
+    given); `pool`: an already started decoder pool (the caller closes it), else one is started here."""
     settings = settings or get_settings()
     inputs = [str(p) for p in paths] if paths is not None else [str(settings.inbox_dir)]
     summary = summary if summary is not None else ImportSummary()
-    reconcile = _TypeReconciler(dict(known_types or {}))
+    # Files of one table differ in columns (a device writes fields another does not): let dlt merge their
+    # Arrow schemas losslessly instead of refusing (types are reconciled below).
+    os.environ.setdefault("DATA_WRITER__ARROW_CONCAT_PROMOTE_OPTIONS", "default")
 
     @dlt.resource(name="files", write_disposition="append")
     def files() -> Iterator[Any]:
         started = time.monotonic()
         imported_at = datetime.now(UTC)
-        already = set(known_sha256) if known_sha256 is not None else known_file_hashes(settings)
+        current = state if state is not None else warehouse_state(settings)
+        already = set(current.hashes)
+        reconcile = _TypeReconciler({table: dict(columns) for table, columns in current.types.items()})
         store = BlobStore(settings.blob_dir)
         walker = InputWalker(store, limits)
         candidates = [c for p in inputs if Path(p).exists() or paths is not None for c in walker.walk([p])]

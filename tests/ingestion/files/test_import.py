@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 from ingestion.files.importer import import_paths
-from ingestion.files.source import _TypeReconciler
+from ingestion.files.source import _TypeReconciler, warehouse_state
 from openfit.settings import Settings
 
 GPX = b'<?xml version="1.0"?><gpx version="1.1"><trk><trkseg><trkpt lat="46.5" lon="15.5"><time>2024-05-01T06:00:00Z</time></trkpt></trkseg></trk></gpx>'
@@ -138,3 +138,25 @@ def test_type_conflicts_across_files_go_to_variant_columns():
     )
     assert second.column_names == ["a__v_text", "b", "c"]
     assert second.column("b").to_pylist() == ["7"] and second.column("c").to_pylist() == [2.0]
+
+
+def test_warehouse_types_steer_later_files_to_variant_columns(home):
+    home.ensure_dirs()
+    with duckdb.connect(str(home.warehouse_path)) as connection:
+        connection.execute("create schema raw_files")
+        connection.execute(
+            "create table raw_files.fit_device_info (device_index bigint, dev_form_power double)"
+        )
+        connection.execute("create table raw_files.file_imports (sha256 varchar, status varchar)")
+        connection.execute(
+            "insert into raw_files.file_imports values ('abc', 'imported'), ('def', 'quarantined')"
+        )
+    state = warehouse_state(home)
+    assert state.hashes == {"abc"}
+    assert state.types["fit_device_info"] == {"device_index": pa.int64(), "dev_form_power": pa.float64()}
+    reconcile = _TypeReconciler(state.types)
+    table = reconcile(
+        "fit_device_info", pa.table({"device_index": pa.array(["creator"]), "dev_Form Power": pa.array([3])})
+    )
+    assert table.column_names == ["device_index__v_text", "dev_Form Power"]
+    assert table.column("dev_Form Power").type == pa.float64()
