@@ -176,7 +176,11 @@ def check_sql(sql: str) -> set[tuple[str, str]]:
     return _check_with_duckdb(sql)
 
 
-def _athlete_filter(columns: set[str], schema: str) -> str | None:
+# meta tables a scoped key may read: build facts only (row counts and freshness span every athlete).
+_SCOPED_META = {"build_info"}
+
+
+def _athlete_filter(columns: set[str], schema: str, table: str) -> str | None:
     """SQL predicate (over snap.* tables) keeping only the allowed athletes' rows; None = not exposable."""
     allowed = "list_contains($athletes, CAST(athlete_id AS VARCHAR))"
     if "athlete_id" in columns:
@@ -185,7 +189,7 @@ def _athlete_filter(columns: set[str], schema: str) -> str | None:
         return f"activity_id IN (SELECT activity_id FROM {SNAPSHOT_CATALOG}.openfit.activities WHERE {allowed})"
     if "sleep_id" in columns:
         return f"sleep_id IN (SELECT sleep_id FROM {SNAPSHOT_CATALOG}.openfit.sleep_sessions WHERE {allowed})"
-    if schema == "meta":
+    if schema == "meta" and table in _SCOPED_META:
         return "true"
     return None
 
@@ -207,7 +211,7 @@ def _scope_to_athletes(conn: duckdb.DuckDBPyConnection, tables: set[tuple[str, s
                 [SNAPSHOT_CATALOG, schema, table],
             ).fetchall()
         }
-        predicate = _athlete_filter(columns, schema)
+        predicate = _athlete_filter(columns, schema, table)
         if predicate is None:
             continue
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS memory."{schema}"')

@@ -102,6 +102,10 @@ def test_scoped_query_sees_only_its_athletes_whatever_the_sql(settings):
     assert samples.rows == [["1"]]
     stages = run_sql(snapshot, "SELECT count(DISTINCT sleep_id) FROM sleep_stages", **scoped)
     assert stages.rows == [[30]]
+    # Build facts are readable; cross-athlete aggregates in meta are not.
+    assert run_sql(snapshot, "SELECT status FROM meta.build_info", **scoped).rows == [["success"]]
+    with pytest.raises(SqlFailed, match="source_freshness"):
+        run_sql(snapshot, "SELECT * FROM meta.source_freshness", **scoped)
     # The snapshot itself is detached: no name reaches it.
     databases = run_sql(snapshot, "SELECT database_name FROM duckdb_databases() WHERE NOT internal", **scoped)
     assert ["snap"] not in databases.rows
