@@ -32,6 +32,7 @@ def build_snapshot(
     end_date: date = date(2026, 6, 30),
     sample_interval_s: int = 1,
     with_marts: bool = True,
+    with_import_log: bool = False,
     seed: float = 0.42,
 ) -> Path:
     """Write a complete snapshot file at `path` (atomically replacing an existing one) and return the path."""
@@ -49,6 +50,8 @@ def build_snapshot(
         if with_marts:
             _marts(con)
         _meta(con)
+        if with_import_log:
+            _import_log(con)
         con.execute("checkpoint")
     finally:
         con.close()
@@ -361,6 +364,29 @@ def _meta(con: duckdb.DuckDBPyConnection) -> None:
         select source, 'sleep_sessions', count(*), max(end_time)::timestamptz from openfit.sleep_sessions group by 1
         union all
         select source, 'wellness_daily', count(*), max(date)::timestamptz from openfit.wellness_daily group by 1
+        """
+    )
+
+
+def _import_log(con: duckdb.DuckDBPyConnection) -> None:
+    """A file-import log and quality-check results, as issue 3 / issue 5 plan to publish them."""
+    con.execute(
+        """
+        create table meta.file_imports as
+        select * from (values
+            ('a1', 'ride.fit', 'imported', null, 'fitfast'),
+            ('b2', 'broken.fit', 'quarantined', 'file CRC mismatch', 'fitfast'),
+            ('c3', 'short.gpx', 'partial', 'truncated after 812 points', 'gpx')
+        ) t(sha256, original_name, status, reason, parser)
+        """
+    )
+    con.execute(
+        """
+        create table meta.quality_checks as
+        select * from (values
+            ('openfit.activity_samples', 'heart_rate between 25 and 250', 'passed', 0),
+            ('openfit.sleep_sessions', 'end_time after start_time', 'failed', 3)
+        ) t(table_name, check_name, status, failing_rows)
         """
     )
 

@@ -175,6 +175,18 @@ def test_data_health_shows_every_published_table(open_page, factory_home):
     assert {"garmin", "wahoo", "oura"} <= set(table_with(at, "Newest record")["Source"])
 
 
+def test_data_health_lists_quarantined_files_and_failed_checks(open_page, tmp_path):
+    home = tmp_path / "home"
+    build_snapshot(home / "serving" / "openfit.duckdb", athletes=1, days=10, with_import_log=True)
+    at = open_page(home, "data_health")
+    no_exception(at)
+    quarantine = table_with(at, "original_name")
+    assert sorted(quarantine["original_name"]) == ["broken.fit", "short.gpx"]  # not the imported one
+    assert "file CRC mismatch" in set(quarantine["reason"])
+    checks = table_with(at, "check_name")
+    assert list(checks["check_name"]) == ["end_time after start_time"]
+
+
 @pytest.mark.parametrize("page", ["fitness", "power_pace"])
 def test_missing_marts_give_an_empty_state(open_page, no_marts_home, page):
     at = open_page(no_marts_home, page)
