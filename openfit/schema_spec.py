@@ -2,7 +2,8 @@
 
 The single source of truth is ``transform/models/openfit/_openfit__models.yml`` (column ``data_type``,
 ``description``, ``meta.unit`` and the data tests), plus the spec version in ``transform/dbt_project.yml``
-(``vars.openfit_spec_version``) and the overview doc block next to the models. Nothing here is written by hand,
+(``vars.openfit_spec_version``), the overview doc block next to the models, and the lookup seeds the models
+reference (e.g. ``seeds/metric_types.csv``, the vocabulary of ``openfit.metrics``). Nothing here is written by hand,
 so the published spec cannot drift from the contracts dbt enforces.
 
     uv run python -m openfit.schema_spec            # (re)write SCHEMA.md and schema/openfit/*.schema.json
@@ -12,6 +13,7 @@ so the published spec cannot drift from the contracts dbt enforces.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import sys
@@ -25,6 +27,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "transform"
 MODELS_YML = Path("models") / "openfit" / "_openfit__models.yml"
 OVERVIEW_MD = Path("models") / "openfit" / "_openfit__overview.md"
+SEEDS_DIR = Path("seeds")
+SEEDS_YML = SEEDS_DIR / "_seeds.yml"
 SCHEMA_MD = Path("SCHEMA.md")
 JSON_SCHEMA_DIR = Path("schema") / "openfit"
 
@@ -57,6 +61,8 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     references: str | None = None  # "table.column"
+    lookup: str | None = None  # seed whose `field` values are the accepted values
+    range_lookup: tuple[str, str] | None = None  # (seed, key): the value lies in the seed row's min/max
 
 
 @dataclass
@@ -69,10 +75,21 @@ class Table:
 
 
 @dataclass
+class Lookup:
+    """A seed the spec refers to (a controlled vocabulary), published with its rows."""
+
+    name: str
+    description: str
+    columns: list[str]
+    rows: list[dict[str, str]]
+
+
+@dataclass
 class Spec:
     version: str
     overview: str
     tables: list[Table]
+    lookups: list[Lookup] = field(default_factory=list)
 
 
 def _test_name_and_args(test: str | dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -99,7 +116,7 @@ def _number(value: Any) -> float | int:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _column(table: str, raw: dict[str, Any]) -> Column:
+def _column(table: str, raw: dict[str, Any], seeds: _Seeds) -> Column:
     name = raw.get("name")
     data_type = (raw.get("data_type") or "").strip().lower()
     if not name or data_type not in JSON_TYPES:
@@ -126,7 +143,18 @@ def _column(table: str, raw: dict[str, Any]) -> Column:
             if args.get("max_value") is not None:
                 column.maximum = _number(args["max_value"])
         elif test_name == "relationships":
-            column.references = f"{_ref_target(args['to'])}.{args['field']}"
+            target = _ref_target(args["to"])
+            if seeds.exists(target):
+                column.lookup = target
+                column.accepted_values = [row[args["field"]] for row in seeds.load(target).rows]
+            else:
+                column.references = f"{target}.{args['field']}"
+        elif test_name == "in_range_of_lookup":
+            target = _ref_target(args["to"])
+            if not seeds.exists(target):
+                raise SpecError(f"{table}.{name}: in_range_of_lookup must point to a seed, got {target!r}")
+            seeds.load(target)
+            column.range_lookup = (target, args["key"])
         elif test_name == "not_in_future":
             pass  # a freshness check on the data, not a property of the format
         else:
@@ -136,12 +164,12 @@ def _column(table: str, raw: dict[str, Any]) -> Column:
     return column
 
 
-def _table(raw: dict[str, Any]) -> Table:
+def _table(raw: dict[str, Any], seeds: _Seeds) -> Table:
     name = raw["name"]
     description = " ".join((raw.get("description") or "").split())
     if not description:
         raise SpecError(f"{name}: every published table needs a description")
-    columns = [_column(name, column) for column in raw.get("columns") or []]
+    columns = [_column(name, column, seeds) for column in raw.get("columns") or []]
     if not columns:
         raise SpecError(f"{name}: no columns declared")
     table = Table(name=name, description=description, columns=columns)
@@ -164,6 +192,35 @@ def _table(raw: dict[str, Any]) -> Table:
     return table
 
 
+class _Seeds:
+    """The lookup seeds of the dbt project, read on first use (CSV rows as strings, in file order)."""
+
+    def __init__(self, project_dir: Path) -> None:
+        self.project_dir = project_dir
+        self.loaded: dict[str, Lookup] = {}
+        seeds_yml = project_dir / SEEDS_YML
+        config = yaml.safe_load(seeds_yml.read_text(encoding="utf-8")) if seeds_yml.is_file() else {}
+        self.descriptions = {
+            s["name"]: " ".join(s.get("description", "").split()) for s in config.get("seeds", [])
+        }
+
+    def exists(self, name: str) -> bool:
+        return (self.project_dir / SEEDS_DIR / f"{name}.csv").is_file()
+
+    def load(self, name: str) -> Lookup:
+        if name not in self.loaded:
+            with (self.project_dir / SEEDS_DIR / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
+                reader = csv.DictReader(handle)
+                rows = list(reader)
+                columns = list(reader.fieldnames or [])
+            if not self.descriptions.get(name):
+                raise SpecError(
+                    f"seed {name} is published by the spec and needs a description in {SEEDS_YML}"
+                )
+            self.loaded[name] = Lookup(name, self.descriptions[name], columns, rows)
+        return self.loaded[name]
+
+
 def _overview(project_dir: Path) -> str:
     text = (project_dir / OVERVIEW_MD).read_text(encoding="utf-8")
     match = re.search(r"{%\s*docs\s+openfit_overview\s*%}(.*?){%\s*enddocs\s*%}", text, re.S)
@@ -179,7 +236,11 @@ def load_spec(project_dir: Path = DBT_PROJECT_DIR) -> Spec:
     if not re.fullmatch(r"\d+\.\d+\.\d+", version):
         raise SpecError(f"dbt_project.yml vars.openfit_spec_version must be semver, got {version!r}")
     models = yaml.safe_load((project_dir / MODELS_YML).read_text(encoding="utf-8"))["models"]
-    return Spec(version=version, overview=_overview(project_dir), tables=[_table(m) for m in models])
+    seeds = _Seeds(project_dir)
+    tables = [_table(m, seeds) for m in models]
+    return Spec(
+        version=version, overview=_overview(project_dir), tables=tables, lookups=list(seeds.loaded.values())
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- rendering
@@ -193,7 +254,9 @@ def _constraints(table: Table, column: Column) -> list[str]:
         parts.append("unique")
     if column.not_null:
         parts.append("not null")
-    if column.accepted_values is not None:
+    if column.lookup:
+        parts.append(f"one of the [{column.lookup}](#{column.lookup.replace('_', '-')})")
+    elif column.accepted_values is not None:
         parts.append("one of " + ", ".join(f"`{v}`" for v in column.accepted_values))
     if column.minimum is not None and column.maximum is not None:
         parts.append(f"{column.minimum} to {column.maximum}")
@@ -201,6 +264,9 @@ def _constraints(table: Table, column: Column) -> list[str]:
         parts.append(f">= {column.minimum}")
     elif column.maximum is not None:
         parts.append(f"<= {column.maximum}")
+    if column.range_lookup:
+        seed, key = column.range_lookup
+        parts.append(f"within the range of its `{key}` in [{seed}](#{seed.replace('_', '-')})")
     if column.references:
         parts.append(f"references `{column.references}`")
     return parts
@@ -240,7 +306,38 @@ def render_markdown(spec: Spec) -> str:
                 f"| `{column.name}` | {column.data_type} | {_cell(column.unit or '')} | {_cell(column.description)} "
                 f"| {_cell('; '.join(_constraints(table, column)))} |"
             )
+    for lookup in spec.lookups:
+        title = lookup.name.replace("_", " ").capitalize()
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            f'<a id="{lookup.name.replace("_", "-")}"></a>',
+            "",
+            lookup.description,
+            "",
+        ]
+        lines.append("| " + " | ".join(lookup.columns) + " |")
+        lines.append("|" + "---|" * len(lookup.columns))
+        lines += ["| " + " | ".join(_cell(row[c]) for c in lookup.columns) + " |" for row in lookup.rows]
     return "\n".join(lines) + "\n"
+
+
+def _range_rules(spec: Spec, table: Table) -> list[dict[str, Any]]:
+    """JSON Schema if/then rules for values whose range depends on a lookup row (e.g. per metric)."""
+    rules: list[dict[str, Any]] = []
+    lookups = {lookup.name: lookup for lookup in spec.lookups}
+    for column in table.columns:
+        if not column.range_lookup:
+            continue
+        seed, key = column.range_lookup
+        for row in lookups[seed].rows:
+            bounds = {"minimum": _number(row["min_value"]), "maximum": _number(row["max_value"])}
+            then: dict[str, Any] = {"properties": {column.name: bounds}}
+            if "unit" in row and any(c.name == "unit" for c in table.columns):
+                then["properties"]["unit"] = {"const": row["unit"]}
+            rules.append({"if": {"properties": {key: {"const": row[key]}}, "required": [key]}, "then": then})
+    return rules
 
 
 def json_schema(spec: Spec, table: Table) -> dict[str, Any]:
@@ -262,6 +359,8 @@ def json_schema(spec: Spec, table: Table) -> dict[str, Any]:
             prop["x-unit"] = column.unit
         if column.references:
             prop["x-references"] = column.references
+        if column.lookup:
+            prop["x-lookup"] = column.lookup
         properties[column.name] = prop
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -275,6 +374,9 @@ def json_schema(spec: Spec, table: Table) -> dict[str, Any]:
         "x-openfit-version": spec.version,
         "x-primary-key": table.primary_key,
     }
+    rules = _range_rules(spec, table)
+    if rules:
+        schema["allOf"] = rules
     if table.checks:
         schema["x-row-checks"] = table.checks
     return schema

@@ -91,6 +91,26 @@ def test_schema_carries_units_ranges_enums_and_references():
     assert list(validator.iter_errors({**row, "extra": 1}))
 
 
+def test_metric_ranges_and_units_come_from_the_metric_types_seed():
+    schema = json.loads((REPO_ROOT / "schema" / "openfit" / "metrics.schema.json").read_text())
+    assert schema["properties"]["metric"]["enum"] == ["heart_rate", "spo2", "stress", "weight", "body_fat"]
+    validator = jsonschema.Draft202012Validator(schema)
+    row = {
+        "athlete_id": "a1",
+        "metric": "heart_rate",
+        "ts": "2026-01-01T03:00:00+00:00",
+        "value": 52.0,
+        "unit": "bpm",
+        "source": "synthetic",
+        "device_id": "synthetic:w1",
+    }
+    assert not list(validator.iter_errors(row))
+    assert list(validator.iter_errors({**row, "value": 300.0}))  # out of the heart-rate range
+    assert list(validator.iter_errors({**row, "unit": "%"}))  # not the heart-rate unit
+    assert not list(validator.iter_errors({**row, "metric": "weight", "value": 70.0, "unit": "kg"}))
+    assert "| heart_rate | bpm | 25 | 250 |" in (REPO_ROOT / "SCHEMA.md").read_text()
+
+
 def test_markdown_documents_units_constraints_and_day_rules():
     text = (REPO_ROOT / "SCHEMA.md").read_text()
     assert "| `power_w` | smallint | W | Power. | 0 to 2500 |" in text
@@ -103,6 +123,7 @@ def project_copy(tmp_path) -> Path:
     project = tmp_path / "transform"
     shutil.copytree(DBT_PROJECT_DIR / "models" / "openfit", project / "models" / "openfit")
     shutil.copy(DBT_PROJECT_DIR / "dbt_project.yml", project / "dbt_project.yml")
+    shutil.copytree(DBT_PROJECT_DIR / "seeds", project / "seeds")
     return project
 
 

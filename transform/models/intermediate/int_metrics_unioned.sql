@@ -1,4 +1,5 @@
--- Time series of single values: all-day series plus weigh-ins, with their OpenFit unit.
+-- Time series of single values: all-day series plus weigh-ins. The unit comes from the metric_types seed
+-- (an unknown metric gets no unit, which the openfit tests reject).
 with intraday as (
     {{ union_sources(
         [ref('stg_synthetic__intraday_metrics')],
@@ -22,17 +23,13 @@ unioned as (
 )
 
 select
-    athlete_id,
-    metric,
-    ts,
-    value,
-    case metric
-        when 'heart_rate' then 'bpm'
-        when 'spo2' then '%'
-        when 'stress' then 'score'
-        when 'weight' then 'kg'
-        when 'body_fat' then '%'
-    end as unit,
-    source,
-    device_id
+    unioned.athlete_id,
+    unioned.metric,
+    unioned.ts,
+    unioned.value,
+    metric_types.unit,
+    unioned.source,
+    unioned.device_id
 from unioned
+left join {{ ref('metric_types') }} as metric_types
+    on metric_types.metric = unioned.metric
