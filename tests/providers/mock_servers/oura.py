@@ -30,6 +30,7 @@ class OuraMockConfig(MockConfig):
     days: int = 30
     first_day: date = field(default_factory=lambda: date(2024, 9, 1))
     heart_rate_every_s: int = 300
+    heart_rate_page_size: int = 2000  # time series come in large pages
 
 
 def _uid(*parts: Any) -> str:
@@ -165,7 +166,7 @@ class OuraMock(MockProvider):
         offset += (-offset) % step
         rows = []
         t = first + timedelta(seconds=offset)
-        while t <= end:
+        while t <= end and t < last:
             seconds = int((t - first).total_seconds())
             hour = t.hour
             source = "rest" if hour < 6 else ("workout" if hour == 18 else "awake")
@@ -190,14 +191,14 @@ class OuraMock(MockProvider):
     def unauthorized_body(self) -> Any:
         return {"detail": "Invalid or expired access token"}
 
-    def _page(self, items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+    def _page(self, items: list[dict[str, Any]], query: dict[str, str], size: int | None = None) -> dict[str, Any]:
         start = 0
         if query.get("next_token"):
             try:
                 start = json.loads(base64.urlsafe_b64decode(query["next_token"].encode()))["offset"]
             except (ValueError, KeyError):
                 start = -1
-        size = self.config.page_size
+        size = size or self.config.page_size
         chunk = items[start : start + size] if start >= 0 else []
         more = start >= 0 and start + size < len(items)
         token = base64.urlsafe_b64encode(json.dumps({"offset": start + size}).encode()).decode() if more else None
@@ -221,7 +222,7 @@ class OuraMock(MockProvider):
             if end - start > timedelta(days=30):
                 return 400, {"detail": "Start and end datetime must be within 30 days of each other"}
             self.served["heartrate"] += 1
-            return 200, self._page(self.heart_rate_rows(start, end), query)
+            return 200, self._page(self.heart_rate_rows(start, end), query, self.cfg.heart_rate_page_size)
         if name in self.docs:
             try:
                 start_day = date.fromisoformat(query["start_date"]) if query.get("start_date") else None
