@@ -7,7 +7,7 @@ being generated or on how many athletes there are, so incremental loads and slid
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -115,7 +115,9 @@ def make_athlete(seed: int, index: int) -> Athlete:
     sex = "F" if rng.random() < 0.45 else "M"
     birth_year = int(rng.integers(1972, 2001))
     archetype = d.ARCHETYPES[index % len(d.ARCHETYPES)]
-    home = d.HOMES[index % len(d.HOMES)]
+    city = d.HOMES[index % len(d.HOMES)]
+    # each athlete lives somewhere in the city (up to ~4 km from its centre)
+    home = replace(city, lat=city.lat + rng.uniform(-0.035, 0.035), lon=city.lon + rng.uniform(-0.05, 0.05))
     female = sex == "F"
     weight = float(rng.normal(61 if female else 74, 5))
     athlete_id = f"athlete-{index + 1:03d}"
@@ -135,7 +137,7 @@ def make_athlete(seed: int, index: int) -> Athlete:
         birth_year=birth_year,
         archetype=archetype,
         home=home,
-        travel=d.TRAVEL_TO[home.zone],
+        travel=d.TRAVEL_TO[city.zone],
         weight_kg=round(weight, 1),
         body_fat_pct=float(rng.uniform(18, 26) if female else rng.uniform(9, 17)),
         hr_max_offset=float(rng.normal(0, 5)),
