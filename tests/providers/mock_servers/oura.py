@@ -150,10 +150,15 @@ class OuraMock(MockProvider):
             "id": _uid("daily_stress", day), "day": day.isoformat(), "stress_high": rng.randint(0, 12) * 900,
             "recovery_high": rng.randint(0, 16) * 900, "day_summary": rng.choice(["restored", "normal", "stressful", None]),
         })
+        # Oura API >= 1.2x: every document carries `meta` (the 2024 recordings predate it)
+        meta = {"updated_at": f"{(day + timedelta(days=1)).isoformat()}T08:00:00+00:00", "version": 1}
+        for docs in self.docs.values():
+            if docs and docs[-1]["day"] == day.isoformat() and "meta" not in docs[-1]:
+                docs[-1]["meta"] = dict(meta)
         if day.weekday() == 0:
             self.docs["vO2_max"].append({
                 "id": _uid("vO2_max", day), "day": day.isoformat(), "timestamp": f"{day.isoformat()}T12:00:00+00:00",
-                "vo2_max": float(rng.randint(44, 56)),
+                "vo2_max": float(rng.randint(44, 56)), "meta": dict(meta),
             })
 
     def heart_rate_rows(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -170,7 +175,8 @@ class OuraMock(MockProvider):
             seconds = int((t - first).total_seconds())
             hour = t.hour
             source = "rest" if hour < 6 else ("workout" if hour == 18 else "awake")
-            rows.append({"bpm": 50 + (seconds // step * 37) % 45, "source": source, "timestamp": _ts(t)})
+            rows.append({"bpm": 50 + (seconds // step * 37) % 45, "source": source, "timestamp": _ts(t),
+                         "timestamp_unix": int(t.timestamp() * 1000)})
             t += timedelta(seconds=step)
         return rows
 

@@ -1,0 +1,217 @@
+"""Contract tests: what the mock servers answer and what our sources request, checked against
+(a) our own small contract file (always) and (b) the providers' real specs in ../shared/fixtures/api
+(Strava swagger from stravalib, Oura OpenAPI 1.29) when that folder exists; skipped cleanly otherwise."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ingestion.auth.tokens import TokenStore
+from ingestion.pipelines import provider_pipeline
+from ingestion.sources.oura import OuraSettings, sync_oura
+from ingestion.sources.oura import make_client as oura_client
+from ingestion.sources.strava import StravaSettings, sync_strava
+from ingestion.sources.strava import make_client as strava_client
+
+from .conftest import FIXTURES
+from .mock_servers.oura import COLLECTIONS, OuraMock
+from .mock_servers.strava import StravaMock
+
+CONTRACTS = json.loads((Path(__file__).parent / "fixtures" / "contracts.json").read_text())
+STRAVA_SWAGGER = FIXTURES / "strava" / "stravalib" / "strava_swagger.json"
+OURA_OPENAPI = FIXTURES / "oura" / "ex_oura" / "openapi" / "openapi-1.29.json"
+
+
+def _get(mock, token: str, path: str, **params: Any) -> Any:
+    resp = httpx.get(f"{mock.base_url}{path}", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert resp.status_code == 200, (path, resp.status_code, resp.text[:200])
+    return resp.json()
+
+
+def _template_match(templates: list[str], path: str) -> str | None:
+    for template in templates:
+        pattern = "^" + re.sub(r"\{[^}]+\}", r"[^/]+", template) + "$"
+        if re.match(pattern, path):
+            return template
+    return None
+
+
+# -- Strava ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def strava_samples(strava_mock: StravaMock) -> dict[str, Any]:
+    token = strava_mock.issue_tokens()["access_token"]
+    aid = strava_mock.activity_ids[0]
+    return {
+        "SummaryActivity": _get(strava_mock, token, "/api/v3/athlete/activities", per_page=5)[0],
+        "DetailedActivity": _get(strava_mock, token, f"/api/v3/activities/{aid}"),
+        "Lap": _get(strava_mock, token, f"/api/v3/activities/{aid}/laps")[0],
+        "DetailedAthlete": _get(strava_mock, token, "/api/v3/athlete"),
+        "Zones": _get(strava_mock, token, "/api/v3/athlete/zones"),
+        "StreamSet": _get(strava_mock, token, f"/api/v3/activities/{aid}/streams",
+                          keys=",".join(CONTRACTS["strava"]["stream_keys"]), key_by_type="true"),
+    }
+
+
+@pytest.fixture
+def strava_requests(strava_mock: StravaMock) -> list[tuple[str, str, dict[str, str]]]:
+    token = strava_mock.issue_tokens()
+    TokenStore.from_settings().save("strava", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")})
+    settings = StravaSettings()
+    client = strava_client(settings, "me")
+    try:
+        sync_strava(provider_pipeline("strava"), "me", settings, client=client, chunk_activities=10)
+    finally:
+        client.close()
+    return list(strava_mock.requests_log)
+
+
+def test_strava_mock_payloads_carry_the_contract_fields(strava_samples: dict[str, Any]) -> None:
+    for model, fields in CONTRACTS["strava"]["required"].items():
+        missing = set(fields) - set(strava_samples[model])
+        assert not missing, (model, missing)
+    for key, stream in strava_samples["StreamSet"].items():
+        assert key in CONTRACTS["strava"]["stream_keys"]
+        assert set(CONTRACTS["strava"]["stream_fields"]) <= set(stream)
+        assert len(stream["data"]) == stream["original_size"]
+
+
+def test_strava_requests_follow_the_contract(strava_requests) -> None:
+    endpoints = CONTRACTS["strava"]["endpoints"]
+    assert strava_requests
+    for method, path, query in strava_requests:
+        template = _template_match(list(endpoints), path)
+        assert method == "GET" and template, path
+        assert set(query) <= set(endpoints[template]), (path, query)
+        if template.endswith("/streams"):
+            assert set(query["keys"].split(",")) <= set(CONTRACTS["strava"]["stream_keys"])
+
+
+def _swagger() -> dict[str, Any]:
+    if not STRAVA_SWAGGER.exists():
+        pytest.skip("../shared/fixtures/api/strava is absent")
+    return json.loads(STRAVA_SWAGGER.read_text())
+
+
+def _compatible(expected: Any, actual: Any) -> bool:
+    if expected is None or actual is None:
+        return True  # nullable in practice
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return isinstance(expected, bool) == isinstance(actual, bool)
+    if isinstance(expected, int | float):
+        return isinstance(actual, int | float)
+    return type(expected) is type(actual)
+
+
+def test_strava_mock_payloads_match_the_swagger_examples(strava_samples: dict[str, Any]) -> None:
+    swagger = _swagger()
+
+    def example(path: str) -> Any:
+        return swagger["paths"][path]["get"]["responses"]["200"]["examples"]["application/json"]
+
+    cases = {
+        "SummaryActivity": example("/athlete/activities")[0],
+        "DetailedActivity": example("/activities/{id}"),
+        "Lap": example("/activities/{id}/laps")[0],
+        "DetailedAthlete": example("/athlete"),
+    }
+    for model, sample in cases.items():
+        ours = strava_samples[model]
+        missing = set(sample) - set(ours)
+        assert not missing, (model, sorted(missing))
+        wrong = [k for k in sample if not _compatible(sample[k], ours[k])]
+        assert not wrong, (model, wrong)
+    stream_enum = next(p for p in swagger["paths"]["/activities/{id}/streams"]["get"]["parameters"] if p.get("name") == "keys")
+    assert set(strava_samples["StreamSet"]) <= set(stream_enum["items"]["enum"])
+
+
+def test_strava_requests_are_declared_in_the_swagger(strava_requests) -> None:
+    swagger = _swagger()
+    base = swagger["basePath"]
+    assert base == CONTRACTS["strava"]["base_path"]
+    for method, path, query in strava_requests:
+        template = _template_match(list(swagger["paths"]), path)
+        assert template, path
+        operation = swagger["paths"][template][method.lower()]
+        declared = set()
+        for param in operation.get("parameters", []):
+            if "$ref" in param:
+                param = swagger["parameters"][param["$ref"].split("/")[-1]]
+            declared.add(param["name"])
+        assert set(query) <= declared, (template, set(query) - declared)
+        if template.endswith("/streams"):
+            enum = next(p for p in operation["parameters"] if p.get("name") == "keys")["items"]["enum"]
+            assert set(query["keys"].split(",")) <= set(enum)
+
+
+# -- Oura ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def oura_responses(oura_mock: OuraMock) -> dict[str, Any]:
+    token = oura_mock.issue_tokens()["access_token"]
+    params = {"start_date": oura_mock.cfg.first_day.isoformat(), "end_date": oura_mock.last_day.isoformat()}
+    out = {name: _get(oura_mock, token, f"/v2/usercollection/{name}", **params) for name in COLLECTIONS}
+    out["personal_info"] = _get(oura_mock, token, "/v2/usercollection/personal_info")
+    start = f"{oura_mock.cfg.first_day.isoformat()}T00:00:00+00:00"
+    end = f"{(oura_mock.cfg.first_day + timedelta(days=1)).isoformat()}T00:00:00+00:00"
+    out["heartrate"] = _get(oura_mock, token, "/v2/usercollection/heartrate", start_datetime=start, end_datetime=end)
+    return out
+
+
+def test_oura_mock_responses_carry_the_contract_fields(oura_responses: dict[str, Any]) -> None:
+    contract = CONTRACTS["oura"]
+    for name, fields in contract["required"].items():
+        body = oura_responses[name]
+        if name == "personal_info":
+            assert set(fields) <= set(body)
+            continue
+        assert set(contract["envelope"]) <= set(body), name
+        assert body["data"], name
+        for doc in body["data"]:
+            assert set(fields) <= set(doc), (name, set(fields) - set(doc))
+
+
+def test_oura_mock_responses_validate_against_the_openapi_schemas(oura_responses: dict[str, Any]) -> None:
+    if not OURA_OPENAPI.exists():
+        pytest.skip("../shared/fixtures/api/oura is absent")
+    import jsonschema
+
+    spec = json.loads(OURA_OPENAPI.read_text())
+    for name, body in oura_responses.items():
+        operation = spec["paths"][f"/v2/usercollection/{name}"]["get"]
+        schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        # the first alternative is the fully typed model (the second, a loose dict, accepts anything)
+        typed = schema["anyOf"][0] if "anyOf" in schema else schema
+        validator = jsonschema.Draft202012Validator({**typed, "components": spec["components"]})
+        errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
+        assert not errors, (name, [f"{list(e.path)}: {e.message}" for e in errors[:5]])
+
+
+def test_oura_requests_are_declared_in_the_openapi(oura_mock: OuraMock, openfit_home, monkeypatch) -> None:
+    token = oura_mock.issue_tokens()
+    TokenStore.from_settings().save("oura", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")})
+    monkeypatch.setenv("OPENFIT_OURA_BACKFILL_SINCE", oura_mock.cfg.first_day.isoformat())
+    settings = OuraSettings()
+    client = oura_client(settings, "me")
+    try:
+        sync_oura(provider_pipeline("oura"), "me", settings, client=client, today=oura_mock.last_day)
+    finally:
+        client.close()
+    requests = oura_mock.requests_log
+    assert {p.strip("/") for _m, p, _q in requests} == set(COLLECTIONS) | {"personal_info", "heartrate"}
+    contract = CONTRACTS["oura"]
+    for _method, path, query in requests:
+        allowed = contract["datetime_params"] if path == "/heartrate" else contract["date_params"]
+        assert set(query) <= set(allowed), (path, query)
+    if not OURA_OPENAPI.exists():
+        pytest.skip("../shared/fixtures/api/oura is absent (self-contained checks passed)")
+    spec = json.loads(OURA_OPENAPI.read_text())
+    for method, path, query in requests:
+        operation = spec["paths"][f"{contract['base_path']}{path}"][method.lower()]
+        declared = {p["name"] for p in operation.get("parameters", [])}
+        assert set(query) <= declared, (path, set(query) - declared)
