@@ -82,14 +82,17 @@ class Cohort:
         self,
         seed: int,
         athletes: int,
-        window: Window,
+        days: int,
+        end_date: date | None,
         chunk_days: int,
         incremental: bool,
         cache_size: int = 4,
     ) -> None:
         self.seed = seed
         self.athletes = athletes
-        self.window = window
+        self.days = days
+        self.end_date = end_date
+        self._window: Window | None = None
         self.chunk_days = chunk_days
         self.incremental = incremental
         self._chunks: list[tuple[int, date, date]] | None = None
@@ -97,6 +100,14 @@ class Cohort:
         self._cache_size = cache_size
         self.generated = 0  # chunks generated (a measure of wasted work when resources drift apart)
         self.first_load = False
+
+    @property
+    def window(self) -> Window:
+        """Resolved at extraction, not when the source object is built: a source created once (e.g. in a
+        long-running Dagster code location) with end_date=None still means "today" when it runs."""
+        if self._window is None:
+            self._window = resolve_window(self.days, self.end_date)
+        return self._window
 
     def _athlete_first_day(self, state: dict[str, Any], k: int) -> date:
         """First day to generate for athlete k: after the last complete day loaded before, if contiguous."""
@@ -208,7 +219,7 @@ def synthetic_source(
         raise SyntheticConfigError(f"chunk_days must be a positive integer, got {chunk_days!r}")
     # Arrow tables get dlt's load id column too (JSON tables always do), so every raw row has its provenance.
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
-    cohort = Cohort(seed, athletes, resolve_window(days, end_date), chunk_days, incremental)
+    cohort = Cohort(seed, athletes, days, end_date, chunk_days, incremental)
 
     resources: list[DltResource] = []
     for table, key in JSON_TABLES.items():
