@@ -35,5 +35,8 @@ select
     cast(rtss_method as varchar) as rtss_method,
     cast(gap_model as varchar) as gap_model,
     cast(load_priority as varchar) as load_priority,
-    cast(scoring_error as varchar) as scoring_error
+    cast(scoring_error as varchar) as scoring_error,
+    cast(scored_at as timestamp with time zone) as scored_at
 from {{ ref('marts_activity_scores') }}
+-- the scores table is incremental: rows of activities removed since are not published
+where activity_id in (select activity_id from {{ ref('activities') }})

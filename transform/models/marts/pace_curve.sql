@@ -14,7 +14,7 @@ efforts as (
         unnest(best_effort_s) as time_s,
         unnest(best_effort_start_s) as start_offset_s
     from {{ ref('marts_activity_scores') }}
-    where sport = 'running'
+    where activity_id in (select activity_id from {{ ref('activities') }}) and sport = 'running'
 ),
 
 windowed as (

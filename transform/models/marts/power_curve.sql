@@ -15,7 +15,7 @@ efforts as (
         unnest(power_curve_w) as watts,
         unnest(power_curve_start_s) as start_offset_s
     from {{ ref('marts_activity_scores') }}
-    where sport = 'cycling'
+    where activity_id in (select activity_id from {{ ref('activities') }}) and sport = 'cycling'
 ),
 
 windowed as (

@@ -17,7 +17,10 @@ which row scored each activity, so a threshold change shows up as a new value th
 
 from __future__ import annotations
 
+import hashlib
 import math
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -147,11 +150,67 @@ SCHEMA = {
     "power_curve_start_s": pl.List(pl.Int64), "best_effort_distances_m": pl.List(pl.Float64),
     "best_effort_s": pl.List(pl.Float64), "best_effort_start_s": pl.List(pl.Int64),
 }  # fmt: skip
+SCHEMA |= {"score_key": pl.String, "scored_at": pl.Datetime("us", "UTC")}
+MODEL_VERSION = "1"  # bump to re-score everything after a change in this file that alters scores
+# Activity fields the scores depend on (besides the samples, the methods and the analytics code).
+KEY_FIELDS = (
+    "athlete_id",
+    "local_date",
+    "sport",
+    "duration_s",
+    "activity_moving_s",
+    "rpe",
+    "athlete_sex",
+    "thresholds_valid_from",
+    "ftp_w",
+    "lthr",
+    "hr_max",
+    "hr_rest",
+    "threshold_pace_s_per_km",
+)
 GRID_COLUMNS = ("power_curve_durations_s", "best_effort_distances_m")  # the same grid on every row
 
 
+def _analytics_fingerprint() -> str:
+    """A hash of the analytics source: a change to any formula re-scores every activity on the next build."""
+    root = Path(analytics.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _score_keys(session, activities: pl.DataFrame, samples: str, salt: str) -> pl.Series:
+    """Per activity, a digest of everything its scores depend on: the thresholds row and athlete fields used,
+    the activity's own fields, the samples (an order-independent hash of every sample row), the method names
+    and the analytics code. An activity whose key is unchanged keeps its stored scores."""
+    fingerprints = session.execute(
+        f"""select activity_id, count(*) as n, bit_xor(hash(ts, power_w, heart_rate, speed_mps, distance_m,
+                                                             altitude_m)) as h
+            from {samples} group by activity_id"""
+    ).pl()
+    inputs = activities.join(fingerprints, on="activity_id", how="left")
+    fields = [*KEY_FIELDS, "n", "h"]
+    text = inputs.select(
+        pl.concat_str([pl.col(c).cast(pl.String).fill_null("~") for c in fields], separator="|").alias("k")
+    )["k"]
+    # sha256 of the inputs (a DuckDB upgrade that changes hash() only costs one full re-score).
+    return pl.Series(
+        "score_key", [hashlib.sha256(f"{k}|{salt}".encode()).hexdigest()[:32] for k in text], dtype=pl.String
+    )
+
+
 def model(dbt, session):
-    dbt.config(materialized="table", schema="intermediate")
+    # Incremental: a build re-scores only the activities whose score_key changed (a threshold row, the samples,
+    # a method name, the analytics code); the others keep their rows. Rows of activities that no longer exist
+    # stay here but are dropped by the marts (they semi-join openfit.activities). Run with --full-refresh after
+    # changing this table's columns.
+    dbt.config(
+        materialized="incremental",
+        schema="intermediate",
+        unique_key="activity_id",
+        incremental_strategy="delete+insert",
+    )
     options = {
         "np_method": dbt.config.get("algo_np"),
         "trimp_method": dbt.config.get("algo_trimp"),
@@ -160,9 +219,8 @@ def model(dbt, session):
         "gap_model": dbt.config.get("algo_gap"),
         "load_priority": dbt.config.get("algo_load_priority"),
     }
-    methods = _method_names(
-        options
-    )  # an unknown variant name fails here, before any work, with the valid names
+    # An unknown variant name fails here, before any work, with the valid names.
+    methods = _method_names(options)
 
     # dbt.ref takes literals only. Temporary views (this connection only) let the reads below be plain SQL.
     relations = {
@@ -178,23 +236,32 @@ def model(dbt, session):
     activities = _activities_with_thresholds(
         session, views["activities"], views["athlete_thresholds"], views["athletes"]
     )
+    salt = f"{MODEL_VERSION}|{_analytics_fingerprint()}|{sorted(methods.items())}"
+    activities = activities.with_columns(_score_keys(session, activities, views["activity_samples"], salt))
+    if dbt.is_incremental:
+        stored = session.sql(f"select activity_id, score_key from {dbt.this}").pl()
+        activities = activities.join(stored, on=["activity_id", "score_key"], how="anti")
+    scored_at = datetime.now(UTC)
+
     columns = ", ".join(SAMPLE_COLUMNS)
     rows = []
     ids = activities["activity_id"].to_list()
     for start in range(0, len(ids), CHUNK_ACTIVITIES):
         chunk_ids = ids[start : start + CHUNK_ACTIVITIES]
-        # A range on the sort key (not an IN list) lets DuckDB skip row groups by their zone maps.
+        # The range on the sort key lets DuckDB skip row groups by their zone maps; the list keeps an
+        # incremental run (a sparse set of activities) from reading everything in between.
         chunk = session.execute(
             f"select {columns} from {views['activity_samples']} "
-            "where activity_id between ? and ? order by activity_id, ts",
-            [chunk_ids[0], chunk_ids[-1]],
+            "where activity_id between ? and ? and activity_id = any(?) order by activity_id, ts",
+            [chunk_ids[0], chunk_ids[-1], chunk_ids],
         ).pl()
         by_activity = (
             chunk.partition_by("activity_id", as_dict=True, include_key=False) if chunk.height else {}
         )
         for activity in activities.slice(start, len(chunk_ids)).iter_rows(named=True):
             samples = by_activity.get((activity["activity_id"],))
-            rows.append(_score(activity, samples, options, methods))
+            row = _score(activity, samples, options, methods)
+            rows.append(row | {"score_key": activity["score_key"], "scored_at": scored_at})
 
     row_schema = {k: v for k, v in SCHEMA.items() if k not in GRID_COLUMNS}
     frame = pl.DataFrame(rows, schema=row_schema)

@@ -1,6 +1,6 @@
 """Daily training load per athlete: every calendar day from the athlete's first activity to the as-of date.
 
-Fetches the activity loads (marts_activity_scores) and calls `analytics.daily_training_load` (PMC, ACWR,
+Fetches the activity loads (marts.activity_load) and calls `analytics.daily_training_load` (PMC, ACWR,
 monotony/strain) with the variants chosen by dbt vars. The as-of date is the var `marts_as_of_date` when set,
 otherwise the later of today (UTC) and the latest activity date, so the chart reaches today even when the data
 stops earlier (rest days count as load 0) and never cuts off data dated in the future of the machine's clock.
@@ -25,7 +25,8 @@ def as_of_date(setting: str | None, latest_activity: date | None) -> date:
 
 def model(dbt, session):
     dbt.config(materialized="table", schema="intermediate")
-    loads = dbt.ref("marts_activity_scores").select("athlete_id, local_date as date, load").pl()
+    # activity_load (not the incremental scores table): it holds exactly the current activities.
+    loads = dbt.ref("activity_load").select('athlete_id, "date", "load"').pl()
     latest = loads["date"].max() if loads.height else None
     end = as_of_date(dbt.config.get("marts_as_of_date"), latest)
     return analytics.daily_training_load(

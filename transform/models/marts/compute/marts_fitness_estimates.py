@@ -82,8 +82,10 @@ def model(dbt, session):
     if window_days < 1:
         raise ValueError(f"estimates_window_days must be >= 1, got {window_days}")
     cp_method = analytics.choose("cp_fit", dbt.config.get("algo_cp_fit"))
+    current = dbt.ref("activities").select("activity_id")  # the scores table may hold removed activities
     scores = (
         dbt.ref("marts_activity_scores")
+        .join(current, "activity_id", how="semi")
         .select(
             "athlete_id, local_date, sport, power_curve_durations_s, power_curve_w, "
             "best_effort_distances_m, best_effort_s"
