@@ -1,0 +1,143 @@
+"""Provider sync benchmark: a full-history Strava backfill against the local mock, at the rate-limit ceiling.
+
+    uv run python benchmarks/provider_sync.py                      # 1,500 activities with streams
+    uv run python benchmarks/provider_sync.py --activities 300 --details --laps
+
+The mock Strava (tests/providers/mock_servers/strava.py, a real HTTP server on 127.0.0.1) serves a synthetic
+multi-year history with 50-150 ms latency per request and Strava's rate limits scaled in time: a 15-second
+"short" window and a 96-window "day", with the real read/overall ratios (100/1,000 and 200/2,000 per 15 min
+and day) multiplied by `--scale`. The production code path runs unchanged (OAuth token store, header-paced
+limiter, dlt pipeline into DuckDB); only base URLs and window lengths differ.
+
+`ceiling_utilization` = achieved request rate / the short read window's ceiling (limit / window length), over
+the whole backfill including dlt's normalise/load pauses. `http_429` counts 429s the mock sent; `duplicates`
+counts rows beyond one per primary key across the raw tables.
+
+Prints a table, then a last JSON line:
+{"benchmark": "provider_sync", "activities", "requests", "seconds", "ceiling_utilization", "http_429", "duplicates"}
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import openfit  # noqa: E402,F401  (telemetry off)
+
+
+def _load_mocks():  # the repo's tests/ folder is shadowed by a third-party `tests` package: load by path
+    spec = importlib.util.spec_from_file_location("provider_mock_loader", REPO / "tests/providers/mock_servers/loader.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.load_mocks()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--activities", type=int, default=1500)
+    parser.add_argument("--window", type=float, default=15.0, help="short rate-limit window, seconds (Strava: 900)")
+    parser.add_argument("--scale", type=int, default=3, help="multiplies Strava's 100/1,000 read, 200/2,000 overall limits")
+    parser.add_argument("--latency", type=float, nargs=2, default=(0.05, 0.15), metavar=("MIN", "MAX"))
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--chunk", type=int, default=300, help="activities per dlt load")
+    parser.add_argument("--details", action="store_true", help="also fetch activity detail")
+    parser.add_argument("--laps", action="store_true", help="also fetch laps")
+    parser.add_argument("--home", type=Path, default=None, help="OPENFIT_HOME (default: a temporary folder)")
+    args = parser.parse_args()
+
+    home = args.home or Path(tempfile.mkdtemp(prefix="openfit-provider-sync-"))
+    os.environ["OPENFIT_HOME"] = str(home)
+    os.environ.pop("OPENFIT_SECRET_KEY", None)
+    mocks = _load_mocks()
+    read_limits = (100 * args.scale, 1000 * args.scale)
+    config = mocks.strava.StravaMockConfig(
+        activities=args.activities,
+        latency_s=tuple(args.latency),
+        window_lengths_s=(args.window, args.window * 96),
+        limits={"overall": (200 * args.scale, 2000 * args.scale), "read": read_limits},
+        # ~6 years of history, one activity every ~1.5 days
+        days_between=max(0.2, 6 * 365 / max(args.activities, 1)),
+    )
+    requests_needed = args.activities * (1 + args.details + args.laps) + args.activities // 200 + 3
+    if requests_needed > read_limits[1]:
+        print(f"note: {requests_needed} requests exceed the scaled daily read limit {read_limits[1]}; "
+              "the run will stop at the daily limit (raise --scale)", file=sys.stderr)
+
+    from ingestion.auth.tokens import TokenStore
+    from ingestion.pipelines import provider_pipeline
+    from ingestion.sources.strava import StravaSettings, make_client, sync_strava
+    from openfit.settings import get_settings
+
+    with mocks.strava.StravaMock(config) as mock:
+        os.environ.update(mock.env())
+        get_settings.cache_clear()
+        token = mock.issue_tokens(scope="read,activity:read_all,profile:read_all")
+        TokenStore.from_settings().save("strava", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")})
+        settings = StravaSettings(workers=args.workers, chunk_activities=args.chunk)
+        client = make_client(settings, "me")
+        pipeline = provider_pipeline("strava")
+        started = time.perf_counter()
+        summary = sync_strava(pipeline, "me", settings, client=client, include_details=args.details,
+                              include_laps=args.laps, include_streams=True)
+        seconds = time.perf_counter() - started
+        client.close()
+        requests = mock.stats["api_requests"]
+        http_429 = mock.stats["http_429"]
+
+    import duckdb
+
+    tables = {"activities": "activity_id", "activity_streams": "activity_id"}
+    if args.details:
+        tables["activity_details"] = "activity_id"
+    if args.laps:
+        tables["laps"] = "activity_id, lap_index"
+    duplicates = 0
+    with duckdb.connect(str(get_settings().warehouse_path), read_only=True) as con:
+        counts = {}
+        for table, key in tables.items():
+            total, distinct = con.execute(f"select count(*), count(distinct ({key})) from raw_strava.{table}").fetchone()
+            counts[table] = total
+            duplicates += total - distinct
+        activities = con.execute("select count(distinct activity_id) from raw_strava.activities").fetchone()[0]
+
+    ceiling = read_limits[0] / args.window
+    utilization = requests / seconds / ceiling
+    rows = [
+        ("activities loaded", f"{activities} / {args.activities}"),
+        ("rows per table", ", ".join(f"{t}={n}" for t, n in counts.items())),
+        ("requests (mock)", requests),
+        ("dlt loads", summary["runs"]),
+        ("seconds", f"{seconds:.1f}"),
+        ("achieved req/s", f"{requests / seconds:.2f}"),
+        ("ceiling req/s", f"{ceiling:.2f}  ({read_limits[0]} reads / {args.window:g} s)"),
+        ("ceiling utilization", f"{utilization:.3f}"),
+        ("HTTP 429 sent", http_429),
+        ("duplicates", duplicates),
+        ("limiter waited s", f"{client.limiter.waited_s:.1f}"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    print(json.dumps({
+        "benchmark": "provider_sync",
+        "activities": activities,
+        "requests": requests,
+        "seconds": round(seconds, 2),
+        "ceiling_utilization": round(utilization, 3),
+        "http_429": http_429,
+        "duplicates": duplicates,
+    }))
+
+
+if __name__ == "__main__":
+    main()
