@@ -6,6 +6,7 @@ exactly what analytics computes from the warehouse's own samples, thresholds and
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
@@ -303,3 +304,50 @@ def test_as_of_date_rule():
     assert module.as_of_date(None, today + timedelta(days=3)) == today + timedelta(days=3)
     with pytest.raises(ValueError, match="marts_as_of_date"):
         module.as_of_date("30/06/2026", None)
+
+
+@pytest.mark.slow
+def test_a_threshold_change_rescores_only_the_activities_it_covers(warehouse_copy, tmp_path):
+    """Raise one thresholds row's FTP in the warehouse and rebuild the marts only (dbt, as the orchestrator runs
+    it): exactly the activities dated inside that row are re-scored, and their power TSS scales by (old/new)²."""
+    import subprocess
+
+    from openfit.dbt import dbt_env, dbt_executable
+    from openfit.settings import DBT_PROJECT_DIR
+
+    warehouse = str(warehouse_copy.warehouse_path)
+    with duckdb.connect(warehouse) as con:
+        row = con.execute(
+            """select t.athlete_id, t.valid_from, t.ftp_w from openfit.athlete_thresholds t
+               join marts.activity_load l on l.athlete_id = t.athlete_id and l.thresholds_valid_from = t.valid_from
+               where l.tss is not null group by all order by count(*) desc, 1, 2 limit 1"""
+        ).fetchone()
+        before = frame(
+            con,
+            "select activity_id, athlete_id, thresholds_valid_from, tss, scored_at from marts.activity_load",
+        )
+        con.execute(
+            "update openfit.athlete_thresholds set ftp_w = ftp_w + 20 where athlete_id = ? and valid_from = ?",
+            [row[0], row[1]],
+        )
+    command = [dbt_executable(), "run", "-s", "marts", "--project-dir", str(DBT_PROJECT_DIR),
+               "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"),
+               "--log-path", str(tmp_path / "logs")]  # fmt: skip
+    env = {**os.environ, **dbt_env(warehouse_copy), "OPENFIT_DBT_KEEP_OPEN": "False"}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:]
+    with duckdb.connect(warehouse, read_only=True) as con:
+        after = frame(con, "select activity_id, ftp_w, tss, scored_at from marts.activity_load")
+    joined = before.join(after, on="activity_id", suffix="_after")
+    assert joined.height == before.height
+    covered = (pl.col("athlete_id") == row[0]) & (pl.col("thresholds_valid_from") == row[1])
+    hit, missed = joined.filter(covered), joined.filter(~covered)
+    assert hit.height > 0 and missed.height > 0
+    assert (hit["scored_at_after"] > hit["scored_at"]).all()
+    assert (missed["scored_at_after"] == missed["scored_at"]).all()
+    assert (missed["tss"].fill_null(-1) == missed["tss_after"].fill_null(-1)).all()
+    assert (hit["ftp_w"] == row[2] + 20).all()
+    powered = hit.filter(pl.col("tss").is_not_null())
+    assert powered.height > 0
+    ratio = (row[2] / (row[2] + 20)) ** 2
+    assert np.allclose(powered["tss_after"].to_numpy(), powered["tss"].to_numpy() * ratio, rtol=1e-9)
