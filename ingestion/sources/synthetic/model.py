@@ -6,7 +6,6 @@ being generated or on how many athletes there are, so incremental loads and slid
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -633,9 +632,3 @@ def plan_day(seed: int, athlete: Athlete, day: date) -> DayPlan:
     if athlete.device("scale") and not travelling and day.weekday() in (0, 2, 5) and rng.random() < 0.85:
         weigh_in = sleep.wake_epoch + int(rng.uniform(5, 25) * 60)
     return DayPlan(athlete, day, place, travelling, travel_day, sleep, workouts, weigh_in)
-
-
-def stable_hash(*parts: object) -> int:
-    """A process-independent 64-bit hash (Python's hash() is salted per process)."""
-    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
