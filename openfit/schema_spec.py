@@ -1,7 +1,7 @@
 """Publish the OpenFit spec: SCHEMA.md and one JSON Schema per table, generated from the dbt YAML.
 
 The single source of truth is ``transform/models/openfit/_openfit__models.yml`` (column ``data_type``,
-``description``, ``meta.unit`` and the data tests), plus the spec version in ``transform/dbt_project.yml``
+``description``, ``meta.unit``, the constraints and the data tests), plus the spec version in ``transform/dbt_project.yml``
 (``vars.openfit_spec_version``), the overview doc block next to the models, and the lookup seeds the models
 reference (e.g. ``seeds/metric_types.csv``, the vocabulary of ``openfit.metrics``). Nothing here is written by hand,
 so the published spec cannot drift from the contracts dbt enforces.
@@ -116,6 +116,26 @@ def _number(value: Any) -> float | int:
     return int(value) if float(value).is_integer() else float(value)
 
 
+_NUMBER = r"-?\d+(?:\.\d+)?"
+
+
+def _apply_range_check(table: str, column: Column, expression: str) -> None:
+    """Read a column CHECK of the published forms: `<col> between <a> and <b>`, `<col> >= <a>`, `<col> <= <b>`."""
+    expression = " ".join(expression.split())
+    col = re.escape(column.name)
+    if match := re.fullmatch(rf"{col} between ({_NUMBER}) and ({_NUMBER})", expression, re.I):
+        column.minimum, column.maximum = _number(match.group(1)), _number(match.group(2))
+    elif match := re.fullmatch(rf"{col} >= ({_NUMBER})", expression):
+        column.minimum = _number(match.group(1))
+    elif match := re.fullmatch(rf"{col} <= ({_NUMBER})", expression):
+        column.maximum = _number(match.group(1))
+    else:
+        raise SpecError(
+            f"{table}.{column.name}: column check {expression!r} is not a range "
+            f"('{column.name} between <min> and <max>', '>= <min>', '<= <max>'); put row rules on the model"
+        )
+
+
 def _column(table: str, raw: dict[str, Any], seeds: _Seeds) -> Column:
     name = raw.get("name")
     data_type = (raw.get("data_type") or "").strip().lower()
@@ -129,6 +149,16 @@ def _column(table: str, raw: dict[str, Any], seeds: _Seeds) -> Column:
     column = Column(
         name=name, data_type=data_type, description=description, unit=(raw.get("meta") or {}).get("unit")
     )
+    for constraint in raw.get("constraints") or []:
+        kind = constraint.get("type")
+        if kind == "not_null":
+            column.not_null = True
+        elif kind == "check":
+            _apply_range_check(table, column, str(constraint.get("expression", "")))
+        else:
+            raise SpecError(
+                f"{table}.{name}: constraint {kind!r} has no meaning in the spec; teach schema_spec.py"
+            )
     for test in raw.get("data_tests") or raw.get("tests") or []:
         test_name, args = _test_name_and_args(test)
         if test_name == "not_null":
@@ -173,6 +203,10 @@ def _table(raw: dict[str, Any], seeds: _Seeds) -> Table:
     if not columns:
         raise SpecError(f"{name}: no columns declared")
     table = Table(name=name, description=description, columns=columns)
+    for constraint in raw.get("constraints") or []:
+        if constraint.get("type") != "check":
+            raise SpecError(f"{name}: model constraint {constraint.get('type')!r} has no meaning in the spec")
+        table.checks.append(" ".join(str(constraint["expression"]).split()))
     for test in raw.get("data_tests") or raw.get("tests") or []:
         test_name, args = _test_name_and_args(test)
         if test_name == "unique_combination":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from datetime import date, datetime
 
 import duckdb
@@ -147,6 +148,20 @@ def test_threshold_intervals_do_not_overlap(con):
     assert _count(con, "select count(*) from openfit.athlete_thresholds where valid_to is null") == _count(
         con, "select count(*) from openfit.athletes"
     )
+
+
+def test_an_implausible_value_fails_the_build_by_constraint(transform_warehouse, tmp_path):
+    """The ranges are CHECK constraints: a heart rate of 300 bpm in the raw layer stops the build."""
+    copy = tmp_path / "warehouse.duckdb"  # same file name: the staging views are bound to the catalog name
+    shutil.copy(transform_warehouse.settings.warehouse_path, copy)
+    with duckdb.connect(str(copy)) as c:
+        c.execute("update raw_synthetic.activity_streams set heart_rate = 300 where rowid = 0")
+    settings = transform_warehouse.settings.model_copy(update={"home": tmp_path})
+    assert settings.warehouse_path == copy
+    result = run_dbt(settings, "build", "--select", "activity_samples", "--exclude", "test_type:data")
+    assert not result.success
+    failures = " ".join(str(r.message) for r in result.result if str(r.status) == "error")
+    assert "CHECK constraint failed" in failures and "heart_rate BETWEEN 25 AND 250" in failures
 
 
 @pytest.mark.slow

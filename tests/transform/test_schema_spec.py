@@ -146,6 +146,22 @@ def test_generator_rejects_a_test_it_cannot_publish(project_copy):
         schema_spec.load_spec(project_copy)
 
 
+def test_generator_reads_ranges_from_check_constraints_and_rejects_other_column_checks(project_copy):
+    spec = schema_spec.load_spec(project_copy)
+    samples = next(t for t in spec.tables if t.name == "activity_samples")
+    heart_rate = next(c for c in samples.columns if c.name == "heart_rate")
+    assert (heart_rate.minimum, heart_rate.maximum, heart_rate.unit) == (25, 250, "bpm")
+    assert next(c for c in samples.columns if c.name == "ts").not_null
+
+    def add_odd_check(models):
+        weight = next(c for c in models[0]["columns"] if c["name"] == "weight_kg")
+        weight["constraints"] = [{"type": "check", "expression": "weight_kg * 2 < 600"}]
+
+    _edit_models(project_copy, add_odd_check)
+    with pytest.raises(SpecError, match=r"athletes\.weight_kg: column check .* is not a range"):
+        schema_spec.load_spec(project_copy)
+
+
 def test_a_yaml_change_makes_the_committed_files_stale(project_copy, tmp_path):
     repo = tmp_path / "repo"
     schema_spec.write(repo, project_copy)
