@@ -17,13 +17,9 @@ import pyarrow as pa
 from . import defaults as d
 from .daily import IntradaySeries, SleepRecord, intraday_series, physiology, sleep_records
 from .model import (
-    _DAILY,
-    _HYPNO,
-    _INTRADAY,
-    _STREAM,
-    _WEIGH,
     Athlete,
     Profile,
+    Purpose,
     Recording,
     Workout,
     day_number,
@@ -462,7 +458,13 @@ def generate_chunk(
         atl, ctl = history[day]
         fit = season_fitness(athlete, day)
         phys = physiology(
-            plan, profile, athlete.hrv_base_ms, atl, ctl, fit, rng_for(seed, athlete_index, day, _DAILY)
+            plan,
+            profile,
+            athlete.hrv_base_ms,
+            atl,
+            ctl,
+            fit,
+            rng_for(seed, athlete_index, day, Purpose.DAILY),
         )
         zone = plan.place.zone
 
@@ -471,7 +473,7 @@ def generate_chunk(
         steps_from_runs = 0
         active_kcal = 0.0
         for w in plan.workouts:
-            srng = rng_for(seed, athlete_index, day, _STREAM, w.slot)
+            srng = rng_for(seed, athlete_index, day, Purpose.STREAM, w.slot)
             truth = workout_truth(w, profile, srng)
             workout_hr.append((w, truth.hr))
             if w.sport == "run" and truth.cadence is not None:
@@ -491,7 +493,7 @@ def generate_chunk(
         # sleep (the night ending this morning), from the ring and the watch
         night = [
             s
-            for s in sleep_records(plan, phys, rng_for(seed, athlete_index, day, _HYPNO))
+            for s in sleep_records(plan, phys, rng_for(seed, athlete_index, day, Purpose.HYPNO))
             if s.end_epoch <= limit
         ]
         for s in night:
@@ -525,7 +527,7 @@ def generate_chunk(
             level_parts.append((s, sleep_id, fetched))
 
         # daily summaries per device (the day must be over)
-        drng = rng_for(seed, athlete_index, day, _DAILY, 1)
+        drng = rng_for(seed, athlete_index, day, Purpose.DAILY, 1)
         if day_end <= limit:
             steps = int(athlete.steps_base * drng.uniform(0.7, 1.3) + steps_from_runs)
             neat = float(drng.uniform(250, 600))
@@ -567,7 +569,7 @@ def generate_chunk(
 
         if plan.weigh_in_epoch is not None and plan.weigh_in_epoch <= limit:
             scale = athlete.device("scale")
-            wrng = rng_for(seed, athlete_index, day, _WEIGH)
+            wrng = rng_for(seed, athlete_index, day, Purpose.WEIGH)
             weight_kg = (
                 athlete.weight_kg * (1 + 0.015 * np.sin(2 * np.pi * day.timetuple().tm_yday / 365))
                 - 0.8 * fit
@@ -598,7 +600,7 @@ def generate_chunk(
             day_end,
             night,
             workout_hr,
-            rng_for(seed, athlete_index, day, _INTRADAY),
+            rng_for(seed, athlete_index, day, Purpose.INTRADAY),
         )
         stress = [s for s in series if s.metric == "stress"]
         if stress and stress[0].value.size:

@@ -6,6 +6,7 @@ being generated or on how many athletes there are, so incremental loads and slid
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -15,8 +16,19 @@ import numpy as np
 
 from . import defaults as d
 
-# Purposes of the random streams (any distinct integers).
-_ATHLETE, _PLAN, _SLEEP, _TEST, _STREAM, _DAILY, _WEIGH, _INTRADAY, _HYPNO = range(1, 10)
+
+class Purpose(enum.IntEnum):
+    """What a random stream is for: each purpose draws from its own generator."""
+
+    ATHLETE = 1
+    PLAN = 2
+    SLEEP = 3
+    TEST = 4
+    STREAM = 5
+    DAILY = 6
+    WEIGH = 7
+    INTRADAY = 8
+    HYPNO = 9
 
 
 def day_number(day: date) -> int:
@@ -110,7 +122,7 @@ _LAST_NAMES = (
 @lru_cache(maxsize=4096)
 def make_athlete(seed: int, index: int) -> Athlete:
     """Athlete ``index`` of the cohort; it does not depend on how many athletes are generated."""
-    rng = rng_for(seed, index, None, _ATHLETE)
+    rng = rng_for(seed, index, None, Purpose.ATHLETE)
     sex = "F" if rng.random() < 0.45 else "M"
     birth_year = int(rng.integers(1972, 2001))
     archetype = d.ARCHETYPES[index % len(d.ARCHETYPES)]
@@ -230,7 +242,7 @@ def test_day(athlete: Athlete, day: date) -> date:
 @lru_cache(maxsize=65536)
 def profile_from(seed: int, athlete: Athlete, tested: date) -> Profile:
     """The thresholds measured at the fitness test on ``tested``."""
-    rng = rng_for(seed, athlete.index, tested, _TEST)
+    rng = rng_for(seed, athlete.index, tested, Purpose.TEST)
     fit = season_fitness(athlete, tested)
     age = tested.year - athlete.birth_year
     hr_max = 208 - 0.7 * age + athlete.hr_max_offset
@@ -513,14 +525,14 @@ def _add_recordings(rng: np.random.Generator, w: Workout) -> None:
 @lru_cache(maxsize=8192)
 def plan_day(seed: int, athlete: Athlete, day: date) -> DayPlan:
     """The athlete's day: last night's sleep, the workouts (with their recordings) and a weigh-in."""
-    rng = rng_for(seed, athlete.index, day, _PLAN)
+    rng = rng_for(seed, athlete.index, day, Purpose.PLAN)
     place = place_on(athlete, day)
     zone = place.zone
     travelling = trip_start(athlete, day) is not None
     travel_day = is_travel_day(athlete, day)
     weekend = day.weekday() >= 5
 
-    srng = rng_for(seed, athlete.index, day, _SLEEP)
+    srng = rng_for(seed, athlete.index, day, Purpose.SLEEP)
     wake_h = (7.6 if weekend else 6.1) + athlete.chronotype_h + srng.normal(0, 0.25)
     sleep_h = float(np.clip(srng.normal(7.6 if weekend else 7.1, 0.5), 5.2, 9.8))
     if travelling and trip_start(athlete, day) == day:
