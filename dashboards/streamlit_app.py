@@ -21,7 +21,8 @@ from dashboards import data, ui  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
-st.set_page_config(page_title="OpenFit", page_icon=":material/monitor_heart:", layout="wide")
+# No page_icon: a Material icon as favicon is fetched from fonts.gstatic.com, and the dashboards run offline.
+st.set_page_config(page_title="OpenFit", layout="wide")
 
 navigation = st.navigation(
     {
