@@ -142,4 +142,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info")
     """Runs the API (and /mcp) with uvicorn; what `openfit serve` calls."""
     import uvicorn
 
-    uvicorn.run(create_app(), host=host, port=port, log_level=log_level, proxy_headers=False)
+    # A keep-alive longer than the default 5 s avoids a client reusing a connection the server is closing.
+    uvicorn.run(create_app(), host=host, port=port, log_level=log_level, proxy_headers=False, timeout_keep_alive=30)

@@ -98,6 +98,7 @@ async def drive(base: str, key: str, targets: dict, total: int, concurrency: int
     names = list(plan)
     latencies: dict[str, list[float]] = {n: [] for n in names}
     errors: dict[str, int] = {n: 0 for n in names}
+    samples: list[str] = []  # the first few failures, to say what went wrong
     counter = iter(range(total))
     headers = {"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -118,11 +119,15 @@ async def drive(base: str, key: str, targets: dict, total: int, concurrency: int
                     response = await client.post(url, json={"jsonrpc": "2.0", "id": i, "method": "tools/call",
                                                             "params": call})
                     ok = response.status_code == 200 and not response.json().get("result", {}).get("isError", True)
-            except httpx.HTTPError:
-                ok = False
+            except httpx.HTTPError as exc:
+                ok, response = False, None
+                detail = f"{type(exc).__name__}: {exc}"
             latencies[name].append((time.perf_counter() - started) * 1000)
             if not ok:
                 errors[name] += 1
+                if len(samples) < 5:
+                    samples.append(f"{name} {url}: " + (f"{response.status_code} {response.text[:200]}"
+                                                       if response is not None else detail))
 
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
         # Warm-up: one of each, not counted.
@@ -134,6 +139,8 @@ async def drive(base: str, key: str, targets: dict, total: int, concurrency: int
                 call = json.loads(json.dumps(body).replace("{activity}", targets["activities"][0]))
                 await client.post(url, json={"jsonrpc": "2.0", "id": 0, "method": "tools/call", "params": call})
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    for line in samples:
+        print("error:", line)
     return {n: {"latencies": latencies[n], "errors": errors[n]} for n in names}
 
 
@@ -155,7 +162,7 @@ def main() -> None:
     env = {**os.environ, "OPENFIT_HOME": str(home), "OPENFIT_API_RATE_LIMIT_PER_MINUTE": "0"}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+         "--port", str(port), "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "30"],
         cwd=REPO, env=env, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
