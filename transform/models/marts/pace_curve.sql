@@ -20,7 +20,8 @@ efforts as (
 windowed as (
     select 'all_time' as window_name, e.* from efforts e
     union all
-    select '90d', e.* from efforts e, as_of where e.local_date > as_of.as_of_date - 90
+    select '90d', e.* from efforts e, as_of
+    where e.local_date > as_of.as_of_date - 90 and e.local_date <= as_of.as_of_date
     union all
     select 'season_' || cast(year(e.local_date) as varchar), e.* from efforts e
 )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import polars as pl
+
 import analytics
 
 
@@ -29,8 +31,9 @@ def model(dbt, session):
     loads = dbt.ref("activity_load").select('athlete_id, "date", "load"').pl()
     latest = loads["date"].max() if loads.height else None
     end = as_of_date(dbt.config.get("marts_as_of_date"), latest)
+    # A pinned as-of date in the past shows the chart as it stood then: later activities are left out.
     return analytics.daily_training_load(
-        loads,
+        loads.filter(pl.col("date") <= end),
         end_date=end,
         pmc_convention=dbt.config.get("algo_pmc"),
         tsb=dbt.config.get("algo_tsb"),
