@@ -22,13 +22,11 @@ import analytics
 VDOT_MIN_S, VDOT_MAX_S = 210.0, 14400.0  # Daniels-Gilbert curve validated from ~3.5 min (1500 m) to ~4 h
 
 
-def _envelope(curves: list[list[float | None]]) -> np.ndarray | None:
-    values = np.array([[np.nan if v is None else v for v in c] for c in curves], dtype=float)
-    if values.size == 0 or np.isnan(values).all():
+def _envelope(curves: np.ndarray) -> np.ndarray | None:
+    """Per duration, the best value of the window's activities (rows); None when no activity has any."""
+    if curves.size == 0 or np.isnan(curves).all():
         return None
-    return np.fmax.reduce(
-        values, axis=0
-    )  # per duration, the window's best (NaN only where no activity has one)
+    return np.fmax.reduce(curves, axis=0)  # fmax ignores NaN: NaN only where no activity has that duration
 
 
 def _power_estimates(durations: np.ndarray, best: np.ndarray | None, cp_method: str) -> dict:
@@ -60,20 +58,33 @@ def _power_estimates(durations: np.ndarray, best: np.ndarray | None, cp_method: 
     return out
 
 
-def _run_estimates(efforts: list[tuple[float, float]]) -> dict:
+def _best_vdot(distances: list[float], times: list[float | None]) -> tuple[float, float, float] | None:
+    """The highest VDOT among one run's best efforts lasting VDOT_MIN_S..VDOT_MAX_S, as (vdot, m, s)."""
     best = None
-    for distance_m, time_s in efforts:
-        if VDOT_MIN_S <= time_s <= VDOT_MAX_S:
-            try:
-                value = analytics.vdot(distance_m, time_s)
-            except ValueError:  # slower than the oxygen-cost curve covers (a walk): not a running effort
-                continue
-            if best is None or value > best[0]:
-                best = (value, distance_m, time_s)
+    for distance_m, time_s in zip(distances, times, strict=True):
+        if time_s is None or not VDOT_MIN_S <= time_s <= VDOT_MAX_S:
+            continue
+        try:
+            value = analytics.vdot(distance_m, time_s)
+        except ValueError:  # slower than the oxygen-cost curve covers (a walk): not a running effort
+            continue
+        if best is None or value > best[0]:
+            best = (value, distance_m, time_s)
+    return best
+
+
+def _run_estimates(best: tuple[float, float, float] | None) -> dict:
     if best is None:
         return {"vdot": None, "vo2max": None, "vdot_distance_m": None, "vdot_time_s": None}
     return {"vdot": best[0], "vo2max": analytics.vo2max_from_race(best[1], best[2]),
             "vdot_distance_m": best[1], "vdot_time_s": best[2]}  # fmt: skip
+
+
+def _window(dates: np.ndarray, start, day) -> slice:
+    """Rows of a date-sorted array inside [start, day]."""
+    lo = np.searchsorted(dates, np.datetime64(start, "D"), side="left")
+    hi = np.searchsorted(dates, np.datetime64(day, "D"), side="right")
+    return slice(int(lo), int(hi))
 
 
 def model(dbt, session):
@@ -101,14 +112,20 @@ def model(dbt, session):
         durations = np.asarray(analytics.STANDARD_DURATIONS, dtype=np.int64)
         if rides.height:
             durations = np.asarray(rides["power_curve_durations_s"][0], dtype=np.int64)
+        ride_dates = rides["local_date"].to_numpy().astype("datetime64[D]")
+        ride_curves = np.array(
+            [[np.nan if v is None else v for v in c] for c in rides["power_curve_w"].to_list()], dtype=float
+        ).reshape(rides.height, durations.size)
+        run_dates = runs["local_date"].to_numpy().astype("datetime64[D]")
+        run_best = [
+            _best_vdot(d, t) for d, t in runs.select("best_effort_distances_m", "best_effort_s").rows()
+        ]
         for day in acts["local_date"].unique().sort().to_list():
             start = day - timedelta(days=window_days - 1)
-            in_window = (pl.col("local_date") >= start) & (pl.col("local_date") <= day)
-            ride_curves = rides.filter(in_window)["power_curve_w"].to_list()
-            run_rows = runs.filter(in_window).select("best_effort_distances_m", "best_effort_s").rows()
-            efforts = [(d, t) for dists, times in run_rows for d, t in zip(dists, times, strict=True) if t]
+            in_window = [b for b in run_best[_window(run_dates, start, day)] if b is not None]
             row = {"athlete_id": athlete, "date": day, "window_start": start, "window_days": window_days,
-                   **_power_estimates(durations, _envelope(ride_curves), cp_method), **_run_estimates(efforts),
+                   **_power_estimates(durations, _envelope(ride_curves[_window(ride_dates, start, day)]), cp_method),
+                   **_run_estimates(max(in_window, default=None)),
                    "method": method, "cp_method": cp_method}  # fmt: skip
             if any(row[k] is not None for k in ("eftp_w", "cp_w", "vdot")):
                 rows.append(row)
