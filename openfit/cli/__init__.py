@@ -18,3 +18,4 @@ app = typer.Typer(
 from openfit.cli import core_cmds  # noqa: E402,F401,I001  (first: build, status, sources, serve)
 from openfit.cli import connect_cmds  # noqa: E402,F401
 from openfit.cli import api_cmds  # noqa: E402,F401
+from openfit.cli import import_cmds  # noqa: E402,F401

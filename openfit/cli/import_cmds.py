@@ -1,0 +1,148 @@
+"""`openfit import PATH...`: load FIT/GPX/TCX files, folders and export archives, then rebuild the snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from openfit.cli import app
+from openfit.settings import get_settings
+
+console = Console()
+err = Console(stderr=True)
+
+EXIT_OK = 0
+EXIT_RUN_FAILED = 1
+EXIT_SOME_QUARANTINED = 3
+
+IMPORT_HELP = """Import FIT, GPX and TCX files (also .gz), folders (recursive), Garmin Connect "export all data"
+zips and Strava bulk-export zips, then rebuild and publish the snapshot (unless --no-build).
+
+Every original is kept once in the blob store (by sha256); importing the same file again is reported as
+"duplicate" and changes nothing. A corrupt file is salvaged ("partial") or quarantined with its reason;
+it never stops the batch.
+
+The import writes the warehouse, so it must not run while `openfit build` (or the Dagster UI's refresh)
+writes it: DuckDB allows one writer, and the second fails with a lock error (exit 1, nothing half-loaded).
+
+Exit status: 0 every file imported, partial or duplicate; 3 some files quarantined (the rest is loaded);
+1 the run failed (nothing loaded: unreadable path, warehouse locked, or the build after the import failed).
+"""
+
+
+class _RateColumns:
+    """files/s, MB/s, records/s from the importer's progress callback, shown in the bar's description."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self.progress, self.task = progress, task
+
+    def __call__(self, update) -> None:  # ImportProgress
+        elapsed = max(update.elapsed_s, 1e-6)
+        self.progress.update(
+            self.task,
+            completed=update.files_done,
+            total=update.files_total,
+            rates=(
+                f"{update.files_done / elapsed:6.1f} files/s  {update.bytes_done / 1e6 / elapsed:6.2f} MB/s  "
+                f"{update.records_done / elapsed:9,.0f} records/s"
+            ),
+        )
+
+
+def _summary_table(summary) -> Table:
+    table = Table(title="file import")
+    table.add_column("status")
+    table.add_column("files", justify="right")
+    for label, count in (
+        ("imported", summary.imported),
+        ("partial", summary.partial),
+        ("duplicate", summary.duplicate),
+        ("quarantined", summary.quarantined),
+        ("skipped (not fitness files)", summary.skipped),
+    ):
+        table.add_row(label, f"{count:,}")
+    table.add_row("[bold]records[/bold]", f"{summary.records:,}")
+    return table
+
+
+@app.command("import", help=IMPORT_HELP)
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders or archives to import.")],
+    build: Annotated[
+        bool, typer.Option("--build/--no-build", help="Rebuild and publish the snapshot after the import.")
+    ] = True,
+    workers: Annotated[int | None, typer.Option(help="Decoder processes (default: one per core).")] = None,
+    timeout_s: Annotated[float, typer.Option(help="Per-file decode time limit, seconds.")] = 60.0,
+    memory_limit_mb: Annotated[int, typer.Option(help="Per-file decoder memory limit, MB.")] = 2048,
+) -> None:
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        err.print(f"[red]import failed[/red]: no such file or folder: {', '.join(missing)}")
+        raise typer.Exit(code=EXIT_RUN_FAILED)
+    from ingestion.files.importer import import_paths
+
+    settings = get_settings()
+    console.print(f"[bold]OpenFit import[/bold] into {settings.home_dir}")
+    progress = Progress(
+        TextColumn("[bold]decoding[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rates]}"),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+    try:
+        with progress:
+            task = progress.add_task("files", total=None, rates="")
+            summary = import_paths(
+                paths,
+                settings,
+                progress=_RateColumns(progress, task),
+                workers=workers,
+                timeout_s=timeout_s,
+                memory_limit_mb=memory_limit_mb,
+            )
+            files = len(summary.outcomes)  # duplicates are not decoded, so no callback reports them
+            progress.update(task, completed=files, total=files)
+    except Exception as exc:  # the run failed (locked warehouse, unwritable home): one line, not a traceback
+        first = (str(exc).strip().splitlines() or [""])[0]
+        err.print(f"[red]import failed[/red]: {type(exc).__name__}: {first}")
+        raise typer.Exit(code=EXIT_RUN_FAILED) from None
+
+    console.print(_summary_table(summary))
+    reasons = summary.top_reasons()
+    if reasons:
+        console.print("[bold]top reasons[/bold] (quarantined or partial):")
+        for reason, count in reasons:
+            console.print(f"  {count:>5} x {reason}")
+    megabytes = summary.bytes / 1e6
+    console.print(f"{megabytes:,.1f} MB decoded in {summary.elapsed_s:.1f} s")
+
+    if build:
+        _build(settings)
+    else:
+        console.print("Run [bold]openfit build[/bold] to normalize the imported files and publish the snapshot.")
+    raise typer.Exit(code=summary.exit_code)
+
+
+def _build(settings) -> None:
+    from openfit.build import run_build
+
+    with console.status("building the snapshot…") as status:
+        try:
+            report = run_build(settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"))
+        except Exception as exc:
+            err.print(f"[red]build failed[/red]: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
+            raise typer.Exit(code=EXIT_RUN_FAILED) from None
+    if not report.success:
+        err.print(f"[red]build failed[/red]: {report.failure}")
+        err.print("The files are imported; run `openfit build` again once the cause is fixed.")
+        raise typer.Exit(code=EXIT_RUN_FAILED)
+    console.print(f"[green]published[/green] {settings.snapshot_path} (run {report.run_id[:8]})")
