@@ -1,0 +1,30 @@
+-- All-day series from FIT monitoring/wellness files: heart rate (monitoring messages) and stress
+-- (stress_level messages, 0-100; negative values are "no reading"). Shaped like the intraday metrics.
+with heart_rate as (
+    select "timestamp" as ts, heart_rate as value
+    from {{ optional_source('raw_files', 'fit_monitoring', {'timestamp': 'timestamptz', 'heart_rate': 'double'}) }}
+    where "timestamp" is not null and heart_rate between 25 and 250
+),
+
+stress as (
+    select stress_level_time as ts, stress_level_value as value
+    from {{ optional_source('raw_files', 'fit_stress_level', {
+        'stress_level_time': 'timestamptz', 'stress_level_value': 'double'}) }}
+    where stress_level_time is not null and stress_level_value between 0 and 100
+),
+
+unioned as (
+    select 'heart_rate' as metric, ts, value from heart_rate
+    union all
+    select 'stress' as metric, ts, value from stress
+)
+
+select
+    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    cast(null as varchar) as device_id,
+    'files' as source,
+    metric,
+    ts,
+    value
+from unioned
+qualify row_number() over (partition by metric, ts order by value) = 1
