@@ -35,7 +35,9 @@ import openfit  # noqa: E402,F401  (telemetry off)
 
 
 def _load_mocks():  # the repo's tests/ folder is shadowed by a third-party `tests` package: load by path
-    spec = importlib.util.spec_from_file_location("provider_mock_loader", REPO / "tests/providers/mock_servers/loader.py")
+    spec = importlib.util.spec_from_file_location(
+        "provider_mock_loader", REPO / "tests/providers/mock_servers/loader.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -45,8 +47,12 @@ def _load_mocks():  # the repo's tests/ folder is shadowed by a third-party `tes
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=1500)
-    parser.add_argument("--window", type=float, default=15.0, help="short rate-limit window, seconds (Strava: 900)")
-    parser.add_argument("--scale", type=int, default=3, help="multiplies Strava's 100/1,000 read, 200/2,000 overall limits")
+    parser.add_argument(
+        "--window", type=float, default=15.0, help="short rate-limit window, seconds (Strava: 900)"
+    )
+    parser.add_argument(
+        "--scale", type=int, default=3, help="multiplies Strava's 100/1,000 read, 200/2,000 overall limits"
+    )
     parser.add_argument("--latency", type=float, nargs=2, default=(0.05, 0.15), metavar=("MIN", "MAX"))
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--chunk", type=int, default=300, help="activities per dlt load")
@@ -70,8 +76,11 @@ def main() -> None:
     )
     requests_needed = args.activities * (1 + args.details + args.laps) + args.activities // 200 + 3
     if requests_needed > read_limits[1]:
-        print(f"note: {requests_needed} requests exceed the scaled daily read limit {read_limits[1]}; "
-              "the run will stop at the daily limit (raise --scale)", file=sys.stderr)
+        print(
+            f"note: {requests_needed} requests exceed the scaled daily read limit {read_limits[1]}; "
+            "the run will stop at the daily limit (raise --scale)",
+            file=sys.stderr,
+        )
 
     from ingestion.auth.tokens import TokenStore
     from ingestion.pipelines import provider_pipeline
@@ -82,13 +91,22 @@ def main() -> None:
         os.environ.update(mock.env())
         get_settings.cache_clear()
         token = mock.issue_tokens(scope="read,activity:read_all,profile:read_all")
-        TokenStore.from_settings().save("strava", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")})
+        TokenStore.from_settings().save(
+            "strava", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")}
+        )
         settings = StravaSettings(workers=args.workers, chunk_activities=args.chunk)
         client = make_client(settings, "me")
         pipeline = provider_pipeline("strava")
         started = time.perf_counter()
-        summary = sync_strava(pipeline, "me", settings, client=client, include_details=args.details,
-                              include_laps=args.laps, include_streams=True)
+        summary = sync_strava(
+            pipeline,
+            "me",
+            settings,
+            client=client,
+            include_details=args.details,
+            include_laps=args.laps,
+            include_streams=True,
+        )
         seconds = time.perf_counter() - started
         client.close()
         requests = mock.stats["api_requests"]
@@ -105,10 +123,14 @@ def main() -> None:
     with duckdb.connect(str(get_settings().warehouse_path), read_only=True) as con:
         counts = {}
         for table, key in tables.items():
-            total, distinct = con.execute(f"select count(*), count(distinct ({key})) from raw_strava.{table}").fetchone()
+            total, distinct = con.execute(
+                f"select count(*), count(distinct ({key})) from raw_strava.{table}"
+            ).fetchone()
             counts[table] = total
             duplicates += total - distinct
-        activities = con.execute("select count(distinct activity_id) from raw_strava.activities").fetchone()[0]
+        activities = con.execute("select count(distinct activity_id) from raw_strava.activities").fetchone()[
+            0
+        ]
 
     ceiling = read_limits[0] / args.window
     utilization = requests / seconds / ceiling
@@ -128,15 +150,19 @@ def main() -> None:
     width = max(len(r[0]) for r in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
-    print(json.dumps({
-        "benchmark": "provider_sync",
-        "activities": activities,
-        "requests": requests,
-        "seconds": round(seconds, 2),
-        "ceiling_utilization": round(utilization, 3),
-        "http_429": http_429,
-        "duplicates": duplicates,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "provider_sync",
+                "activities": activities,
+                "requests": requests,
+                "seconds": round(seconds, 2),
+                "ceiling_utilization": round(utilization, 3),
+                "http_429": http_429,
+                "duplicates": duplicates,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

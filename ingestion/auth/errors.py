@@ -19,7 +19,9 @@ class NotConnectedError(AuthError):
     def __init__(self, provider: str, athlete: str):
         self.provider = provider
         self.athlete = athlete
-        super().__init__(f"no {provider} connection for athlete {athlete!r}: run `openfit connect {provider}`")
+        super().__init__(
+            f"no {provider} connection for athlete {athlete!r}: run `openfit connect {provider}`"
+        )
 
 
 class NeedsReauthError(AuthError):

@@ -86,12 +86,16 @@ class ApiClient:
             reservation = self.limiter.acquire()
             try:
                 resp = self._http.get(url, params=params, headers={"Authorization": f"Bearer {access_token}"})
-            except httpx.TransportError as exc:
-                self.limiter.release(reservation, None)
+            except BaseException as exc:
+                self.limiter.release(reservation, None)  # never leak an in-flight slot
+                if not isinstance(exc, httpx.TransportError):
+                    raise
                 self._count("network_errors")
                 failures += 1
                 if failures > self.max_retries:
-                    raise ApiError("GET", path, None, f"network error after {failures} attempts ({type(exc).__name__})") from None
+                    raise ApiError(
+                        "GET", path, None, f"network error after {failures} attempts ({type(exc).__name__})"
+                    ) from None
                 time.sleep(self._backoff(failures))
                 continue
             self.limiter.release(reservation, resp.headers)

@@ -95,7 +95,9 @@ class LoopbackCallback:
         if result.error:
             raise CallbackError(f"the provider returned error {result.error!r} instead of a code")
         if result.state != expected_state:
-            raise CallbackError("the callback's state does not match this login attempt (possible CSRF); try again")
+            raise CallbackError(
+                "the callback's state does not match this login attempt (possible CSRF); try again"
+            )
         if not result.code:
             raise CallbackError("the callback carries no authorization code")
         return result

@@ -199,20 +199,32 @@ class TokenManager:
         for attempt in range(1, self.max_refresh_attempts + 1):
             try:
                 with self.config.client() as oauth_client:
-                    fresh = oauth_client.refresh_token(self.config.token_url, refresh_token=token["refresh_token"])
+                    fresh = oauth_client.refresh_token(
+                        self.config.token_url, refresh_token=token["refresh_token"]
+                    )
                 break
             except OAuthError as exc:
                 if exc.error in REAUTH_ERRORS:
                     self.store.mark_needs_reauth(provider, athlete, f"refresh rejected: {exc.error}")
-                    log.warning("%s athlete %s: refresh rejected (%s); needs re-auth", provider, athlete, exc.error)
+                    log.warning(
+                        "%s athlete %s: refresh rejected (%s); needs re-auth", provider, athlete, exc.error
+                    )
                     raise NeedsReauthError(provider, athlete, f"refresh rejected: {exc.error}") from None
                 failure = f"token endpoint error {exc.error}"
             except Exception as exc:  # network errors and 5xx: transient
                 failure = redact(f"{type(exc).__name__}: {exc}")
             if attempt == self.max_refresh_attempts:
-                raise AuthError(f"{provider} token refresh failed after {attempt} attempts ({failure})") from None
+                raise AuthError(
+                    f"{provider} token refresh failed after {attempt} attempts ({failure})"
+                ) from None
             delay = min(30.0, 0.25 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
-            log.info("%s token refresh attempt %d failed (%s); retrying in %.2fs", provider, attempt, failure, delay)
+            log.info(
+                "%s token refresh attempt %d failed (%s); retrying in %.2fs",
+                provider,
+                attempt,
+                failure,
+                delay,
+            )
             time.sleep(delay)
         new_token = _normalise_token(dict(fresh))
         new_token.setdefault("refresh_token", token["refresh_token"])
@@ -238,12 +250,18 @@ class TokenManager:
                     if self.config.revoke_style == "strava_deauthorize":
                         resp = http.post(self.config.revoke_url, data={"access_token": token["access_token"]})
                     else:  # oura_revoke
-                        resp = http.get(self.config.revoke_url, params={"access_token": token["access_token"]})
+                        resp = http.get(
+                            self.config.revoke_url, params={"access_token": token["access_token"]}
+                        )
                 revoked = resp.status_code < 400
                 if not revoked:
-                    log.warning("%s revoke answered HTTP %d; deleting local tokens anyway", provider, resp.status_code)
+                    log.warning(
+                        "%s revoke answered HTTP %d; deleting local tokens anyway", provider, resp.status_code
+                    )
             except httpx.HTTPError as exc:
-                log.warning("%s revoke failed (%s); deleting local tokens anyway", provider, type(exc).__name__)
+                log.warning(
+                    "%s revoke failed (%s); deleting local tokens anyway", provider, type(exc).__name__
+                )
         with self.store.lock(provider, athlete):
             self.store.delete(provider, athlete)
         return revoked

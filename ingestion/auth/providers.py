@@ -30,4 +30,6 @@ def oauth_config_for(provider: str) -> OAuthConfig:
             if not callable(factory):
                 raise RegistryError(f"provider {provider!r} does not connect through OAuth")
             return factory()
-    raise RegistryError(f"unknown provider {provider!r}; OAuth providers: {', '.join(oauth_providers()) or 'none'}")
+    raise RegistryError(
+        f"unknown provider {provider!r}; OAuth providers: {', '.join(oauth_providers()) or 'none'}"
+    )

@@ -65,7 +65,9 @@ class WindowedRateLimiter:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self.buckets = [_Bucket(lh, uh, [_Window(length) for length in window_lengths_s]) for lh, uh in header_pairs]
+        self.buckets = [
+            _Bucket(lh, uh, [_Window(length) for length in window_lengths_s]) for lh, uh in header_pairs
+        ]
         self.max_wait_s = max_wait_s
         self.safety_margin = safety_margin
         self._clock = clock

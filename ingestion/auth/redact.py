@@ -10,8 +10,11 @@ import logging
 import re
 
 _PATTERNS = [
-    re.compile(r"((?:access_token|refresh_token|code|code_verifier|client_secret|token)=)[^&\s'\"]+", re.I),
-    re.compile(r"((?:\"|')(?:access_token|refresh_token|client_secret|code_verifier)(?:\"|')\s*:\s*(?:\"|'))[^\"']+", re.I),
+    re.compile(r"(\b(?:access_token|refresh_token|code|code_verifier|client_secret|token)=)[^&\s'\"]+", re.I),
+    re.compile(
+        r"((?:\"|')(?:access_token|refresh_token|client_secret|code_verifier)(?:\"|')\s*:\s*(?:\"|'))[^\"']+",
+        re.I,
+    ),
     re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I),
 ]
 MASK = "***"

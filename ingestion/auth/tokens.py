@@ -134,14 +134,23 @@ class TokenStore:
 
     # -- paths -------------------------------------------------------------------------------------------
     def _token_path(self, provider: str, athlete: str) -> Path:
-        return self.root / "tokens" / _check_name("provider", provider) / f"{_check_name('athlete', athlete)}.token"
+        return (
+            self.root
+            / "tokens"
+            / _check_name("provider", provider)
+            / f"{_check_name('athlete', athlete)}.token"
+        )
 
     def _status_path(self, provider: str, athlete: str) -> Path:
         return self._token_path(provider, athlete).with_suffix(".status.json")
 
     def lock(self, provider: str, athlete: str, timeout: float = 120.0) -> FileLock:
         """The cross-process lock held while a (provider, athlete) token is refreshed or replaced."""
-        path = self.root / "locks" / f"{_check_name('provider', provider)}-{_check_name('athlete', athlete)}.lock"
+        path = (
+            self.root
+            / "locks"
+            / f"{_check_name('provider', provider)}-{_check_name('athlete', athlete)}.lock"
+        )
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return FileLock(str(path), timeout=timeout)
 
@@ -178,11 +187,15 @@ class TokenStore:
         folder = self.root / "tokens" / _check_name("provider", provider)
         if not folder.exists():
             return []
-        names = {p.name.split(".")[0] for p in folder.iterdir() if p.name.endswith((".token", ".status.json"))}
+        names = {
+            p.name.split(".")[0] for p in folder.iterdir() if p.name.endswith((".token", ".status.json"))
+        }
         return sorted(names)
 
     # -- status ------------------------------------------------------------------------------------------
-    def _write_status(self, provider: str, athlete: str, status: StatusName, reason: str | None, **extra: Any) -> None:
+    def _write_status(
+        self, provider: str, athlete: str, status: StatusName, reason: str | None, **extra: Any
+    ) -> None:
         record = {"status": status, "reason": reason, "updated_at": time.time(), **extra}
         _write_private(self._status_path(provider, athlete), json.dumps(record, sort_keys=True).encode())
 
@@ -219,7 +232,9 @@ class TokenStore:
             try:
                 rotated = fernet.rotate(path.read_bytes())
             except InvalidToken:
-                raise SecretKeyError(f"{path.name} cannot be decrypted by any configured key; rotation stopped") from None
+                raise SecretKeyError(
+                    f"{path.name} cannot be decrypted by any configured key; rotation stopped"
+                ) from None
             _write_private(path, rotated)
             count += 1
         return count
@@ -228,7 +243,7 @@ class TokenStore:
         """Generated-key mode: create a new key, re-encrypt everything with it, then retire the old keys."""
         if self._explicit_key is not None or os.environ.get(SECRET_KEY_ENV):
             raise SecretKeyError(
-                f"the key comes from {SECRET_KEY_ENV}: prepend a new key (\"new,old\"), run the rotation, "
+                f'the key comes from {SECRET_KEY_ENV}: prepend a new key ("new,old"), run the rotation, '
                 "then drop the old key"
             )
         old = self._keys()
@@ -239,7 +254,9 @@ class TokenStore:
         return count
 
 
-def connection_statuses(provider_names: list[str] | None = None, settings: Any = None) -> list[ConnectionStatus]:
+def connection_statuses(
+    provider_names: list[str] | None = None, settings: Any = None
+) -> list[ConnectionStatus]:
     """Connection status of every API provider and athlete, for `openfit status`, `openfit sources` and Dagster.
 
     A provider without client credentials reports "unconfigured"; a configured one without tokens

@@ -19,9 +19,15 @@ DEFAULT_CALLBACK_PORT = 8477  # register http://127.0.0.1:8477/callback as the r
 @app.command()
 def connect(
     provider: Annotated[str, typer.Argument(help="Provider name, e.g. strava or oura.")],
-    athlete: Annotated[str, typer.Option("--athlete", help="OpenFit athlete the connection belongs to.")] = "me",
-    port: Annotated[int, typer.Option(help="Loopback port of the OAuth callback (0 = any free port).")] = DEFAULT_CALLBACK_PORT,
-    browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open the authorisation page.")] = True,
+    athlete: Annotated[
+        str, typer.Option("--athlete", help="OpenFit athlete the connection belongs to.")
+    ] = "me",
+    port: Annotated[
+        int, typer.Option(help="Loopback port of the OAuth callback (0 = any free port).")
+    ] = DEFAULT_CALLBACK_PORT,
+    browser: Annotated[
+        bool, typer.Option("--browser/--no-browser", help="Open the authorisation page.")
+    ] = True,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the authorisation.")] = 300.0,
 ) -> None:
     """Authorise OpenFit to read your data at PROVIDER (OAuth2 authorization code; tokens stored encrypted)."""
@@ -40,18 +46,24 @@ def connect(
             port=port,
             timeout=timeout,
             open_browser=browser,
-            show_url=lambda url: console.print(f"Open this URL to authorise OpenFit at {provider}:\n{url}", soft_wrap=True),
+            show_url=lambda url: console.print(
+                f"Open this URL to authorise OpenFit at {provider}:\n{url}", soft_wrap=True
+            ),
         )
     except (AuthError, RegistryError, ValueError, OSError) as exc:
         err.print(f"[red]connect failed:[/red] {exc}")
         raise typer.Exit(1) from None
-    console.print(f"[green]connected[/green] {provider} for athlete {facts['athlete']} (scope: {facts['scope'] or 'n/a'})")
+    console.print(
+        f"[green]connected[/green] {provider} for athlete {facts['athlete']} (scope: {facts['scope'] or 'n/a'})"
+    )
 
 
 @app.command()
 def disconnect(
     provider: Annotated[str, typer.Argument(help="Provider name, e.g. strava or oura.")],
-    athlete: Annotated[str, typer.Option("--athlete", help="OpenFit athlete the connection belongs to.")] = "me",
+    athlete: Annotated[
+        str, typer.Option("--athlete", help="OpenFit athlete the connection belongs to.")
+    ] = "me",
 ) -> None:
     """Revoke OpenFit's access at PROVIDER (where it allows) and delete the local tokens."""
     from ingestion.auth.errors import AuthError
@@ -81,8 +93,15 @@ def connections() -> None:
 
     table = Table("provider", "athlete", "status", "detail")
     for status in connection_statuses():
-        colour = {"connected": "green", "needs_reauth": "red", "unconfigured": "dim"}.get(status.status, "yellow")
-        table.add_row(status.provider, status.athlete or "-", f"[{colour}]{status.status}[/{colour}]", status.reason or "")
+        colour = {"connected": "green", "needs_reauth": "red", "unconfigured": "dim"}.get(
+            status.status, "yellow"
+        )
+        table.add_row(
+            status.provider,
+            status.athlete or "-",
+            f"[{colour}]{status.status}[/{colour}]",
+            status.reason or "",
+        )
     console.print(table)
     if any(s.needs_reauth for s in connection_statuses()):
         raise typer.Exit(2)

@@ -16,7 +16,9 @@ from openfit.cli import app
 
 def test_connect_then_disconnect_via_cli(strava_mock, openfit_home, monkeypatch) -> None:
     def fake_browser(url: str, new: int = 0) -> bool:
-        threading.Thread(target=lambda: httpx.get(url, follow_redirects=True, timeout=10), daemon=True).start()
+        threading.Thread(
+            target=lambda: httpx.get(url, follow_redirects=True, timeout=10), daemon=True
+        ).start()
         return True
 
     monkeypatch.setattr(webbrowser, "open", fake_browser)

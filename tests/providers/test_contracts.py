@@ -30,7 +30,9 @@ OURA_OPENAPI = FIXTURES / "oura" / "ex_oura" / "openapi" / "openapi-1.29.json"
 
 
 def _get(mock, token: str, path: str, **params: Any) -> Any:
-    resp = httpx.get(f"{mock.base_url}{path}", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    resp = httpx.get(
+        f"{mock.base_url}{path}", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
     assert resp.status_code == 200, (path, resp.status_code, resp.text[:200])
     return resp.json()
 
@@ -54,15 +56,22 @@ def strava_samples(strava_mock: StravaMock) -> dict[str, Any]:
         "Lap": _get(strava_mock, token, f"/api/v3/activities/{aid}/laps")[0],
         "DetailedAthlete": _get(strava_mock, token, "/api/v3/athlete"),
         "Zones": _get(strava_mock, token, "/api/v3/athlete/zones"),
-        "StreamSet": _get(strava_mock, token, f"/api/v3/activities/{aid}/streams",
-                          keys=",".join(CONTRACTS["strava"]["stream_keys"]), key_by_type="true"),
+        "StreamSet": _get(
+            strava_mock,
+            token,
+            f"/api/v3/activities/{aid}/streams",
+            keys=",".join(CONTRACTS["strava"]["stream_keys"]),
+            key_by_type="true",
+        ),
     }
 
 
 @pytest.fixture
 def strava_requests(strava_mock: StravaMock) -> list[tuple[str, str, dict[str, str]]]:
     token = strava_mock.issue_tokens()
-    TokenStore.from_settings().save("strava", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")})
+    TokenStore.from_settings().save(
+        "strava", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")}
+    )
     settings = StravaSettings()
     client = strava_client(settings, "me")
     try:
@@ -127,7 +136,11 @@ def test_strava_mock_payloads_match_the_swagger_examples(strava_samples: dict[st
         assert not missing, (model, sorted(missing))
         wrong = [k for k in sample if not _compatible(sample[k], ours[k])]
         assert not wrong, (model, wrong)
-    stream_enum = next(p for p in swagger["paths"]["/activities/{id}/streams"]["get"]["parameters"] if p.get("name") == "keys")
+    stream_enum = next(
+        p
+        for p in swagger["paths"]["/activities/{id}/streams"]["get"]["parameters"]
+        if p.get("name") == "keys"
+    )
     assert set(strava_samples["StreamSet"]) <= set(stream_enum["items"]["enum"])
 
 
@@ -159,7 +172,9 @@ def oura_responses(oura_mock: OuraMock) -> dict[str, Any]:
     out["personal_info"] = _get(oura_mock, token, "/v2/usercollection/personal_info")
     start = f"{oura_mock.cfg.first_day.isoformat()}T00:00:00+00:00"
     end = f"{(oura_mock.cfg.first_day + timedelta(days=1)).isoformat()}T00:00:00+00:00"
-    out["heartrate"] = _get(oura_mock, token, "/v2/usercollection/heartrate", start_datetime=start, end_datetime=end)
+    out["heartrate"] = _get(
+        oura_mock, token, "/v2/usercollection/heartrate", start_datetime=start, end_datetime=end
+    )
     return out
 
 
@@ -194,7 +209,9 @@ def test_oura_mock_responses_validate_against_the_openapi_schemas(oura_responses
 
 def test_oura_requests_are_declared_in_the_openapi(oura_mock: OuraMock, openfit_home, monkeypatch) -> None:
     token = oura_mock.issue_tokens()
-    TokenStore.from_settings().save("oura", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")})
+    TokenStore.from_settings().save(
+        "oura", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")}
+    )
     monkeypatch.setenv("OPENFIT_OURA_BACKFILL_SINCE", oura_mock.cfg.first_day.isoformat())
     settings = OuraSettings()
     client = oura_client(settings, "me")

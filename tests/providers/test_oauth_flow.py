@@ -26,14 +26,23 @@ from .conftest import browser_that_approves
 def _connect(settings, athlete: str = "me", **overrides) -> dict:
     config = settings.oauth_config()
     opened: list[str] = []
-    facts = connect(config, TokenStore.from_settings(), athlete, open_browser=False,
-                    show_url=browser_that_approves(opened), timeout=15, **overrides)
+    facts = connect(
+        config,
+        TokenStore.from_settings(),
+        athlete,
+        open_browser=False,
+        show_url=browser_that_approves(opened),
+        timeout=15,
+        **overrides,
+    )
     assert opened and opened[0].startswith(config.authorize_url)
     return facts
 
 
 @pytest.mark.parametrize("use_pkce", [False, True])
-def test_strava_connect_flow_stores_encrypted_tokens(strava_mock, openfit_home: Path, monkeypatch, use_pkce: bool) -> None:
+def test_strava_connect_flow_stores_encrypted_tokens(
+    strava_mock, openfit_home: Path, monkeypatch, use_pkce: bool
+) -> None:
     monkeypatch.setenv("OPENFIT_STRAVA_USE_PKCE", str(use_pkce).lower())
     facts = _connect(StravaSettings())
     assert facts["provider_user_id"] == str(strava_mock.cfg.athlete)
@@ -42,11 +51,15 @@ def test_strava_connect_flow_stores_encrypted_tokens(strava_mock, openfit_home: 
     token = TokenStore.from_settings().load("strava", "me")
     assert token and token["access_token"] and token["refresh_token"]
     assert "athlete" not in token  # the profile in Strava's token response is not kept
-    assert all(token["access_token"].encode() not in p.read_bytes() for p in openfit_home.rglob("*") if p.is_file())
+    assert all(
+        token["access_token"].encode() not in p.read_bytes() for p in openfit_home.rglob("*") if p.is_file()
+    )
     url = strava_mock.requests_log  # no API calls yet
     assert url == []
     if use_pkce:
-        authorize_url = start_authorization(StravaSettings().oauth_config(), "http://127.0.0.1:1/callback").url
+        authorize_url = start_authorization(
+            StravaSettings().oauth_config(), "http://127.0.0.1:1/callback"
+        ).url
         assert "code_challenge=" in authorize_url and "code_challenge_method=S256" in authorize_url
 
 
@@ -114,17 +127,28 @@ def test_four_concurrent_refreshers_in_separate_processes_all_succeed(strava_moc
     _connect(settings)
     store = TokenStore.from_settings()
     token = store.load("strava", "me")
-    store.save("strava", "me", {**token, "expires_at": time.time() - 10})  # expired: every process must refresh
+    store.save(
+        "strava", "me", {**token, "expires_at": time.time() - 10}
+    )  # expired: every process must refresh
 
     barrier = openfit_home.parent / "barrier"
     barrier.mkdir()
     procs = [
-        subprocess.Popen([sys.executable, "-c", REFRESHER, str(barrier), str(i)], env=os.environ.copy(),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", REFRESHER, str(barrier), str(i)],
+            env=os.environ.copy(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for i in range(4)
     ]
     deadline = time.time() + 120
-    while len(list(barrier.glob("ready-*"))) < 4 and time.time() < deadline and all(p.poll() is None for p in procs):
+    while (
+        len(list(barrier.glob("ready-*"))) < 4
+        and time.time() < deadline
+        and all(p.poll() is None for p in procs)
+    ):
         time.sleep(0.01)
     (barrier / "go").touch()
     results = [p.communicate(timeout=60) for p in procs]
@@ -141,7 +165,10 @@ def test_revoked_grant_surfaces_as_needs_reauth(strava_mock, openfit_home) -> No
     store = TokenStore.from_settings()
     strava_mock.revoke_all()  # the user revoked OpenFit in Strava's settings
     manager = TokenManager(settings.oauth_config(), store, "me")
-    with ApiClient(settings.api_base_url, manager) as client, pytest.raises(NeedsReauthError, match="re-authorisation"):
+    with (
+        ApiClient(settings.api_base_url, manager) as client,
+        pytest.raises(NeedsReauthError, match="re-authorisation"),
+    ):
         client.get_json("/athlete")
     statuses = {(s.provider, s.athlete): s for s in connection_statuses()}
     assert statuses[("strava", "me")].status == "needs_reauth"
@@ -156,11 +183,16 @@ def test_revoked_grant_surfaces_as_needs_reauth(strava_mock, openfit_home) -> No
     assert store.status("strava", "me").status == "connected"
 
 
-def test_disconnect_revokes_at_provider_and_deletes_tokens(oura_mock, openfit_home) -> None:
+def test_disconnect_revokes_at_provider_and_deletes_tokens(oura_mock, openfit_home, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
     settings = OuraSettings()
     _connect(settings)
     store = TokenStore.from_settings()
+    access_token = store.load("oura", "me")["access_token"]
     assert TokenManager(settings.oauth_config(), store, "me").revoke() is True
+    # Oura's revoke takes the token in the query string, which httpx logs: the filter masks it
+    assert "/oauth/revoke?access_token=***" in caplog.text
+    assert access_token not in caplog.text
     assert oura_mock.stats["revoked"] == 1
     assert store.load("oura", "me") is None
     assert store.status("oura", "me").status == "not_connected"

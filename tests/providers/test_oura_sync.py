@@ -19,7 +19,9 @@ from .mock_servers.oura import OuraMock
 
 def _connect_directly(mock: OuraMock) -> None:
     token = mock.issue_tokens(scope="personal daily heartrate workout session spo2")
-    TokenStore.from_settings().save("oura", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at", "scope")})
+    TokenStore.from_settings().save(
+        "oura", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at", "scope")}
+    )
 
 
 def _query(sql: str) -> list[tuple]:
@@ -52,7 +54,9 @@ def _assert_matches_mock(mock: OuraMock) -> None:
     assert _query("select count(*) from raw_oura.personal_info")[0][0] == 1
 
 
-def test_backfill_all_collections_in_windows_with_pagination(oura_mock: OuraMock, openfit_home, monkeypatch) -> None:
+def test_backfill_all_collections_in_windows_with_pagination(
+    oura_mock: OuraMock, openfit_home, monkeypatch
+) -> None:
     _connect_directly(oura_mock)
     # 33 days in 10-day windows, 2 windows per load: several chunked runs, several pages per window
     summary = _sync(oura_mock, monkeypatch, window_days="10", windows_per_run="2")
@@ -65,12 +69,18 @@ def test_backfill_all_collections_in_windows_with_pagination(oura_mock: OuraMock
     assert hr and all("start_datetime" in q and "end_datetime" in q for q in hr)
 
 
-def test_resync_reads_only_the_lookback_window_and_adds_no_duplicates(oura_mock: OuraMock, openfit_home, monkeypatch) -> None:
+def test_resync_reads_only_the_lookback_window_and_adds_no_duplicates(
+    oura_mock: OuraMock, openfit_home, monkeypatch
+) -> None:
     _connect_directly(oura_mock)
     _sync(oura_mock, monkeypatch, window_days="30", windows_per_run="5")
     oura_mock.requests_log.clear()
     _sync(oura_mock, monkeypatch, window_days="30", windows_per_run="5", lookback_days="3")
     sleep_queries = [q for _m, p, q in oura_mock.requests_log if p == "/sleep" and "next_token" not in q]
-    assert sleep_queries == [{"start_date": (oura_mock.last_day - timedelta(days=2)).isoformat(),
-                              "end_date": oura_mock.last_day.isoformat()}]
+    assert sleep_queries == [
+        {
+            "start_date": (oura_mock.last_day - timedelta(days=2)).isoformat(),
+            "end_date": oura_mock.last_day.isoformat(),
+        }
+    ]
     _assert_matches_mock(oura_mock)

@@ -93,8 +93,8 @@ def test_429_blocks_until_retry_after_or_next_window() -> None:
     clock = FakeClock(start=1500.0)
     limiter = make(clock)
     limiter.on_429(2.5)
-    limiter.acquire()
+    limiter.release(limiter.acquire(), None)
     assert clock.now == pytest.approx(1502.5, abs=0.05)
     limiter.on_429(None)
-    limiter.acquire()
+    limiter.release(limiter.acquire(), None)
     assert clock.now >= 1515.0

@@ -28,7 +28,9 @@ TABLES = {"activities": "activity_id", "activity_details": "activity_id", "activ
 def _connect_directly(mock: StravaMock, athlete: str = "me") -> None:
     """Start from an existing connection (the OAuth flow itself is tested in test_oauth_flow)."""
     token = mock.issue_tokens(athlete_id=mock.cfg.athlete, scope="read,activity:read_all,profile:read_all")
-    TokenStore.from_settings().save("strava", athlete, {k: token[k] for k in ("access_token", "refresh_token", "expires_at", "scope")})
+    TokenStore.from_settings().save(
+        "strava", athlete, {k: token[k] for k in ("access_token", "refresh_token", "expires_at", "scope")}
+    )
 
 
 def _query(sql: str) -> list[tuple]:
@@ -51,7 +53,9 @@ def _assert_complete_and_unique(mock: StravaMock) -> None:
     for table, key in TABLES.items():
         total, distinct = _query(f"select count(*), count(distinct {key}) from raw_strava.{table}")[0]
         assert (total, distinct) == (expected, expected), table
-    laps_total, laps_distinct = _query("select count(*), count(distinct (activity_id, lap_index)) from raw_strava.laps")[0]
+    laps_total, laps_distinct = _query(
+        "select count(*), count(distinct (activity_id, lap_index)) from raw_strava.laps"
+    )[0]
     assert laps_total == laps_distinct == sum(1 + aid % 4 for aid in mock.activity_ids)
 
 
@@ -68,8 +72,19 @@ def test_backfill_loads_raw_payloads_verbatim(strava_mock: StravaMock) -> None:
     mock_summary = next(a for a in strava_mock._activities if a["id"] == first_id)
     assert json.loads(payload) == mock_summary  # verbatim vendor JSON
     assert source == "strava" and start.isoformat().startswith(mock_summary["start_date"][:19])
-    streams = json.loads(_query(f"select payload from raw_strava.activity_streams where activity_id = {first_id}")[0][0])
-    assert {"time", "heartrate", "altitude", "velocity_smooth", "cadence", "temp", "moving", "grade_smooth"} <= set(streams)
+    streams = json.loads(
+        _query(f"select payload from raw_strava.activity_streams where activity_id = {first_id}")[0][0]
+    )
+    assert {
+        "time",
+        "heartrate",
+        "altitude",
+        "velocity_smooth",
+        "cadence",
+        "temp",
+        "moving",
+        "grade_smooth",
+    } <= set(streams)
     assert len(streams["time"]["data"]) == streams["time"]["original_size"]
     assert _query("select count(*) from raw_strava.athlete")[0][0] == 1
     zones = json.loads(_query("select payload from raw_strava.athlete_zones")[0][0])
@@ -77,8 +92,19 @@ def test_backfill_loads_raw_payloads_verbatim(strava_mock: StravaMock) -> None:
     # our requests asked for exactly the stream types of the issue, keyed by type
     stream_queries = [q for m, p, q in strava_mock.requests_log if p.endswith("/streams")]
     assert stream_queries and all(q["key_by_type"] == "true" for q in stream_queries)
-    assert set(stream_queries[0]["keys"].split(",")) == {"time", "distance", "latlng", "altitude", "velocity_smooth",
-                                                          "heartrate", "cadence", "watts", "temp", "moving", "grade_smooth"}
+    assert set(stream_queries[0]["keys"].split(",")) == {
+        "time",
+        "distance",
+        "latlng",
+        "altitude",
+        "velocity_smooth",
+        "heartrate",
+        "cadence",
+        "watts",
+        "temp",
+        "moving",
+        "grade_smooth",
+    }
 
 
 def test_resync_is_a_noop_and_lookback_picks_up_edits(strava_mock: StravaMock) -> None:
@@ -90,7 +116,9 @@ def test_resync_is_a_noop_and_lookback_picks_up_edits(strava_mock: StravaMock) -
     assert _query("select activity_id, payload from raw_strava.activities order by 1") == before
     _assert_complete_and_unique(strava_mock)
 
-    strava_mock.edit_activity(len(strava_mock.activity_ids) - 1, name="Renamed after upload")  # inside look-back
+    strava_mock.edit_activity(
+        len(strava_mock.activity_ids) - 1, name="Renamed after upload"
+    )  # inside look-back
     _sync(chunk_activities=50)
     last_id = strava_mock.activity_ids[-1]
     name = _query(f"select payload->>'name' from raw_strava.activities where activity_id = {last_id}")[0][0]
@@ -107,10 +135,13 @@ def test_429_storm_and_server_errors_are_ridden_out(strava_mock: StravaMock) -> 
     _assert_complete_and_unique(strava_mock)
 
 
-def test_pacing_from_headers_never_hits_the_limit(openfit_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pacing_from_headers_never_hits_the_limit(
+    openfit_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # 12 reads per 1.5-second window: the ~40 requests of this backfill span several windows
-    config = StravaMockConfig(activities=12, window_lengths_s=(1.5, 600.0),
-                              limits={"overall": (24, 2000), "read": (12, 1000)})
+    config = StravaMockConfig(
+        activities=12, window_lengths_s=(1.5, 600.0), limits={"overall": (24, 2000), "read": (12, 1000)}
+    )
     with StravaMock(config) as mock:
         for key, value in mock.env().items():
             monkeypatch.setenv(key, value)
@@ -131,15 +162,25 @@ BACKFILL = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_kill_9_mid_backfill_then_resume_without_loss_or_duplicates(openfit_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = StravaMockConfig(activities=30, latency_s=(0.01, 0.03),
-                              limits={"overall": (20_000, 200_000), "read": (10_000, 100_000)})
+def test_kill_9_mid_backfill_then_resume_without_loss_or_duplicates(
+    openfit_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = StravaMockConfig(
+        activities=30,
+        latency_s=(0.01, 0.03),
+        limits={"overall": (20_000, 200_000), "read": (10_000, 100_000)},
+    )
     with StravaMock(config) as mock:
         for key, value in mock.env().items():
             monkeypatch.setenv(key, value)
         _connect_directly(mock)
-        child = subprocess.Popen([sys.executable, "-c", BACKFILL], env=os.environ.copy(),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", BACKFILL],
+            env=os.environ.copy(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.time() + 180
         # chunks run one after another: once streams of the 8th activity are served, chunk 1 is committed
         while sum(1 for k in mock.served if k.startswith("streams:")) < 8 and time.time() < deadline:

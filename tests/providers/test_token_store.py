@@ -11,14 +11,20 @@ from cryptography.fernet import Fernet
 from ingestion.auth.errors import SecretKeyError
 from ingestion.auth.tokens import TokenStore
 
-TOKEN = {"access_token": "AT-very-secret-1234", "refresh_token": "RT-very-secret-5678", "expires_at": 2_000_000_000.0}
+TOKEN = {
+    "access_token": "AT-very-secret-1234",
+    "refresh_token": "RT-very-secret-5678",
+    "expires_at": 2_000_000_000.0,
+}
 
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_tokens_are_encrypted_at_rest_with_owner_only_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tokens_are_encrypted_at_rest_with_owner_only_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OPENFIT_SECRET_KEY", raising=False)
     store = TokenStore(tmp_path / "secrets")
     store.save("strava", "me", TOKEN)
@@ -34,7 +40,9 @@ def test_tokens_are_encrypted_at_rest_with_owner_only_files(tmp_path: Path, monk
     assert store.status("strava", "me").status == "connected"
 
 
-def test_key_from_environment_and_wrong_key_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_from_environment_and_wrong_key_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("OPENFIT_SECRET_KEY", key)
     store = TokenStore(tmp_path / "secrets")
@@ -51,7 +59,9 @@ def test_key_from_environment_and_wrong_key_is_a_clear_error(tmp_path: Path, mon
         store.load("oura", "me")
 
 
-def test_rotation_of_generated_key_reencrypts_every_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rotation_of_generated_key_reencrypts_every_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OPENFIT_SECRET_KEY", raising=False)
     store = TokenStore(tmp_path / "secrets")
     store.save("strava", "me", TOKEN)

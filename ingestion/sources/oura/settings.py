@@ -28,10 +28,18 @@ class OuraSettings(BaseSettings):
     scopes: str = Field(default=DEFAULT_SCOPES, description="Space-separated Oura scopes.")
     use_pkce: bool = Field(default=False, description="Oura does not document PKCE; enable if it does.")
 
-    backfill_since: date = Field(default=date(2015, 1, 1), description="Oldest day asked for on the first sync.")
-    lookback_days: int = Field(default=3, ge=0, description="Days re-read on every sync (scores are revised).")
-    window_days: int = Field(default=30, ge=1, le=30, description="Days per request window (heart rate max 30).")
-    windows_per_run: int = Field(default=12, ge=1, description="Windows per resource per dlt load (backfill chunks).")
+    backfill_since: date = Field(
+        default=date(2015, 1, 1), description="Oldest day asked for on the first sync."
+    )
+    lookback_days: int = Field(
+        default=3, ge=0, description="Days re-read on every sync (scores are revised)."
+    )
+    window_days: int = Field(
+        default=30, ge=1, le=30, description="Days per request window (heart rate max 30)."
+    )
+    windows_per_run: int = Field(
+        default=12, ge=1, description="Windows per resource per dlt load (backfill chunks)."
+    )
     refresh_margin_s: float = 300.0
 
     def is_configured(self) -> bool:

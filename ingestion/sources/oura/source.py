@@ -107,14 +107,21 @@ def oura_source(
                 params = {"start_date": start.isoformat(), "end_date": end.isoformat()}
                 for page in _paginate(client, f"/usercollection/{collection}", params):
                     if page:
-                        yield [raw_row(SOURCE, doc, id=doc["id"], day=doc.get("day"), athlete=athlete) for doc in page]
+                        yield [
+                            raw_row(SOURCE, doc, id=doc["id"], day=doc.get("day"), athlete=athlete)
+                            for doc in page
+                        ]
                 state["next_day"] = (end + timedelta(days=1)).isoformat()
             state["resume"] = bool(windows) and date.fromisoformat(state["next_day"]) <= last_day
 
         return documents
 
-    @dlt.resource(name="heart_rate", primary_key=("athlete", "timestamp"), write_disposition="merge",
-                  columns=HEART_RATE_COLUMNS)
+    @dlt.resource(
+        name="heart_rate",
+        primary_key=("athlete", "timestamp"),
+        write_disposition="merge",
+        columns=HEART_RATE_COLUMNS,
+    )
     def heart_rate() -> Iterator[list[dict[str, Any]]]:
         state = dlt.current.resource_state()
         windows = _windows(state, settings, last_day)
@@ -127,19 +134,36 @@ def oura_source(
                 if page:
                     fetched = datetime.now(UTC)
                     # high-volume series: vendor fields as columns, no per-row payload copy
-                    yield [{"athlete": athlete, "timestamp": row["timestamp"], "bpm": row["bpm"],
-                            "source": row.get("source"), "_source": SOURCE, "_fetched_at": fetched} for row in page]
+                    yield [
+                        {
+                            "athlete": athlete,
+                            "timestamp": row["timestamp"],
+                            "bpm": row["bpm"],
+                            "source": row.get("source"),
+                            "_source": SOURCE,
+                            "_fetched_at": fetched,
+                        }
+                        for row in page
+                    ]
             state["next_day"] = (end + timedelta(days=1)).isoformat()
         state["resume"] = bool(windows) and date.fromisoformat(state["next_day"]) <= last_day
 
-    resources = [personal_info, heart_rate] + [document_resource(t, c) for t, c in DOCUMENT_COLLECTIONS.items()]
+    resources = [personal_info, heart_rate] + [
+        document_resource(t, c) for t, c in DOCUMENT_COLLECTIONS.items()
+    ]
     if collections:
         resources = [r for r in resources if r.name in collections]
     return resources
 
 
-def sync_oura(pipeline: dlt.Pipeline, athlete: str = "me", settings: OuraSettings | None = None,
-              client: ApiClient | None = None, max_runs: int = 1000, **source_kwargs: Any) -> dict[str, Any]:
+def sync_oura(
+    pipeline: dlt.Pipeline,
+    athlete: str = "me",
+    settings: OuraSettings | None = None,
+    client: ApiClient | None = None,
+    max_runs: int = 1000,
+    **source_kwargs: Any,
+) -> dict[str, Any]:
     """Run chunk after chunk until every collection has reached today. Returns a summary."""
     settings = settings or OuraSettings()
     own_client = client is None

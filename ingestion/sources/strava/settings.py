@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 # Read-only, least privilege for what we load: private activities (activity:read_all) and the zones
 # endpoint (profile:read_all). No write scope.
 DEFAULT_SCOPES = "read,activity:read_all,profile:read_all"
-ALL_STREAM_KEYS = "time,distance,latlng,altitude,velocity_smooth,heartrate,cadence,watts,temp,moving,grade_smooth"
+ALL_STREAM_KEYS = (
+    "time,distance,latlng,altitude,velocity_smooth,heartrate,cadence,watts,temp,moving,grade_smooth"
+)
 
 
 class StravaSettings(BaseSettings):
@@ -36,7 +38,9 @@ class StravaSettings(BaseSettings):
     # Give up waiting (end the run, keep progress) when the next slot is further away than this.
     max_rate_wait_s: float = 1200.0
 
-    backfill_since: date | None = Field(default=None, description="Oldest activity date to load; default all.")
+    backfill_since: date | None = Field(
+        default=None, description="Oldest activity date to load; default all."
+    )
     lookback_days: float = Field(default=7.0, ge=0, description="Re-read window for edited activities.")
     per_page: int = Field(default=200, ge=1, le=200)
     workers: int = Field(default=4, ge=1, le=32, description="Parallel detail/laps/streams requests.")

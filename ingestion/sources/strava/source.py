@@ -76,18 +76,24 @@ def strava_source(
     chunk = chunk_activities or settings.chunk_activities
     stream_keys = settings.stream_keys
 
-    @dlt.resource(name="athlete", primary_key="provider_athlete_id", write_disposition="merge", columns=PAYLOAD_COLUMNS)
+    @dlt.resource(
+        name="athlete", primary_key="provider_athlete_id", write_disposition="merge", columns=PAYLOAD_COLUMNS
+    )
     def athlete_resource() -> Iterator[dict[str, Any]]:
         payload = client.get_json("/athlete")
         yield raw_row(SOURCE, payload, provider_athlete_id=payload["id"], athlete=athlete)
 
-    @dlt.resource(name="athlete_zones", primary_key="athlete", write_disposition="merge", columns=PAYLOAD_COLUMNS)
+    @dlt.resource(
+        name="athlete_zones", primary_key="athlete", write_disposition="merge", columns=PAYLOAD_COLUMNS
+    )
     def zones_resource() -> Iterator[dict[str, Any]]:
         payload = _optional(client, "/athlete/zones")
         if payload is not None:
             yield raw_row(SOURCE, payload, athlete=athlete)
 
-    @dlt.resource(name="activities", primary_key="activity_id", write_disposition="merge", columns=PAYLOAD_COLUMNS)
+    @dlt.resource(
+        name="activities", primary_key="activity_id", write_disposition="merge", columns=PAYLOAD_COLUMNS
+    )
     def activities_resource() -> Iterator[Any]:
         state = dlt.current.resource_state()
         cursor: int | None = state.get("cursor")
@@ -106,7 +112,9 @@ def strava_source(
                     batch = client.get_json(
                         "/athlete/activities", {"after": after, "page": page, "per_page": per_page}
                     )
-                    children = _fetch_children(pool, client, batch, include_details, include_laps, include_streams, stream_keys)
+                    children = _fetch_children(
+                        pool, client, batch, include_details, include_laps, include_streams, stream_keys
+                    )
                 except RateLimitExhausted as exc:
                     log.warning("strava: rate limit exhausted (%s); progress kept, resume later", exc)
                     state["resume"] = True
@@ -118,8 +126,14 @@ def strava_source(
                 yield to_table(
                     "activities",
                     [
-                        raw_row(SOURCE, a, activity_id=a["id"], athlete=athlete,
-                                provider_athlete_id=a["athlete"]["id"], start_date=a["start_date"])
+                        raw_row(
+                            SOURCE,
+                            a,
+                            activity_id=a["id"],
+                            athlete=athlete,
+                            provider_athlete_id=a["athlete"]["id"],
+                            start_date=a["start_date"],
+                        )
                         for a in batch
                     ],
                     "activity_id",
@@ -160,7 +174,9 @@ def _fetch_children(
             futures.append(("laps", aid, pool.submit(_optional, client, f"/activities/{aid}/laps")))
         if include_streams:
             params = {"keys": stream_keys, "key_by_type": "true"}
-            futures.append(("streams", aid, pool.submit(_optional, client, f"/activities/{aid}/streams", params)))
+            futures.append(
+                ("streams", aid, pool.submit(_optional, client, f"/activities/{aid}/streams", params))
+            )
     details, laps, streams = [], [], []
     for kind, aid, future in futures:
         payload = future.result()  # re-raises RateLimitExhausted / ApiError from the worker
@@ -185,8 +201,14 @@ def _fetch_children(
     return out
 
 
-def sync_strava(pipeline: dlt.Pipeline, athlete: str = "me", settings: StravaSettings | None = None,
-                client: ApiClient | None = None, max_runs: int = 10_000, **source_kwargs: Any) -> dict[str, Any]:
+def sync_strava(
+    pipeline: dlt.Pipeline,
+    athlete: str = "me",
+    settings: StravaSettings | None = None,
+    client: ApiClient | None = None,
+    max_runs: int = 10_000,
+    **source_kwargs: Any,
+) -> dict[str, Any]:
     """Run the pipeline chunk by chunk until the history is caught up (or the rate limit is spent).
 
     Each chunk is one dlt load: progress survives a crash. Returns a small summary (runs, resume flag).
@@ -209,8 +231,13 @@ def sync_strava(pipeline: dlt.Pipeline, athlete: str = "me", settings: StravaSet
         if own_client:
             client.close()
     state = _activities_state(pipeline)
-    return {"runs": runs, "resume": bool(state.get("resume")), "cursor": state.get("cursor"),
-            "exhausted": bool(state.get("exhausted")), **dict(client.stats)}
+    return {
+        "runs": runs,
+        "resume": bool(state.get("resume")),
+        "cursor": state.get("cursor"),
+        "exhausted": bool(state.get("exhausted")),
+        **dict(client.stats),
+    }
 
 
 def _activities_state(pipeline: dlt.Pipeline) -> dict[str, Any]:

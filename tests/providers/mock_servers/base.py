@@ -69,7 +69,9 @@ class MockProvider:
         self._fail_next: list[int] = []
         self._window_counts: dict[tuple[str, int, int], int] = Counter()
         self.stats: Counter[str] = Counter()
-        self.requests_log: list[tuple[str, str, dict[str, str]]] = []  # (method, path, query) for contract tests
+        self.requests_log: list[
+            tuple[str, str, dict[str, str]]
+        ] = []  # (method, path, query) for contract tests
         self.served: Counter[str] = Counter()
         self._server = http.server.ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
@@ -83,7 +85,9 @@ class MockProvider:
         return f"http://{host}:{port}"
 
     def start(self) -> MockProvider:
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-mock", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"{self.name}-mock", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -170,7 +174,10 @@ class MockProvider:
         return 302, {"Location": f"{redirect}?{urlencode(params)}"}, None
 
     def token(self, form: dict[str, str]) -> tuple[int, Any]:
-        if form.get("client_id") != self.config.client_id or form.get("client_secret") != self.config.client_secret:
+        if (
+            form.get("client_id") != self.config.client_id
+            or form.get("client_secret") != self.config.client_secret
+        ):
             return 401, self.token_error("invalid_client")
         grant_type = form.get("grant_type")
         with self._lock:
@@ -180,7 +187,11 @@ class MockProvider:
                     return 400, self.token_error("invalid_grant")
                 if pending["challenge"]:
                     verifier = form.get("code_verifier", "")
-                    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+                    digest = (
+                        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                        .rstrip(b"=")
+                        .decode()
+                    )
                     if digest != pending["challenge"]:
                         return 400, self.token_error("invalid_grant")
                 grant = _Grant(athlete_id=self.athlete_id(), scope=pending["scope"])
@@ -190,7 +201,12 @@ class MockProvider:
             if grant_type == "refresh_token":
                 refresh = form.get("refresh_token", "")
                 grant = self._by_refresh.get(refresh)
-                if grant is None or grant.revoked or refresh in self._used_refresh or refresh != grant.refresh_token:
+                if (
+                    grant is None
+                    or grant.revoked
+                    or refresh in self._used_refresh
+                    or refresh != grant.refresh_token
+                ):
                     self.stats["invalid_grant"] += 1
                     return 400, self.token_error("invalid_grant")
                 self._used_refresh.add(refresh)  # single use
@@ -237,7 +253,9 @@ class MockProvider:
     def route(self, method: str, path: str, query: dict[str, str], grant: _Grant) -> tuple[int, Any]:
         raise NotImplementedError
 
-    def route_oauth(self, method: str, path: str, query: dict[str, str], form: dict[str, str]) -> tuple[int, dict[str, str], Any] | None:
+    def route_oauth(
+        self, method: str, path: str, query: dict[str, str], form: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any] | None:
         return None
 
     # -- rate limits -------------------------------------------------------------------------------------
@@ -252,7 +270,9 @@ class MockProvider:
         with self._lock:
             for bucket, (short_limit, long_limit) in limits.items():
                 counts = []
-                for i, (length, limit) in enumerate(zip(self.config.window_lengths_s, (short_limit, long_limit), strict=True)):
+                for i, (length, limit) in enumerate(
+                    zip(self.config.window_lengths_s, (short_limit, long_limit), strict=True)
+                ):
                     key = (bucket, i, int(now // length))
                     self._window_counts[key] += 1
                     counts.append(self._window_counts[key])
@@ -313,8 +333,11 @@ class MockProvider:
                         mock._storm_remaining -= 1
                     throttled = over or storm
                     forced = mock._fail_next.pop(0) if mock._fail_next and not throttled else None
-                    random_failure = (not throttled and mock.config.error_rate > 0
-                                      and mock._rng.random() < mock.config.error_rate)
+                    random_failure = (
+                        not throttled
+                        and mock.config.error_rate > 0
+                        and mock._rng.random() < mock.config.error_rate
+                    )
                 if over or storm:
                     with mock._lock:
                         mock.stats["http_429"] += 1
@@ -324,7 +347,16 @@ class MockProvider:
                         retry = (int(time.time() // length) + 1) * length - time.time()
                     if retry is not None:
                         headers["Retry-After"] = f"{max(retry, 0):.3f}"
-                    self._send(429, {"message": "Rate Limit Exceeded", "errors": [{"resource": "Application", "field": "rate limit", "code": "exceeded"}]}, headers)
+                    self._send(
+                        429,
+                        {
+                            "message": "Rate Limit Exceeded",
+                            "errors": [
+                                {"resource": "Application", "field": "rate limit", "code": "exceeded"}
+                            ],
+                        },
+                        headers,
+                    )
                     return
                 if forced or random_failure:
                     status = forced or mock._rng.choice([500, 502, 503])

@@ -19,7 +19,9 @@ def load_mocks() -> ModuleType:
     """Return the mock_servers package (imported as `openfit_provider_mocks`); submodules: strava, oura."""
     if PACKAGE not in sys.modules:
         folder = Path(__file__).resolve().parent
-        spec = importlib.util.spec_from_file_location(PACKAGE, folder / "__init__.py", submodule_search_locations=[str(folder)])
+        spec = importlib.util.spec_from_file_location(
+            PACKAGE, folder / "__init__.py", submodule_search_locations=[str(folder)]
+        )
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         sys.modules[PACKAGE] = module

@@ -25,10 +25,27 @@ from typing import Any
 from .base import MockConfig, MockProvider
 
 STRAVA_LIMITS = {"overall": (200, 2000), "read": (100, 1000)}
-STREAM_TYPES = ["time", "distance", "latlng", "altitude", "velocity_smooth", "heartrate", "cadence", "watts",
-                "temp", "moving", "grade_smooth"]
-_SPORTS = [("Run", "Run", 3.1), ("Ride", "Ride", 8.2), ("Run", "TrailRun", 2.6), ("Ride", "VirtualRide", 9.0),
-           ("Swim", "Swim", 0.9), ("Walk", "Walk", 1.4)]
+STREAM_TYPES = [
+    "time",
+    "distance",
+    "latlng",
+    "altitude",
+    "velocity_smooth",
+    "heartrate",
+    "cadence",
+    "watts",
+    "temp",
+    "moving",
+    "grade_smooth",
+]
+_SPORTS = [
+    ("Run", "Run", 3.1),
+    ("Ride", "Ride", 8.2),
+    ("Run", "TrailRun", 2.6),
+    ("Ride", "VirtualRide", 9.0),
+    ("Swim", "Swim", 0.9),
+    ("Walk", "Walk", 1.4),
+]
 
 
 @dataclass
@@ -120,7 +137,11 @@ class StravaMock(MockProvider):
             "comment_count": rng.randint(0, 3),
             "athlete_count": 1,
             "photo_count": 0,
-            "map": {"id": f"a{aid}", "summary_polyline": None if indoor else "_p~iF~ps|U_ulLnnqC_mqNvxq`@", "resource_state": 2},
+            "map": {
+                "id": f"a{aid}",
+                "summary_polyline": None if indoor else "_p~iF~ps|U_ulLnnqC_mqNvxq`@",
+                "resource_state": 2,
+            },
             "device_name": "Garmin Forerunner 965" if kind != "Ride" else "Wahoo ELEMNT BOLT",
             "trainer": indoor,
             "commute": False,
@@ -156,7 +177,13 @@ class StravaMock(MockProvider):
             elev_high=round(420 + summary["total_elevation_gain"], 1),
             elev_low=410.0,
             embed_token="e" + str(summary["id"])[-8:],
-            gear={"id": summary["gear_id"], "primary": True, "name": "Mock gear", "resource_state": 2, "distance": 1_234_567},
+            gear={
+                "id": summary["gear_id"],
+                "primary": True,
+                "name": "Mock gear",
+                "resource_state": 2,
+                "distance": 1_234_567,
+            },
             hide_from_home=False,
             highlighted_kudosers=[],
             leaderboard_opt_out=False,
@@ -173,8 +200,15 @@ class StravaMock(MockProvider):
         km = max(1, int(summary["distance"] // 1000))
         per = summary["moving_time"] / km
         return [
-            {"distance": 1000.0, "elapsed_time": int(per), "elevation_difference": 0.0, "moving_time": int(per),
-             "split": i + 1, "average_speed": round(1000 / per, 2), "pace_zone": 2}
+            {
+                "distance": 1000.0,
+                "elapsed_time": int(per),
+                "elevation_difference": 0.0,
+                "moving_time": int(per),
+                "split": i + 1,
+                "average_speed": round(1000 / per, 2),
+                "pace_zone": 2,
+            }
             for i in range(min(km, 60))
         ]
 
@@ -186,28 +220,30 @@ class StravaMock(MockProvider):
         laps = []
         for n in range(count):
             lap_start = start + timedelta(seconds=n * moving)
-            laps.append({
-                "id": summary["id"] * 10 + n,
-                "resource_state": 2,
-                "name": f"Lap {n + 1}",
-                "activity": {"id": summary["id"], "resource_state": 1},
-                "athlete": {"id": self.cfg.athlete, "resource_state": 1},
-                "elapsed_time": moving,
-                "moving_time": moving,
-                "start_date": _iso(lap_start),
-                "start_date_local": _iso(lap_start + timedelta(hours=1)),
-                "distance": round(distance, 1),
-                "start_index": n * points // count,
-                "end_index": (n + 1) * points // count - 1,
-                "total_elevation_gain": round(summary["total_elevation_gain"] / count, 1),
-                "average_speed": summary["average_speed"],
-                "max_speed": summary["max_speed"],
-                "average_cadence": summary["average_cadence"],
-                "device_watts": summary["device_watts"],
-                "average_watts": summary["average_watts"],
-                "lap_index": n + 1,
-                "split": n + 1,
-            })
+            laps.append(
+                {
+                    "id": summary["id"] * 10 + n,
+                    "resource_state": 2,
+                    "name": f"Lap {n + 1}",
+                    "activity": {"id": summary["id"], "resource_state": 1},
+                    "athlete": {"id": self.cfg.athlete, "resource_state": 1},
+                    "elapsed_time": moving,
+                    "moving_time": moving,
+                    "start_date": _iso(lap_start),
+                    "start_date_local": _iso(lap_start + timedelta(hours=1)),
+                    "distance": round(distance, 1),
+                    "start_index": n * points // count,
+                    "end_index": (n + 1) * points // count - 1,
+                    "total_elevation_gain": round(summary["total_elevation_gain"] / count, 1),
+                    "average_speed": summary["average_speed"],
+                    "max_speed": summary["max_speed"],
+                    "average_cadence": summary["average_cadence"],
+                    "device_watts": summary["device_watts"],
+                    "average_watts": summary["average_watts"],
+                    "lap_index": n + 1,
+                    "split": n + 1,
+                }
+            )
         return laps
 
     def _points(self, summary: dict[str, Any]) -> int:
@@ -249,8 +285,16 @@ class StravaMock(MockProvider):
     def token_error(self, error: str) -> Any:
         # Strava does not use RFC 6749 error bodies
         field_name = "refresh_token" if error == "invalid_grant" else "client_id"
-        return {"message": "Bad Request", "errors": [{"resource": "RefreshToken" if error == "invalid_grant" else "Application",
-                                                        "field": field_name, "code": "invalid"}]}
+        return {
+            "message": "Bad Request",
+            "errors": [
+                {
+                    "resource": "RefreshToken" if error == "invalid_grant" else "Application",
+                    "field": field_name,
+                    "code": "invalid",
+                }
+            ],
+        }
 
     def decorate_token_response(self, body: dict[str, Any]) -> dict[str, Any]:
         body = dict(body)
@@ -259,7 +303,10 @@ class StravaMock(MockProvider):
         return body
 
     def unauthorized_body(self) -> Any:
-        return {"message": "Authorization Error", "errors": [{"resource": "Athlete", "field": "access_token", "code": "invalid"}]}
+        return {
+            "message": "Authorization Error",
+            "errors": [{"resource": "Athlete", "field": "access_token", "code": "invalid"}],
+        }
 
     def rate_limit_headers(self, usage: dict[str, tuple[int, int]]) -> dict[str, str]:
         limits = self.config.limits or {}
@@ -285,19 +332,52 @@ class StravaMock(MockProvider):
 
     def _athlete_summary(self) -> dict[str, Any]:
         return {
-            "id": self.cfg.athlete, "username": "mock_athlete", "resource_state": 2, "firstname": "Mock",
-            "lastname": "Athlete", "bio": None, "city": "Zurich", "state": "ZH", "country": "Switzerland", "sex": "F",
-            "premium": False, "summit": False, "created_at": "2019-03-01T10:00:00Z", "updated_at": "2024-01-10T08:00:00Z",
-            "badge_type_id": 0, "weight": 61.0, "profile_medium": "avatar/athlete/medium.png", "profile": "avatar/athlete/large.png",
-            "friend": None, "follower": None,
+            "id": self.cfg.athlete,
+            "username": "mock_athlete",
+            "resource_state": 2,
+            "firstname": "Mock",
+            "lastname": "Athlete",
+            "bio": None,
+            "city": "Zurich",
+            "state": "ZH",
+            "country": "Switzerland",
+            "sex": "F",
+            "premium": False,
+            "summit": False,
+            "created_at": "2019-03-01T10:00:00Z",
+            "updated_at": "2024-01-10T08:00:00Z",
+            "badge_type_id": 0,
+            "weight": 61.0,
+            "profile_medium": "avatar/athlete/medium.png",
+            "profile": "avatar/athlete/large.png",
+            "friend": None,
+            "follower": None,
         }
 
     def _athlete_detail(self) -> dict[str, Any]:
         return {
-            **self._athlete_summary(), "resource_state": 3, "follower_count": 12, "friend_count": 20,
-            "mutual_friend_count": 0, "athlete_type": 1, "date_preference": "%d/%m/%Y", "measurement_preference": "meters",
-            "clubs": [], "ftp": 245, "bikes": [{"id": "b5566778", "primary": True, "name": "Road", "resource_state": 2, "distance": 1234567}],
-            "shoes": [{"id": "g1122334", "primary": True, "name": "Trainers", "resource_state": 2, "distance": 456789}],
+            **self._athlete_summary(),
+            "resource_state": 3,
+            "follower_count": 12,
+            "friend_count": 20,
+            "mutual_friend_count": 0,
+            "athlete_type": 1,
+            "date_preference": "%d/%m/%Y",
+            "measurement_preference": "meters",
+            "clubs": [],
+            "ftp": 245,
+            "bikes": [
+                {"id": "b5566778", "primary": True, "name": "Road", "resource_state": 2, "distance": 1234567}
+            ],
+            "shoes": [
+                {
+                    "id": "g1122334",
+                    "primary": True,
+                    "name": "Trainers",
+                    "resource_state": 2,
+                    "distance": 456789,
+                }
+            ],
         }
 
     def route(self, method: str, path: str, query: dict[str, str], grant: Any) -> tuple[int, Any]:
@@ -308,17 +388,37 @@ class StravaMock(MockProvider):
             return 200, self._athlete_detail()
         if parts == ["athlete", "zones"]:
             return 200, {
-                "heart_rate": {"custom_zones": False, "zones": [{"min": 0, "max": 123}, {"min": 123, "max": 153},
-                               {"min": 153, "max": 169}, {"min": 169, "max": 184}, {"min": 184, "max": -1}]},
-                "power": {"zones": [{"min": 0, "max": 135}, {"min": 136, "max": 184}, {"min": 185, "max": 221},
-                          {"min": 222, "max": 258}, {"min": 259, "max": 295}, {"min": 296, "max": 368}, {"min": 369, "max": -1}]},
+                "heart_rate": {
+                    "custom_zones": False,
+                    "zones": [
+                        {"min": 0, "max": 123},
+                        {"min": 123, "max": 153},
+                        {"min": 153, "max": 169},
+                        {"min": 169, "max": 184},
+                        {"min": 184, "max": -1},
+                    ],
+                },
+                "power": {
+                    "zones": [
+                        {"min": 0, "max": 135},
+                        {"min": 136, "max": 184},
+                        {"min": 185, "max": 221},
+                        {"min": 222, "max": 258},
+                        {"min": 259, "max": 295},
+                        {"min": 296, "max": 368},
+                        {"min": 369, "max": -1},
+                    ]
+                },
             }
         if parts == ["athlete", "activities"]:
             return self._list(query)
         if len(parts) >= 2 and parts[0] == "activities" and parts[1].isdigit():
             index = self._by_id.get(int(parts[1]))
             if index is None:
-                return 404, {"message": "Record Not Found", "errors": [{"resource": "Activity", "field": "id", "code": "invalid"}]}
+                return 404, {
+                    "message": "Record Not Found",
+                    "errors": [{"resource": "Activity", "field": "id", "code": "invalid"}],
+                }
             with self._lock:
                 summary = dict(self._activities[index])
             if len(parts) == 2:
@@ -330,7 +430,10 @@ class StravaMock(MockProvider):
             if parts[2:] == ["streams"]:
                 keys = [k for k in query.get("keys", "").split(",") if k]
                 if not keys or any(k not in STREAM_TYPES for k in keys) or query.get("key_by_type") != "true":
-                    return 400, {"message": "Bad Request", "errors": [{"resource": "Stream", "field": "keys", "code": "invalid"}]}
+                    return 400, {
+                        "message": "Bad Request",
+                        "errors": [{"resource": "Stream", "field": "keys", "code": "invalid"}],
+                    }
                 self.served[f"streams:{summary['id']}"] += 1
                 return 200, self._streams(summary, keys)
         return 404, {"message": "Record Not Found", "errors": []}
@@ -342,15 +445,27 @@ class StravaMock(MockProvider):
             after = int(query["after"]) if query.get("after") else None
             before = int(query["before"]) if query.get("before") else None
         except ValueError:
-            return 400, {"message": "Bad Request", "errors": [{"resource": "Activity", "field": "page", "code": "invalid"}]}
+            return 400, {
+                "message": "Bad Request",
+                "errors": [{"resource": "Activity", "field": "page", "code": "invalid"}],
+            }
         if per_page > 200 or page < 1:
-            return 400, {"message": "Bad Request", "errors": [{"resource": "Activity", "field": "per_page", "code": "invalid"}]}
+            return 400, {
+                "message": "Bad Request",
+                "errors": [{"resource": "Activity", "field": "per_page", "code": "invalid"}],
+            }
 
         def epoch(a: dict[str, Any]) -> int:
             return int(datetime.fromisoformat(a["start_date"].replace("Z", "+00:00")).timestamp())
 
         with self._lock:
-            items = [a for a in self._activities if (after is None or epoch(a) > after) and (before is None or epoch(a) < before)]
-        items.sort(key=epoch, reverse=after is None)  # Strava: newest first, oldest first when `after` is given
+            items = [
+                a
+                for a in self._activities
+                if (after is None or epoch(a) > after) and (before is None or epoch(a) < before)
+            ]
+        items.sort(
+            key=epoch, reverse=after is None
+        )  # Strava: newest first, oldest first when `after` is given
         chunk = items[(page - 1) * per_page : page * per_page]
         return 200, [dict(a) for a in chunk]
