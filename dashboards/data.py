@@ -22,7 +22,7 @@ import streamlit as st
 
 from api.keys import AthleteScope
 from api.query import dashboards as q
-from api.query import reads
+from api.query import marts, reads
 from api.query.errors import NotBuiltYet, QueryError
 from api.query.snapshot import SnapshotReader, SnapshotUnavailable
 from openfit.settings import get_settings
@@ -110,7 +110,6 @@ activity_load_metrics = _cached(q.activity_load_metrics)
 power_curve = _cached(q.power_curve)
 pace_curve = _cached(q.pace_curve)
 fitness_estimates = _cached(q.fitness_estimates)
-personal_records = _cached(q.personal_records)
 sleep_nights = _cached(q.sleep_nights)
 wellness_by_source = _cached(q.wellness_by_source)
 cross_device_metrics = _cached(q.cross_device_metrics)
@@ -120,6 +119,12 @@ table_rows = _cached(q.table_rows)
 source_freshness = _cached(q.source_freshness)
 quarantined_files = _cached(q.quarantined_files)
 failed_checks = _cached(q.failed_checks)
+
+
+@_cached
+def personal_records(cur, athlete_id: str) -> pd.DataFrame:
+    found = marts.mart_rows(cur, LOCAL_SCOPE, "personal_records", athlete_id=athlete_id)
+    return pd.DataFrame(found.rows, columns=found.columns).drop(columns=["athlete_id"], errors="ignore")
 
 
 @_cached

@@ -243,13 +243,6 @@ def fitness_estimates(cur: Cursor, athlete_id: str, start: date, end: date) -> p
                        'AND "date" BETWEEN ? AND ? ORDER BY "date"', [str(athlete_id), start, end])
 
 
-def personal_records(cur: Cursor, athlete_id: str) -> pd.DataFrame:
-    cols = _require(cur, "marts", "personal_records")
-    order = ", ".join(f'"{c}"' for c in ("sport", "record_type") if c in cols) or "1"
-    return _frame(cur, f"SELECT * EXCLUDE (athlete_id) FROM marts.personal_records "
-                       f"WHERE CAST(athlete_id AS VARCHAR) = ? ORDER BY {order}", [str(athlete_id)])
-
-
 # ------------------------------------------------------------------------------------------------ sleep & recovery
 
 
