@@ -2,14 +2,14 @@
 -- (an unknown metric gets no unit, which the openfit tests reject).
 with intraday as (
     {{ union_sources(
-        [ref('stg_synthetic__intraday_metrics')],
+        [ref('stg_synthetic__intraday_metrics'), ref('stg_fit__monitoring')],
         ['athlete_id', 'device_id', 'source', 'metric', 'ts', 'value']
     ) }}
 ),
 
 weigh_ins as (
     {{ union_sources(
-        [ref('stg_synthetic__weigh_ins')],
+        [ref('stg_synthetic__weigh_ins'), ref('stg_fit__weigh_ins')],
         ['athlete_id', 'device_id', 'source', 'ts', 'weight_kg', 'body_fat_pct']
     ) }}
 ),
