@@ -213,16 +213,23 @@ _warm_lock = threading.Lock()
 _warm_started = False
 
 
+def _warm() -> None:
+    from plotly.subplots import make_subplots
+
+    # Plotly loads its validators on the first figure (about 0.4 s); `analytics` imports SciPy (seconds).
+    make_subplots(rows=2, cols=1, specs=[[{"secondary_y": True}], [{}]]).add_scatter(x=[0], y=[0], row=2, col=1)
+    importlib.import_module("analytics")
+
+
 def warm_imports() -> None:
-    """Import `analytics` in the background once per server process: it takes seconds, and only the activity
-    detail needs it, so the first visit there should not pay for it."""
+    """Pay the one-off import costs in the background once per server process, so that no page visit waits
+    for them (only the activity detail needs `analytics`; every page draws Plotly figures)."""
     global _warm_started
     with _warm_lock:
         if _warm_started:
             return
         _warm_started = True
-    threading.Thread(target=importlib.import_module, args=("analytics",), name="openfit-warm-imports",
-                     daemon=True).start()
+    threading.Thread(target=_warm, name="openfit-warm-imports", daemon=True).start()
 
 
 def clear_all() -> None:
