@@ -42,9 +42,11 @@ class SourceStatus(Model):
 class ActivitySummary(Model):
     activity_id: str
     athlete_id: str
+    name: str | None = None
     sport: str | None = None
     sub_sport: str | None = None
     start_time: datetime
+    end_time: datetime | None = None
     utc_offset_s: int | None = None
     local_date: date | None = None
     duration_s: float | None = None
@@ -65,6 +67,7 @@ class ActivitySummary(Model):
 
 class Recording(Model):
     recording_id: str
+    recording_role: str | None = Field(None, description="primary or another role the merge gave it")
     source: str | None = None
     device_id: str | None = None
     external_id: str | None = None
