@@ -6,6 +6,7 @@ Only Dagster-run code (and tests building their own warehouse) calls these; they
 from __future__ import annotations
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.pipeline import Pipeline
 
 from openfit.settings import Settings, get_settings
@@ -18,6 +19,12 @@ def provider_pipeline(provider_name: str, settings: Settings | None = None) -> P
     return dlt.pipeline(
         pipeline_name=f"openfit_{provider_name}",
         pipelines_dir=str(settings.dlt_dir),
-        destination=dlt.destinations.duckdb(credentials=str(settings.warehouse_path)),
+        destination=dlt.destinations.duckdb(
+            credentials=DuckDbCredentials(
+                str(settings.warehouse_path),
+                # Bound the loader's memory by a batch, not by the data set (DuckDB would take 80 % of RAM).
+                global_config={"memory_limit": settings.duckdb_memory_limit},
+            )
+        ),
         dataset_name=f"raw_{provider_name}",
     )

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     schedule_timezone: str = "UTC"
     synthetic_enabled: bool = Field(default=True, description="Load the synthetic demo cohort.")
 
+    # Memory DuckDB may use while loading raw data (per writer connection).
+    duckdb_memory_limit: str = "2GB"
+
     # Servers started by `openfit serve` (always on 127.0.0.1).
     dagster_port: int = 3000
     api_port: int = 8000
