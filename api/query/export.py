@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from api.keys import AthleteScope
-from api.query.reads import OPENFIT_TABLES
+from api.query.reads import OPENFIT_TABLES, blob_sha_of_recording
 from api.query.snapshot import Cursor, SnapshotReader
 from api.query.values import json_safe
 
@@ -123,8 +123,11 @@ def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path) -
                           "bytes": len(data), "rows": arrow.num_rows})
             yield sink.drain()
             if table == "activity_recordings":
-                for column in (c for c in cur.columns("openfit", table) if c.endswith("sha256")):
-                    blob_shas.update(str(v) for v in arrow.column(column).to_pylist() if v)
+                sha_columns = [c for c in cur.columns("openfit", table) if c.endswith("sha256")]
+                stored = arrow.column(sha_columns[0]).to_pylist() if sha_columns else [None] * arrow.num_rows
+                for recording_id, sha in zip(arrow.column("recording_id").to_pylist(), stored, strict=True):
+                    if found := blob_sha_of_recording(recording_id, sha):
+                        blob_shas.add(found)
         for sha in sorted(blob_shas):
             blob = blob_dir / sha[:2] / sha
             if not blob.is_file():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -339,19 +340,33 @@ def get_streams(
                      channels=columns)
 
 
+_FILE_RECORDING = re.compile(r"^files:([0-9a-f]{64})(?::|$)")
+
+
+def blob_sha_of_recording(recording_id: str | None, stored_sha: str | None = None) -> str | None:
+    """The blob holding a recording's original file: a *sha256 column if the contract has one, else the
+    file importer's recording id convention `files:<sha256>:<session index>`."""
+    if stored_sha:
+        return str(stored_sha)
+    match = _FILE_RECORDING.match(recording_id or "")
+    return match.group(1) if match else None
+
+
 def original_blob_sha(cur: Cursor, scope: AthleteScope, activity_id: str) -> str:
     """The sha256 of the stored original file of an activity's primary recording (NotFound if none)."""
     row = _activity_row(cur, scope, activity_id)
     sha_columns = [c for c in cur.columns("openfit", "activity_recordings") if c.endswith("sha256")]
-    if not sha_columns:
-        raise NotFound("no original files are recorded in this snapshot", {"activity_id": str(activity_id)})
-    found = cur.one(
-        f'SELECT "{sha_columns[0]}" AS sha FROM openfit.activity_recordings WHERE CAST(recording_id AS VARCHAR) = ?',
-        [row["primary_recording_id"]],
-    )
-    if not found or not found["sha"]:
+    stored = None
+    if sha_columns:
+        found = cur.one(
+            f'SELECT "{sha_columns[0]}" AS sha FROM openfit.activity_recordings WHERE recording_id = ?',
+            [row["primary_recording_id"]],
+        )
+        stored = found["sha"] if found else None
+    sha = blob_sha_of_recording(row["primary_recording_id"], stored)
+    if sha is None:
         raise NotFound(f"activity {activity_id!r} has no stored original file", {"activity_id": str(activity_id)})
-    return str(found["sha"])
+    return sha
 
 
 # ---------------------------------------------------------------------------------------------- sleep, wellness

@@ -180,3 +180,27 @@ def test_export_includes_stored_originals(tmp_path, monkeypatch):
         assert client.get("/v1/activities/act_1_3/original", headers=keys.auth(keys.ath_2)).status_code == 404
     manifest = verify_export(archive)
     assert {"path": f"originals/{sha}", "sha256": sha, "bytes": len(payload), "rows": None} in manifest["files"]
+
+
+def test_file_recordings_point_at_their_original_blob(tmp_path, monkeypatch):
+    """The file importer's recording ids (`files:<sha256>:<n>`) name the original file in the blob store."""
+    import hashlib
+
+    home = make_home(tmp_path / "home")
+    settings = use_home(monkeypatch, home)
+    keys = make_keys(home)
+    payload = b"a .fit file"
+    sha = hashlib.sha256(payload).hexdigest()
+    (settings.blob_dir / sha[:2]).mkdir(parents=True)
+    (settings.blob_dir / sha[:2] / sha).write_bytes(payload)
+    con = duckdb.connect(str(settings.snapshot_path))
+    for table in ("activity_recordings", "activities"):
+        column = "recording_id" if table == "activity_recordings" else "primary_recording_id"
+        con.execute(f"UPDATE openfit.openfit.{table} SET {column} = ? WHERE {column} = 'rec_g_2_4'", [f"files:{sha}:0"])
+    con.close()
+    with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
+        original = client.get("/v1/activities/act_2_4/original", headers=keys.auth(keys.ath_2))
+        assert original.status_code == 200 and original.content == payload
+        archive = tmp_path / "export.zip"
+        archive.write_bytes(_download_export(client, keys.ath_2))
+    assert f"originals/{sha}" in {f["path"] for f in verify_export(archive)["files"]}
