@@ -126,6 +126,25 @@ def test_resync_is_a_noop_and_lookback_picks_up_edits(strava_mock: StravaMock) -
     _assert_complete_and_unique(strava_mock)
 
 
+def test_sync_state_is_kept_per_athlete(strava_mock: StravaMock) -> None:
+    _connect_directly(strava_mock, "me")
+    _connect_directly(strava_mock, "anna")
+    settings = StravaSettings()
+    pipeline = provider_pipeline("strava")
+    for athlete in ("me", "anna"):
+        strava_mock.served.clear()
+        client = make_client(settings, athlete)
+        try:
+            summary = sync_strava(pipeline, athlete, settings, client=client, chunk_activities=50)
+        finally:
+            client.close()
+        # the second athlete's backfill starts from its own (empty) cursor, not from the first one's
+        assert sum(1 for k in strava_mock.served if k.startswith("streams:")) == len(strava_mock.activity_ids)
+        assert summary["cursor"] is not None
+    state = pipeline.state["sources"]["strava"]["resources"]["activities"]
+    assert set(state) == {"me", "anna"}
+
+
 def test_429_storm_and_server_errors_are_ridden_out(strava_mock: StravaMock) -> None:
     _connect_directly(strava_mock)
     strava_mock.storm(40, retry_after_s=0.02)

@@ -101,7 +101,7 @@ def oura_source(
     def document_resource(table: str, collection: str) -> Any:
         @dlt.resource(name=table, primary_key="id", write_disposition="merge", columns=PAYLOAD_COLUMNS)
         def documents() -> Iterator[list[dict[str, Any]]]:
-            state = dlt.current.resource_state()
+            state = dlt.current.resource_state().setdefault(athlete, {})  # per athlete
             windows = _windows(state, settings, last_day)
             for start, end in windows:
                 params = {"start_date": start.isoformat(), "end_date": end.isoformat()}
@@ -123,7 +123,7 @@ def oura_source(
         columns=HEART_RATE_COLUMNS,
     )
     def heart_rate() -> Iterator[list[dict[str, Any]]]:
-        state = dlt.current.resource_state()
+        state = dlt.current.resource_state().setdefault(athlete, {})  # per athlete
         windows = _windows(state, settings, last_day)
         for start, end in windows:
             params = {
@@ -173,11 +173,13 @@ def sync_oura(
         while runs < max_runs:
             source = oura_source(athlete=athlete, settings=settings, client=client, **source_kwargs)
             if runs > 0:
-                pending = [name for name, st in _resource_states(pipeline).items() if st.get("resume")]
+                pending = [
+                    name for name, st in _resource_states(pipeline, athlete).items() if st.get("resume")
+                ]
                 source = source.with_resources(*pending)
             pipeline.run(source)
             runs += 1
-            if not any(st.get("resume") for st in _resource_states(pipeline).values()):
+            if not any(st.get("resume") for st in _resource_states(pipeline, athlete).values()):
                 break
     finally:
         if own_client:
@@ -185,5 +187,6 @@ def sync_oura(
     return {"runs": runs, **dict(client.stats)}
 
 
-def _resource_states(pipeline: dlt.Pipeline) -> dict[str, dict[str, Any]]:
-    return pipeline.state.get("sources", {}).get("oura", {}).get("resources", {})
+def _resource_states(pipeline: dlt.Pipeline, athlete: str) -> dict[str, dict[str, Any]]:
+    resources = pipeline.state.get("sources", {}).get("oura", {}).get("resources", {})
+    return {name: state.get(athlete, {}) for name, state in resources.items()}

@@ -95,7 +95,8 @@ def strava_source(
         name="activities", primary_key="activity_id", write_disposition="merge", columns=PAYLOAD_COLUMNS
     )
     def activities_resource() -> Iterator[Any]:
-        state = dlt.current.resource_state()
+        # one pipeline may serve several athletes: keep the cursor per athlete
+        state = dlt.current.resource_state().setdefault(athlete, {})
         cursor: int | None = state.get("cursor")
         if cursor is None:
             since = settings.backfill_since
@@ -224,13 +225,13 @@ def sync_strava(
                 source = source.with_resources("activities")  # athlete + zones once per sync is enough
             pipeline.run(source)
             runs += 1
-            state = _activities_state(pipeline)
+            state = _activities_state(pipeline, athlete)
             if not state.get("resume") or state.get("exhausted"):
                 break
     finally:
         if own_client:
             client.close()
-    state = _activities_state(pipeline)
+    state = _activities_state(pipeline, athlete)
     return {
         "runs": runs,
         "resume": bool(state.get("resume")),
@@ -240,5 +241,6 @@ def sync_strava(
     }
 
 
-def _activities_state(pipeline: dlt.Pipeline) -> dict[str, Any]:
-    return pipeline.state.get("sources", {}).get("strava", {}).get("resources", {}).get("activities", {})
+def _activities_state(pipeline: dlt.Pipeline, athlete: str) -> dict[str, Any]:
+    resources = pipeline.state.get("sources", {}).get("strava", {}).get("resources", {})
+    return resources.get("activities", {}).get(athlete, {})
