@@ -31,7 +31,7 @@ from api.query.snapshot import Cursor, SnapshotReader
 from api.query.values import json_safe
 
 EXPORT_FORMAT = "openfit-export/1"
-SCHEMA_VERSION = "openfit/1"
+SCHEMA_VERSION = "openfit/unknown"  # replaced by openfit.spec_info.spec_version when the snapshot has it
 BATCH_ROWS = 10_000
 
 
@@ -141,9 +141,14 @@ def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path) -
         if cur.has_table("meta", "build_info"):
             row = cur.one("SELECT max(built_at)::TIMESTAMPTZ AS t FROM meta.build_info")
             built_at = json_safe(row["t"]) if row else None
+        schema_version = SCHEMA_VERSION
+        if "spec_version" in cur.columns("openfit", "spec_info"):
+            row = cur.one("SELECT CAST(spec_version AS VARCHAR) AS v FROM openfit.spec_info LIMIT 1")
+            if row and row["v"]:
+                schema_version = f"openfit/{row['v']}"
         manifest = {
             "format": EXPORT_FORMAT,
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": schema_version,
             "created_at": json_safe(datetime.now(UTC)),
             "snapshot_built_at": built_at,
             "athletes": athletes,

@@ -113,6 +113,8 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
           SELECT athlete_id, 'vo2max' AS metric, CAST(local_date AS TIMESTAMPTZ) + INTERVAL 8 HOUR AS ts,
                  50.0 + (score % 3) AS value, 'ml/kg/min' AS unit, 'garmin' AS source, device_id
           FROM openfit.sleep_sessions;
+        CREATE TABLE openfit.spec_info AS
+          SELECT '0.9.0' AS spec_version, TIMESTAMPTZ '{END_DATE} 12:20:00+00' AS built_at, 'dbt-x' AS dbt_invocation_id;
         -- meta as openfit/publish.py writes it
         CREATE TABLE meta.build_info AS
           SELECT 'run-{tag}' AS run_id, TIMESTAMPTZ '{END_DATE} 12:30:00+00' AS built_at, '0.1.0' AS openfit_version,

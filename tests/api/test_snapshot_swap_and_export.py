@@ -106,7 +106,7 @@ def test_export_round_trip(private, tmp_path):
         archive.write_bytes(_download_export(client, keys.ath_1))
     manifest = verify_export(archive)
     assert manifest["athletes"] == ["ath_1"]
-    assert manifest["schema_version"] == "openfit/1"
+    assert manifest["schema_version"] == "openfit/0.9.0"  # from openfit.spec_info
     paths = {f["path"] for f in manifest["files"]}
     assert {"openfit/activities.jsonl", "openfit/activities.parquet", "openfit/activity_samples.parquet",
             "openfit/sleep_stages.jsonl", "openfit/metrics.parquet"} <= paths
