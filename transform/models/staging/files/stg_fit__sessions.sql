@@ -10,6 +10,39 @@ with sessions as (
         'start_position_lat': 'double', '_dlt_load_id': 'varchar'}) }}
 ),
 
+records as (
+    select * from {{ optional_source('raw_files', 'fit_record', {
+        'file_sha256': 'varchar', 'timestamp': 'timestamptz', 'distance': 'double', 'heart_rate': 'double',
+        'power': 'double', 'cadence': 'double', 'position_lat': 'double'}) }}
+    where "timestamp" is not null
+),
+
+-- A file with records but no session message (truncated, or written by a minimal logger) still is a
+-- recording: one session summarised from its records.
+derived as (
+    select
+        file_sha256,
+        cast(0 as bigint) as row_index,
+        min("timestamp") as start_time,
+        max("timestamp") as "timestamp",
+        epoch(max("timestamp")) - epoch(min("timestamp")) as total_elapsed_time,
+        max(distance) as total_distance,
+        avg({{ within('heart_rate', 25, 250) }}) as avg_heart_rate,
+        max({{ within('heart_rate', 25, 250) }}) as max_heart_rate,
+        avg({{ within('power', 0, 2500) }}) as avg_power,
+        avg({{ within('cadence', 0, 300) }}) as avg_cadence,
+        any_value(position_lat) filter (where position_lat is not null) as start_position_lat
+    from records
+    where file_sha256 not in (select file_sha256 from sessions where file_sha256 is not null)
+    group by file_sha256
+),
+
+all_sessions as (
+    select * from sessions
+    union all by name
+    select * from derived
+),
+
 activity as (  -- local time minus UTC, from the activity message (absent in some files)
     select
         file_sha256,
@@ -49,7 +82,7 @@ shaped as (
         cast(activity.utc_offset_s as integer) as utc_offset_s,
         files.imported_at as fetched_at,
         sessions._dlt_load_id as load_id
-    from sessions
+    from all_sessions as sessions
     left join files using (file_sha256)
     left join activity using (file_sha256)
     where sessions.start_time is not null
