@@ -22,10 +22,21 @@ def apply_dbt_env(settings: Settings | None = None) -> None:
     os.environ.update(dbt_env(settings))
 
 
-def dbt_vars(settings: Settings | None = None) -> dict[str, str]:
+# Settings that dbt receives as vars of the same name (declared, with defaults, in transform/dbt_project.yml).
+DBT_VAR_SETTINGS = (
+    "algo_pmc", "algo_tsb", "algo_load_priority", "algo_np", "algo_trimp", "algo_hrss", "algo_rtss", "algo_gap",
+    "algo_acwr", "algo_ewma_seed", "algo_monotony_sd", "algo_cp_fit", "estimates_window_days", "marts_as_of_date",
+)
+
+
+def dbt_vars(settings: Settings | None = None) -> dict[str, str | int]:
     """Algorithm choices from settings, passed to every dbt invocation as --vars (never edited in code)."""
     settings = settings or get_settings()
-    return {"algo_pmc": settings.algo_pmc, "algo_tsb": settings.algo_tsb}
+    values: dict[str, str | int] = {}
+    for name in DBT_VAR_SETTINGS:
+        value = getattr(settings, name)
+        values[name] = "" if value is None else value if isinstance(value, int) else str(value)
+    return values
 
 
 def dbt_vars_arg(settings: Settings | None = None) -> list[str]:

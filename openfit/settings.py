@@ -42,9 +42,21 @@ class Settings(BaseSettings):
     api_port: int = 8000
     dashboard_port: int = 8501
 
-    # Sports-science variants, passed to dbt as vars (names in analytics/ docs).
+    # Sports-science variants, passed to dbt as vars of the same name (names and defaults: analytics/README.md).
     algo_pmc: str = "goldencheetah"
     algo_tsb: str = "yesterday"
+    algo_load_priority: str = "power_tss,rtss,hrss,session_rpe"
+    algo_np: str = "valid_windows"
+    algo_trimp: str = "banister"
+    algo_hrss: str = "trimp"
+    algo_rtss: str = "mean_gap"
+    algo_gap: str = "minetti"
+    algo_acwr: str = "ewma"
+    algo_ewma_seed: str = "first_load"
+    algo_monotony_sd: str = "population"
+    algo_cp_fit: str = "work_time"
+    estimates_window_days: int = 90
+    marts_as_of_date: date | None = Field(default=None, description="Last day of the daily marts; default today.")
 
     @property
     def home_dir(self) -> Path:

@@ -114,6 +114,23 @@ def status() -> None:
         newest = item["newest_record"]
         fresh.add_row(item["source"], item["table"], f"{item['rows']:,}", str(newest) if newest else "—")
     console.print(fresh)
+    _print_connections()
+
+
+def _print_connections() -> None:
+    """Provider connections, so an expired or revoked grant is visible instead of failing silently."""
+    from ingestion.auth import connection_statuses
+
+    statuses = connection_statuses()
+    if not statuses:
+        return
+    table = Table(title="provider connections")
+    for col in ("provider", "athlete", "status", "detail"):
+        table.add_column(col)
+    for item in statuses:
+        style = "red" if item.status == "needs_reauth" else None
+        table.add_row(item.provider, item.athlete or "—", item.status, item.reason or "", style=style)
+    console.print(table)
 
 
 def _print_last_run(settings) -> None:
@@ -139,17 +156,21 @@ def sources() -> None:
     """List the registered providers, their capabilities and whether they are configured."""
     from ingestion.registry import discover
 
+    from ingestion.auth import connection_statuses
+
+    needs_reauth = {s.provider for s in connection_statuses() if s.status == "needs_reauth"}
     table = Table(title="sources")
     for col in ("name", "display name", "kind", "capabilities", "status"):
         table.add_column(col)
     for provider in discover().values():
-        configured = provider.is_configured()
+        if provider.name in needs_reauth:
+            state = "[red]needs re-auth[/red] (openfit connect " + provider.name + ")"
+        elif provider.is_configured():
+            state = "configured"
+        else:
+            state = "available (not configured)"
         table.add_row(
-            provider.name,
-            provider.display_name,
-            provider.kind,
-            ", ".join(provider.capabilities.names()),
-            "configured" if configured else "available (not configured)",
+            provider.name, provider.display_name, provider.kind, ", ".join(provider.capabilities.names()), state
         )
     console.print(table)
 
