@@ -391,8 +391,13 @@ def quarantined_files(cur: Cursor) -> pd.DataFrame:
     if found is None:
         raise NotBuiltYet("the file-import log is not in the published snapshot yet", {"table": "file import log"})
     schema, name = found
-    return _frame(cur, f'SELECT * FROM {schema}."{name}" WHERE lower(CAST(status AS VARCHAR)) '
-                       "IN ('quarantined', 'partial') ORDER BY ALL DESC LIMIT 500")
+    cols = cur.columns(schema, name)
+    wanted = [c for c in ("imported_at", "original_name", "source_archive", "format", "status", "reason", "parser",
+                          "records", "sha256") if c in cols]
+    order = '"imported_at" DESC' if "imported_at" in cols else "1"
+    return _frame(cur, f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in wanted)} FROM {schema}."{name}" '
+                       "WHERE lower(CAST(status AS VARCHAR)) IN ('quarantined', 'partial') "
+                       f"ORDER BY {order} LIMIT 500")
 
 
 def failed_checks(cur: Cursor) -> pd.DataFrame:
