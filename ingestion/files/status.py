@@ -22,7 +22,9 @@ class QuarantinedFile:
 
 @dataclass
 class QuarantineReport:
-    files_by_status: dict[str, int] = field(default_factory=dict)  # each file counted once, by its latest outcome
+    files_by_status: dict[str, int] = field(
+        default_factory=dict
+    )  # each file counted once, by its latest outcome
     quarantined: list[QuarantinedFile] = field(default_factory=list)
 
 

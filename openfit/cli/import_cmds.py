@@ -128,7 +128,9 @@ def import_(
     if build:
         _build(settings)
     else:
-        console.print("Run [bold]openfit build[/bold] to normalize the imported files and publish the snapshot.")
+        console.print(
+            "Run [bold]openfit build[/bold] to normalize the imported files and publish the snapshot."
+        )
     raise typer.Exit(code=summary.exit_code)
 
 
