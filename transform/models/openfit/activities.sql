@@ -24,5 +24,9 @@ select
     cast(primary_source as varchar) as primary_source,
     cast(primary_device_id as varchar) as primary_device_id,
     cast(primary_recording_id as varchar) as primary_recording_id,
-    cast(recording_count as integer) as recording_count
+    cast(recording_count as integer) as recording_count,
+    cast(hr_source as varchar) as hr_source,
+    cast(power_source as varchar) as power_source,
+    cast(gps_source as varchar) as gps_source,
+    cast(distance_source as varchar) as distance_source
 from {{ ref('int_activities_merged') }}
