@@ -24,6 +24,8 @@ install: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 
 demo: install
 	$(UV) run openfit build
+	@echo "Demo API key (all athletes; use it as 'Authorization: Bearer <key>'):"
+	@$(UV) run openfit apikey create --all-athletes --name demo
 	$(UV) run openfit serve
 
 build: install
@@ -33,6 +35,7 @@ serve: install
 	$(UV) run openfit serve
 
 test: install
+	bash scripts/install_browser.sh   # Debian's chromium for the dashboards' browser tests
 	$(UV) run lint-imports
 	$(UV) run pytest
 
