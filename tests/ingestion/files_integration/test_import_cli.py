@@ -1,0 +1,238 @@
+"""`openfit import` end to end on a fresh home: generated FIT/GPX/TCX files and export archives go through the
+CLI, the build publishes them, and the snapshot holds source 'files' recordings with samples, the import log
+and the quarantine. Re-import is a no-op; a corrupt file exits 3 and is reported with its reason."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "files"))
+import fit_samples as samples  # noqa: E402  (the FIT generators of tests/ingestion/files)
+
+from ingestion.files.status import format_report, quarantine_report  # noqa: E402
+from openfit.cli import app  # noqa: E402
+from openfit.settings import Settings, get_settings  # noqa: E402
+from openfit.snapshot import snapshot_connection  # noqa: E402
+
+GPX = b"""<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"
+     xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">
+  <trk><name>Lunch walk</name><trkseg>
+    <trkpt lat="46.05" lon="14.50"><ele>300</ele><time>2024-05-03T12:00:00Z</time>
+      <extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>100</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions></trkpt>
+    <trkpt lat="46.0502" lon="14.5003"><ele>301</ele><time>2024-05-03T12:00:01Z</time>
+      <extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>102</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions></trkpt>
+    <trkpt lat="46.0504" lon="14.5006"><ele>302</ele><time>2024-05-03T12:00:02Z</time></trkpt>
+  </trkseg></trk>
+</gpx>"""
+
+TCX = b"""<?xml version="1.0" encoding="UTF-8"?>
+<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">
+  <Activities><Activity Sport="Running"><Id>2024-05-04T07:00:00Z</Id>
+    <Lap StartTime="2024-05-04T07:00:00Z"><TotalTimeSeconds>2</TotalTimeSeconds><DistanceMeters>6</DistanceMeters>
+      <Calories>1</Calories><Intensity>Active</Intensity><TriggerMethod>Manual</TriggerMethod>
+      <Track>
+        <Trackpoint><Time>2024-05-04T07:00:00Z</Time><Position><LatitudeDegrees>46.1</LatitudeDegrees>
+          <LongitudeDegrees>14.6</LongitudeDegrees></Position><DistanceMeters>0</DistanceMeters>
+          <HeartRateBpm><Value>130</Value></HeartRateBpm></Trackpoint>
+        <Trackpoint><Time>2024-05-04T07:00:01Z</Time><Position><LatitudeDegrees>46.10003</LatitudeDegrees>
+          <LongitudeDegrees>14.6</LongitudeDegrees></Position><DistanceMeters>3</DistanceMeters>
+          <HeartRateBpm><Value>131</Value></HeartRateBpm></Trackpoint>
+        <Trackpoint><Time>2024-05-04T07:00:02Z</Time><Position><LatitudeDegrees>46.10006</LatitudeDegrees>
+          <LongitudeDegrees>14.6</LongitudeDegrees></Position><DistanceMeters>6</DistanceMeters></Trackpoint>
+      </Track></Lap>
+  </Activity></Activities>
+</TrainingCenterDatabase>"""
+
+STRAVA_CSV = (
+    "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Elapsed Time,Commute,"
+    "Activity Gear,Filename\n"
+    '111,"May 1, 2024",Morning Run,Run,,600,false,Pegasus 40,activities/111.fit.gz\n'
+    '222,"May 2, 2024",To work,Ride,,900,true,Commuter,activities/222.fit\n'
+)
+
+# A small synthetic cohort: every build also refreshes the demo provider.
+COHORT = {
+    "OPENFIT_SYNTHETIC_ATHLETES": "1",
+    "OPENFIT_SYNTHETIC_DAYS": "7",
+    "OPENFIT_SYNTHETIC_SEED": "3",
+    "OPENFIT_SYNTHETIC_END_DATE": "2024-05-10",
+}
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _make_inputs(root: Path) -> tuple[Path, Path]:
+    """good/: files and archives that import; bad/: one non-fitness file posing as GPX."""
+    good, bad = root / "good", root / "bad"
+    (good / "2024").mkdir(parents=True)
+    bad.mkdir()
+    (good / "2024" / "run.fit").write_bytes(samples.activity(n=90, developer_field=True, hrv=True))
+    (good / "multi.fit").write_bytes(samples.multisport(n_each=40))
+    (good / "walk.gpx").write_bytes(GPX)
+    (good / "run.tcx.gz").write_bytes(gzip.compress(TCX))
+    (good / "strava_export.zip").write_bytes(
+        _zip(
+            {
+                "activities.csv": STRAVA_CSV.encode(),
+                "activities/111.fit.gz": gzip.compress(samples.compressed_timestamps(n=30)[0]),
+                "activities/222.fit": samples.zero_header_crc_activity(n=20),
+            }
+        )
+    )
+    uploads = _zip({"garmin_ACTIVITY.fit": samples.activity(n=45)})
+    (good / "garmin_export.zip").write_bytes(
+        _zip({"DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip": uploads})
+    )
+    (bad / "photo.gpx").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    return good, bad
+
+
+def _raw_counts(settings: Settings) -> dict[str, int]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw_files' "
+                "and table_name not like '_dlt%' order by 1"
+            ).fetchall()
+        ]
+        return {t: con.execute(f'select count(*) from raw_files."{t}"').fetchone()[0] for t in tables}
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """One fresh home: `openfit import good/ bad/` (with the build), then the checks read it."""
+    root = tmp_path_factory.mktemp("files_e2e")
+    good, bad = _make_inputs(root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENFIT_HOME", str(root / "home"))
+        for key, value in COHORT.items():
+            patch.setenv(key, value)
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["import", str(good), str(bad)])
+        yield {"result": result, "good": good, "bad": bad, "home": root / "home", "patch": patch}
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def settings(imported, monkeypatch) -> Settings:
+    monkeypatch.setenv("OPENFIT_HOME", str(imported["home"]))
+    for key, value in COHORT.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def _snapshot_rows(settings: Settings, sql: str, params=None) -> list[tuple]:
+    with snapshot_connection(settings) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@pytest.mark.slow
+def test_import_with_a_corrupt_file_exits_3_and_publishes_the_good_ones(imported, settings):
+    result = imported["result"]
+    assert result.exit_code == 3, result.output
+    assert "quarantined" in result.output and "published" in result.output
+
+    recordings = _snapshot_rows(
+        settings,
+        "select recording_id, sport, start_time, duration_s from openfit.activity_recordings "
+        "where source = 'files' order by start_time",
+    )
+    # run.fit 1 + multi.fit 2 sessions + walk.gpx 1 + run.tcx 1 + Strava 2 + Garmin 1
+    assert len(recordings) == 8
+    assert all(r[0].count(":") == 2 and r[0].startswith("files:") for r in recordings)  # files:<sha>:<index>
+
+    samples_per_recording = dict(
+        _snapshot_rows(
+            settings,
+            "select r.recording_id, count(s.ts) from openfit.activity_recordings r "
+            "join openfit.activity_samples s using (activity_id) "
+            "where r.source = 'files' and r.recording_role = 'primary' group by all",
+        )
+    )
+    assert samples_per_recording and all(count > 0 for count in samples_per_recording.values())
+    walk = _snapshot_rows(
+        settings,
+        "select count(*), max(s.heart_rate) from openfit.activity_recordings r "
+        "join openfit.activity_samples s using (activity_id) where r.source = 'files' "
+        "and r.start_time = timestamptz '2024-05-03 12:00:00+00'",
+    )
+    assert walk == [(3, 102)]
+
+
+@pytest.mark.slow
+def test_multisport_sessions_are_separate_recordings_of_one_file(imported, settings):
+    rows = _snapshot_rows(
+        settings,
+        "select split_part(recording_id, ':', 2) as sha, count(*), count(distinct sport) "
+        "from openfit.activity_recordings where source = 'files' group by sha having count(*) > 1",
+    )
+    assert len(rows) == 1 and rows[0][1] == 2 and rows[0][2] == 2
+
+
+@pytest.mark.slow
+def test_export_metadata_reaches_the_snapshot(imported, settings):
+    names = {r[0] for r in _snapshot_rows(
+        settings, "select name from openfit.activity_recordings where source = 'files'")}  # fmt: skip
+    assert {"Morning Run", "To work"} <= names
+    metadata = [
+        json.loads(r[0])
+        for r in _snapshot_rows(
+            settings, "select metadata from openfit.file_imports where metadata like '%strava_gear%'"
+        )
+    ]
+    by_name = {m["strava_name"]: m for m in metadata}
+    assert by_name["Morning Run"]["strava_gear"] == "Pegasus 40"
+    assert by_name["To work"]["strava_commute"] is True
+    archives = {r[0] for r in _snapshot_rows(settings, "select source_archive from openfit.file_imports")}
+    assert any(a and "garmin_export.zip" in a for a in archives)
+
+
+@pytest.mark.slow
+def test_quarantine_is_in_the_snapshot_and_the_status_report(imported, settings):
+    rows = _snapshot_rows(
+        settings, "select original_name, reason from openfit.file_imports where status = 'quarantined'"
+    )
+    assert len(rows) == 1 and rows[0][0].endswith("photo.gpx") and rows[0][1]
+    report = quarantine_report(settings)
+    assert report.files_by_status["quarantined"] == 1
+    assert report.files_by_status["imported"] == 7
+    assert [q.original_name for q in report.quarantined] == [rows[0][0]]
+    lines = format_report(report)
+    assert any("photo.gpx" in line and rows[0][1] in line for line in lines)
+
+
+@pytest.mark.slow
+def test_reimport_reports_only_duplicates_and_changes_nothing(imported, settings):
+    before = _raw_counts(settings)
+    assert before["file_imports"] == 8 and before["fit_record"] > 0
+    result = CliRunner().invoke(app, ["import", str(imported["good"]), "--no-build"])
+    assert result.exit_code == 0, result.output
+    assert _raw_counts(settings) == before
+    lines = {line.split("│")[1].strip(): line.split("│")[2].strip()
+             for line in result.output.splitlines() if line.count("│") == 3}  # fmt: skip
+    assert lines["duplicate"] == "7" and lines["imported"] == "0" and lines["quarantined"] == "0"
+
+
+def test_missing_path_is_a_failed_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENFIT_HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(app, ["import", str(tmp_path / "nope"), "--no-build"])
+    assert result.exit_code == 1
+    assert "no such file or folder" in result.output
