@@ -52,6 +52,20 @@ activity as (  -- local time minus UTC, from the activity message (absent in som
     group by file_sha256
 ),
 
+-- The recording device: the file_id's serial, when the file also describes that device (device_info).
+recorder as (
+    select
+        file_id.file_sha256,
+        devices.device_id
+    from {{ optional_source('raw_files', 'fit_file_id', {
+        'file_sha256': 'varchar', 'row_index': 'bigint', 'serial_number': 'bigint', 'manufacturer': 'varchar',
+        'product': 'bigint'}) }} as file_id
+    inner join {{ ref('stg_fit__devices') }} as devices
+        on devices.device_id = 'files:' || coalesce(file_id.manufacturer, 'unknown') || ':'
+            || coalesce(cast(file_id.product as varchar), '') || ':' || cast(file_id.serial_number as varchar)
+    qualify row_number() over (partition by file_id.file_sha256 order by file_id.row_index) = 1
+),
+
 files as (select * from {{ ref('stg_files__imports') }} where format = 'fit'),
 
 shaped as (
@@ -80,11 +94,13 @@ shaped as (
         sessions.sub_sport in ('indoor_cycling', 'treadmill', 'virtual_activity', 'indoor_running',
                                'indoor_rowing', 'indoor_walking', 'lap_swimming', 'spin') as indoor,
         cast(activity.utc_offset_s as integer) as utc_offset_s,
+        recorder.device_id,
         files.imported_at as fetched_at,
         sessions._dlt_load_id as load_id
     from all_sessions as sessions
     left join files using (file_sha256)
     left join activity using (file_sha256)
+    left join recorder using (file_sha256)
     where sessions.start_time is not null
 )
 
@@ -95,7 +111,7 @@ select
     file_sha256,
     session_index,
     '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
-    cast(null as varchar) as device_id,
+    device_id,
     'files' as source,
     coalesce(
         export_name || case when sessions_in_file > 1 then ' (' || source_sport || ')' else '' end,
