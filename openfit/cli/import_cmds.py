@@ -31,7 +31,8 @@ The import writes the warehouse, so it must not run while `openfit build` (or th
 writes it: DuckDB allows one writer, and the second fails with a lock error (exit 1, nothing half-loaded).
 
 Exit status: 0 every file imported, partial or duplicate; 3 some files quarantined (the rest is loaded);
-1 the run failed (nothing loaded: unreadable path, warehouse locked, or the build after the import failed).
+1 the run failed: a path does not exist or the warehouse is locked (nothing loaded), or the build after the
+import failed (the files stay imported; run `openfit build` again).
 """
 
 
