@@ -7,6 +7,7 @@ from dagster_dlt import DagsterDltResource
 
 from ingestion.registry import discover
 from openfit.settings import get_settings
+from orchestration.defs.checks import build_quality_checks
 from orchestration.defs.files import build_inbox_sensor, inbox_job
 from orchestration.defs.ingest import provider_assets
 from orchestration.defs.publish import build_publish_asset
@@ -41,6 +42,7 @@ def build_definitions() -> dg.Definitions:
         sensors.append(build_inbox_sensor(inbox))
     return dg.Definitions(
         assets=[*raw, dbt, publish],
+        asset_checks=build_quality_checks(),  # GE suites; blocking ones keep a bad build from being published
         jobs=jobs,
         schedules=[daily],
         sensors=sensors,

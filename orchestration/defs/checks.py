@@ -1,0 +1,337 @@
+"""Data quality (issue 5): Great Expectations 1.x suites run as Dagster asset checks, before publish.
+
+Each check pulls a SMALL frame from the warehouse (aggregates computed in DuckDB: per-activity min/max HR and power,
+not the 1 Hz samples), validates it with GE on pandas (an ephemeral context; GE through SQLAlchemy on DuckDB does
+not work, see stack-facts), and writes GE's validation result as JSON plus a readable HTML page under
+$OPENFIT_HOME/quality/<run_id>/; the page's path is attached as check metadata (visible in the Dagster UI).
+
+Checks run in the writer pool (the warehouse is read read-only, after dbt has finished writing) and are
+blocking where a failure would publish wrong data: a failed blocking check keeps the publish asset from running,
+so the previous snapshot stays published.
+"""
+
+import copy
+import html
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+from dagster import AssetCheckExecutionContext
+
+from openfit.instance import WRITER_POOL
+from openfit.settings import Settings, get_settings
+
+HR_RANGE = (25, 250)  # bpm
+POWER_RANGE = (0, 2500)  # W
+MAX_ROW_DROP = 0.2  # a table may shrink by at most 20 % against the published snapshot
+TIMESTAMPTZ = "TIMESTAMP WITH TIME ZONE"
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One asset check: the frame to validate (SQL on the warehouse) and the expectations to run on it."""
+
+    name: str
+    asset: tuple[str, ...]
+    description: str
+    frame: Callable[[duckdb.DuckDBPyConnection, Settings], Any]  # -> pandas.DataFrame
+    expectations: Callable[
+        [float], list
+    ]  # now (epoch s) -> GE expectations; built lazily (GE imports slowly)
+    blocking: bool = True
+
+
+def _sql(query: str) -> Callable[[duckdb.DuckDBPyConnection, Settings], Any]:
+    return lambda con, _settings: con.execute(query).df()
+
+
+def _between(column: str, low: float | None, high: float | None):
+    import great_expectations as gx
+
+    return gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high)
+
+
+def _in_set(column: str, values: list):
+    import great_expectations as gx
+
+    return gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=values)
+
+
+def _not_null(column: str):
+    import great_expectations as gx
+
+    return gx.expectations.ExpectColumnValuesToNotBeNull(column=column)
+
+
+ACTIVITIES_SQL = """
+select
+    activity_id,
+    athlete_id,
+    typeof(start_time) as start_time_type,
+    epoch(start_time) as start_epoch,
+    epoch(end_time) as end_epoch,
+    epoch(end_time) - epoch(start_time) as elapsed_s,
+    avg_hr,
+    max_hr,
+    avg_power_w,
+    -- overlap with the athlete's previous canonical activity (> 0 means two activities share time)
+    epoch(lag(end_time) over (partition by athlete_id order by start_time, activity_id)) - epoch(start_time)
+        as overlap_with_previous_s
+from openfit.activities
+"""
+
+# Per-activity extremes computed in DuckDB: a frame of one row per activity instead of the 1 Hz samples.
+SAMPLES_SQL = """
+select
+    activity_id,
+    min(heart_rate) as min_hr,
+    max(heart_rate) as max_hr,
+    min(power_w) as min_power_w,
+    max(power_w) as max_power_w,
+    typeof(min(ts)) as ts_type,
+    epoch(max(ts)) as last_ts_epoch
+from openfit.activity_samples
+group by activity_id
+"""
+
+SLEEP_SQL = """
+select
+    sleep_id,
+    typeof(start_time) as start_time_type,
+    epoch(start_time) as start_epoch,
+    epoch(end_time) as end_epoch,
+    epoch(end_time) - epoch(start_time) as duration_s
+from openfit.sleep_sessions
+"""
+
+DAILY_LOAD_SQL = "select athlete_id, date, load, ctl from marts.daily_training_load"
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection, settings: Settings):
+    """Rows per published table now (warehouse) and in the currently published snapshot."""
+    import pandas as pd
+
+    current = dict(
+        con.execute(
+            """
+            select schema_name || '.' || table_name, estimated_size from duckdb_tables()
+            where database_name = current_database() and schema_name in ('openfit', 'marts')
+            """
+        ).fetchall()
+    )
+    for table in current:  # estimated_size is approximate: count exactly (cheap in DuckDB)
+        current[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
+    previous: dict[str, int] = {}
+    if settings.snapshot_path.exists():
+        snap = duckdb.connect(":memory:")
+        try:
+            literal = "'" + str(settings.snapshot_path).replace("'", "''") + "'"
+            snap.execute(f"attach {literal} as snap (read_only)")
+            previous = dict(snap.execute("select table_name, row_count from snap.meta.table_rows").fetchall())
+        finally:
+            snap.close()
+    rows = [
+        {
+            "table_name": table,
+            "previous_rows": previous.get(table),
+            "current_rows": rows,
+            "ratio": rows / previous[table] if previous.get(table) else None,
+        }
+        for table, rows in sorted(current.items())
+    ]
+    return pd.DataFrame(rows, columns=["table_name", "previous_rows", "current_rows", "ratio"])
+
+
+SUITES = [
+    Suite(
+        name="activities_quality",
+        asset=("openfit", "activities"),
+        description=(
+            f"HR {HR_RANGE[0]}-{HR_RANGE[1]} bpm, power {POWER_RANGE[0]}-{POWER_RANGE[1]} W, timestamps UTC and "
+            "not in the future, end after start, no overlapping canonical activities per athlete."
+        ),
+        frame=_sql(ACTIVITIES_SQL),
+        expectations=lambda now: [
+            _between("avg_hr", *HR_RANGE),
+            _between("max_hr", *HR_RANGE),
+            _between("avg_power_w", *POWER_RANGE),
+            _in_set("start_time_type", [TIMESTAMPTZ]),
+            _between("end_epoch", None, now),
+            _between("elapsed_s", 0, None),
+            _between("overlap_with_previous_s", None, 0),
+            _not_null("athlete_id"),
+        ],
+    ),
+    Suite(
+        name="activity_samples_quality",
+        asset=("openfit", "activity_samples"),
+        description="Per-activity min/max HR and power within range; sample times UTC and not in the future.",
+        frame=_sql(SAMPLES_SQL),
+        expectations=lambda now: [
+            _between("min_hr", *HR_RANGE),
+            _between("max_hr", *HR_RANGE),
+            _between("min_power_w", *POWER_RANGE),
+            _between("max_power_w", *POWER_RANGE),
+            _in_set("ts_type", [TIMESTAMPTZ]),
+            _between("last_ts_epoch", None, now),
+        ],
+    ),
+    Suite(
+        name="sleep_sessions_quality",
+        asset=("openfit", "sleep_sessions"),
+        description="Sleep ends after it starts, timestamps UTC and not in the future.",
+        frame=_sql(SLEEP_SQL),
+        expectations=lambda now: [
+            _between("duration_s", 1, None),
+            _in_set("start_time_type", [TIMESTAMPTZ]),
+            _between("end_epoch", None, now),
+        ],
+    ),
+    Suite(
+        name="daily_training_load_quality",
+        asset=("marts", "daily_training_load"),
+        description="One row per athlete-day.",
+        frame=_sql(DAILY_LOAD_SQL),
+        expectations=lambda now: [
+            __import__("great_expectations").expectations.ExpectCompoundColumnsToBeUnique(
+                column_list=["athlete_id", "date"]
+            ),
+            _not_null("athlete_id"),
+            _not_null("date"),
+        ],
+    ),
+    Suite(
+        name="row_counts_vs_snapshot",
+        asset=("openfit", "activities"),
+        description=(
+            f"No OpenFit or marts table lost more than {MAX_ROW_DROP:.0%} of its rows against the published snapshot."
+        ),
+        frame=_row_counts,
+        expectations=lambda now: [_between("ratio", 1 - MAX_ROW_DROP, None)],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    success: bool
+    rows: int
+    failed: list[str]  # "<expectation> on <column>: <unexpected_count or observed value>"
+    json_path: Path
+    html_path: Path
+    statistics: dict
+
+
+def validate_frame(suite_name: str, frame, expectations: list, out_dir: Path) -> SuiteOutcome:
+    """Validate a pandas frame with GE 1.x (ephemeral context) and write the result as JSON and HTML."""
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    batch = (
+        context.data_sources.add_pandas(f"{suite_name}_source")
+        .add_dataframe_asset(suite_name)
+        .add_batch_definition_whole_dataframe("whole_frame")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    # copies: GE refuses an expectation object that already belongs to another suite
+    suite = context.suites.add(
+        gx.ExpectationSuite(name=suite_name, expectations=[copy.copy(e) for e in expectations])
+    )
+    result = batch.validate(suite, result_format="SUMMARY")
+    document = result.to_json_dict()
+    failed = []
+    for item in document["results"]:
+        if not item["success"]:
+            config = item["expectation_config"]
+            where = config["kwargs"].get("column") or config["kwargs"].get("column_list")
+            res = item.get("result", {})
+            detail = res.get("unexpected_count", res.get("observed_value"))
+            failed.append(f"{config['type']} on {where}: {detail}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"{suite_name}.json"
+    html_path = out_dir / f"{suite_name}.html"
+    json_path.write_text(json.dumps(document, indent=2, default=str))
+    html_path.write_text(_render_html(suite_name, len(frame), document))
+    return SuiteOutcome(
+        bool(result.success), len(frame), failed, json_path, html_path, document["statistics"]
+    )
+
+
+def _render_html(suite_name: str, rows: int, document: dict) -> str:
+    """A self-contained page: one row per expectation with its outcome and the unexpected values GE reported."""
+    lines = []
+    for item in document["results"]:
+        config, res = item["expectation_config"], item.get("result", {})
+        kwargs = {k: v for k, v in config["kwargs"].items() if k != "batch_id"}
+        detail = {
+            k: res[k]
+            for k in ("observed_value", "unexpected_count", "unexpected_percent", "partial_unexpected_list")
+            if k in res
+        }
+        colour = "#d4f7d4" if item["success"] else "#f7d4d4"
+        lines.append(
+            f"<tr style='background:{colour}'><td>{'pass' if item['success'] else 'FAIL'}</td>"
+            f"<td>{html.escape(config['type'])}</td><td>{html.escape(json.dumps(kwargs, default=str))}</td>"
+            f"<td>{html.escape(json.dumps(detail, default=str))}</td></tr>"
+        )
+    stats = document["statistics"]
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(suite_name)}</title></head><body>"
+        f"<h1>{html.escape(suite_name)}: {'passed' if document['success'] else 'FAILED'}</h1>"
+        f"<p>{rows} rows validated; {stats['successful_expectations']} of {stats['evaluated_expectations']} "
+        "expectations met (Great Expectations validation result; JSON alongside).</p>"
+        "<table border='1' cellpadding='4'><tr><th>outcome</th><th>expectation</th><th>arguments</th>"
+        f"<th>result</th></tr>{''.join(lines)}</table></body></html>"
+    )
+
+
+def run_suite(suite: Suite, settings: Settings, run_id: str, out_dir: Path | None = None) -> SuiteOutcome:
+    """Pull the suite's frame from the warehouse (read-only) and validate it; reports go to out_dir (default
+    $OPENFIT_HOME/quality/<run_id>)."""
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        frame = suite.frame(con, settings)
+    finally:
+        con.close()
+    now = datetime.now(UTC).timestamp()
+    out_dir = out_dir or settings.home_dir / "quality" / run_id
+    return validate_frame(suite.name, frame, suite.expectations(now), out_dir)
+
+
+def _build_check(suite: Suite) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(list(suite.asset)),
+        name=suite.name,
+        description=suite.description,
+        blocking=suite.blocking,
+        pool=WRITER_POOL,
+    )
+    def _check(context: AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        started = time.perf_counter()
+        outcome = run_suite(suite, get_settings(), context.run.run_id)
+        return dg.AssetCheckResult(
+            passed=outcome.success,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description="; ".join(outcome.failed) or "all expectations met",
+            metadata={
+                "report": dg.MetadataValue.path(str(outcome.html_path)),
+                "result_json": dg.MetadataValue.path(str(outcome.json_path)),
+                "rows_validated": outcome.rows,
+                "failed_expectations": dg.MetadataValue.json(outcome.failed),
+                "statistics": dg.MetadataValue.json(outcome.statistics),
+                "seconds": round(time.perf_counter() - started, 2),
+            },
+        )
+
+    return _check
+
+
+def build_quality_checks() -> list[dg.AssetChecksDefinition]:
+    """The GE asset checks; add them to the Definitions (asset_checks=...)."""
+    return [_build_check(suite) for suite in SUITES]
