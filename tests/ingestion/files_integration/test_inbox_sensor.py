@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from openfit.settings import get_settings
 from orchestration.defs.files import INBOX_JOB, build_inbox_sensor, inbox_fingerprint, inbox_job
@@ -58,3 +61,45 @@ def test_a_rewritten_file_changes_the_fingerprint_and_dotfiles_are_ignored(tmp_p
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert inbox_fingerprint(inbox) not in ("", before)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_inbox_job_imports_the_dropped_files_and_publishes_them(tmp_path, monkeypatch):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "files"))
+    import fit_samples as samples  # the FIT generators of tests/ingestion/files
+
+    from openfit.build import run_build
+    from openfit.instance import prepare_instance
+    from openfit.snapshot import snapshot_connection
+    from orchestration.defs import build_definitions
+
+    monkeypatch.setenv("OPENFIT_HOME", str(tmp_path / "home"))
+    for key, value in {
+        "OPENFIT_SYNTHETIC_ATHLETES": "1",
+        "OPENFIT_SYNTHETIC_DAYS": "7",
+        "OPENFIT_SYNTHETIC_END_DATE": "2024-05-10",
+    }.items():
+        monkeypatch.setenv(key, value)
+    settings = get_settings()
+    settings.ensure_dirs()
+    # The inbox job refreshes no other provider, so it runs on a home that was built once (raw_synthetic).
+    first = run_build(settings)
+    assert first.success, first.failure
+    (settings.inbox_dir / "dropped.fit").write_bytes(samples.activity(n=60))
+    prepare_instance(settings)
+
+    job = build_definitions().resolve_job_def(INBOX_JOB)
+    result = job.execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False)
+    assert result.success
+    steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_START"]
+    assert steps.index("raw_files") < steps.index("openfit_dbt")  # the import runs before dbt reads it
+    assert not any(step.startswith("raw_synthetic") for step in steps)  # other extracts are left out
+    with snapshot_connection(settings) as con:
+        recordings = con.execute(
+            "select r.recording_id, count(s.ts) from openfit.activity_recordings r "
+            "join openfit.activity_samples s using (activity_id) where r.source = 'files' group by all"
+        ).fetchall()
+        logged = con.execute("select original_name, status from openfit.file_imports").fetchall()
+    assert len(recordings) == 1 and recordings[0][1] == 60
+    assert logged == [(str(settings.inbox_dir / "dropped.fit"), "imported")]
