@@ -1,0 +1,90 @@
+"""The Great Expectations asset checks (issue 5): they catch bad rows, pass on good data, and block publishing."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+
+from openfit.snapshot import snapshot_connection
+from orchestration.defs.checks import SUITES, run_suite, validate_frame
+
+
+def test_validate_frame_reports_out_of_range_heart_rate(tmp_path):
+    import great_expectations as gx
+
+    expectations = [
+        gx.expectations.ExpectColumnValuesToBeBetween(column="max_hr", min_value=25, max_value=250)
+    ]
+    good = validate_frame("hr_good", pd.DataFrame({"max_hr": [60, 180, None]}), expectations, tmp_path)
+    assert good.success and good.failed == []
+    bad = validate_frame("hr_bad", pd.DataFrame({"max_hr": [60, 300]}), expectations, tmp_path)
+    assert not bad.success
+    assert bad.failed == ["expect_column_values_to_be_between on max_hr: 1"]
+    assert json.loads(bad.json_path.read_text())["success"] is False
+    page = bad.html_path.read_text()
+    assert "FAILED" in page and "300" in page
+
+
+def test_every_suite_passes_on_the_fixture_warehouse(fixture_warehouse, tmp_path):
+    outcomes = {suite.name: run_suite(suite, fixture_warehouse, "test", out_dir=tmp_path) for suite in SUITES}
+    assert {name: o.failed for name, o in outcomes.items() if not o.success} == {}
+    assert all(o.rows > 0 for o in outcomes.values())
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == sorted(f"{s.name}.html" for s in SUITES)
+
+
+def test_checks_are_registered_blocking_on_the_published_tables(fixture_warehouse):
+    from orchestration.defs import build_definitions
+
+    defs = build_definitions()
+    checks = {key.name: key for key in defs.resolve_asset_graph().asset_check_keys}
+    for suite in SUITES:
+        assert suite.name in checks
+        assert checks[suite.name].asset_key.path == list(suite.asset)
+    assert all(suite.blocking for suite in SUITES)
+
+
+@pytest.mark.slow
+def test_an_overlapping_activity_fails_the_check_and_keeps_the_snapshot(warehouse_copy):
+    """A broken row (a second canonical activity on top of an existing run) fails the blocking check: the build
+    fails and the previously published snapshot stays as it was."""
+    from openfit.build import run_build
+
+    with snapshot_connection(warehouse_copy) as con:
+        run_before = con.execute("select run_id from meta.build_info").fetchone()[0]
+        activities_before = con.execute("select count(*) from openfit.activities").fetchone()[0]
+    con = duckdb.connect(str(warehouse_copy.warehouse_path))
+    try:
+        # the same watch "records" a strength session during one of its runs: not a duplicate (other sport),
+        # so it becomes a canonical activity of its own that overlaps the run
+        inserted = con.execute(
+            """
+            insert into raw_synthetic.activities by name
+            select * replace (
+                'broken' || activity_id as activity_id,
+                json_merge_patch(payload, '{"activityType": "strength_training"}') as payload,
+                'broken' || _dlt_id as _dlt_id
+            )
+            from raw_synthetic.activities
+            where payload->>'activityType' = 'running'
+            order by activity_id
+            limit 1
+            """
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert inserted == 1
+
+    report = run_build(warehouse_copy)
+    assert not report.success
+
+    with snapshot_connection(warehouse_copy) as con:
+        assert con.execute("select run_id from meta.build_info").fetchone()[0] == run_before
+        assert con.execute("select count(*) from openfit.activities").fetchone()[0] == activities_before
+    report_path = warehouse_copy.home_dir / "quality" / report.run_id / "activities_quality.json"
+    result = json.loads(report_path.read_text())
+    assert result["success"] is False
+    failed = [r["expectation_config"]["kwargs"]["column"] for r in result["results"] if not r["success"]]
+    assert failed == ["overlap_with_previous_s"]
