@@ -15,7 +15,10 @@ MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 def dbt_env(settings: Settings | None = None) -> dict[str, str]:
     """Environment variables the dbt profile reads."""
     settings = settings or get_settings()
-    return {"OPENFIT_WAREHOUSE_PATH": str(settings.warehouse_path)}
+    return {
+        "OPENFIT_WAREHOUSE_PATH": str(settings.warehouse_path),
+        "OPENFIT_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+    }
 
 
 def apply_dbt_env(settings: Settings | None = None) -> None:

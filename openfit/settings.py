@@ -34,8 +34,8 @@ class Settings(BaseSettings):
     schedule_timezone: str = "UTC"
     synthetic_enabled: bool = Field(default=True, description="Load the synthetic demo cohort.")
 
-    # Memory DuckDB may use while loading raw data (per writer connection).
-    duckdb_memory_limit: str = "2GB"
+    # Memory DuckDB may use in the writer (dlt loads and dbt); beyond it, sorts spill to disk.
+    duckdb_memory_limit: str = "4GB"
 
     # Servers started by `openfit serve` (always on 127.0.0.1).
     dagster_port: int = 3000
