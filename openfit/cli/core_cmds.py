@@ -114,6 +114,10 @@ def status() -> None:
         newest = item["newest_record"]
         fresh.add_row(item["source"], item["table"], f"{item['rows']:,}", str(newest) if newest else "—")
     console.print(fresh)
+    from ingestion.files.status import format_report, quarantine_report
+
+    for line in format_report(quarantine_report(settings)):
+        console.print(line, markup=False, highlight=False)
     _print_connections()
 
 
