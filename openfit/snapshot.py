@@ -10,18 +10,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from openfit.settings import Settings, get_settings
 
-
 SNAPSHOT_CATALOG = "snap"
 
 
 class SnapshotMissing(FileNotFoundError):
     pass
+
+
+def attach_snapshot(path: Path, config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB instance with the snapshot attached read-only as `snap` (and in use), in UTC.
+
+    A fresh instance per call also matters because DuckDB caches databases by path within a process: a
+    direct `connect(path)` while an older connection is open would hand back the replaced file.
+    """
+    con = duckdb.connect(":memory:", config=config or {})
+    try:
+        literal = "'" + str(path).replace("'", "''") + "'"
+        con.execute(f"attach {literal} as {SNAPSHOT_CATALOG} (read_only)")
+        con.execute(f"use {SNAPSHOT_CATALOG}")
+        # Times are UTC in the snapshot; casting a TIMESTAMPTZ to DATE must not depend on the machine's zone.
+        con.execute("set global TimeZone = 'UTC'")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 @contextmanager
@@ -31,11 +50,8 @@ def snapshot_connection(settings: Settings | None = None) -> Iterator[duckdb.Duc
     path = settings.snapshot_path
     if not path.exists():
         raise SnapshotMissing(f"no snapshot at {path}: run `openfit build` first")
-    con = duckdb.connect(":memory:")
+    con = attach_snapshot(path)
     try:
-        literal = "'" + str(path).replace("'", "''") + "'"
-        con.execute(f"attach {literal} as {SNAPSHOT_CATALOG} (read_only)")
-        con.execute(f"use {SNAPSHOT_CATALOG}")
         yield con
     finally:
         con.close()

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-SNAPSHOT_CATALOG = "snap"
+from openfit.snapshot import SNAPSHOT_CATALOG, attach_snapshot
+
 # Unqualified names resolve to the published schemas, so `FROM activities` works like `FROM openfit.activities`.
 PUBLISHED_SCHEMAS = ("openfit", "marts", "meta")
 
@@ -62,13 +63,12 @@ def open_snapshot_instance(path: Path, *, threads: int, memory_limit: str) -> du
     External access is switched off and the configuration locked afterwards, so nothing that runs on this
     instance can read files or URLs, load extensions or lift the limits.
     """
-    conn = duckdb.connect(":memory:", config={"threads": threads, "memory_limit": memory_limit})
     try:
-        conn.execute(f"ATTACH {_sql_string(str(path))} AS {SNAPSHOT_CATALOG} (READ_ONLY)")
-        conn.execute(f"USE {SNAPSHOT_CATALOG}")
+        conn = attach_snapshot(path, {"threads": threads, "memory_limit": memory_limit})
+    except duckdb.Error as exc:
+        raise SnapshotUnavailable(f"cannot open the snapshot: {exc}") from exc
+    try:
         conn.execute(f"SET search_path = {_sql_string(search_path_for(conn, SNAPSHOT_CATALOG))}")
-        # Times are UTC in the snapshot; casting a TIMESTAMPTZ to DATE must not depend on the server's zone.
-        conn.execute("SET GLOBAL TimeZone = 'UTC'")
         conn.execute("SET enable_external_access = false")
         conn.execute("SET lock_configuration = true")
     except duckdb.Error as exc:
