@@ -3,9 +3,39 @@
 -- power_w: power, lat/lon: gps, distance_m/speed_mps: distance), joined on the same whole-second ts. A channel
 -- whose chosen device is the primary one is read from the primary row itself (no join work for the common case
 -- of a single-device workout). Clock skew between devices is not corrected: a skewed channel is shifted by it.
+-- A device that split one workout into several files restarts distance at 0 in each file; distance_m is made
+-- cumulative over the activity by adding the distance of the device's earlier files (distance_offset_m).
 with matched as (
     select recording_id, activity_id, recording_role, device_key
     from {{ ref('int_activity_recordings_matched') }}
+),
+
+recording_distance as (
+    select
+        matched.activity_id,
+        matched.device_key,
+        samples.recording_id,
+        min(samples.ts) as first_ts,
+        min(samples.distance_m) as min_distance_m,
+        max(samples.distance_m) as max_distance_m
+    from {{ ref('int_activity_samples_unioned') }} as samples
+    inner join matched on matched.recording_id = samples.recording_id
+    group by all
+),
+
+distance_offsets as (
+    select
+        recording_id,
+        case
+            -- the file restarted its distance counter: continue from where the device's earlier files ended
+            when min_distance_m < lag(max_distance_m) over device_files
+                then coalesce(sum(max_distance_m) over (
+                    device_files rows between unbounded preceding and 1 preceding
+                ), 0)
+            else 0
+        end as distance_offset_m
+    from recording_distance
+    window device_files as (partition by activity_id, device_key order by first_ts, recording_id)
 ),
 
 activities as (
@@ -21,9 +51,16 @@ activities as (
         on primary_matched.recording_id = activities.primary_recording_id
 ),
 
+samples as (
+    select
+        samples.* replace (samples.distance_m + coalesce(offsets.distance_offset_m, 0) as distance_m)
+    from {{ ref('int_activity_samples_unioned') }} as samples
+    left join distance_offsets as offsets on offsets.recording_id = samples.recording_id
+),
+
 primary_samples as (
     select matched.activity_id, samples.*
-    from {{ ref('int_activity_samples_unioned') }} as samples
+    from samples
     inner join matched on matched.recording_id = samples.recording_id
     inner join activities
         on activities.activity_id = matched.activity_id
@@ -33,7 +70,7 @@ primary_samples as (
 secondary_samples as (
     -- samples of the other devices of multi-device activities, with the device they came from
     select matched.activity_id, matched.device_key, samples.*
-    from {{ ref('int_activity_samples_unioned') }} as samples
+    from samples
     inner join matched on matched.recording_id = samples.recording_id
     inner join activities
         on activities.activity_id = matched.activity_id
