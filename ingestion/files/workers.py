@@ -12,8 +12,10 @@ import contextlib
 import multiprocessing as mp
 import os
 import resource
+import sys
 import threading
 import time
+import types
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -69,12 +71,31 @@ def _worker_main(conn: Connection, memory_limit_mb: int) -> None:
             conn.send((job.key, quarantined("unknown", "refused: decoded result exceeds the memory limit")))
 
 
+_MAIN_SWAP = threading.Lock()
+
+
+@contextlib.contextmanager
+def _workers_skip_main_module() -> Iterator[None]:
+    """A forkserver child re-runs the parent's `__main__` file before it starts (multiprocessing's "safe
+    importing of main"). Our workers need nothing from it, and whatever `__main__` happens to be (a Streamlit
+    script under test, a notebook, a tool's entry script) may fail or be slow there. While a worker starts,
+    `__main__` looks like an interactive session, which multiprocessing leaves alone."""
+    with _MAIN_SWAP:
+        real_main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = real_main
+
+
 class _Worker:
     def __init__(self, ctx, memory_limit_mb: int) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
         self.process = ctx.Process(target=_worker_main, args=(child, memory_limit_mb), daemon=True)
-        self.process.start()
+        with _workers_skip_main_module():
+            self.process.start()
         child.close()
         self.job: DecodeJob | None = None
         self.deadline = 0.0

@@ -4,6 +4,8 @@ only itself (quarantined with the limit named), never the batch."""
 from __future__ import annotations
 
 import os
+import sys
+import types
 
 import fit_samples as samples
 import pytest
@@ -62,3 +64,19 @@ def test_a_file_beyond_the_memory_limit_is_quarantined(tmp_path):
     assert results["huge.gpx"].status == "quarantined"
     assert "96 MB memory limit" in results["huge.gpx"].reason
     assert results["small.gpx"].status == "imported" and results["small.gpx"].record_count == 3
+
+
+def test_workers_start_whatever_the_parent_main_module_is(tmp_path, monkeypatch):
+    # Regression: after the dashboard tests, `__main__` was a Streamlit script that fails outside Streamlit;
+    # forkserver children re-ran it and every worker died before decoding anything.
+    hostile = tmp_path / "hostile_main.py"
+    hostile.write_text("raise SystemExit('the parent main module must not run in a decoder worker')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(hostile)
+    fake_main.__spec__ = None
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    good = tmp_path / "good.fit"
+    good.write_bytes(samples.activity(n=10))
+    [(_, result)] = decode_files([good], workers=1)
+    assert result.status == "imported", result.reason
+    assert sys.modules["__main__"] is fake_main
