@@ -9,7 +9,6 @@ Only configured providers (client id and secret set) get assets; an unconfigured
 the dbt staging models read its absent tables as empty (the optional_source macro).
 """
 
-from __future__ import annotations
 
 import time
 from typing import Any
@@ -153,7 +152,7 @@ def other_extracts(provider: Provider) -> dg.AssetSelection:
     return raw - dg.AssetSelection.groups(provider_group(provider))
 
 
-def provider_jobs(provider: Provider) -> tuple[list[dg.UnresolvedAssetJobDefinition], dg.ScheduleDefinition]:
+def provider_jobs(provider: Provider) -> tuple[list[Any], dg.ScheduleDefinition]:
     """The provider's scheduled sync (its assets, then dbt and publish) and its backfill job (no chunk cap)."""
     assert provider.api_sync is not None, provider.name
     selection = dg.AssetSelection.all() - other_extracts(provider)
