@@ -9,7 +9,6 @@ Only configured providers (client id and secret set) get assets; an unconfigured
 the dbt staging models read its absent tables as empty (the optional_source macro).
 """
 
-
 import time
 from typing import Any
 
@@ -97,7 +96,9 @@ def provider_sync_assets(provider: Provider) -> dg.AssetsDefinition:
         for athlete in athletes:
             requests_before = requests
 
-            def progress(summary: dict[str, Any], athlete: str = athlete, base: int = requests_before) -> None:
+            def progress(
+                summary: dict[str, Any], athlete: str = athlete, base: int = requests_before
+            ) -> None:
                 nonlocal requests
                 for table, count in _loaded_rows(pipeline).items():
                     rows[table] = rows.get(table, 0) + count
@@ -105,13 +106,23 @@ def provider_sync_assets(provider: Provider) -> dg.AssetsDefinition:
                 done = "caught up" if not summary.get("resume") else "more to load"
                 context.log.info(
                     "%s %s: chunk %d loaded, %s; rows so far %s, requests %d (%.0f s)",
-                    provider.name, athlete, summary["runs"], done, rows, requests, time.monotonic() - started,
+                    provider.name,
+                    athlete,
+                    summary["runs"],
+                    done,
+                    rows,
+                    requests,
+                    time.monotonic() - started,
                 )
                 context.log_event(
                     dg.AssetObservation(
                         asset_key=specs[0].key,
-                        metadata={"athlete": athlete, "chunks": summary["runs"], "requests_so_far": requests,
-                                  **{f"rows_so_far/{t}": n for t, n in rows.items()}},
+                        metadata={
+                            "athlete": athlete,
+                            "chunks": summary["runs"],
+                            "requests_so_far": requests,
+                            **{f"rows_so_far/{t}": n for t, n in rows.items()},
+                        },
                     )
                 )
 
@@ -130,8 +141,12 @@ def provider_sync_assets(provider: Provider) -> dg.AssetsDefinition:
                     ) from exc
                 raise
             if summary.get("resume"):
-                context.log.info("%s %s: stopped after %d chunks; the next run continues", provider.name,
-                                 athlete, summary.get("runs", 0))
+                context.log.info(
+                    "%s %s: stopped after %d chunks; the next run continues",
+                    provider.name,
+                    athlete,
+                    summary.get("runs", 0),
+                )
 
         common = {
             "athletes": len(athletes),
@@ -141,7 +156,9 @@ def provider_sync_assets(provider: Provider) -> dg.AssetsDefinition:
         }
         for spec in specs:
             table = spec.key.path[-1]
-            yield dg.MaterializeResult(asset_key=spec.key, metadata={**common, "rows_loaded": rows.get(table, 0)})
+            yield dg.MaterializeResult(
+                asset_key=spec.key, metadata={**common, "rows_loaded": rows.get(table, 0)}
+            )
 
     return _sync
 

@@ -45,7 +45,9 @@ def _connect(strava: StravaMock, oura: OuraMock, athlete: str) -> None:
         ("strava", strava.issue_tokens(athlete_id=strava.cfg.athlete, scope="read,activity:read_all")),
         ("oura", oura.issue_tokens(scope="personal daily heartrate workout session spo2")),
     ):
-        store.save(name, athlete, {k: token[k] for k in ("access_token", "refresh_token", "expires_at", "scope")})
+        store.save(
+            name, athlete, {k: token[k] for k in ("access_token", "refresh_token", "expires_at", "scope")}
+        )
 
 
 def _snapshot() -> duckdb.DuckDBPyConnection:
@@ -82,7 +84,9 @@ def test_definitions_load_without_provider_credentials(openfit_home, monkeypatch
     assert not key.is_materializable
 
 
-def test_definitions_with_credentials_have_group_schedule_and_backfill(strava_mock, oura_mock, monkeypatch) -> None:
+def test_definitions_with_credentials_have_group_schedule_and_backfill(
+    strava_mock, oura_mock, monkeypatch
+) -> None:
     monkeypatch.setenv("OPENFIT_STRAVA_SCHEDULE_CRON", "5 1 * * *")
     from orchestration.defs import REFRESH_JOB, build_definitions
 
@@ -108,7 +112,9 @@ def test_build_lands_strava_and_oura_in_openfit_tables(
 ) -> None:
     from openfit.build import run_build
 
-    monkeypatch.setenv("OPENFIT_OURA_BACKFILL_SINCE", (oura_mock.cfg.first_day - timedelta(days=1)).isoformat())
+    monkeypatch.setenv(
+        "OPENFIT_OURA_BACKFILL_SINCE", (oura_mock.cfg.first_day - timedelta(days=1)).isoformat()
+    )
     _connect(strava_mock, oura_mock, "me")
 
     report = run_build()
@@ -126,7 +132,9 @@ def test_build_lands_strava_and_oura_in_openfit_tables(
             "where recording_id = ?",
             [f"strava:{summary['id']}"],
         ).fetchone()
-        assert row[:3] == pytest.approx((summary["distance"], summary["average_speed"], summary["elapsed_time"]))
+        assert row[:3] == pytest.approx(
+            (summary["distance"], summary["average_speed"], summary["elapsed_time"])
+        )
         assert row[3] in {"running", "cycling", "swimming", "walking"}
         samples = con.execute(
             "select count(*), count(lat), max(heart_rate) from activity_samples "
