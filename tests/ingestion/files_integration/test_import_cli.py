@@ -32,6 +32,7 @@ GPX = b"""<?xml version="1.0" encoding="UTF-8"?>
     <trkpt lat="46.0502" lon="14.5003"><ele>301</ele><time>2024-05-03T12:00:01Z</time>
       <extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>102</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions></trkpt>
     <trkpt lat="46.0504" lon="14.5006"><ele>302</ele><time>2024-05-03T12:00:02Z</time></trkpt>
+    <trkpt lat="46.0506" lon="14.5009"><ele>303</ele></trkpt>
   </trkseg></trk>
 </gpx>"""
 
@@ -174,7 +175,27 @@ def test_import_with_a_corrupt_file_exits_3_and_publishes_the_good_ones(imported
         "join openfit.activity_samples s using (activity_id) where r.source = 'files' "
         "and r.start_time = timestamptz '2024-05-03 12:00:00+00'",
     )
-    assert walk == [(3, 102)]
+    assert walk == [(3, 102)]  # the point without a time is not a sample
+
+
+@pytest.mark.slow
+def test_gpx_points_without_time_are_raw_only_and_the_file_is_partial(imported, settings):
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        raw = con.execute(
+            'select count(*), count("timestamp"), min("timestamp") from raw_files.gpx_record'
+        ).fetchone()
+    assert raw[0] == 4 and raw[1] == 3 and raw[2].year == 2024  # NULL kept raw, no placeholder date
+    rows = _snapshot_rows(
+        settings,
+        "select status, reason, nulled from openfit.file_imports where original_name like '%walk.gpx'",
+    )
+    assert [(r[0], r[1], json.loads(r[2])) for r in rows] == [
+        (
+            "partial",
+            "1 of 4 track points without time (kept raw, not used as samples)",
+            {"timestamp_missing": 1},
+        )
+    ]
 
 
 @pytest.mark.slow
@@ -213,7 +234,7 @@ def test_quarantine_is_in_the_snapshot_and_the_status_report(imported, settings)
     assert len(rows) == 1 and rows[0][0].endswith("photo.gpx") and rows[0][1]
     report = quarantine_report(settings)
     assert report.files_by_status["quarantined"] == 1
-    assert report.files_by_status["imported"] == 7
+    assert report.files_by_status["imported"] == 6 and report.files_by_status["partial"] == 1
     assert [q.original_name for q in report.quarantined] == [rows[0][0]]
     lines = format_report(report)
     assert any("photo.gpx" in line and rows[0][1] in line for line in lines)
