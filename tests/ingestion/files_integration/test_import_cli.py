@@ -206,6 +206,21 @@ def test_multisport_sessions_are_separate_recordings_of_one_file(imported, setti
         "from openfit.activity_recordings where source = 'files' group by sha having count(*) > 1",
     )
     assert len(rows) == 1 and rows[0][1] == 2 and rows[0][2] == 2
+    sha = rows[0][0]
+    groups = _snapshot_rows(
+        settings,
+        "select distinct r.multisport_group_id, a.multisport_group_id from openfit.activity_recordings r "
+        "join openfit.activities a using (activity_id) where split_part(r.recording_id, ':', 2) = ?",
+        [sha],
+    )
+    assert groups == [(f"files:{sha}", f"files:{sha}")]  # both legs, and both activities, name the event
+    singles = _snapshot_rows(
+        settings,
+        "select count(*) from openfit.activity_recordings where source = 'files' "
+        "and split_part(recording_id, ':', 2) <> ? and multisport_group_id is not null",
+        [sha],
+    )
+    assert singles == [(0,)]
 
 
 @pytest.mark.slow
@@ -213,6 +228,20 @@ def test_export_metadata_reaches_the_snapshot(imported, settings):
     names = {r[0] for r in _snapshot_rows(
         settings, "select name from openfit.activity_recordings where source = 'files'")}  # fmt: skip
     assert {"Morning Run", "To work"} <= names
+    labels = {
+        r[0]: r[1:]
+        for r in _snapshot_rows(
+            settings,
+            "select r.name, r.gear, r.commute, a.name, a.gear, a.commute from openfit.activity_recordings r "
+            "join openfit.activities a using (activity_id) where r.source = 'files'",
+        )
+    }
+    assert labels["Morning Run"] == ("Pegasus 40", False, "Morning Run", "Pegasus 40", False)
+    assert labels["To work"] == ("Commuter", True, "To work", "Commuter", True)
+    # files outside a Strava export have no gear or commute flag (null, not false)
+    assert all(
+        v[0] is None and v[1] is None for k, v in labels.items() if k not in ("Morning Run", "To work")
+    )
     metadata = [
         json.loads(r[0])
         for r in _snapshot_rows(
