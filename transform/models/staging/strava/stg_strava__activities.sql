@@ -40,6 +40,10 @@ select
     case when device_name is not null then 'strava:' || athlete || ':' || device_name end as device_id,
     'strava' as source,
     {{ json_field('name') }} as name,
+    -- the detail payload names the gear; the summary only has its id
+    coalesce(payload -> 'gear' ->> 'name', {{ json_field('gear_id') }}) as gear,
+    {{ json_field('commute', 'boolean') }} as commute,
+    cast(null as varchar) as multisport_group_id,
     coalesce({{ json_field('sport_type') }}, {{ json_field('type') }}) as source_sport,
     start_time,
     start_time + to_microseconds(cast(coalesce(duration_s, 0) * 1e6 as bigint)) as end_time,
