@@ -25,6 +25,7 @@ REQUIRED_TABLES = {
     "sleep_sessions",
     "sleep_stages",
     "wellness_daily",
+    "wellness_daily_by_source",
     "metrics",
     "spec_info",
 }
