@@ -175,11 +175,11 @@ def _script_finished(tab) -> bool:
     return tab.locator('[data-testid="stStatusWidget"]').count() == 0
 
 
-def open_page(tab, base_url: str, page: DashboardPage) -> float:
+def open_page(tab, base_url: str, page: DashboardPage, timeout_ms: float = 30_000) -> float:
     """Load the page by URL (a new Streamlit session); returns ms from navigation to main chart drawn."""
     start = time.perf_counter()
     tab.goto(f"{base_url}/{page.url_path}", wait_until="commit")
-    wait_for_page(tab, page)
+    wait_for_page(tab, page, timeout_ms=timeout_ms)
     return (time.perf_counter() - start) * 1000
 
 

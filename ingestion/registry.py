@@ -33,12 +33,28 @@ ProviderKind = Literal["synthetic", "api", "file"]
 
 
 @dataclass(frozen=True)
+class ApiSync:
+    """How the orchestrator runs an API provider, one connected athlete at a time.
+
+    ``sync(pipeline, athlete, max_runs=..., on_chunk=...)`` loads one athlete's new data (each chunk one dlt
+    load, resumable) and returns a summary; ``on_chunk(summary_so_far)`` is called after every chunk.
+    ``raw_tables`` are the tables it writes in ``raw_<provider>`` (the Dagster asset keys dbt's sources use);
+    ``schedule_cron()`` is the provider's own refresh schedule (its ``OPENFIT_<PROVIDER>_SCHEDULE_CRON``).
+    """
+
+    raw_tables: tuple[str, ...]
+    sync: Callable[..., dict[str, Any]]
+    schedule_cron: Callable[[], str]
+
+
+@dataclass(frozen=True)
 class Provider:
     """A source of fitness data.
 
     ``dlt_source`` builds the dlt source for one extraction (keyword arguments come from settings);
     ``is_configured`` says whether it can run now (credentials present); a provider that is not configured is
-    listed as available, never an error.
+    listed as available, never an error. An OAuth API provider sets ``api_sync`` instead of being run as one
+    dlt source (it syncs every connected athlete).
     """
 
     name: str
@@ -48,6 +64,7 @@ class Provider:
     description: str = ""
     dlt_source: Callable[..., Any] | None = None
     is_configured: Callable[[], bool] = field(default=lambda: True)
+    api_sync: ApiSync | None = None
 
     @property
     def raw_dataset(self) -> str:

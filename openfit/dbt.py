@@ -32,13 +32,14 @@ DBT_VAR_SETTINGS = (
 )
 
 
-def dbt_vars(settings: Settings | None = None) -> dict[str, str | int]:
+def dbt_vars(settings: Settings | None = None) -> dict[str, str | int | list]:
     """Algorithm choices from settings, passed to every dbt invocation as --vars (never edited in code)."""
     settings = settings or get_settings()
     values: dict[str, str | int] = {}
     for name in DBT_VAR_SETTINGS:
         value = getattr(settings, name)
         values[name] = "" if value is None else value if isinstance(value, int) else str(value)
+    values["daily_source_overrides"] = [entry.model_dump() for entry in settings.daily_source_overrides]
     return values
 
 

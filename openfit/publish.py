@@ -114,7 +114,7 @@ def _write_meta(
     con.executemany(f"insert into snap.{META_SCHEMA}.table_rows values (?, ?)", list(row_counts.items()))
     # Freshness per source: the newest record each source delivered, and how many rows it has per table.
     parts = []
-    for table in ("activity_recordings", "sleep_sessions", "wellness_daily", "metrics"):
+    for table in ("activity_recordings", "sleep_sessions", "wellness_daily_by_source", "metrics"):
         cols = {
             r[0]
             for r in con.execute(

@@ -9,11 +9,37 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "transform"
+
+
+# The daily wellness metrics that get one chosen value per athlete and day (the dbt macro daily_metrics() holds
+# the same list; openfit.wellness_daily has a column and a <metric>_source column for each).
+DAILY_METRICS = (
+    "resting_hr", "hrv_rmssd_ms", "steps", "weight_kg", "body_fat_pct", "active_kcal", "stress_avg", "sleep_s",
+    "sleep_score",
+)
+
+
+class DailySourceOverride(BaseModel):
+    """One preference that beats transform/seeds/daily_source_priority.csv: for `athlete_id` ('*' = everyone),
+    take `metric` from `source` (a device_id, a device type such as 'watch', or a source name) when it has a value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    athlete_id: str = "*"
+    metric: str
+    source: str = Field(min_length=1)
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        if value not in DAILY_METRICS:
+            raise ValueError(f"unknown daily metric {value!r}; known: {', '.join(DAILY_METRICS)}")
+        return value
 
 
 class Settings(BaseSettings):
@@ -57,6 +83,12 @@ class Settings(BaseSettings):
     algo_cp_fit: str = "work_time"
     estimates_window_days: int = 90
     marts_as_of_date: date | None = Field(default=None, description="Last day of the daily marts; default today.")
+
+    # Per-athlete daily source preferences over seeds/daily_source_priority.csv, first match wins, as JSON, e.g.
+    # OPENFIT_DAILY_SOURCE_OVERRIDES='[{"athlete_id": "synthetic:a1", "metric": "resting_hr", "source": "watch"}]'
+    daily_source_overrides: list[DailySourceOverride] = Field(
+        default_factory=list, description="Which source wins which daily metric, per athlete (dbt var)."
+    )
 
     @property
     def home_dir(self) -> Path:

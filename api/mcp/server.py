@@ -134,11 +134,23 @@ def build_mcp_server(
     @tool(annotations=READ_ONLY)
     def get_wellness(athlete_id: AthleteArg = None, from_date: IsoDate = None, to_date: IsoDate = None,
                      limit: Annotated[int, Field(ge=1, le=1000)] = 60) -> list[m.WellnessDay]:
-        """Daily wellness per source: resting HR, HRV (RMSSD), steps, weight, body fat, stress, sleep."""
+        """Daily wellness, one row per athlete-day: resting HR, HRV (RMSSD), steps, weight, body fat, stress,
+        sleep, each the preferred source's value with <metric>_source naming the device it came from. Every
+        source's own values: compare_devices."""
         with reading() as (cur, caller):
             return reads.list_wellness(cur, caller, athlete_id=athlete_id,
                                        start=reads.parse_date(from_date, name="from_date"),
                                        end=reads.parse_date(to_date, name="to_date"), limit=limit)
+
+    @tool(annotations=READ_ONLY)
+    def get_daily_summary(athlete_id: AthleteArg = None, from_date: IsoDate = None,
+                          to_date: IsoDate = None) -> m.MartRows:
+        """One row per athlete-day, aligned for cross-metric questions: training load, fitness (CTL), fatigue
+        (ATL), form (TSB) and the chosen resting HR, HRV, sleep seconds and score, steps. Null = not measured."""
+        with reading() as (cur, caller):
+            return marts.mart_rows(cur, caller, "daily_athlete_summary", athlete_id=athlete_id,
+                                   start=reads.parse_date(from_date, name="from_date"),
+                                   end=reads.parse_date(to_date, name="to_date"))
 
     @tool(annotations=READ_ONLY)
     def get_sleep(athlete_id: AthleteArg = None, from_date: IsoDate = None, to_date: IsoDate = None,
@@ -191,15 +203,21 @@ def build_mcp_server(
                                    end=reads.parse_date(to_date, name="to_date"), filters={"window": window})
 
     @tool(annotations=READ_ONLY)
-    def compare_devices(athlete_id: AthleteArg = None, from_date: IsoDate = None,
-                        to_date: IsoDate = None) -> m.MartRows:
-        """Where devices disagree: per day, what each device/source measured for the same thing (from the
-        cross-device mart when built; otherwise every recording of activities that several devices recorded,
-        next to the merged activity's values: duration, distance, HR, power)."""
+    def compare_devices(
+        athlete_id: AthleteArg = None,
+        from_date: IsoDate = None,
+        to_date: IsoDate = None,
+        metric: Annotated[str | None, Field(description=(
+            "one daily metric: resting_hr, hrv_rmssd_ms, steps, weight_kg, body_fat_pct, active_kcal, stress_avg, "
+            "sleep_s or sleep_score; omit for all"))] = None,
+    ) -> m.MartRows:
+        """Where devices disagree: per day and daily metric, what each source device measured, which value was
+        chosen for the athlete's daily record, and each value's deviation (absolute and relative) from the
+        mean of the other sources that day."""
         with reading() as (cur, caller):
             return marts.compare_devices(cur, caller, athlete_id=athlete_id,
                                          start=reads.parse_date(from_date, name="from_date"),
-                                         end=reads.parse_date(to_date, name="to_date"))
+                                         end=reads.parse_date(to_date, name="to_date"), metric=metric)
 
     @tool(annotations=READ_ONLY)
     def describe_schema() -> list[m.SchemaTable]:

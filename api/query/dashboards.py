@@ -260,14 +260,14 @@ def sleep_nights(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.Dat
                        "ORDER BY s.local_date, device", [str(athlete_id), start, end])
 
 
-def wellness_by_source(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
-    """openfit.wellness_daily rows (one per date and source) with every known wellness metric column."""
+def wellness_chosen(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
+    """openfit.wellness_daily: one row per date, each metric's chosen value and its <metric>_source."""
     _check_range(start, end)
     cols = _require(cur, "openfit", "wellness_daily")
-    metrics = [c for c in WELLNESS_METRICS if c in cols]
-    select = ", ".join(f'"{c}"' for c in ["date", "source", *metrics])
+    wanted = [c for m in WELLNESS_METRICS for c in (m, f"{m}_source") if c in cols]
+    select = ", ".join(f'"{c}"' for c in ["date", *wanted])
     return _frame(cur, f'SELECT {select} FROM openfit.wellness_daily WHERE CAST(athlete_id AS VARCHAR) = ? '
-                       'AND "date" BETWEEN ? AND ? ORDER BY "date", source', [str(athlete_id), start, end])
+                       'AND "date" BETWEEN ? AND ? ORDER BY "date"', [str(athlete_id), start, end])
 
 
 # ------------------------------------------------------------------------------------------------ cross-device
@@ -275,16 +275,16 @@ def wellness_by_source(cur: Cursor, athlete_id: str, start: date, end: date) -> 
 
 def cross_device_metrics(cur: Cursor, athlete_id: str) -> list[str]:
     """Metrics that at least two sources or devices reported for the athlete (the mart when built, else
-    openfit.wellness_daily)."""
+    openfit.wellness_daily_by_source)."""
     if cur.has_table("marts", "cross_device_daily"):
         rows = cur.rows("SELECT metric FROM marts.cross_device_daily WHERE CAST(athlete_id AS VARCHAR) = ? "
                         "GROUP BY metric HAVING count(DISTINCT source) > 1 ORDER BY metric", [str(athlete_id)])
         return [r["metric"] for r in rows]
-    cols = _require(cur, "openfit", "wellness_daily")
+    cols = _require(cur, "openfit", "wellness_daily_by_source")
     found = []
     for metric in (c for c in WELLNESS_METRICS if c in cols):
         device = ", device_id" if "device_id" in cols else ""
-        row = cur.one(f'SELECT count(DISTINCT (source{device})) AS n FROM openfit.wellness_daily '
+        row = cur.one(f"SELECT count(DISTINCT (source{device})) AS n FROM openfit.wellness_daily_by_source "
                       f'WHERE CAST(athlete_id AS VARCHAR) = ? AND "{metric}" IS NOT NULL', [str(athlete_id)])
         if row and row["n"] > 1:
             found.append(metric)
@@ -292,36 +292,37 @@ def cross_device_metrics(cur: Cursor, athlete_id: str) -> list[str]:
 
 
 def cross_device(cur: Cursor, athlete_id: str, metric: str, start: date, end: date) -> pd.DataFrame:
-    """date, source (named per device: 'vendor model (source)'), value, chosen (bool or null), and the
-    deviation from the mean of the other devices that day."""
+    """date, source (named per device: 'vendor model (source)'), value, chosen, and the deviation (absolute and
+    relative) from the mean of the other devices that day: marts.cross_device_daily as built; without the mart,
+    openfit.wellness_daily_by_source compared here (chosen unknown)."""
     _check_range(start, end)
-    params = [str(athlete_id), metric, start, end]
     if cur.has_table("marts", "cross_device_daily"):
         cols = cur.columns("marts", "cross_device_daily")
-        chosen = _pick(cols, "chosen", "is_chosen", table="", required=False) or "NULL::BOOLEAN"
         label, join = _device_label(cur, "x", cols)
         return _frame(
             cur,
-            f"""SELECT "date", source, value, chosen,
-                       value - (sum(value) OVER d - value) / nullif(count(value) OVER d - 1, 0) AS deviation
-                FROM (SELECT x."date", {label} AS source, x.value::DOUBLE AS value, x.{chosen} AS chosen
-                      FROM marts.cross_device_daily x {join}
-                      WHERE CAST(x.athlete_id AS VARCHAR) = ? AND x.metric = ? AND x."date" BETWEEN ? AND ?)
-                WINDOW d AS (PARTITION BY "date") ORDER BY "date", source""",
-            params,
+            f"""SELECT x."date", {label} AS source, x.value::DOUBLE AS value, x.chosen,
+                       x.deviation, x.relative_deviation
+                FROM marts.cross_device_daily x {join}
+                WHERE CAST(x.athlete_id AS VARCHAR) = ? AND x.metric = ? AND x."date" BETWEEN ? AND ?
+                ORDER BY x."date", source""",
+            [str(athlete_id), metric, start, end],
         )
-    cols = _require(cur, "openfit", "wellness_daily")
+    cols = _require(cur, "openfit", "wellness_daily_by_source")
     if metric not in WELLNESS_METRICS or metric not in cols:
         raise InvalidRequest(f"unknown wellness metric {metric!r}", {"known": [c for c in WELLNESS_METRICS if c in cols]})
     label, join = _device_label(cur, "w", cols)
     return _frame(
         cur,
-        f"""SELECT "date", source, value, NULL::BOOLEAN AS chosen,
-                   value - (sum(value) OVER d - value) / nullif(count(value) OVER d - 1, 0) AS deviation
-            FROM (SELECT w."date", {label} AS source, w."{metric}"::DOUBLE AS value
-                  FROM openfit.wellness_daily w {join}
-                  WHERE CAST(w.athlete_id AS VARCHAR) = ? AND w."date" BETWEEN ? AND ? AND w."{metric}" IS NOT NULL)
-            WINDOW d AS (PARTITION BY "date") ORDER BY "date", source""",
+        f"""SELECT "date", source, value, NULL::BOOLEAN AS chosen, value - others AS deviation,
+                   (value - others) / nullif(abs(others), 0) AS relative_deviation
+            FROM (SELECT *, (sum(value) OVER d - value) / nullif(count(value) OVER d - 1, 0) AS others
+                  FROM (SELECT w."date", {label} AS source, w."{metric}"::DOUBLE AS value
+                        FROM openfit.wellness_daily_by_source w {join}
+                        WHERE CAST(w.athlete_id AS VARCHAR) = ? AND w."date" BETWEEN ? AND ?
+                          AND w."{metric}" IS NOT NULL)
+                  WINDOW d AS (PARTITION BY "date"))
+            ORDER BY "date", source""",
         [str(athlete_id), start, end],
     )
 
@@ -331,7 +332,7 @@ def cross_device(cur: Cursor, athlete_id: str, metric: str, start: date, end: da
 
 def daily_series(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
     """One row per day with every numeric daily series: marts.daily_athlete_summary when built, else a join of
-    wellness_daily (mean over sources), daily activity totals and daily_training_load when present."""
+    wellness_daily (the chosen values), daily activity totals and daily_training_load when present."""
     _check_range(start, end)
     params = [str(athlete_id), start, end]
     if cur.has_table("marts", "daily_athlete_summary"):

@@ -14,6 +14,7 @@ from api.query.errors import InvalidRequest
 from api.query.reads import _athlete_clause, _check_limit, _check_range, _require, resolve_athlete
 from api.query.snapshot import Cursor
 from api.query.values import json_safe
+from openfit.settings import DAILY_METRICS
 
 MARTS = {
     "training-load": "daily_training_load",
@@ -32,6 +33,7 @@ _TABLE_ORDER = {
     "power_curve": ("athlete_id", "window", "duration_s"),
     "pace_curve": ("athlete_id", "window", "distance_m"),
     "personal_records": ("athlete_id", "sport", "record_type", "date"),
+    "cross_device_daily": ("athlete_id", "date", "metric", "source", "device_id"),
 }
 
 
@@ -86,38 +88,15 @@ def compare_devices(
     athlete_id: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    metric: str | None = None,
     limit: int = 1000,
 ) -> m.MartRows:
-    """marts.cross_device_daily when built; until then, every recording of the activities that several
-    devices recorded, side by side with the merged activity's values (no formula, just the stored numbers)."""
-    if cur.has_table("marts", "cross_device_daily"):
-        return mart_rows(cur, scope, "cross_device_daily", athlete_id=athlete_id, start=start, end=end, limit=limit)
-    _require(cur, "openfit", "activity_recordings")
-    _check_limit(limit, 10_000)
-    _check_range(start, end)
-    where, params = _athlete_clause(scope, athlete_id, column="a.athlete_id")
-    if start is not None:
-        where += " AND a.local_date >= ?"
-        params.append(start)
-    if end is not None:
-        where += " AND a.local_date <= ?"
-        params.append(end)
-    result = cur.conn.execute(
-        "SELECT CAST(a.athlete_id AS VARCHAR) AS athlete_id, a.local_date AS date, "
-        "CAST(a.activity_id AS VARCHAR) AS activity_id, a.sport, CAST(r.recording_id AS VARCHAR) AS recording_id, "
-        "r.source, CAST(r.device_id AS VARCHAR) AS device_id, "
-        "CAST(r.recording_id AS VARCHAR) = CAST(a.primary_recording_id AS VARCHAR) AS is_primary, "
-        "r.duration_s, a.duration_s AS merged_duration_s, r.distance_m, a.distance_m AS merged_distance_m, "
-        "r.avg_hr, a.avg_hr AS merged_avg_hr, r.max_hr, a.max_hr AS merged_max_hr, "
-        "r.avg_power_w, a.avg_power_w AS merged_avg_power_w "
-        "FROM openfit.activities a JOIN openfit.activity_recordings r ON r.activity_id = a.activity_id "
-        f"WHERE a.recording_count > 1 AND {where} "
-        "ORDER BY a.local_date DESC, a.activity_id, is_primary DESC, r.source LIMIT ?",
-        [*params, limit],
-    )
-    names = [d[0] for d in result.description]
-    rows = [{k: json_safe(v) for k, v in zip(names, row, strict=True)} for row in result.fetchall()]
-    return m.MartRows(table="openfit.activity_recordings (multi-device activities)", columns=names, rows=rows)
+    """marts.cross_device_daily: per athlete, day and daily metric, every source device's value, whether it is
+    the one openfit.wellness_daily chose, and its deviation from the other sources' mean."""
+    if metric is not None and metric not in DAILY_METRICS:
+        raise InvalidRequest(f"unknown daily metric {metric!r}", {"known": list(DAILY_METRICS)})
+    return mart_rows(cur, scope, "cross_device_daily", athlete_id=athlete_id, start=start, end=end,
+                     filters={"metric": metric}, limit=limit)
 
 
 def trends(

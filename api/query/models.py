@@ -102,11 +102,20 @@ class Lap(Model):
     avg_speed_mps: float | None = None
 
 
+# Fields the merge takes from the best device per seeds/source_priority.csv (openfit.activities.<field>_source).
+MERGED_FIELDS = ("hr", "power", "gps", "distance")
+
+
 class ActivityDetail(ActivitySummary):
     recordings: list[Recording] = []
     laps: list[Lap] = []
+    hr_source: str | None = Field(None, description="Device (or source) that supplied avg/max HR and heart_rate.")
+    power_source: str | None = Field(None, description="Device (or source) that supplied avg power and power_w.")
+    gps_source: str | None = Field(None, description="Device (or source) that supplied the GPS track.")
+    distance_source: str | None = Field(None, description="Device (or source) that supplied distance and speed.")
     field_sources: dict[str, str] | None = Field(
-        None, description="Which source each merged field came from, when the snapshot records it."
+        None, description="The same per-field provenance as a map (hr, power, gps, distance -> device); only the "
+                          "fields some device measured; null when the snapshot does not record it."
     )
 
 
@@ -158,6 +167,34 @@ class SleepDetail(SleepSession):
 
 
 class WellnessDay(Model):
+    """One athlete-day: per metric the preferred source's value and, in <metric>_source, where it came from
+    (a device_id, or the source when no device is named)."""
+
+    athlete_id: str
+    date: date
+    resting_hr: float | None = None
+    resting_hr_source: str | None = None
+    hrv_rmssd_ms: float | None = None
+    hrv_rmssd_ms_source: str | None = None
+    steps: int | None = None
+    steps_source: str | None = None
+    weight_kg: float | None = None
+    weight_kg_source: str | None = None
+    body_fat_pct: float | None = None
+    body_fat_pct_source: str | None = None
+    active_kcal: float | None = None
+    active_kcal_source: str | None = None
+    stress_avg: float | None = None
+    stress_avg_source: str | None = None
+    sleep_s: float | None = None
+    sleep_s_source: str | None = None
+    sleep_score: float | None = None
+    sleep_score_source: str | None = None
+
+
+class WellnessSourceDay(Model):
+    """One athlete-day as one source device measured it (openfit.wellness_daily_by_source)."""
+
     athlete_id: str
     date: date
     source: str | None = None

@@ -26,12 +26,15 @@ MAX_STREAM_POINTS = 10_000
 STREAM_CHANNELS = ("heart_rate", "power_w", "speed_mps", "cadence", "altitude_m", "lat", "lon", "distance_m",
                    "temperature_c")
 OPENFIT_TABLES = ("athletes", "athlete_thresholds", "devices", "activity_recordings", "activities",
-                  "activity_samples", "laps", "sleep_sessions", "sleep_stages", "wellness_daily", "metrics")
+                  "activity_samples", "laps", "sleep_sessions", "sleep_stages", "wellness_daily",
+                  "wellness_daily_by_source", "metrics")
 
 ACTIVITY_COLUMNS = list(m.ActivitySummary.model_fields)
 RECORDING_COLUMNS = list(m.Recording.model_fields)
 SLEEP_COLUMNS = list(m.SleepSession.model_fields)
 WELLNESS_COLUMNS = list(m.WellnessDay.model_fields)
+WELLNESS_SOURCE_COLUMNS = list(m.WellnessSourceDay.model_fields)
+FIELD_SOURCE_COLUMNS = [f"{field}_source" for field in m.MERGED_FIELDS]
 TEXT_IDS = {"activity_id", "athlete_id", "recording_id", "sleep_id", "device_id", "primary_device_id",
             "primary_recording_id", "external_id"}
 
@@ -173,7 +176,9 @@ def list_sources(cur: Cursor, scope: AthleteScope) -> list[m.SourceStatus]:
     _require(cur, "openfit", "activity_recordings")
     where, params = _scope_clause(scope)
     parts, all_params = [], []
-    for table in ("activity_recordings", "sleep_sessions", "wellness_daily", "metrics"):
+    for table in ("activity_recordings", "sleep_sessions", "wellness_daily_by_source", "metrics"):
+        if not cur.has_table("openfit", table):
+            continue
         columns = cur.columns("openfit", table)
         if "source" not in columns:
             continue
@@ -246,10 +251,10 @@ def list_activities(
     return m.ActivityPage(items=items, next_cursor=next_cursor)
 
 
-def _activity_row(cur: Cursor, scope: AthleteScope, activity_id: str) -> dict:
+def _activity_row(cur: Cursor, scope: AthleteScope, activity_id: str, extra: list[str] | None = None) -> dict:
     _require(cur, "openfit", "activities")
     where, params = _scope_clause(scope)
-    cols = _select_list(cur, "activities", ACTIVITY_COLUMNS)
+    cols = _select_list(cur, "activities", ACTIVITY_COLUMNS + (extra or []))
     row = cur.one(
         f"SELECT {cols} FROM openfit.activities t WHERE activity_id = ? AND {where}",
         [str(activity_id), *params],
@@ -260,7 +265,7 @@ def _activity_row(cur: Cursor, scope: AthleteScope, activity_id: str) -> dict:
 
 
 def get_activity(cur: Cursor, scope: AthleteScope, activity_id: str) -> m.ActivityDetail:
-    row = _activity_row(cur, scope, activity_id)
+    row = _activity_row(cur, scope, activity_id, extra=FIELD_SOURCE_COLUMNS)
     recordings: list[m.Recording] = []
     if cur.has_table("openfit", "activity_recordings"):
         cols = _select_list(cur, "activity_recordings", RECORDING_COLUMNS, alias="r")
@@ -283,19 +288,14 @@ def get_activity(cur: Cursor, scope: AthleteScope, activity_id: str) -> m.Activi
                 [str(activity_id), row["primary_recording_id"]],
             )
         ]
-    return m.ActivityDetail(**row, recordings=recordings, laps=laps, field_sources=_field_sources(cur, activity_id))
+    return m.ActivityDetail(**row, recordings=recordings, laps=laps, field_sources=_field_sources(cur, row))
 
 
-def _field_sources(cur: Cursor, activity_id: str) -> dict[str, str] | None:
-    """Per-field provenance, if the merge publishes it (a long table activity_id, field, source)."""
-    if not cur.has_table("openfit", "activity_field_sources"):
+def _field_sources(cur: Cursor, row: dict) -> dict[str, str] | None:
+    """Per-field provenance from openfit.activities.<field>_source (null when the snapshot predates it)."""
+    if not set(FIELD_SOURCE_COLUMNS) & set(cur.columns("openfit", "activities")):
         return None
-    rows = cur.rows(
-        "SELECT field, source FROM openfit.activity_field_sources WHERE CAST(activity_id AS VARCHAR) = ? "
-        "ORDER BY field",
-        [str(activity_id)],
-    )
-    return {str(r["field"]): str(r["source"]) for r in rows}
+    return {field: row[f"{field}_source"] for field in m.MERGED_FIELDS if row.get(f"{field}_source") is not None}
 
 
 def get_streams(
@@ -427,19 +427,8 @@ def get_sleep(cur: Cursor, scope: AthleteScope, sleep_id: str) -> m.SleepDetail:
     return m.SleepDetail(**row, stages=stages)
 
 
-def list_wellness(
-    cur: Cursor,
-    scope: AthleteScope,
-    *,
-    athlete_id: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    source: str | None = None,
-    limit: int = 366,
-) -> list[m.WellnessDay]:
-    """Daily wellness rows (one per athlete, date and source), newest first."""
-    _require(cur, "openfit", "wellness_daily")
-    _check_limit(limit, 5000)
+def _wellness_where(scope: AthleteScope, athlete_id: str | None, start: date | None,
+                    end: date | None) -> tuple[str, list]:
     _check_range(start, end)
     where, params = _athlete_clause(scope, athlete_id)
     if start is not None:
@@ -448,15 +437,54 @@ def list_wellness(
     if end is not None:
         where += ' AND "date" <= ?'
         params.append(end)
-    if source:
-        where += " AND source = ?"
-        params.append(source)
+    return where, params
+
+
+def list_wellness(
+    cur: Cursor,
+    scope: AthleteScope,
+    *,
+    athlete_id: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 366,
+) -> list[m.WellnessDay]:
+    """Daily wellness, one row per athlete and date: each metric's chosen value and its source; newest first."""
+    _require(cur, "openfit", "wellness_daily")
+    _check_limit(limit, 5000)
+    where, params = _wellness_where(scope, athlete_id, start, end)
     cols = _select_list(cur, "wellness_daily", WELLNESS_COLUMNS)
     rows = cur.rows(
-        f'SELECT {cols} FROM openfit.wellness_daily t WHERE {where} ORDER BY "date" DESC, athlete_id, source LIMIT ?',
+        f'SELECT {cols} FROM openfit.wellness_daily t WHERE {where} ORDER BY "date" DESC, athlete_id LIMIT ?',
         [*params, limit],
     )
     return [m.WellnessDay(**r) for r in rows]
+
+
+def list_wellness_by_source(
+    cur: Cursor,
+    scope: AthleteScope,
+    *,
+    athlete_id: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    source: str | None = None,
+    limit: int = 366,
+) -> list[m.WellnessSourceDay]:
+    """Every source's daily wellness values (one row per athlete, date and source device), newest first."""
+    _require(cur, "openfit", "wellness_daily_by_source")
+    _check_limit(limit, 5000)
+    where, params = _wellness_where(scope, athlete_id, start, end)
+    if source:
+        where += " AND source = ?"
+        params.append(source)
+    cols = _select_list(cur, "wellness_daily_by_source", WELLNESS_SOURCE_COLUMNS)
+    rows = cur.rows(
+        f"SELECT {cols} FROM openfit.wellness_daily_by_source t WHERE {where} "
+        'ORDER BY "date" DESC, athlete_id, source, device_id LIMIT ?',
+        [*params, limit],
+    )
+    return [m.WellnessSourceDay(**r) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------------- health

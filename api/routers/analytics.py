@@ -54,13 +54,25 @@ def pace_curve(scope: Scope, reader: Reader, window: Window = None, from_: FromD
     return _mart(reader, scope, "pace_curve", athlete_id, from_, to, limit, {"window": window})
 
 
-@router.get("/cross-device", response_model=m.MartRows,
-            summary="Devices compared: marts.cross_device_daily, or (until built) multi-device recordings side by side")
+@router.get("/cross-device", response_model=m.MartRows, responses=NOT_BUILT,
+            summary="The same daily metric from every source, the chosen one flagged, deviations "
+                    "(marts.cross_device_daily)")
 def cross_device(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDate = None,
-                 athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
+                 athlete_id: AthleteId = None,
+                 metric: Annotated[str | None, Query(max_length=64, description=(
+                     "a wellness_daily metric, e.g. resting_hr, hrv_rmssd_ms, sleep_s; omit for all"))] = None,
+                 limit: Limit = 1000) -> m.MartRows:
     with reader.cursor() as cur:
         return marts.compare_devices(cur, scope, athlete_id=athlete_id, start=reads.parse_date(from_, name="from"),
-                                     end=reads.parse_date(to, name="to"), limit=limit)
+                                     end=reads.parse_date(to, name="to"), metric=metric, limit=limit)
+
+
+@router.get("/daily-summary", response_model=m.MartRows, responses=NOT_BUILT,
+            summary="One row per athlete-day: load, CTL/ATL/TSB and the chosen resting HR, HRV, sleep, steps "
+                    "(marts.daily_athlete_summary)")
+def daily_summary(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDate = None,
+                  athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
+    return _mart(reader, scope, "daily_athlete_summary", athlete_id, from_, to, limit)
 
 
 @router.get("/fitness-estimates", response_model=m.MartRows, responses=NOT_BUILT,

@@ -35,8 +35,24 @@ def get_sleep(sleep_id: str, scope: Scope, reader: Reader) -> m.SleepDetail:
         return reads.get_sleep(cur, scope, sleep_id)
 
 
-@router.get("/wellness", response_model=list[m.WellnessDay], summary="Daily wellness rows, newest first")
+@router.get("/wellness", response_model=list[m.WellnessDay],
+            summary="Daily wellness, one row per athlete-day: each metric's chosen value and its source, newest first")
 def list_wellness(
+    scope: Scope,
+    reader: Reader,
+    from_: FromDate = None,
+    to: ToDate = None,
+    athlete_id: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 366,
+) -> list[m.WellnessDay]:
+    start, end = reads.parse_date(from_, name="from"), reads.parse_date(to, name="to")
+    with reader.cursor() as cur:
+        return reads.list_wellness(cur, scope, athlete_id=athlete_id, start=start, end=end, limit=limit)
+
+
+@router.get("/wellness/by-source", response_model=list[m.WellnessSourceDay],
+            summary="Every source's daily wellness values (one row per athlete, date and device), newest first")
+def list_wellness_by_source(
     scope: Scope,
     reader: Reader,
     from_: FromDate = None,
@@ -44,8 +60,8 @@ def list_wellness(
     source: Annotated[str | None, Query(max_length=64)] = None,
     athlete_id: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 366,
-) -> list[m.WellnessDay]:
+) -> list[m.WellnessSourceDay]:
     start, end = reads.parse_date(from_, name="from"), reads.parse_date(to, name="to")
     with reader.cursor() as cur:
-        return reads.list_wellness(cur, scope, athlete_id=athlete_id, start=start, end=end, source=source,
-                                   limit=limit)
+        return reads.list_wellness_by_source(cur, scope, athlete_id=athlete_id, start=start, end=end,
+                                             source=source, limit=limit)

@@ -56,13 +56,16 @@ with right:
     summary = frame.groupby("source").agg(
         days=("value", "count"), mean=("value", "mean"), mean_deviation=("deviation", "mean"),
         mean_abs_deviation=("deviation", lambda d: d.abs().mean()),
+        mean_abs_relative=("relative_deviation", lambda d: d.abs().mean() * 100),
         chosen_days=("chosen", lambda c: int(c.fillna(False).astype(bool).sum())),
     ).reset_index()
     for col in ("mean", "mean_deviation", "mean_abs_deviation"):
         summary[col] = (summary[col] * scale).round(2)
+    summary["mean_abs_relative"] = summary["mean_abs_relative"].round(1)
     st.markdown("**Per source**")
     st.dataframe(summary.rename(columns={"source": "Source", "days": "Days", "mean": f"Mean {label}",
                                          "mean_deviation": "Mean deviation", "mean_abs_deviation": "Mean |deviation|",
+                                         "mean_abs_relative": "Mean |deviation| (%)",
                                          "chosen_days": "Days chosen"}), hide_index=True, key="cross_summary")
     if frame["chosen"].isna().all():
         st.caption("Which source wins per metric is decided by the source-priority merge; this snapshot does not "

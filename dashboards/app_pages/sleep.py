@@ -47,10 +47,11 @@ if not ui.unavailable(nights, "Sleep", TODO):
     c[3].metric("Average score", f"{n['score'].mean():.0f}" if n["score"].notna().any() else "–")
 
 st.subheader("Resting heart rate and HRV")
-wellness = data.wellness_by_source(athlete, start, end)
+wellness = data.wellness_chosen(athlete, start, end)
 if not ui.unavailable(wellness, "Resting HR and HRV", TODO):
-    # Mean over sources per day; baselines are 7-day and 28-day rolling means over calendar days.
-    daily = wellness.groupby("date")[[c for c in ("resting_hr", "hrv_rmssd_ms") if c in wellness]].mean()
+    # The chosen source's value per day (openfit.wellness_daily); baselines are 7-day and 28-day rolling means
+    # over calendar days.
+    daily = wellness.set_index("date")[[c for c in ("resting_hr", "hrv_rmssd_ms") if c in wellness]]
     daily.index = pd.to_datetime(daily.index)
     daily = daily.asfreq("D")
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
@@ -69,7 +70,7 @@ if not ui.unavailable(wellness, "Resting HR and HRV", TODO):
         fig.add_scatter(x=daily.index, y=daily[col].rolling(7, min_periods=3).mean(), name=f"{label} 7-day",
                         line={"color": color, "width": 2}, row=row, col=1)
         fig.update_yaxes(title_text=label, row=row, col=1)
-    fig.update_layout(title_text="Daily values against rolling baselines (mean of all sources)")
+    fig.update_layout(title_text="Daily values against rolling baselines (preferred source per metric)")
     ui.chart(ui.style(fig, height=480), "recovery")
 
 st.subheader("Recovery against training load")

@@ -16,7 +16,13 @@ from xml.etree.ElementTree import Element
 
 import pyarrow as pa
 
-from ingestion.files.model import DecodedFile, quarantined, record_table_from_lists, table_from_rows
+from ingestion.files.model import (
+    DecodedFile,
+    flag_untimed_points,
+    quarantined,
+    record_table_from_lists,
+    table_from_rows,
+)
 from ingestion.files.safexml import (
     BadXmlError,
     UnsafeXmlError,
@@ -106,6 +112,7 @@ def decode_gpx(data: bytes) -> DecodedFile:
     decoded.tables["metadata"] = table_from_rows([metadata])
     if not times and not waypoints and not route_points:
         decoded.warnings.append("GPX holds no track points, waypoints or routes")
+    flag_untimed_points(decoded)
     return decoded
 
 

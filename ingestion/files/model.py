@@ -203,6 +203,18 @@ def _float_column(values: np.ndarray | None, n: int, integer: bool) -> pa.Array:
     return pa.array(values, mask=mask if mask.any() else None)
 
 
+def flag_untimed_points(decoded: DecodedFile) -> None:
+    """Track points without a time cannot be samples: they stay in the raw ``record`` table with a NULL
+    ``timestamp`` (staging drops them), and the file is ``partial`` with a reason saying how many."""
+    missing = decoded.nulled.get("timestamp_missing", 0)
+    if not missing:
+        return
+    untimed = f"{missing} of {decoded.record_count} track points without time (kept raw, not used as samples)"
+    decoded.reason = untimed if decoded.reason is None else f"{decoded.reason}; {untimed}"
+    if decoded.status == "imported":
+        decoded.status = "partial"
+
+
 def record_table_from_lists(
     times: list[datetime | None], columns: dict[str, list[float | None]], nulled: dict[str, int]
 ) -> pa.Table:

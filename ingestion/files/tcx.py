@@ -12,7 +12,13 @@ from xml.etree.ElementTree import Element
 
 import pyarrow as pa
 
-from ingestion.files.model import DecodedFile, quarantined, record_table_from_lists, table_from_rows
+from ingestion.files.model import (
+    DecodedFile,
+    flag_untimed_points,
+    quarantined,
+    record_table_from_lists,
+    table_from_rows,
+)
 from ingestion.files.safexml import (
     BadXmlError,
     UnsafeXmlError,
@@ -125,6 +131,7 @@ def decode_tcx(data: bytes) -> DecodedFile:
         decoded.warnings.append("TCX courses (planned routes) are not loaded")
     if not activities:
         decoded.warnings.append("TCX holds no activities")
+    flag_untimed_points(decoded)
     return decoded
 
 

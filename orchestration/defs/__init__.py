@@ -1,4 +1,5 @@
-"""Assemble the code location: raw (dlt) -> dbt -> publish, one job, one schedule."""
+"""Assemble the code location: raw (dlt) -> dbt -> publish; the refresh job and schedule, the inbox, and per
+configured API provider its asset group, schedule and backfill job."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from openfit.settings import get_settings
 from orchestration.defs.checks import build_quality_checks
 from orchestration.defs.files import build_inbox_sensor, inbox_job
 from orchestration.defs.ingest import provider_assets
+from orchestration.defs.providers import provider_jobs, provider_sync_assets
 from orchestration.defs.publish import build_publish_asset
 from orchestration.defs.transform import build_dbt_assets, dbt_resource
 
@@ -19,8 +21,11 @@ REFRESH_JOB = "refresh_all"
 def build_definitions() -> dg.Definitions:
     settings = get_settings()
     settings.ensure_dirs()
-    providers = [p for p in discover().values() if p.dlt_source is not None and p.is_configured()]
-    raw = [provider_assets(p) for p in providers]
+    providers = [p for p in discover().values() if p.is_configured()]
+    # Unconfigured API providers (no client credentials) get no assets: available, not an error.
+    api_providers = [p for p in providers if p.api_sync is not None]
+    raw = [provider_assets(p) for p in providers if p.api_sync is None and p.dlt_source is not None]
+    raw += [provider_sync_assets(p) for p in api_providers]
     dbt = build_dbt_assets()
     publish = build_publish_asset(upstream=list(dbt.keys))
     refresh = dg.define_asset_job(
@@ -35,7 +40,11 @@ def build_definitions() -> dg.Definitions:
         execution_timezone=settings.schedule_timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
-    jobs, sensors = [refresh], []
+    jobs, sensors, schedules = [refresh], [], [daily]
+    for provider in api_providers:
+        provider_job_defs, schedule = provider_jobs(provider)
+        jobs += provider_job_defs
+        schedules.append(schedule)
     if any(p.name == "files" for p in providers):  # the inbox: files dropped there are imported
         inbox = inbox_job()
         jobs.append(inbox)
@@ -44,7 +53,7 @@ def build_definitions() -> dg.Definitions:
         assets=[*raw, dbt, publish],
         asset_checks=build_quality_checks(),  # GE suites; blocking ones keep a bad build from being published
         jobs=jobs,
-        schedules=[daily],
+        schedules=schedules,
         sensors=sensors,
         resources={"dlt": DagsterDltResource(), "dbt": dbt_resource()},
     )

@@ -37,7 +37,9 @@ def inbox_fingerprint(inbox: Path) -> str:
 
 
 def inbox_job() -> dg.UnresolvedAssetJobDefinition:
-    other_extracts = dg.AssetSelection.groups("raw") - dg.AssetSelection.key_prefixes(FILES_RAW_PREFIX)
+    # API providers' assets sit in their own groups (tagged openfit/layer=raw): left out as well
+    raw_layer = dg.AssetSelection.groups("raw") | dg.AssetSelection.tag("openfit/layer", "raw")
+    other_extracts = raw_layer - dg.AssetSelection.key_prefixes(FILES_RAW_PREFIX)
     return dg.define_asset_job(
         INBOX_JOB,
         selection=dg.AssetSelection.all() - other_extracts,

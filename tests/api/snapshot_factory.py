@@ -70,6 +70,18 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
                  duration_s, moving_s, distance_m * 1.01, ascent_m, avg_hr, max_hr, avg_power_w, avg_speed_mps, NULL,
                  kcal, rpe, true, false, TIMESTAMPTZ '{END_DATE} 11:00:00+00'
           FROM openfit.activities WHERE recording_count = 2;
+        -- per-field provenance as the merge records it: distance of two-device activities from the strava copy
+        ALTER TABLE openfit.activities ADD COLUMN hr_source VARCHAR;
+        ALTER TABLE openfit.activities ADD COLUMN power_source VARCHAR;
+        ALTER TABLE openfit.activities ADD COLUMN gps_source VARCHAR;
+        ALTER TABLE openfit.activities ADD COLUMN distance_source VARCHAR;
+        UPDATE openfit.activities SET
+          hr_source = primary_device_id,
+          power_source = CASE WHEN avg_power_w IS NOT NULL THEN primary_device_id END,
+          gps_source = primary_device_id,
+          distance_source = CASE WHEN recording_count = 2
+                                 THEN 'strava:' || replace(primary_recording_id, 'rec_g_', 'rec_s_')
+                                 ELSE primary_device_id END;
         CREATE TABLE openfit.activity_samples AS
           SELECT a.activity_id, a.primary_recording_id AS recording_id,
                  a.start_time + INTERVAL (s.k) SECOND AS ts, CAST(120 + (s.k % 60) AS SMALLINT) AS heart_rate,
@@ -103,12 +115,27 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
           SELECT sleep_id, stage, start_time + INTERVAL (n * 1800) SECOND AS start_time,
                  start_time + INTERVAL ((n + 1) * 1800) SECOND AS end_time, 1800.0 AS duration_s
           FROM openfit.sleep_sessions, (VALUES (0, 'light'), (1, 'deep'), (2, 'rem'), (3, 'awake')) v(n, stage);
-        CREATE TABLE openfit.wellness_daily AS
+        -- the watch reports every metric, the ring resting HR, HRV and sleep (1 bpm lower, 5 ms higher)
+        CREATE TABLE openfit.wellness_daily_by_source AS
           SELECT athlete_id, local_date AS date, 'garmin' AS source, athlete_id || '_watch' AS device_id,
                  50.0 + (hrv_rmssd_ms - 60) / -5.0 AS resting_hr, hrv_rmssd_ms, CAST(8000 + score * 10 AS INTEGER) AS steps,
                  62.0 AS weight_kg, 18.0 AS body_fat_pct, 500.0 AS active_kcal, 30.0 AS stress_avg,
                  duration_s AS sleep_s, score AS sleep_score
+          FROM openfit.sleep_sessions
+          UNION ALL
+          SELECT athlete_id, local_date, 'oura', athlete_id || '_ring', 49.0 + (hrv_rmssd_ms - 60) / -5.0,
+                 hrv_rmssd_ms + 5, NULL, NULL, NULL, NULL, NULL, duration_s - awake_s, score
           FROM openfit.sleep_sessions;
+        -- chosen as the seed's defaults do: ring for resting HR, HRV and sleep, the watch for the rest
+        CREATE TABLE openfit.wellness_daily AS
+          SELECT w.athlete_id, w.date, r.resting_hr, r.device_id AS resting_hr_source,
+                 r.hrv_rmssd_ms, r.device_id AS hrv_rmssd_ms_source, w.steps, w.device_id AS steps_source,
+                 w.weight_kg, w.device_id AS weight_kg_source, w.body_fat_pct, w.device_id AS body_fat_pct_source,
+                 w.active_kcal, w.device_id AS active_kcal_source, w.stress_avg, w.device_id AS stress_avg_source,
+                 r.sleep_s, r.device_id AS sleep_s_source, r.sleep_score, r.device_id AS sleep_score_source
+          FROM openfit.wellness_daily_by_source w
+          JOIN openfit.wellness_daily_by_source r ON r.athlete_id = w.athlete_id AND r.date = w.date AND r.source = 'oura'
+          WHERE w.source = 'garmin';
         CREATE TABLE openfit.metrics AS
           SELECT athlete_id, 'vo2max' AS metric, CAST(local_date AS TIMESTAMPTZ) + INTERVAL 8 HOUR AS ts,
                  50.0 + (score % 3) AS value, 'ml/kg/min' AS unit, 'garmin' AS source, device_id
@@ -147,7 +174,19 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
             CREATE TABLE marts.fitness_estimates AS
               SELECT athlete_id, DATE '2026-06-30' AS date, 'ftp_w' AS estimate, 250.0 AS value FROM openfit.athletes;
             CREATE TABLE marts.cross_device_daily AS
-              SELECT athlete_id, "date", 'resting_hr' AS measure, source, resting_hr AS value FROM openfit.wellness_daily;
+              SELECT athlete_id, "date", metric, source, device_id, value, source = 'oura' AS chosen,
+                     1 AS other_sources,
+                     value - (sum(value) OVER d - value) AS deviation,
+                     (value - (sum(value) OVER d - value)) / abs(sum(value) OVER d - value) AS relative_deviation
+              FROM (UNPIVOT (SELECT athlete_id, "date", source, device_id, resting_hr, hrv_rmssd_ms
+                             FROM openfit.wellness_daily_by_source)
+                    ON resting_hr, hrv_rmssd_ms INTO NAME metric VALUE value)
+              WINDOW d AS (PARTITION BY athlete_id, "date", metric);
+            CREATE TABLE marts.daily_athlete_summary AS
+              SELECT w.athlete_id, w."date", t.load, 1 AS activities, t.ctl, t.atl, t.tsb, w.resting_hr,
+                     w.hrv_rmssd_ms, w.sleep_s, w.sleep_score, w.steps
+              FROM openfit.wellness_daily w
+              LEFT JOIN marts.daily_training_load t ON t.athlete_id = w.athlete_id AND t.date = w.date;
             """)
         # Literals like 3600.0 are DECIMAL in DuckDB; the contract's measures are DOUBLE.
         for schema, table, column in con.execute(

@@ -56,8 +56,8 @@ def test_another_athletes_things_are_404_like_missing_ones(client, keys, templat
     assert own.status_code == (404 if template.endswith("original") else 200)
 
 
-@pytest.mark.parametrize("url", ["/v1/activities", "/v1/sleep", "/v1/wellness", "/v1/metrics/vo2max",
-                                 "/v1/analytics/trends"])
+@pytest.mark.parametrize("url", ["/v1/activities", "/v1/sleep", "/v1/wellness", "/v1/wellness/by-source",
+                                 "/v1/metrics/vo2max", "/v1/analytics/trends"])
 def test_asking_for_another_athlete_by_id_is_404(client, keys, url):
     response = get(client, keys, url, athlete_id="ath_2")
     assert response.status_code == 404
@@ -65,7 +65,7 @@ def test_asking_for_another_athlete_by_id_is_404(client, keys, url):
 
 
 def test_lists_never_include_other_athletes(client, keys):
-    for url in ["/v1/activities", "/v1/sleep", "/v1/wellness"]:
+    for url in ["/v1/activities", "/v1/sleep", "/v1/wellness", "/v1/wellness/by-source"]:
         rows = get(client, keys, url, limit=500).json()
         rows = rows["items"] if isinstance(rows, dict) else rows
         assert rows and {r["athlete_id"] for r in rows} == {"ath_1"}
@@ -100,7 +100,14 @@ def test_activity_detail_has_recordings_laps_and_iso_times(client, keys):
     assert body["start_time"].endswith("Z")
     assert sorted(r["source"] for r in body["recordings"]) == ["garmin", "strava"]
     assert [lap["lap_index"] for lap in body["laps"]] == [0, 1, 2]
-    assert body["field_sources"] is None  # the factory snapshot publishes no per-field provenance
+    # per-field provenance from openfit.activities.<field>_source: distance from the second (strava) recording
+    assert (body["hr_source"], body["power_source"], body["gps_source"]) == ("ath_1_watch", "ath_1_watch",
+                                                                             "ath_1_watch")
+    assert body["distance_source"] == "strava:rec_s_1_3"
+    assert body["field_sources"] == {"hr": "ath_1_watch", "power": "ath_1_watch", "gps": "ath_1_watch",
+                                     "distance": "strava:rec_s_1_3"}
+    running = get(client, keys, "/v1/activities/act_1_1").json()  # no power measured: no power source
+    assert running["power_source"] is None and "power" not in running["field_sources"]
 
 
 def test_streams_full_and_downsampled(client, keys):
@@ -124,6 +131,16 @@ def test_sleep_and_wellness(client, keys):
     assert [s["stage"] for s in detail["stages"]] == ["light", "deep", "rem", "awake"]
     days = get(client, keys, "/v1/wellness", limit=5).json()
     assert len(days) == 5 and days[0]["date"] == "2026-06-30"
+    # one row per day: each metric's chosen value with its source (the ring's HRV, the watch's steps)
+    rows = get(client, keys, "/v1/wellness/by-source", **{"from": "2026-06-30", "to": "2026-06-30"}).json()
+    by_device = {r["device_id"]: r for r in rows}
+    assert set(by_device) == {"ath_1_watch", "ath_1_ring"}
+    assert days[0]["hrv_rmssd_ms"] == by_device["ath_1_ring"]["hrv_rmssd_ms"]
+    assert days[0]["hrv_rmssd_ms_source"] == "ath_1_ring"
+    assert days[0]["steps"] == by_device["ath_1_watch"]["steps"] and days[0]["steps_source"] == "ath_1_watch"
+    assert "source" not in days[0] and "device_id" not in days[0]
+    oura = get(client, keys, "/v1/wellness/by-source", source="oura", limit=500).json()
+    assert len(oura) == 30 and {r["source"] for r in oura} == {"oura"}
 
 
 def test_sources(client, keys):
@@ -175,7 +192,7 @@ def test_admin_must_name_the_athlete_for_single_athlete_endpoints(client, keys):
 
 
 @pytest.mark.parametrize("path", ["training-load", "personal-records", "power-curve", "pace-curve",
-                                  "fitness-estimates"])
+                                  "fitness-estimates", "cross-device", "daily-summary"])
 def test_analytics_without_marts_is_503_not_built_yet(client, keys, path):
     response = get(client, keys, f"/v1/analytics/{path}")
     assert response.status_code == 503
@@ -197,18 +214,34 @@ def test_analytics_with_marts(marts_home):
         assert [r["duration_s"] for r in curve] == [1, 5, 60, 300, 1200] and {r["window"] for r in curve} == {"90d"}
         assert len(get(client, keys, "/v1/analytics/pace-curve").json()["rows"]) == 3
         assert get(client, keys, "/v1/analytics/cross-device", key="ath_2").json()["rows"][0]["athlete_id"] == "ath_2"
+        summary = get(client, keys, "/v1/analytics/daily-summary", **{"from": "2026-06-30"}).json()
+        assert summary["table"] == "marts.daily_athlete_summary"
+        [day] = summary["rows"]
+        wellness = get(client, keys, "/v1/wellness", **{"from": "2026-06-30"}).json()[0]
+        assert (day["athlete_id"], day["date"]) == ("ath_1", "2026-06-30")
+        assert (day["resting_hr"], day["hrv_rmssd_ms"]) == (wellness["resting_hr"], wellness["hrv_rmssd_ms"])
+        assert day["ctl"] == 40.0 and day["load"] is not None
         corr = get(client, keys, "/v1/metrics/correlate", metrics="training_load,hrv",
                    **{"from": "2026-06-01", "to": "2026-06-30"}).json()
         assert all(v is not None for v in corr["series"]["training_load"])
 
 
-def test_cross_device_without_the_mart_lists_multi_device_recordings(client, keys):
-    body = get(client, keys, "/v1/analytics/cross-device", **{"from": "2026-06-27", "to": "2026-06-27"}).json()
-    assert body["table"].startswith("openfit.activity_recordings")
-    assert [(r["activity_id"], r["source"], r["is_primary"]) for r in body["rows"]] == [
-        ("act_1_3", "garmin", True), ("act_1_3", "strava", False)]
-    strava = body["rows"][1]
-    assert strava["distance_m"] == pytest.approx(strava["merged_distance_m"] * 1.01)
+def test_cross_device_reads_the_mart_per_metric(marts_home):
+    settings, keys = marts_home
+    with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
+        body = get(client, keys, "/v1/analytics/cross-device", metric="hrv_rmssd_ms",
+                   **{"from": "2026-06-27", "to": "2026-06-27"}).json()
+        assert body["table"] == "marts.cross_device_daily"
+        rows = {r["device_id"]: r for r in body["rows"]}
+        assert set(rows) == {"ath_1_ring", "ath_1_watch"} and {r["metric"] for r in body["rows"]} == {"hrv_rmssd_ms"}
+        assert rows["ath_1_ring"]["chosen"] is True and rows["ath_1_watch"]["chosen"] is False
+        # the ring reads 5 ms above the watch: +5 from the other source's mean, and -5 the other way round
+        assert rows["ath_1_ring"]["deviation"] == pytest.approx(5.0)
+        assert rows["ath_1_watch"]["deviation"] == pytest.approx(-5.0)
+        assert rows["ath_1_ring"]["relative_deviation"] == pytest.approx(5.0 / rows["ath_1_watch"]["value"])
+        bad = get(client, keys, "/v1/analytics/cross-device", metric="blood_sugar")
+        assert bad.status_code == 400 and "blood_sugar" in bad.json()["error"]["message"]
+        assert "resting_hr" in bad.json()["error"]["details"]["known"]
 
 
 def test_trends_weekly_totals(client, keys):

@@ -15,7 +15,7 @@ from openfit.settings import get_settings
 EXPECTED_TOOLS = {
     "list_athletes", "list_activities", "get_activity", "get_activity_streams", "get_training_load", "get_wellness",
     "get_sleep", "correlate_metrics", "get_personal_records", "get_power_curve", "compare_devices",
-    "describe_schema", "query_sql",
+    "get_daily_summary", "describe_schema", "query_sql",
 }
 
 
@@ -81,6 +81,8 @@ def test_daily_tools(settings):
     server = server_for(("ath_1",))
     wellness = ok(call(server, "get_wellness", {"from_date": "2026-06-01", "to_date": "2026-06-30"}))["result"]
     assert len(wellness) == 30
+    # one row per day, each metric with the device it was chosen from
+    assert {(w["resting_hr_source"], w["steps_source"]) for w in wellness} == {("ath_1_ring", "ath_1_watch")}
     sleep = ok(call(server, "get_sleep", {"limit": 3}))["result"]
     assert [s["local_date"] for s in sleep] == ["2026-06-30", "2026-06-29", "2026-06-28"]
     corr = ok(call(server, "correlate_metrics", {"metrics": ["resting_hr", "hrv"], "from_date": "2026-06-01",
@@ -113,7 +115,15 @@ def test_mart_tools(marts_home):
     curve = ok(call(server, "get_power_curve"))["rows"]  # all_time by default
     assert [r["duration_s"] for r in curve] == [1, 5, 60, 300, 1200] and {r["window"] for r in curve} == {"all_time"}
     assert {r["sport"] for r in ok(call(server, "get_personal_records", {"sport": "cycling"}))["rows"]} == {"cycling"}
-    assert ok(call(server, "compare_devices", {"from_date": "2026-06-30"}))["rows"][0]["measure"] == "resting_hr"
+    devices = ok(call(server, "compare_devices", {"from_date": "2026-06-30", "metric": "resting_hr"}))
+    assert devices["table"] == "marts.cross_device_daily"
+    assert sorted((r["device_id"], r["chosen"], r["deviation"]) for r in devices["rows"]) == [
+        ("ath_2_ring", True, pytest.approx(-1.0)), ("ath_2_watch", False, pytest.approx(1.0))]
+    unknown = call(server, "compare_devices", {"metric": "mood"})
+    assert unknown.is_error is True and "mood" in unknown.content[0].text
+    [day] = ok(call(server, "get_daily_summary", {"from_date": "2026-06-30"}))["rows"]
+    assert (day["athlete_id"], day["ctl"], day["tsb"]) == ("ath_2", 40.0, -5.0)
+    assert day["resting_hr"] == next(r["value"] for r in devices["rows"] if r["chosen"])
 
 
 def test_schema_tool_and_resources(settings):

@@ -74,3 +74,30 @@ def test_sandbox_on_the_real_snapshot_is_scoped(real):
     result = run_sql(settings.snapshot_path, "SELECT DISTINCT athlete_id FROM openfit.activities",
                      athletes=[athletes[0]])
     assert result.rows == [[athletes[0]]]
+
+
+def test_daily_merge_endpoints_on_the_real_snapshot(real):
+    """The chosen daily values, every source's values, the cross-device mart and the daily summary agree, and a
+    multi-device activity names the device behind each merged field."""
+    client, _, athletes, keys, _ = real
+    me = athletes[0]
+    auth = {"Authorization": f"Bearer {keys[me]}"}
+    days = client.get("/v1/wellness", headers=auth, params={"limit": 5000}).json()
+    assert days and len({d["date"] for d in days}) == len(days)  # one row per day
+    day = next(d for d in days if d["resting_hr"] is not None and d["hrv_rmssd_ms"] is not None)
+    by_source = client.get("/v1/wellness/by-source", headers=auth, params={"from": day["date"], "to": day["date"]})
+    chosen_rhr = [r for r in by_source.json() if r["device_id"] == day["resting_hr_source"]]
+    assert [r["resting_hr"] for r in chosen_rhr] == [day["resting_hr"]]
+    cross = client.get("/v1/analytics/cross-device", headers=auth,
+                       params={"metric": "resting_hr", "from": day["date"], "to": day["date"]}).json()
+    assert [r["device_id"] for r in cross["rows"] if r["chosen"]] == [day["resting_hr_source"]]
+    assert len(cross["rows"]) == len([r for r in by_source.json() if r["resting_hr"] is not None])
+    summary = client.get("/v1/analytics/daily-summary", headers=auth,
+                         params={"from": day["date"], "to": day["date"]}).json()["rows"]
+    assert [(s["resting_hr"], s["hrv_rmssd_ms"]) for s in summary] == [(day["resting_hr"], day["hrv_rmssd_ms"])]
+    merged = client.get("/v1/activities", headers=auth, params={"limit": 200}).json()["items"]
+    multi = next(a for a in merged if (a["recording_count"] or 0) > 1)
+    detail = client.get(f"/v1/activities/{multi['activity_id']}", headers=auth).json()
+    devices = {r["device_id"] for r in detail["recordings"]}
+    assert detail["hr_source"] in devices and detail["field_sources"]["hr"] == detail["hr_source"]
+    assert set(detail["field_sources"]) <= {"hr", "power", "gps", "distance"}

@@ -16,7 +16,7 @@ import duckdb
 
 OPENFIT_TABLES = (
     "athletes", "athlete_thresholds", "devices", "activity_recordings", "activities", "activity_samples", "laps",
-    "sleep_sessions", "sleep_stages", "wellness_daily", "metrics",
+    "sleep_sessions", "sleep_stages", "wellness_daily", "wellness_daily_by_source", "metrics",
 )
 MART_TABLES = (
     "activity_load", "daily_training_load", "power_curve", "pace_curve", "personal_records", "fitness_estimates",
@@ -204,7 +204,7 @@ def _openfit(con: duckdb.DuckDBPyConnection, athletes: int, start: date, days: i
     )
     con.execute(
         """
-        create table openfit.wellness_daily as
+        create table openfit.wellness_daily_by_source as
         select s.athlete_id, s.local_date as date, s.source, s.device_id,
                round(48 + 6 * random() + case s.source when 'oura' then -1 else 1 end)::int as resting_hr,
                s.hrv_rmssd_ms, case s.source when 'garmin' then (6000 + 8000 * random())::int end as steps,
@@ -213,12 +213,35 @@ def _openfit(con: duckdb.DuckDBPyConnection, athletes: int, start: date, days: i
         from openfit.sleep_sessions s
         """
     )
+    # The chosen values as the build publishes them: the ring (oura) wins where it measured, else the watch.
+    con.execute(
+        """
+        create table openfit.wellness_daily as
+        select athlete_id, date,
+               coalesce(max(resting_hr) filter (source = 'oura'), max(resting_hr)) as resting_hr,
+               coalesce(max(device_id) filter (source = 'oura' and resting_hr is not null),
+                        max(device_id) filter (resting_hr is not null)) as resting_hr_source,
+               coalesce(max(hrv_rmssd_ms) filter (source = 'oura'), max(hrv_rmssd_ms)) as hrv_rmssd_ms,
+               coalesce(max(device_id) filter (source = 'oura' and hrv_rmssd_ms is not null),
+                        max(device_id) filter (hrv_rmssd_ms is not null)) as hrv_rmssd_ms_source,
+               max(steps) as steps, max(device_id) filter (steps is not null) as steps_source,
+               max(weight_kg) as weight_kg, max(device_id) filter (weight_kg is not null) as weight_kg_source,
+               coalesce(max(sleep_s) filter (source = 'oura'), max(sleep_s)) as sleep_s,
+               coalesce(max(device_id) filter (source = 'oura' and sleep_s is not null),
+                        max(device_id) filter (sleep_s is not null)) as sleep_s_source,
+               coalesce(max(sleep_score) filter (source = 'oura'), max(sleep_score)) as sleep_score,
+               coalesce(max(device_id) filter (source = 'oura' and sleep_score is not null),
+                        max(device_id) filter (sleep_score is not null)) as sleep_score_source
+        from openfit.wellness_daily_by_source
+        group by all
+        """
+    )
     con.execute(
         """
         create table openfit.metrics as
         select athlete_id, 'resting_hr' as metric, date::timestamptz as ts, resting_hr::double as value,
                'bpm' as unit, source, device_id
-        from openfit.wellness_daily
+        from openfit.wellness_daily_by_source
         """
     )
 
@@ -321,12 +344,21 @@ def _marts(con: duckdb.DuckDBPyConnection) -> None:
         """
         create table marts.cross_device_daily as
         with long as (
-            unpivot openfit.wellness_daily on resting_hr::double, hrv_rmssd_ms::double, sleep_s::double
+            unpivot openfit.wellness_daily_by_source on resting_hr::double, hrv_rmssd_ms::double, sleep_s::double
             into name metric value value
+        ),
+        compared as (
+            select long.athlete_id, long.date, long.metric, long.source, long.device_id, long.value,
+                   coalesce(long.device_id = case long.metric when 'resting_hr' then w.resting_hr_source
+                       when 'hrv_rmssd_ms' then w.hrv_rmssd_ms_source else w.sleep_s_source end, false) as chosen,
+                   count(*) over d - 1 as other_sources,
+                   (sum(long.value) over d - long.value) / nullif(count(*) over d - 1, 0) as others
+            from long join openfit.wellness_daily w using (athlete_id, date)
+            window d as (partition by long.athlete_id, long.date, long.metric)
         )
-        select athlete_id, date, metric, source, value, source = 'oura' as chosen,
-               value - avg(value) over (partition by athlete_id, date, metric) as deviation
-        from long
+        select * exclude (others), value - others as deviation,
+               (value - others) / nullif(abs(others), 0) as relative_deviation
+        from compared
         """
     )
     con.execute(
@@ -335,9 +367,7 @@ def _marts(con: duckdb.DuckDBPyConnection) -> None:
         select t.athlete_id, t.date, t.load, t.ctl, t.atl, t.tsb, w.resting_hr, w.hrv_rmssd_ms, w.sleep_s,
                w.sleep_score, w.steps
         from marts.daily_training_load t
-        left join (select athlete_id, date, avg(resting_hr) as resting_hr, avg(hrv_rmssd_ms) as hrv_rmssd_ms,
-                          avg(sleep_s) as sleep_s, avg(sleep_score) as sleep_score, max(steps) as steps
-                   from openfit.wellness_daily group by all) w using (athlete_id, date)
+        left join openfit.wellness_daily w using (athlete_id, date)
         """
     )
 
@@ -363,7 +393,8 @@ def _meta(con: duckdb.DuckDBPyConnection) -> None:
         union all
         select source, 'sleep_sessions', count(*), max(end_time)::timestamptz from openfit.sleep_sessions group by 1
         union all
-        select source, 'wellness_daily', count(*), max(date)::timestamptz from openfit.wellness_daily group by 1
+        select source, 'wellness_daily_by_source', count(*), max(date)::timestamptz
+        from openfit.wellness_daily_by_source group by 1
         """
     )
 

@@ -86,7 +86,7 @@ def test_light_and_dark_themes_follow_the_system(factory_home, chromium_executab
         for scheme in ("light", "dark"):
             tab = browser.new_page()
             tab.emulate_media(color_scheme=scheme)
-            bc.open_page(tab, base, page)
+            bc.open_page(tab, base, page, timeout_ms=60_000)  # the first visit warms a cold server
             assert tab.locator(bc.EXCEPTION_SELECTOR).count() == 0
             luminance[scheme] = _background_luminance(tab)
             tab.screenshot(path=str(shots / f"fitness-{scheme}.png"))

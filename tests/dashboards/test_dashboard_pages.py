@@ -144,8 +144,13 @@ def test_cross_device_metric_picker(open_page, factory_home):
     at.selectbox(key="cross_metric").set_value("hrv_rmssd_ms").run()
     no_exception(at)
     fig = figure(at, "HRV rMSSD (ms) by source")
-    # The mart names sources (it has no device_id column): one line per source, the chosen days starred.
-    assert {"oura", "garmin", "oura (chosen)"} <= {t["name"] for t in fig["data"]}
+    # marts.cross_device_daily names the device: one line per device, the days it was chosen starred (the ring).
+    assert {t["name"] for t in fig["data"]} == {"Oura Ring Gen3 (oura)", "Garmin Forerunner 965 (garmin)",
+                                                "Oura Ring Gen3 (oura) (chosen)"}
+    summary = table_with(at, "Days chosen").set_index("Source")
+    assert summary.loc["Garmin Forerunner 965 (garmin)", "Days chosen"] == 0
+    assert summary.loc["Oura Ring Gen3 (oura)", "Days chosen"] == summary.loc["Oura Ring Gen3 (oura)", "Days"]
+    assert (summary["Mean |deviation| (%)"] >= 0).all()
 
 
 def test_cross_device_without_the_mart_compares_devices(open_page, no_marts_home):

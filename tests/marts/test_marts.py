@@ -24,6 +24,8 @@ MARTS = (
     "pace_curve",
     "personal_records",
     "fitness_estimates",
+    "cross_device_daily",
+    "daily_athlete_summary",
 )
 
 
@@ -351,3 +353,28 @@ def test_a_threshold_change_rescores_only_the_activities_it_covers(warehouse_cop
     assert powered.height > 0
     ratio = (row[2] / (row[2] + 20)) ** 2
     assert np.allclose(powered["tss_after"].to_numpy(), powered["tss"].to_numpy() * ratio, rtol=1e-9)
+
+
+def test_daily_athlete_summary_aligns_load_and_chosen_wellness(snap):
+    """One row per athlete-day; load and PMC are daily_training_load's, RHR/HRV/sleep/steps wellness_daily's."""
+    summary = frame(snap, "select * from marts.daily_athlete_summary")
+    assert summary.select(["athlete_id", "date"]).is_duplicated().sum() == 0
+    load_days = frame(snap, "select count(*) as n from marts.daily_training_load")["n"][0]
+    wellness_days = frame(snap, "select count(*) as n from openfit.wellness_daily")["n"][0]
+    assert max(load_days, wellness_days) <= summary.height <= load_days + wellness_days
+    mismatches = frame(
+        snap,
+        """
+        select count(*) as n from marts.daily_athlete_summary s
+        left join marts.daily_training_load t using (athlete_id, date)
+        left join openfit.wellness_daily w using (athlete_id, date)
+        where s.load is distinct from t.load or s.ctl is distinct from t.ctl or s.atl is distinct from t.atl
+           or s.tsb is distinct from t.tsb or s.resting_hr is distinct from w.resting_hr
+           or s.hrv_rmssd_ms is distinct from w.hrv_rmssd_ms or s.sleep_s is distinct from w.sleep_s
+           or s.sleep_score is distinct from w.sleep_score or s.steps is distinct from w.steps
+        """,
+    )["n"][0]
+    assert mismatches == 0
+    both = frame(snap, "select count(*) as n from marts.daily_athlete_summary where ctl is not null "
+                       "and resting_hr is not null and sleep_s is not null")["n"][0]  # fmt: skip
+    assert both > 100  # the series really line up on most days

@@ -28,7 +28,8 @@ OPENFIT_KEYS = {
     "laps": ["recording_id", "lap_index"],
     "sleep_sessions": ["sleep_id"],
     "sleep_stages": ["sleep_id", "start_time"],
-    "wellness_daily": ["athlete_id", "date", "device_id"],
+    "wellness_daily": ["athlete_id", "date"],
+    "wellness_daily_by_source": ["athlete_id", "date", "source", "device_id"],
     "metrics": ["athlete_id", "metric", "device_id", "ts"],
 }
 

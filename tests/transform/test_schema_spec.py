@@ -25,6 +25,7 @@ REQUIRED_TABLES = {
     "sleep_sessions",
     "sleep_stages",
     "wellness_daily",
+    "wellness_daily_by_source",
     "metrics",
     "spec_info",
 }
@@ -93,7 +94,15 @@ def test_schema_carries_units_ranges_enums_and_references():
 
 def test_metric_ranges_and_units_come_from_the_metric_types_seed():
     schema = json.loads((REPO_ROOT / "schema" / "openfit" / "metrics.schema.json").read_text())
-    assert schema["properties"]["metric"]["enum"] == ["heart_rate", "spo2", "stress", "weight", "body_fat"]
+    assert schema["properties"]["metric"]["enum"] == [
+        "heart_rate",
+        "spo2",
+        "stress",
+        "weight",
+        "body_fat",
+        "hrv_rmssd",
+        "rr_interval",
+    ]
     validator = jsonschema.Draft202012Validator(schema)
     row = {
         "athlete_id": "a1",

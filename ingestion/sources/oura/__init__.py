@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingestion.registry import Capability, Provider
+from ingestion.registry import ApiSync, Capability, Provider
 from ingestion.sources.oura.settings import OuraSettings
+
+# Tables the source writes in raw_oura (dbt's sources and the Dagster asset keys name them).
+RAW_TABLES = (
+    "personal_info",
+    "heart_rate",
+    "sleep",
+    "daily_sleep",
+    "daily_readiness",
+    "daily_activity",
+    "workout",
+    "session",
+    "daily_spo2",
+    "daily_stress",
+    "vo2_max",
+)
 
 
 def _dlt_source(*args: Any, **kwargs: Any) -> Any:
@@ -27,6 +42,17 @@ def _is_configured() -> bool:
     return OuraSettings().is_configured()
 
 
+def _sync(pipeline: Any, athlete: str, **kwargs: Any) -> dict[str, Any]:
+    """`sync_oura(pipeline, athlete, OuraSettings(), ...)`: one connected athlete, chunk by chunk."""
+    from ingestion.sources.oura.source import sync_oura
+
+    return sync_oura(pipeline, athlete, OuraSettings(), **kwargs)
+
+
+def _schedule_cron() -> str:
+    return OuraSettings().schedule_cron
+
+
 PROVIDER = Provider(
     name="oura",
     display_name="Oura",
@@ -35,6 +61,7 @@ PROVIDER = Provider(
     description="Sleep, readiness, activity, heart rate, workouts, sessions, SpO2, stress and VO2max via Oura API v2.",
     dlt_source=_dlt_source,
     is_configured=_is_configured,
+    api_sync=ApiSync(raw_tables=RAW_TABLES, sync=_sync, schedule_cron=_schedule_cron),
 )
 
 __all__ = ["PROVIDER", "OuraSettings", "make_client", "oura_source", "sync_oura"]

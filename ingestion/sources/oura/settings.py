@@ -41,6 +41,8 @@ class OuraSettings(BaseSettings):
         default=12, ge=1, description="Windows per resource per dlt load (backfill chunks)."
     )
     refresh_margin_s: float = 300.0
+    # Off-peak, apart from the daily full refresh (OPENFIT_SCHEDULE_CRON, 04:00) and the other providers.
+    schedule_cron: str = Field(default="45 2 * * *", description="When Dagster syncs oura (cron syntax).")
 
     def is_configured(self) -> bool:
         return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())

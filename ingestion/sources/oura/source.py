@@ -11,7 +11,7 @@ timestamp) make re-reads harmless.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -162,9 +162,11 @@ def sync_oura(
     settings: OuraSettings | None = None,
     client: ApiClient | None = None,
     max_runs: int = 1000,
+    on_chunk: Callable[[dict[str, Any]], None] | None = None,
     **source_kwargs: Any,
 ) -> dict[str, Any]:
-    """Run chunk after chunk until every collection has reached today. Returns a summary."""
+    """Run chunk after chunk until every collection has reached today. Returns a summary; `on_chunk`
+    receives the summary so far after every chunk (the orchestrator's progress report)."""
     settings = settings or OuraSettings()
     own_client = client is None
     client = client or make_client(settings, athlete)
@@ -179,7 +181,10 @@ def sync_oura(
                 source = source.with_resources(*pending)
             pipeline.run(source)
             runs += 1
-            if not any(st.get("resume") for st in _resource_states(pipeline, athlete).values()):
+            pending_after = any(st.get("resume") for st in _resource_states(pipeline, athlete).values())
+            if on_chunk is not None:
+                on_chunk({"runs": runs, "resume": pending_after, **dict(client.stats)})
+            if not pending_after:
                 break
     finally:
         if own_client:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingestion.registry import Capability, Provider
+from ingestion.registry import ApiSync, Capability, Provider
 from ingestion.sources.strava.settings import StravaSettings
+
+# Tables the source writes in raw_strava (dbt's sources and the Dagster asset keys name them).
+RAW_TABLES = ("athlete", "athlete_zones", "activities", "activity_details", "laps", "activity_streams")
 
 
 def _dlt_source(*args: Any, **kwargs: Any) -> Any:
@@ -27,6 +30,17 @@ def _is_configured() -> bool:
     return StravaSettings().is_configured()
 
 
+def _sync(pipeline: Any, athlete: str, **kwargs: Any) -> dict[str, Any]:
+    """`sync_strava(pipeline, athlete, StravaSettings(), ...)`: one connected athlete, chunk by chunk."""
+    from ingestion.sources.strava.source import sync_strava
+
+    return sync_strava(pipeline, athlete, StravaSettings(), **kwargs)
+
+
+def _schedule_cron() -> str:
+    return StravaSettings().schedule_cron
+
+
 PROVIDER = Provider(
     name="strava",
     display_name="Strava",
@@ -35,6 +49,7 @@ PROVIDER = Provider(
     description="Activities with detail, laps, streams and athlete zones via the Strava API v3 (OAuth2).",
     dlt_source=_dlt_source,
     is_configured=_is_configured,
+    api_sync=ApiSync(raw_tables=RAW_TABLES, sync=_sync, schedule_cron=_schedule_cron),
 )
 
 __all__ = ["PROVIDER", "StravaSettings", "make_client", "strava_source", "sync_strava"]

@@ -47,6 +47,8 @@ class StravaSettings(BaseSettings):
     stream_keys: str = ALL_STREAM_KEYS
     chunk_activities: int = Field(default=200, ge=1, description="Activities per dlt load during a backfill.")
     refresh_margin_s: float = 300.0
+    # Off-peak, apart from the daily full refresh (OPENFIT_SCHEDULE_CRON, 04:00) and the other providers.
+    schedule_cron: str = Field(default="15 2 * * *", description="When Dagster syncs strava (cron syntax).")
 
     def is_configured(self) -> bool:
         return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())

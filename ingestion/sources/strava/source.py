@@ -13,7 +13,7 @@ overlap harmless.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time
 from typing import Any
@@ -208,11 +208,13 @@ def sync_strava(
     settings: StravaSettings | None = None,
     client: ApiClient | None = None,
     max_runs: int = 10_000,
+    on_chunk: Callable[[dict[str, Any]], None] | None = None,
     **source_kwargs: Any,
 ) -> dict[str, Any]:
     """Run the pipeline chunk by chunk until the history is caught up (or the rate limit is spent).
 
-    Each chunk is one dlt load: progress survives a crash. Returns a small summary (runs, resume flag).
+    Each chunk is one dlt load: progress survives a crash. Returns a small summary (runs, resume flag);
+    `on_chunk` receives the summary so far after every chunk (the orchestrator's progress report).
     """
     settings = settings or StravaSettings()
     own_client = client is None
@@ -226,6 +228,8 @@ def sync_strava(
             pipeline.run(source)
             runs += 1
             state = _activities_state(pipeline, athlete)
+            if on_chunk is not None:
+                on_chunk({"runs": runs, "resume": bool(state.get("resume")), **dict(client.stats)})
             if not state.get("resume") or state.get("exhausted"):
                 break
     finally:

@@ -15,10 +15,22 @@ from fit_tool.profile.messages.event_message import EventMessage
 from fit_tool.profile.messages.field_description_message import FieldDescriptionMessage
 from fit_tool.profile.messages.file_id_message import FileIdMessage
 from fit_tool.profile.messages.hrv_message import HrvMessage
+from fit_tool.profile.messages.hrv_status_summary_message import HrvStatusSummaryMessage
+from fit_tool.profile.messages.hrv_value_message import HrvValueMessage
 from fit_tool.profile.messages.lap_message import LapMessage
 from fit_tool.profile.messages.record_message import RecordMessage
 from fit_tool.profile.messages.session_message import SessionMessage
-from fit_tool.profile.profile_type import Event, EventType, FileType, Manufacturer, Sport
+from fit_tool.profile.messages.sleep_assessment_message import SleepAssessmentMessage
+from fit_tool.profile.messages.sleep_level_message import SleepLevelMessage
+from fit_tool.profile.profile_type import (
+    Event,
+    EventType,
+    FileType,
+    HrvStatus,
+    Manufacturer,
+    SleepLevel,
+    Sport,
+)
 
 from ingestion.files.fit_writer import FIT_EPOCH, FitWriter
 
@@ -148,23 +160,23 @@ def activity(n: int = 120, developer_field: bool = False, hrv: bool = False) -> 
     return builder.build().to_bytes()
 
 
-def multisport(n_each: int = 60) -> bytes:
-    """A run then a ride in one file: two sessions, two laps, records across both."""
+def multisport(n_each: int = 60, start_offset_s: int = 0) -> bytes:
+    """A run then a ride in one file: two sessions, two laps, records across both (from START + start_offset_s)."""
     builder = FitFileBuilder(auto_define=True, min_string_size=50)
     _file_id(builder)
-    _event(builder, START_MS, EventType.START)
-    _records(builder, n_each, offset_s=0)
-    _lap_and_session(builder, 0, n_each, Sport.RUNNING, 0)
-    _records(builder, n_each, offset_s=n_each)
-    _lap_and_session(builder, n_each, n_each, Sport.CYCLING, 1)
-    _event(builder, START_MS + 2 * n_each * 1000, EventType.STOP_ALL)
+    _event(builder, START_MS + start_offset_s * 1000, EventType.START)
+    _records(builder, n_each, offset_s=start_offset_s)
+    _lap_and_session(builder, start_offset_s, n_each, Sport.RUNNING, 0)
+    _records(builder, n_each, offset_s=start_offset_s + n_each)
+    _lap_and_session(builder, start_offset_s + n_each, n_each, Sport.CYCLING, 1)
+    _event(builder, START_MS + (start_offset_s + 2 * n_each) * 1000, EventType.STOP_ALL)
     return builder.build().to_bytes()
 
 
-def compressed_timestamps(n: int = 40) -> tuple[bytes, list[int]]:
+def compressed_timestamps(n: int = 40, start_offset_s: int = 0) -> tuple[bytes, list[int]]:
     """Records with compressed-timestamp headers (5-bit offsets rolling over every 32 s); returns expected times."""
     writer = FitWriter()
-    start = int(START.timestamp()) - FIT_EPOCH
+    start = int(START.timestamp()) + start_offset_s - FIT_EPOCH
     writer.define(0, 0, [(0, "B"), (1, "H"), (2, "H"), (4, "I")]).data(0, 4, 255, 1, start)
     writer.define(1, 20, [(253, "I"), (3, "B")]).data(1, start, 90)  # a full timestamp first
     writer.define(2, 20, [(3, "B")])
@@ -177,10 +189,10 @@ def compressed_timestamps(n: int = 40) -> tuple[bytes, list[int]]:
     return writer.to_bytes(), expected
 
 
-def zero_header_crc_activity(n: int = 10) -> bytes:
+def zero_header_crc_activity(n: int = 10, start_offset_s: int = 0) -> bytes:
     """A valid file whose 14-byte header CRC is 0x0000 (allowed by the FIT spec)."""
     writer = FitWriter()
-    start = int(START.timestamp()) - FIT_EPOCH
+    start = int(START.timestamp()) + start_offset_s - FIT_EPOCH
     writer.define(0, 0, [(0, "B"), (1, "H"), (2, "H"), (4, "I")]).data(0, 4, 255, 1, start)
     writer.define(1, 20, [(253, "I"), (3, "B")])
     for i in range(n):
@@ -190,3 +202,53 @@ def zero_header_crc_activity(n: int = 10) -> bytes:
 
 def chained(first: bytes, second: bytes) -> bytes:
     return first + second
+
+
+SLEEP_START = datetime(2024, 5, 1, 22, 0, 0, tzinfo=UTC)
+# (level, minutes): the night the sleep generator writes, one sleep_level message per minute
+SLEEP_NIGHT = (
+    (SleepLevel.AWAKE, 5),
+    (SleepLevel.LIGHT, 20),
+    (SleepLevel.DEEP, 30),
+    (SleepLevel.UNMEASURABLE, 2),
+    (SleepLevel.LIGHT, 15),
+    (SleepLevel.REM, 10),
+    (SleepLevel.AWAKE, 3),
+)
+
+
+def sleep_night() -> bytes:
+    """A wellness file of one night: per-minute sleep levels, a sleep assessment (score 82), overnight 5-minute
+    HRV readings and the HRV status summary written at wake-up."""
+    builder = FitFileBuilder(auto_define=True, min_string_size=50)
+    message = FileIdMessage()
+    message.type = FileType.MONITORING_B
+    message.manufacturer = Manufacturer.DEVELOPMENT.value
+    message.product = 1
+    message.time_created = int(SLEEP_START.timestamp()) * 1000
+    message.serial_number = 0x12345678
+    builder.add(message)
+    start_ms = int(SLEEP_START.timestamp()) * 1000
+    minute = 0
+    for level, minutes in SLEEP_NIGHT:
+        for _ in range(minutes):
+            sleep_level = SleepLevelMessage()
+            sleep_level.timestamp = start_ms + minute * 60_000
+            sleep_level.sleep_level = level
+            builder.add(sleep_level)
+            minute += 1
+    for i in range(minute // 5):
+        reading = HrvValueMessage()
+        reading.timestamp = start_ms + i * 300_000
+        reading.value = 40.0 + i
+        builder.add(reading)
+    summary = HrvStatusSummaryMessage()
+    summary.timestamp = start_ms + minute * 60_000
+    summary.weekly_average = 50.0
+    summary.last_night_average = 47.5
+    summary.status = HrvStatus.BALANCED
+    builder.add(summary)
+    assessment = SleepAssessmentMessage()
+    assessment.overall_sleep_score = 82
+    builder.add(assessment)
+    return builder.build().to_bytes()

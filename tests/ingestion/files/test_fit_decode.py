@@ -62,6 +62,19 @@ def test_hrv_messages_become_rr_intervals_in_seconds():
     assert [r["beat_index"] for r in hrv] == list(range(12))
 
 
+def test_sleep_wellness_file_keeps_levels_assessment_and_hrv_status():
+    decoded = decode_fit(samples.sleep_night())
+    assert decoded.status == "imported"
+    levels = decoded.tables["sleep_level"].to_pylist()
+    assert len(levels) == sum(minutes for _, minutes in samples.SLEEP_NIGHT)
+    assert levels[0]["timestamp"] == samples.SLEEP_START and levels[0]["sleep_level"] == "awake"
+    assert {row["sleep_level"] for row in levels} == {"awake", "light", "deep", "rem", "unmeasurable"}
+    assert decoded.tables["sleep_assessment"].to_pylist()[0]["overall_sleep_score"] == 82
+    summary = decoded.tables["hrv_status_summary"].to_pylist()[0]
+    assert (summary["last_night_average"], summary["status"]) == (47.5, "balanced")
+    assert decoded.tables["hrv_value"].column("value").to_pylist()[:2] == [40.0, 41.0]
+
+
 def test_developer_fields_are_kept_and_named_by_their_description():
     decoded = decode_fit(samples.activity(n=20, developer_field=True))
     records = decoded.tables["record"]

@@ -86,7 +86,7 @@ XXE = b"""<?xml version="1.0"?>
 
 def test_gpx_points_times_positions_and_extensions():
     decoded = decode_bytes(GPX, "ride.gpx")
-    assert decoded.format == "gpx" and decoded.status == "imported"
+    assert decoded.format == "gpx"
     rows = decoded.tables["record"].to_pylist()
     assert len(rows) == 5
     first, second = rows[0], rows[1]
@@ -117,6 +117,23 @@ def test_gpx_impossible_and_missing_values_are_nulled_and_counted():
         "heart_rate_out_of_range": 1,
         "timestamp_missing": 1,
     }
+
+
+def test_points_without_time_stay_raw_with_null_time_and_make_the_file_partial():
+    decoded = decode_bytes(GPX, "ride.gpx")
+    times = decoded.tables["record"].column("timestamp").to_pylist()
+    assert [t is None for t in times] == [False, False, False, True, False]  # NULL, no placeholder date
+    assert decoded.status == "partial"
+    assert decoded.reason == "1 of 5 track points without time (kept raw, not used as samples)"
+
+    untimed_tcx = TCX.replace(b"<Time>2024-05-01T06:00:02Z</Time>", b"")
+    decoded = decode_bytes(untimed_tcx, "two.tcx")
+    assert decoded.tables["record"].column("timestamp").null_count == 1
+    assert decoded.status == "partial" and decoded.reason.startswith("1 of 4 track points without time")
+
+
+def test_fully_timed_tracks_are_imported():
+    assert decode_bytes(TCX, "two.tcx").status == "imported"
 
 
 def test_tcx_activities_laps_and_points():

@@ -32,6 +32,7 @@ GPX = b"""<?xml version="1.0" encoding="UTF-8"?>
     <trkpt lat="46.0502" lon="14.5003"><ele>301</ele><time>2024-05-03T12:00:01Z</time>
       <extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>102</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions></trkpt>
     <trkpt lat="46.0504" lon="14.5006"><ele>302</ele><time>2024-05-03T12:00:02Z</time></trkpt>
+    <trkpt lat="46.0506" lon="14.5009"><ele>303</ele></trkpt>
   </trkseg></trk>
 </gpx>"""
 
@@ -69,6 +70,9 @@ COHORT = {
 }
 
 
+HOUR = 3_600
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -83,15 +87,19 @@ def _make_inputs(root: Path) -> tuple[Path, Path]:
     (good / "2024").mkdir(parents=True)
     bad.mkdir()
     (good / "2024" / "run.fit").write_bytes(samples.activity(n=90, developer_field=True, hrv=True))
-    (good / "multi.fit").write_bytes(samples.multisport(n_each=40))
+    # Workouts hours apart, so the merge keeps them apart (files starting together are one workout).
+    (good / "multi.fit").write_bytes(samples.multisport(n_each=40, start_offset_s=2 * HOUR))
+    (good / "sleep.fit").write_bytes(samples.sleep_night())
     (good / "walk.gpx").write_bytes(GPX)
     (good / "run.tcx.gz").write_bytes(gzip.compress(TCX))
     (good / "strava_export.zip").write_bytes(
         _zip(
             {
                 "activities.csv": STRAVA_CSV.encode(),
-                "activities/111.fit.gz": gzip.compress(samples.compressed_timestamps(n=30)[0]),
-                "activities/222.fit": samples.zero_header_crc_activity(n=20),
+                "activities/111.fit.gz": gzip.compress(
+                    samples.compressed_timestamps(n=30, start_offset_s=4 * HOUR)[0]
+                ),
+                "activities/222.fit": samples.zero_header_crc_activity(n=20, start_offset_s=6 * HOUR),
             }
         )
     )
@@ -174,7 +182,27 @@ def test_import_with_a_corrupt_file_exits_3_and_publishes_the_good_ones(imported
         "join openfit.activity_samples s using (activity_id) where r.source = 'files' "
         "and r.start_time = timestamptz '2024-05-03 12:00:00+00'",
     )
-    assert walk == [(3, 102)]
+    assert walk == [(3, 102)]  # the point without a time is not a sample
+
+
+@pytest.mark.slow
+def test_gpx_points_without_time_are_raw_only_and_the_file_is_partial(imported, settings):
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        raw = con.execute(
+            'select count(*), count("timestamp"), min("timestamp") from raw_files.gpx_record'
+        ).fetchone()
+    assert raw[0] == 4 and raw[1] == 3 and raw[2].year == 2024  # NULL kept raw, no placeholder date
+    rows = _snapshot_rows(
+        settings,
+        "select status, reason, nulled from openfit.file_imports where original_name like '%walk.gpx'",
+    )
+    assert [(r[0], r[1], json.loads(r[2])) for r in rows] == [
+        (
+            "partial",
+            "1 of 4 track points without time (kept raw, not used as samples)",
+            {"timestamp_missing": 1},
+        )
+    ]
 
 
 @pytest.mark.slow
@@ -185,6 +213,21 @@ def test_multisport_sessions_are_separate_recordings_of_one_file(imported, setti
         "from openfit.activity_recordings where source = 'files' group by sha having count(*) > 1",
     )
     assert len(rows) == 1 and rows[0][1] == 2 and rows[0][2] == 2
+    sha = rows[0][0]
+    groups = _snapshot_rows(
+        settings,
+        "select distinct r.multisport_group_id, a.multisport_group_id from openfit.activity_recordings r "
+        "join openfit.activities a using (activity_id) where split_part(r.recording_id, ':', 2) = ?",
+        [sha],
+    )
+    assert groups == [(f"files:{sha}", f"files:{sha}")]  # both legs, and both activities, name the event
+    singles = _snapshot_rows(
+        settings,
+        "select count(*) from openfit.activity_recordings where source = 'files' "
+        "and split_part(recording_id, ':', 2) <> ? and multisport_group_id is not null",
+        [sha],
+    )
+    assert singles == [(0,)]
 
 
 @pytest.mark.slow
@@ -192,6 +235,20 @@ def test_export_metadata_reaches_the_snapshot(imported, settings):
     names = {r[0] for r in _snapshot_rows(
         settings, "select name from openfit.activity_recordings where source = 'files'")}  # fmt: skip
     assert {"Morning Run", "To work"} <= names
+    labels = {
+        r[0]: r[1:]
+        for r in _snapshot_rows(
+            settings,
+            "select r.name, r.gear, r.commute, a.name, a.gear, a.commute from openfit.activity_recordings r "
+            "join openfit.activities a using (activity_id) where r.source = 'files'",
+        )
+    }
+    assert labels["Morning Run"] == ("Pegasus 40", False, "Morning Run", "Pegasus 40", False)
+    assert labels["To work"] == ("Commuter", True, "To work", "Commuter", True)
+    # files outside a Strava export have no gear or commute flag (null, not false)
+    assert all(
+        v[0] is None and v[1] is None for k, v in labels.items() if k not in ("Morning Run", "To work")
+    )
     metadata = [
         json.loads(r[0])
         for r in _snapshot_rows(
@@ -206,6 +263,47 @@ def test_export_metadata_reaches_the_snapshot(imported, settings):
 
 
 @pytest.mark.slow
+def test_rr_intervals_are_metrics_timed_from_the_session_start(imported, settings):
+    rows = _snapshot_rows(
+        settings,
+        "select ts, value, unit from openfit.metrics where source = 'files' and metric = 'rr_interval' order by ts",
+    )
+    # run.fit: 12 intervals 0.80, 0.81, ... 0.91 s, back to back from the session start (2024-05-01 06:00)
+    expected_ms = [800.0 + 10 * i for i in range(12)]
+    assert [round(r[1], 3) for r in rows] == expected_ms and {r[2] for r in rows} == {"ms"}
+    start = samples.START.timestamp()
+    offsets = [round(r[0].timestamp() - start, 3) for r in rows]
+    assert offsets == [round(sum(expected_ms[: i + 1]) / 1000, 3) for i in range(12)]
+
+
+@pytest.mark.slow
+def test_sleep_levels_become_a_files_sleep_session_with_stages(imported, settings):
+    sessions = _snapshot_rows(
+        settings,
+        "select sleep_id, start_time, end_time, deep_s, light_s, rem_s, awake_s, score, hrv_rmssd_ms, local_date "
+        "from openfit.sleep_sessions where source = 'files'",
+    )
+    assert len(sessions) == 1
+    sleep_id, start, end, deep_s, light_s, rem_s, awake_s, score, hrv, local_date = sessions[0]
+    assert sleep_id.startswith("files:") and start == samples.SLEEP_START
+    minutes = sum(m for _, m in samples.SLEEP_NIGHT)  # 85 one-minute levels, the last lasting one step
+    assert (end - start).total_seconds() == minutes * 60
+    assert (deep_s, light_s, rem_s, awake_s) == (30 * 60, 35 * 60, 10 * 60, 8 * 60)  # 2 unmeasurable min
+    assert score == 82 and hrv == 47.5 and str(local_date) == "2024-05-01"
+    stages = _snapshot_rows(
+        settings,
+        "select stage, round(duration_s / 60) from openfit.sleep_stages where sleep_id = ? order by start_time",
+        [sleep_id],
+    )
+    assert stages == [("awake", 5), ("light", 20), ("deep", 30), ("light", 15), ("rem", 10), ("awake", 3)]
+    readings = _snapshot_rows(
+        settings,
+        "select count(*), min(value) from openfit.metrics where source = 'files' and metric = 'hrv_rmssd'",
+    )
+    assert readings == [(minutes // 5, 40.0)]
+
+
+@pytest.mark.slow
 def test_quarantine_is_in_the_snapshot_and_the_status_report(imported, settings):
     rows = _snapshot_rows(
         settings, "select original_name, reason from openfit.file_imports where status = 'quarantined'"
@@ -213,7 +311,7 @@ def test_quarantine_is_in_the_snapshot_and_the_status_report(imported, settings)
     assert len(rows) == 1 and rows[0][0].endswith("photo.gpx") and rows[0][1]
     report = quarantine_report(settings)
     assert report.files_by_status["quarantined"] == 1
-    assert report.files_by_status["imported"] == 7
+    assert report.files_by_status["imported"] == 7 and report.files_by_status["partial"] == 1
     assert [q.original_name for q in report.quarantined] == [rows[0][0]]
     lines = format_report(report)
     assert any("photo.gpx" in line and rows[0][1] in line for line in lines)
@@ -222,13 +320,13 @@ def test_quarantine_is_in_the_snapshot_and_the_status_report(imported, settings)
 @pytest.mark.slow
 def test_reimport_reports_only_duplicates_and_changes_nothing(imported, settings):
     before = _raw_counts(settings)
-    assert before["file_imports"] == 8 and before["fit_record"] > 0
+    assert before["file_imports"] == 9 and before["fit_record"] > 0
     result = CliRunner().invoke(app, ["import", str(imported["good"]), "--no-build"])
     assert result.exit_code == 0, result.output
     assert _raw_counts(settings) == before
     lines = {line.split("│")[1].strip(): line.split("│")[2].strip()
              for line in result.output.splitlines() if line.count("│") == 3}  # fmt: skip
-    assert lines["duplicate"] == "7" and lines["imported"] == "0" and lines["quarantined"] == "0"
+    assert lines["duplicate"] == "8" and lines["imported"] == "0" and lines["quarantined"] == "0"
 
 
 def test_missing_path_is_a_failed_run(tmp_path, monkeypatch):

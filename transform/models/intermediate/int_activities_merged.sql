@@ -1,7 +1,9 @@
 -- Canonical workouts: one row per activity_id, built field by field from the best device (issue 5).
 -- 1. Per device within an activity, its recordings are summed up (a device that split the workout into two
 --    files counts once, with the totals of both files).
--- 2. Per field (seeds/source_priority.csv: summary, hr, power, gps, distance) the best-ranked device that has
+-- 2. Gear and commute are the athlete's labels, not measurements: the primary recording's, else any other
+--    recording's of the activity (a Strava export file merged with a watch's copy keeps its gear).
+-- 3. Per field (seeds/source_priority.csv: summary, hr, power, gps, distance) the best-ranked device that has
 --    the field wins; its device is recorded in <field>_source. The summary device (the primary recording's)
 --    gives name, sport, start/end, duration and everything without a field of its own.
 with recordings as (
@@ -77,6 +79,17 @@ field_choices as (
     where field_rank = 1
 ),
 
+labels as (
+    select
+        activity_id,
+        first(gear order by recording_role = 'primary' desc, recording_id) filter (where gear is not null)
+            as gear,
+        first(commute order by recording_role = 'primary' desc, recording_id)
+            filter (where commute is not null) as commute
+    from recordings
+    group by activity_id
+),
+
 chosen as (
     select
         activity_id,
@@ -92,6 +105,9 @@ select
     primary_recording.activity_id,
     primary_recording.athlete_id,
     primary_recording.name,
+    labels.gear,
+    labels.commute,
+    primary_recording.multisport_group_id,
     primary_recording.sport,
     primary_recording.sub_sport,
     primary_device.start_time,
@@ -124,6 +140,7 @@ inner join recording_counts using (activity_id)
 inner join devices as primary_device
     on primary_device.activity_id = primary_recording.activity_id
     and primary_device.device_key = primary_recording.device_key
+left join labels on labels.activity_id = primary_recording.activity_id
 left join chosen on chosen.activity_id = primary_recording.activity_id
 left join devices as hr_device
     on hr_device.activity_id = chosen.activity_id and hr_device.device_key = chosen.hr_source

@@ -2,7 +2,8 @@
 -- when several sources describe one athlete, the most recently fetched description wins.
 with unioned as (
     {{ union_sources(
-        [ref('stg_synthetic__athletes'), ref('stg_files__athletes')],
+        [ref('stg_synthetic__athletes'), ref('stg_files__athletes'), ref('stg_strava__athletes'),
+         ref('stg_oura__athletes')],
         ['athlete_id', 'display_name', 'sex', 'birth_year', 'home_timezone', 'weight_kg', 'source', 'fetched_at']
     ) }}
 )

@@ -2,7 +2,8 @@
 -- (an unknown metric gets no unit, which the openfit tests reject).
 with intraday as (
     {{ union_sources(
-        [ref('stg_synthetic__intraday_metrics'), ref('stg_fit__monitoring')],
+        [ref('stg_synthetic__intraday_metrics'), ref('stg_fit__monitoring'), ref('stg_fit__rr_intervals'),
+         ref('stg_oura__metrics')],
         ['athlete_id', 'device_id', 'source', 'metric', 'ts', 'value']
     ) }}
 ),

@@ -1,5 +1,5 @@
 -- One row per imported file (status imported or partial): its hash, name, archive and export metadata (the
--- Strava export's name, gear, commute flag). The files staging models join it for names.
+-- Strava export's name, gear, commute flag). The files staging models join it for names, gear and commute.
 select
     sha256 as file_sha256,
     original_name,
@@ -8,6 +8,8 @@ select
     status,
     metadata,
     nullif(json_extract_string(metadata, '$.strava_name'), '') as export_name,
+    nullif(json_extract_string(metadata, '$.strava_gear'), '') as export_gear,
+    try_cast(json_extract_string(metadata, '$.strava_commute') as boolean) as export_commute,
     imported_at
 from {{ optional_source('raw_files', 'file_imports', {
     'sha256': 'varchar', 'original_name': 'varchar', 'source_archive': 'varchar', 'format': 'varchar',

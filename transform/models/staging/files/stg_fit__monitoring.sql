@@ -1,5 +1,6 @@
--- All-day series from FIT monitoring/wellness files: heart rate (monitoring messages) and stress
--- (stress_level messages, 0-100; negative values are "no reading"). Shaped like the intraday metrics.
+-- All-day series from FIT monitoring/wellness files: heart rate (monitoring messages), stress
+-- (stress_level messages, 0-100; negative values are "no reading") and the overnight 5-minute HRV (RMSSD,
+-- hrv_value messages). Shaped like the intraday metrics.
 with heart_rate as (
     select "timestamp" as ts, heart_rate as value
     from {{ optional_source('raw_files', 'fit_monitoring', {'timestamp': 'timestamptz', 'heart_rate': 'double'}) }}
@@ -13,10 +14,18 @@ stress as (
     where stress_level_time is not null and stress_level_value between 0 and 100
 ),
 
+hrv as (
+    select "timestamp" as ts, "value" as value
+    from {{ optional_source('raw_files', 'fit_hrv_value', {'timestamp': 'timestamptz', 'value': 'double'}) }}
+    where "timestamp" is not null and "value" between 1 and 300
+),
+
 unioned as (
     select 'heart_rate' as metric, ts, value from heart_rate
     union all
     select 'stress' as metric, ts, value from stress
+    union all
+    select 'hrv_rmssd' as metric, ts, value from hrv
 )
 
 select

@@ -1,5 +1,6 @@
 -- One activity recording per FIT session: a multisport file gives one per sport, linked by
--- multisport_group_id (the file's sha256). recording_id = 'files:<sha256>:<session index>'.
+-- multisport_group_id ('files:<sha256>', set only when the file holds several sessions).
+-- recording_id = 'files:<sha256>:<session index>'.
 with sessions as (
     select * from {{ optional_source('raw_files', 'fit_session', {
         'file_sha256': 'varchar', 'row_index': 'bigint', 'sport': 'varchar', 'sub_sport': 'varchar',
@@ -72,11 +73,14 @@ shaped as (
     select
         'files:' || sessions.file_sha256 || ':' || sessions.row_index as recording_id,
         sessions.file_sha256 || ':' || sessions.row_index as external_id,
-        sessions.file_sha256 as multisport_group_id,
+        case when count(*) over (partition by sessions.file_sha256) > 1
+            then 'files:' || sessions.file_sha256 end as multisport_group_id,
         sessions.file_sha256,
         sessions.row_index as session_index,
         count(*) over (partition by sessions.file_sha256) as sessions_in_file,
         files.export_name,
+        files.export_gear,
+        files.export_commute,
         sessions.sport as source_sport,
         sessions.sub_sport,
         sessions.start_time,
@@ -117,6 +121,8 @@ select
         export_name || case when sessions_in_file > 1 then ' (' || source_sport || ')' else '' end,
         {{ sentence_case("replace(coalesce(source_sport, 'activity'), '_', ' ')") }}
     ) as name,
+    export_gear as gear,
+    export_commute as commute,
     source_sport,
     sub_sport,
     start_time,

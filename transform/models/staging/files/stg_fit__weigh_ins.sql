@@ -7,5 +7,7 @@ select
     {{ within('percent_fat', 0, 80) }} as body_fat_pct,
     'files' as source
 from {{ optional_source('raw_files', 'fit_weight_scale', {
-    'file_sha256': 'varchar', 'timestamp': 'timestamptz', 'weight': 'double', 'percent_fat': 'double'}) }}
+    'file_sha256': 'varchar', 'row_index': 'bigint', 'timestamp': 'timestamptz', 'weight': 'double', 'percent_fat': 'double'}) }}
 where "timestamp" is not null
+-- one weigh-in per instant: the same measurement often sits in several files (a scale's export and a sync copy)
+qualify row_number() over (partition by "timestamp" order by file_sha256, row_index) = 1

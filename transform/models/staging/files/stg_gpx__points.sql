@@ -1,5 +1,4 @@
 -- GPX track points as samples; one recording per track of a file: 'files:<sha256>:<track index>'.
--- Points without a plausible time (GPX allows none) cannot be samples.
 select
     'files:' || file_sha256 || ':' || coalesce(track_index, 0) as recording_id,
     "timestamp" as ts,
@@ -16,5 +15,8 @@ from {{ optional_source('raw_files', 'gpx_record', {
     'file_sha256': 'varchar', 'row_index': 'bigint', 'track_index': 'bigint', 'timestamp': 'timestamptz',
     'heart_rate': 'double', 'power': 'double', 'speed': 'double', 'cadence': 'double', 'altitude': 'double',
     'position_lat': 'double', 'position_long': 'double', 'distance': 'double', 'temperature': 'double'}) }}
-where "timestamp" > timestamptz '1980-01-01 00:00:00+00'
+-- Points without a time (the decoder keeps them raw with a NULL timestamp and marks the file partial) cannot
+-- be samples; a time before 1980 predates consumer GPS and is an unset device clock.
+where "timestamp" is not null
+    and "timestamp" >= timestamptz '1980-01-01 00:00:00+00'
 qualify row_number() over (partition by recording_id, "timestamp" order by row_index) = 1

@@ -15,5 +15,8 @@ from {{ optional_source('raw_files', 'tcx_record', {
     'file_sha256': 'varchar', 'row_index': 'bigint', 'activity_index': 'bigint', 'timestamp': 'timestamptz',
     'heart_rate': 'double', 'power': 'double', 'speed': 'double', 'cadence': 'double', 'altitude': 'double',
     'position_lat': 'double', 'position_long': 'double', 'distance': 'double', 'temperature': 'double'}) }}
-where "timestamp" > timestamptz '1980-01-01 00:00:00+00'
+-- Points without a time (the decoder keeps them raw with a NULL timestamp and marks the file partial) cannot
+-- be samples; a time before 1980 predates consumer GPS and is an unset device clock.
+where "timestamp" is not null
+    and "timestamp" >= timestamptz '1980-01-01 00:00:00+00'
 qualify row_number() over (partition by recording_id, "timestamp" order by row_index) = 1

@@ -16,6 +16,10 @@ select
     {{ json_field('athleteId') }} as athlete_id,
     {{ source_scoped_id('_source', json_field('deviceId')) }} as device_id,
     {{ json_field('activityName') }} as name,
+    -- the demo vendor has no gear, commute flag or multisport link
+    cast(null as varchar) as gear,
+    cast(null as boolean) as commute,
+    cast(null as varchar) as multisport_group_id,
     {{ json_field('activityType') }} as source_sport,
     {{ epoch_s_to_utc('start_epoch_s') }} as start_time,
     to_timestamp(start_epoch_s + duration_s) as end_time,
