@@ -3,6 +3,9 @@
 -- power_w: power, lat/lon: gps, distance_m/speed_mps: distance), joined on the same whole-second ts. A channel
 -- whose chosen device is the primary one is read from the primary row itself (no join work for the common case
 -- of a single-device workout). Clock skew between devices is not corrected: a skewed channel is shifted by it.
+-- Cost (it reads every sample): the samples are joined once, to a small per-recording table that tags them
+-- with activity, role and channel flags; the other devices' channels are pivoted to one row per (activity, ts)
+-- and joined once (not once per channel).
 -- A device that split one workout into several files restarts distance at 0 in each file; distance_m is made
 -- cumulative over the activity by adding the distance of the device's earlier files (distance_offset_m).
 with matched as (
@@ -51,59 +54,72 @@ activities as (
         on primary_matched.recording_id = activities.primary_recording_id
 ),
 
-samples as (
+recordings as (
+    -- per recording whose samples are used: its activity, whether it is the primary device's (its rows are the
+    -- timeline) and which channels it gives to the primary rows when it is another device's
     select
-        samples.* replace (samples.distance_m + coalesce(offsets.distance_offset_m, 0) as distance_m)
-    from {{ ref('int_activity_samples_unioned') }} as samples
-    left join distance_offsets as offsets on offsets.recording_id = samples.recording_id
-),
-
-primary_samples as (
-    select matched.activity_id, samples.*
-    from samples
-    inner join matched on matched.recording_id = samples.recording_id
-    inner join activities
-        on activities.activity_id = matched.activity_id
-        and activities.primary_device_key = matched.device_key
-),
-
-secondary_samples as (
-    -- samples of the other devices of multi-device activities, with the device they came from
-    select matched.activity_id, matched.device_key, samples.*
-    from samples
-    inner join matched on matched.recording_id = samples.recording_id
-    inner join activities
-        on activities.activity_id = matched.activity_id
-        and activities.primary_device_key <> matched.device_key
-        and matched.device_key in (
+        matched.recording_id,
+        matched.activity_id,
+        matched.device_key = activities.primary_device_key as is_primary,
+        coalesce(offsets.distance_offset_m, 0) as distance_offset_m,
+        activities.hr_source is not null and activities.hr_source <> activities.primary_device_key as hr_elsewhere,
+        activities.power_source is not null and activities.power_source <> activities.primary_device_key
+            as power_elsewhere,
+        activities.gps_source is not null and activities.gps_source <> activities.primary_device_key
+            as gps_elsewhere,
+        activities.distance_source is not null and activities.distance_source <> activities.primary_device_key
+            as distance_elsewhere,
+        matched.device_key = activities.hr_source as gives_hr,
+        matched.device_key = activities.power_source as gives_power,
+        matched.device_key = activities.gps_source as gives_gps,
+        matched.device_key = activities.distance_source as gives_distance
+    from matched
+    inner join activities on activities.activity_id = matched.activity_id
+    left join distance_offsets as offsets on offsets.recording_id = matched.recording_id
+    where matched.device_key = activities.primary_device_key
+        or matched.device_key in (
             activities.hr_source, activities.power_source, activities.gps_source, activities.distance_source
         )
+),
+
+samples as (
+    -- the one join of all samples: each sample tagged with its recording's activity and role
+    select
+        recordings.* exclude (recording_id, distance_offset_m),
+        samples.* replace (samples.distance_m + recordings.distance_offset_m as distance_m)
+    from {{ ref('int_activity_samples_unioned') }} as samples
+    inner join recordings on recordings.recording_id = samples.recording_id
+),
+
+secondary_channels as (
+    -- one row per (activity, ts) of a multi-device activity: each channel from the other device chosen for it
+    select
+        activity_id,
+        ts,
+        any_value(heart_rate) filter (where gives_hr) as heart_rate,
+        any_value(power_w) filter (where gives_power) as power_w,
+        any_value(lat) filter (where gives_gps) as lat,
+        any_value(lon) filter (where gives_gps) as lon,
+        any_value(speed_mps) filter (where gives_distance) as speed_mps,
+        any_value(distance_m) filter (where gives_distance) as distance_m
+    from samples
+    where not is_primary
+    group by activity_id, ts
 )
 
 select
     p.activity_id,
     p.recording_id,
     p.ts,
-    case when a.hr_source is null or a.hr_source = a.primary_device_key then p.heart_rate else hr.heart_rate end
-        as heart_rate,
-    case when a.power_source is null or a.power_source = a.primary_device_key then p.power_w else pw.power_w end
-        as power_w,
-    case when a.distance_source is null or a.distance_source = a.primary_device_key then p.speed_mps
-        else dist.speed_mps end as speed_mps,
+    case when p.hr_elsewhere then s.heart_rate else p.heart_rate end as heart_rate,
+    case when p.power_elsewhere then s.power_w else p.power_w end as power_w,
+    case when p.distance_elsewhere then s.speed_mps else p.speed_mps end as speed_mps,
     p.cadence,
     p.altitude_m,
-    case when a.gps_source is null or a.gps_source = a.primary_device_key then p.lat else gps.lat end as lat,
-    case when a.gps_source is null or a.gps_source = a.primary_device_key then p.lon else gps.lon end as lon,
-    case when a.distance_source is null or a.distance_source = a.primary_device_key then p.distance_m
-        else dist.distance_m end as distance_m,
+    case when p.gps_elsewhere then s.lat else p.lat end as lat,
+    case when p.gps_elsewhere then s.lon else p.lon end as lon,
+    case when p.distance_elsewhere then s.distance_m else p.distance_m end as distance_m,
     p.temperature_c
-from primary_samples as p
-inner join activities as a on a.activity_id = p.activity_id
-left join secondary_samples as hr
-    on hr.activity_id = p.activity_id and hr.device_key = a.hr_source and hr.ts = p.ts
-left join secondary_samples as pw
-    on pw.activity_id = p.activity_id and pw.device_key = a.power_source and pw.ts = p.ts
-left join secondary_samples as gps
-    on gps.activity_id = p.activity_id and gps.device_key = a.gps_source and gps.ts = p.ts
-left join secondary_samples as dist
-    on dist.activity_id = p.activity_id and dist.device_key = a.distance_source and dist.ts = p.ts
+from samples as p
+left join secondary_channels as s on s.activity_id = p.activity_id and s.ts = p.ts
+where p.is_primary
