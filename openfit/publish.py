@@ -8,6 +8,7 @@ has the old file open keeps reading it. If anything fails before the rename, the
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
             con.execute(f"create table {target} as select * from {_quote(schema)}.{_quote(table)}")
             row_counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
         _write_meta(con, run_id, built_at, row_counts)
+        _write_quality_checks(con, settings.home_dir / "quality" / run_id)
         con.execute("detach snap")  # checkpoints and closes the new file: no WAL is left behind
     except BaseException:
         con.close()
@@ -97,6 +99,36 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
 
 def _quote_literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def _write_quality_checks(con: duckdb.DuckDBPyConnection, results_dir: Path) -> None:
+    """`meta.quality_checks`: one row per Great Expectations suite this run validated (the JSON results the
+    asset checks wrote under $OPENFIT_HOME/quality/<run_id>/), so readers see which checks passed or failed
+    without the Dagster instance. Blocking failures never get here (they stop the publish); non-blocking ones do."""
+    rows = []
+    for result_path in sorted(results_dir.glob("*.json")) if results_dir.is_dir() else []:
+        try:
+            document = json.loads(result_path.read_text())
+        except (OSError, ValueError) as exc:
+            rows.append((result_path.stem, "unreadable", None, None, f"result file unreadable: {exc}", None))
+            continue
+        stats = document.get("statistics", {})
+        html_path = result_path.with_suffix(".html")
+        rows.append((
+            result_path.stem,
+            "passed" if document.get("success") else "failed",
+            stats.get("evaluated_expectations"),
+            stats.get("unsuccessful_expectations"),
+            None,
+            str(html_path) if html_path.exists() else None,
+        ))  # fmt: skip
+    con.execute(
+        f"""create table snap.{META_SCHEMA}.quality_checks (
+            check_name varchar, status varchar, evaluated_expectations integer,
+            unsuccessful_expectations integer, detail varchar, report_path varchar)"""
+    )
+    if rows:
+        con.executemany(f"insert into snap.{META_SCHEMA}.quality_checks values (?, ?, ?, ?, ?, ?)", rows)
 
 
 def _write_meta(

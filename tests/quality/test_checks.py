@@ -46,6 +46,20 @@ def test_checks_are_registered_blocking_on_the_published_tables(fixture_warehous
     assert all(suite.blocking for suite in SUITES)
 
 
+def test_the_snapshot_publishes_the_checks_of_its_build(fixture_warehouse):
+    # Readers (the Data health page) see the build's check results without the Dagster instance.
+    from api.query import dashboards
+    from api.query.snapshot import SnapshotReader
+
+    with snapshot_connection(fixture_warehouse) as con:
+        rows = con.execute("select check_name, status, evaluated_expectations from meta.quality_checks").fetchall()
+    assert sorted(name for name, _, _ in rows) == sorted(suite.name for suite in SUITES)
+    assert {status for _, status, _ in rows} == {"passed"}
+    assert all(evaluated > 0 for _, _, evaluated in rows)
+    with SnapshotReader(fixture_warehouse.snapshot_path).cursor() as cur:
+        assert dashboards.failed_checks(cur).empty
+
+
 @pytest.mark.slow
 def test_an_overlapping_activity_fails_the_check_and_keeps_the_snapshot(warehouse_copy):
     """A broken row (a second canonical activity on top of an existing run) fails the blocking check: the build
