@@ -83,10 +83,15 @@ select
     avg_hr,
     max_hr,
     avg_power_w,
-    -- overlap with the athlete's previous canonical activity (> 0 means two activities share time)
-    epoch(lag(end_time) over (partition by athlete_id order by start_time, activity_id)) - epoch(start_time)
-        as overlap_with_previous_s
+    -- overlap with the athlete's previous canonical activity (> 0 means two activities share time); the
+    -- sessions of one multisport file are the device's own split of one event, so their overlap is not checked
+    case
+        when multisport_group_id is not null
+            and multisport_group_id = lag(multisport_group_id) over athlete_timeline then null
+        else epoch(lag(end_time) over athlete_timeline) - epoch(start_time)
+    end as overlap_with_previous_s
 from openfit.activities
+window athlete_timeline as (partition by athlete_id order by start_time, activity_id)
 """
 
 # Per-activity extremes computed in DuckDB: a frame of one row per activity instead of the 1 Hz samples.

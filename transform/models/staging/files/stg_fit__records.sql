@@ -7,6 +7,8 @@ with records as (
         'power': 'double', 'speed': 'double', 'cadence': 'double', 'altitude': 'double',
         'position_lat': 'double', 'position_long': 'double', 'distance': 'double', 'temperature': 'double'}) }}
     where "timestamp" is not null
+        -- a corrupt timestamp decoded decades ahead (seen in the wild: 2085) is not a sample
+        and "timestamp" <= current_timestamp + interval 1 day
 ),
 
 sessions as (
