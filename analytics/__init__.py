@@ -43,6 +43,7 @@ from .power import (
     STANDARD_DURATIONS,
     CriticalPowerFit,
     MeanMaxCurve,
+    PowerZone,
     WPrimeBalance,
     average_power,
     critical_power,
@@ -54,7 +55,9 @@ from .power import (
     mean_max,
     normalized_power,
     power_curve,
+    power_zones,
     skiba_tau,
+    time_in_power_zones,
     tss,
     variability_index,
     w_prime_balance,
@@ -96,7 +99,7 @@ __all__ = [
     # power
     "normalized_power", "average_power", "intensity_factor", "tss", "variability_index",
     "mean_max", "power_curve", "MeanMaxCurve", "STANDARD_DURATIONS",
-    "ftp_from_test", "eftp_from_curve",
+    "ftp_from_test", "eftp_from_curve", "power_zones", "PowerZone", "time_in_power_zones",
     "critical_power", "critical_power_from_curve", "critical_power_two_efforts", "CriticalPowerFit",
     "skiba_tau", "w_prime_balance", "WPrimeBalance",
     # running

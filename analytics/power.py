@@ -339,3 +339,50 @@ def w_prime_balance(
         w = a[i] * w + b[i]
         out[i] = w
     return WPrimeBalance(out, method, cp, wp, None)
+
+
+# Coggan's power training levels (Allen & Coggan, Training and Racing with a Power Meter): upper bounds in % of
+# FTP; level 1 is "<= 55 %", level 2 "56-75 %", ..., level 7 "> 150 %" (no upper bound).
+COGGAN_LEVELS = (
+    ("L1 Active recovery", 55),
+    ("L2 Endurance", 75),
+    ("L3 Tempo", 90),
+    ("L4 Lactate threshold", 105),
+    ("L5 VO2max", 120),
+    ("L6 Anaerobic capacity", 150),
+    ("L7 Neuromuscular", math.inf),
+)
+
+
+@dataclass(frozen=True)
+class PowerZone:
+    """One power zone: (low_w, high_w]; the first zone starts at 0 W inclusive, the last is open-ended."""
+
+    name: str
+    low_w: float
+    high_w: float
+
+
+def power_zones(ftp_w: float) -> list[PowerZone]:
+    """Coggan's seven power levels in watts for an FTP (W): upper bounds 55/75/90/105/120/150 % of FTP.
+
+    Citation: Allen H, Coggan A, Training and Racing with a Power Meter (2nd ed., 2010), table 3.1.
+    """
+    ftp = positive(ftp_w, "ftp_w")
+    zones, low = [], 0.0
+    for name, upper_pct in COGGAN_LEVELS:
+        high = ftp * upper_pct / 100
+        zones.append(PowerZone(name, low, high))
+        low = high
+    return zones
+
+
+def time_in_power_zones(power, zones: list[PowerZone]) -> dict[str, float]:
+    """Seconds of a 1 Hz power stream (W) in each zone; a value on a boundary belongs to the lower zone
+    (Coggan's "<= 55 %"). NaN seconds are not counted; 0 W (coasting) counts in the first zone."""
+    p = _power(power)
+    valid = p[~np.isnan(p)]
+    uppers = np.array([z.high_w for z in zones])
+    index = np.searchsorted(uppers, valid, side="left")
+    counts = np.bincount(index, minlength=len(zones))[: len(zones)]
+    return {z.name: float(c) for z, c in zip(zones, counts, strict=True)}

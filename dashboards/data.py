@@ -168,9 +168,12 @@ def activity_samples_view(cur, activity_id: str) -> dict | None:
         long = long.assign(source=None, device=None)
     hr = pd.DataFrame({"elapsed_s": elapsed, "heart_rate": samples["heart_rate"]}) if "heart_rate" in samples \
         else pd.DataFrame(columns=["elapsed_s", "heart_rate"])
+    power = pd.DataFrame({"elapsed_s": elapsed, "power_w": samples["power_w"]}) if "power_w" in samples \
+        else pd.DataFrame(columns=["elapsed_s", "power_w"])
     return {
         "streams": streams,
         "hr": hr.dropna(),
+        "power": power.dropna(),
         "channels": long[["channel", "recording_id", "source", "device", "samples"]]
         .sort_values(["channel", "samples"], ascending=[True, False]).reset_index(drop=True),
     }
@@ -204,6 +207,30 @@ def hr_time_in_zones(cur, activity_id: str, athlete_id: str, day: date) -> dict 
         "zones": pd.DataFrame({
             "zone": [z.name for z in zones],
             "low_bpm": [z.low_bpm for z in zones],
+            "seconds": [seconds[z.name] for z in zones],
+        }),
+    }
+
+
+@_cached
+def power_time_in_zones(cur, activity_id: str, athlete_id: str, day: date) -> dict | None:
+    """Seconds in each of Coggan's power levels (analytics.power_zones) on the 1 Hz grid, for the FTP in force
+    on the day; None without power samples or an FTP."""
+    import analytics  # imported here: its import costs seconds and only this view needs it
+
+    view = activity_samples_view(activity_id)
+    th = q.thresholds_on(cur, athlete_id, day) if cur.has_table("openfit", "athlete_thresholds") else None
+    if not isinstance(view, dict) or view["power"].empty or not th or not th.get("ftp_w"):
+        return None
+    zones = analytics.power_zones(float(th["ftp_w"]))
+    power = view["power"]
+    stream = analytics.resample_1hz(power["elapsed_s"].to_numpy(float), {"power": power["power_w"].to_numpy(float)})
+    seconds = analytics.time_in_power_zones(stream.channels["power"], zones)
+    return {
+        "model": f"Coggan levels, FTP {th['ftp_w']:.0f} W",
+        "zones": pd.DataFrame({
+            "zone": [z.name for z in zones],
+            "low_w": [z.low_w for z in zones],
             "seconds": [seconds[z.name] for z in zones],
         }),
     }

@@ -156,12 +156,21 @@ with tabs[1]:
                                 customdata=z["low_bpm"], hovertemplate="%{y}: %{x:.1f} min (from %{customdata:.0f} bpm)"))
         bars.update_layout(title_text=f"Time in heart-rate zones ({zones['model']})", hovermode="closest")
         ui.chart(ui.style(bars, x="Minutes", height=320), "zones")
-        st.caption("Power zones need a power-zone model in `analytics/` (not there yet).")
     elif isinstance(zones, data.NotBuilt):
         ui.unavailable(zones, "Zones", "Zones need `openfit.athlete_thresholds` and heart-rate samples.")
     else:
         st.info("No heart-rate zones: this activity has no heart-rate samples, or no HRmax/LTHR is set for the "
                 "athlete on this date (add thresholds with your provider profile or a field test).")
+    power_zones = data.power_time_in_zones(activity_id, athlete, day) if day else None
+    if isinstance(power_zones, dict):
+        z = power_zones["zones"]
+        bars = go.Figure(go.Bar(x=z["seconds"] / 60, y=z["zone"], orientation="h", marker_color=ui.COLORWAY[:len(z)],
+                                text=[ui.hms(s) for s in z["seconds"]], textposition="auto",
+                                customdata=z["low_w"], hovertemplate="%{y}: %{x:.1f} min (above %{customdata:.0f} W)"))
+        bars.update_layout(title_text=f"Time in power zones ({power_zones['model']})", hovermode="closest")
+        ui.chart(ui.style(bars, x="Minutes", height=320), "power_zones")
+    elif power_zones is None:
+        st.caption("No power zones: this activity has no power samples, or no FTP is set for the athlete on this date.")
 with tabs[2]:
     load = data.activity_load_metrics(activity_id)
     if not ui.unavailable(load, "Load metrics", "Activity load comes from `marts.activity_load` (run `openfit build`)."):

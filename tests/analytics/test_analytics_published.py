@@ -299,3 +299,19 @@ def test_best_efforts_by_distance_do_not_span_a_pause():
     assert a.best_efforts(dist, [4000]).as_dict() == {4000.0: None}
     with pytest.raises(ValueError, match="cumulative"):
         a.best_efforts([0.0, 10.0, 5.0], [1.0])
+
+
+def test_coggan_power_levels_for_an_ftp_of_250_w():
+    # Allen & Coggan table 3.1: L1 <= 55 %, L2 56-75 %, L3 76-90 %, L4 91-105 %, L5 106-120 %, L6 121-150 %, L7 > 150 %
+    zones = a.power_zones(250)
+    assert [z.name[:2] for z in zones] == ["L1", "L2", "L3", "L4", "L5", "L6", "L7"]
+    assert [z.high_w for z in zones[:-1]] == [137.5, 187.5, 225.0, 262.5, 300.0, 375.0]
+    assert zones[0].low_w == 0 and math.isinf(zones[-1].high_w)
+
+
+def test_time_in_power_zones_counts_boundaries_in_the_lower_level_and_skips_gaps():
+    zones = a.power_zones(200)  # L1 <= 110 W, L2 <= 150 W, ..., L7 > 300 W
+    seconds = a.time_in_power_zones([0, 110, 110.5, 150, 301, np.nan], zones)
+    assert list(seconds.values()) == [2.0, 2.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    with pytest.raises(ValueError):
+        a.power_zones(0)

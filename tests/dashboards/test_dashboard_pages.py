@@ -119,6 +119,9 @@ def test_ride_detail_lists_merged_recordings(open_page, factory_home):
     zones = figure(at, "heart-rate zones")
     seconds = sum(x * 60 for x in values(zones["data"][0], "x"))
     assert seconds > 600  # every ride lasts 45 min or more and has HR throughout
+    power_zones = figure(at, "power zones")
+    assert "Coggan" in power_zones["layout"]["title"]["text"]
+    assert sum(x * 60 for x in values(power_zones["data"][0], "x")) > 600  # power throughout, FTP set
 
 
 def test_power_windows_drive_the_curve(open_page, factory_home):
