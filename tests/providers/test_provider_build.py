@@ -23,7 +23,8 @@ KEYS = {
     "laps": "recording_id, lap_index",
     "sleep_sessions": "sleep_id",
     "sleep_stages": "sleep_id, start_time",
-    "wellness_daily": "athlete_id, date, source, device_id",
+    "wellness_daily": "athlete_id, date",
+    "wellness_daily_by_source": "athlete_id, date, source, device_id",
     "metrics": "athlete_id, source, device_id, metric, ts",
     "devices": "device_id",
     "athletes": "athlete_id",
@@ -158,7 +159,7 @@ def test_build_lands_strava_and_oura_in_openfit_tables(
         stages = con.execute("select count(*) from sleep_stages where sleep_id like 'oura:%'").fetchone()[0]
         assert stages > 0
         wellness = con.execute(
-            "select count(*), sum(steps) from wellness_daily where source = 'oura'"
+            "select count(*), sum(steps) from wellness_daily_by_source where source = 'oura'"
         ).fetchone()
         assert wellness[0] >= oura_mock.cfg.days - 1
         assert wellness[1] == sum(d["steps"] for d in oura_mock.docs["daily_activity"])

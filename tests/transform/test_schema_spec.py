@@ -100,6 +100,9 @@ def test_metric_ranges_and_units_come_from_the_metric_types_seed():
         "stress",
         "weight",
         "body_fat",
+        "vo2_max",
+        "stress_high_duration",
+        "recovery_high_duration",
         "hrv_rmssd",
         "rr_interval",
     ]
