@@ -147,15 +147,20 @@ with tabs[0]:
             "Avg power (W)": num(laps["avg_power_w"]).round(0),
             "Avg speed (km/h)": (num(laps["avg_speed_mps"]) * 3.6).round(1),
         }), hide_index=True, key="laps")
+def zone_chart(result: dict, title: str, low_column: str, hover_from: str, key: str) -> None:
+    """Minutes per zone as horizontal bars; `result` is a data.*_time_in_zones answer (model + zones frame)."""
+    z = result["zones"]
+    bars = go.Figure(go.Bar(x=z["seconds"] / 60, y=z["zone"], orientation="h", marker_color=ui.COLORWAY[:len(z)],
+                            text=[ui.hms(s) for s in z["seconds"]], textposition="auto",
+                            customdata=z[low_column], hovertemplate=f"%{{y}}: %{{x:.1f}} min ({hover_from})"))
+    bars.update_layout(title_text=f"{title} ({result['model']})", hovermode="closest")
+    ui.chart(ui.style(bars, x="Minutes", height=320), key)
+
+
 with tabs[1]:
     zones = data.hr_time_in_zones(activity_id, athlete, day) if day else None
     if isinstance(zones, dict):
-        z = zones["zones"]
-        bars = go.Figure(go.Bar(x=z["seconds"] / 60, y=z["zone"], orientation="h", marker_color=ui.COLORWAY[:len(z)],
-                                text=[ui.hms(s) for s in z["seconds"]], textposition="auto",
-                                customdata=z["low_bpm"], hovertemplate="%{y}: %{x:.1f} min (from %{customdata:.0f} bpm)"))
-        bars.update_layout(title_text=f"Time in heart-rate zones ({zones['model']})", hovermode="closest")
-        ui.chart(ui.style(bars, x="Minutes", height=320), "zones")
+        zone_chart(zones, "Time in heart-rate zones", "low_bpm", "from %{customdata:.0f} bpm", "zones")
     elif isinstance(zones, data.NotBuilt):
         ui.unavailable(zones, "Zones", "Zones need `openfit.athlete_thresholds` and heart-rate samples.")
     else:
@@ -163,12 +168,7 @@ with tabs[1]:
                 "athlete on this date (add thresholds with your provider profile or a field test).")
     power_zones = data.power_time_in_zones(activity_id, athlete, day) if day else None
     if isinstance(power_zones, dict):
-        z = power_zones["zones"]
-        bars = go.Figure(go.Bar(x=z["seconds"] / 60, y=z["zone"], orientation="h", marker_color=ui.COLORWAY[:len(z)],
-                                text=[ui.hms(s) for s in z["seconds"]], textposition="auto",
-                                customdata=z["low_w"], hovertemplate="%{y}: %{x:.1f} min (above %{customdata:.0f} W)"))
-        bars.update_layout(title_text=f"Time in power zones ({power_zones['model']})", hovermode="closest")
-        ui.chart(ui.style(bars, x="Minutes", height=320), "power_zones")
+        zone_chart(power_zones, "Time in power zones", "low_w", "above %{customdata:.0f} W", "power_zones")
     elif power_zones is None:
         st.caption("No power zones: this activity has no power samples, or no FTP is set for the athlete on this date.")
 with tabs[2]:
