@@ -199,14 +199,24 @@ def hr_time_in_zones(cur, activity_id: str, athlete_id: str, day: date) -> dict 
         model = f"% of HRmax {th['hr_max']:.0f} bpm"
     else:
         return None
-    hr = view["hr"]
-    stream = analytics.resample_1hz(hr["elapsed_s"].to_numpy(float), {"hr": hr["heart_rate"].to_numpy(float)})
-    seconds = analytics.time_in_zones(stream.channels["hr"], zones)
+    seconds = analytics.time_in_zones(_on_1hz_grid(view["hr"], "heart_rate"), zones)
+    return _zones_answer(model, zones, seconds, "low_bpm")
+
+
+def _on_1hz_grid(frame: pd.DataFrame, column: str):
+    """A channel of the activity view resampled to the 1 Hz grid the zone counters expect."""
+    import analytics
+
+    stream = analytics.resample_1hz(frame["elapsed_s"].to_numpy(float), {column: frame[column].to_numpy(float)})
+    return stream.channels[column]
+
+
+def _zones_answer(model: str, zones: list, seconds: dict[str, float], low_attr: str) -> dict:
     return {
         "model": model,
         "zones": pd.DataFrame({
             "zone": [z.name for z in zones],
-            "low_bpm": [z.low_bpm for z in zones],
+            low_attr: [getattr(z, low_attr) for z in zones],
             "seconds": [seconds[z.name] for z in zones],
         }),
     }
@@ -223,17 +233,8 @@ def power_time_in_zones(cur, activity_id: str, athlete_id: str, day: date) -> di
     if not isinstance(view, dict) or view["power"].empty or not th or not th.get("ftp_w"):
         return None
     zones = analytics.power_zones(float(th["ftp_w"]))
-    power = view["power"]
-    stream = analytics.resample_1hz(power["elapsed_s"].to_numpy(float), {"power": power["power_w"].to_numpy(float)})
-    seconds = analytics.time_in_power_zones(stream.channels["power"], zones)
-    return {
-        "model": f"Coggan levels, FTP {th['ftp_w']:.0f} W",
-        "zones": pd.DataFrame({
-            "zone": [z.name for z in zones],
-            "low_w": [z.low_w for z in zones],
-            "seconds": [seconds[z.name] for z in zones],
-        }),
-    }
+    seconds = analytics.time_in_power_zones(_on_1hz_grid(view["power"], "power_w"), zones)
+    return _zones_answer(f"Coggan levels, FTP {th['ftp_w']:.0f} W", zones, seconds, "low_w")
 
 
 _warm_lock = threading.Lock()
