@@ -17,6 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.cache import CachedReads, ResponseCache
 from api.config import ApiSettings
 from api.deps import RateLimiter
 from api.errors import install_error_handlers
@@ -86,10 +87,12 @@ def create_app(
     rate_limit_burst: int = _FROM_ENV,
     cors_origins: Sequence[str] | None = None,
     mount_mcp: bool = True,
+    response_cache_mb: int = _FROM_ENV,
 ) -> FastAPI:
     """Builds the app. `settings=None` reads the process settings at request time. Unless given here, the
-    rate limit and CORS origins come from OPENFIT_API_* (defaults: 1200/min per key, burst 200; CORS closed).
-    `rate_limit_per_minute=None` or 0 switches per-key rate limiting off."""
+    rate limit, CORS origins and response cache come from OPENFIT_API_* (defaults: 1200/min per key, burst 200;
+    CORS closed; 64 MB of cached answers). `rate_limit_per_minute=None` or 0 switches per-key rate limiting off,
+    `response_cache_mb=0` the cache (api/cache.py)."""
     api_settings = ApiSettings()
     if rate_limit_per_minute == _FROM_ENV:
         rate_limit_per_minute = api_settings.rate_limit_per_minute
@@ -97,6 +100,8 @@ def create_app(
         rate_limit_burst = api_settings.rate_limit_burst
     if cors_origins is None:
         cors_origins = api_settings.cors_origins
+    if response_cache_mb == _FROM_ENV:
+        response_cache_mb = api_settings.response_cache_mb
 
     def current_settings() -> Settings:
         return settings or get_settings()
@@ -119,6 +124,8 @@ def create_app(
         description="Read-only access to the published OpenFit snapshot. Every /v1 call needs "
                     "`Authorization: Bearer <key>` (create one with `openfit apikey create`).",
         lifespan=lifespan,
+        # FastAPI's built-in OpenTelemetry hooks: off, like every tool's telemetry here.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.rate_limiter = limiter
@@ -130,10 +137,13 @@ def create_app(
     if mcp_manager is not None:
         app.router.routes.append(Route("/mcp", BearerScopeASGI(mcp_manager, current_settings, limiter)))
 
+    # Added first = innermost: CORS and security headers also wrap the answers the cache replays.
+    if response_cache_mb:
+        app.state.response_cache = ResponseCache(response_cache_mb << 20)
+        app.add_middleware(CachedReads, settings=current_settings, limiter=limiter, cache=app.state.response_cache)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"],
                            allow_headers=["Authorization"])
-
     app.add_middleware(SecurityHeaders)
     return app
 

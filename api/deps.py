@@ -54,10 +54,16 @@ class RateLimiter:
             return (1 - tokens) / self.rate
 
 
-def bearer_key(request: Request, settings: Settings) -> StoredKey:
-    """The active key presented as `Authorization: Bearer <key>`; ApiError 401 otherwise (no key echoed)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+# The ASGI scope entry under which a middleware that already authenticated the request leaves the key, so
+# the route dependency neither verifies it again nor charges the rate limit twice.
+VERIFIED_KEY = "openfit.verified_key"
+
+
+def authenticate(authorization: str, settings: Settings, limiter: RateLimiter | None) -> StoredKey:
+    """The active key presented as `Authorization: Bearer <key>`, charged to its rate limit.
+
+    Raises ApiError 401 (no key echoed) or 429. The REST routes, the response cache and /mcp all call this."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'",
                        headers={"WWW-Authenticate": "Bearer"})
@@ -65,13 +71,20 @@ def bearer_key(request: Request, settings: Settings) -> StoredKey:
     if record is None:
         raise ApiError(401, "unauthorized", "the API key is not valid or has been revoked",
                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:
         wait = limiter.take(record.key_id)
         if wait > 0:
             raise ApiError(429, "rate_limited", "too many requests for this key; slow down",
                            {"retry_after_s": math.ceil(wait)}, headers={"Retry-After": str(math.ceil(wait))})
     return record
+
+
+def bearer_key(request: Request, settings: Settings) -> StoredKey:
+    verified = request.scope.get(VERIFIED_KEY)
+    if verified is not None:
+        return verified
+    return authenticate(request.headers.get("authorization", ""), settings,
+                        getattr(request.app.state, "rate_limiter", None))
 
 
 def require_scope(request: Request, settings: Annotated[Settings, Depends(app_settings)]) -> AthleteScope:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 from api.query.errors import QueryError
 from api.query.snapshot import SnapshotUnavailable
@@ -38,6 +40,15 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
         content={"error": {"code": code, "message": message, "details": details or {}}},
         headers=headers,
     )
+
+
+async def send_error(send: Send, exc: ApiError) -> None:
+    """Writes an ApiError as a response from plain ASGI code (middleware in front of the routes)."""
+    body = json.dumps({"error": {"code": exc.code, "message": exc.message, "details": exc.details}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (exc.headers or {}).items()]
+    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,15 +1,23 @@
 """API latency: the real server on 127.0.0.1, driven from this (second) process by concurrent clients.
 
-    uv run python benchmarks/api_latency.py [--requests 2000] [--concurrency 50] [--home PATH]
+    uv run python benchmarks/api_latency.py [--requests 2100] [--concurrency 50] [--home PATH]
 
 Snapshot: $OPENFIT_HOME's published snapshot (the demo warehouse) if there is one, else a generated one
 (tests/api/snapshot_factory.py: 3 athletes x 365 days, marts included). The snapshot is copied into a temporary
 home with its own admin key, so nothing is written to the real home. Rate limiting is off for the run.
 
-Endpoints: list, detail, streams, training-load, correlate (REST) and two MCP tool calls over /mcp.
+Three runs side by side, each against a freshly started server (one uvicorn worker):
+  rest, cache off   list, detail, streams, training-load, correlate with OPENFIT_API_RESPONSE_CACHE_MB=0:
+                    every request runs its queries (the cost of a first visit)
+  rest              the same requests as shipped (response cache on; repeats are answered from it)
+  mcp               MCP tool calls over /mcp (list_activities, get_activity, get_training_load,
+                    correlate_metrics); the MCP layer has no response cache
 Prints p50/p95/p99 per endpoint, then a last JSON line:
 {"benchmark": "api_latency", "requests", "concurrency", "p50_ms", "p95_ms", "p99_ms", "errors", ...}
-(the headline percentiles are over the REST list and detail endpoints, the target's subject).
+(the headline percentiles are over the REST list and detail endpoints as shipped, the target's subject;
+the same figures without the cache and the MCP figures are in the line too).
+
+The load generator is aiohttp (httpx's client tops out near 150 requests/s here and would measure itself).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import aiohttp
 import httpx
 import numpy as np
 import psutil
@@ -77,71 +86,81 @@ def pick_targets(snapshot: Path) -> dict:
     return {"athlete": athlete, "activities": [a.activity_id for a in activities]}
 
 
-def endpoints(targets: dict) -> dict[str, tuple[str, str, dict | None]]:
-    """name -> (method, path template with {activity}, JSON body for MCP)."""
+def rest_endpoints(targets: dict) -> dict[str, tuple[str, dict | None]]:
+    """name -> (path template with {activity}, None)."""
     athlete = targets["athlete"]
     return {
-        "list": ("GET", f"/v1/activities?athlete_id={athlete}&limit=50", None),
-        "detail": ("GET", "/v1/activities/{activity}", None),
-        "streams": ("GET", "/v1/activities/{activity}/streams?max_points=500", None),
-        "training-load": ("GET", f"/v1/analytics/training-load?athlete_id={athlete}&limit=365", None),
-        "correlate": ("GET", f"/v1/metrics/correlate?athlete_id={athlete}&metrics=resting_hr,hrv,sleep_score"
-                             "&max_lag_days=3", None),
-        "mcp:list_activities": ("POST", "/mcp", {"name": "list_activities",
-                                                 "arguments": {"athlete_id": athlete, "limit": 20}}),
-        "mcp:get_activity": ("POST", "/mcp", {"name": "get_activity", "arguments": {"activity_id": "{activity}"}}),
+        "list": (f"/v1/activities?athlete_id={athlete}&limit=50", None),
+        "detail": ("/v1/activities/{activity}", None),
+        "streams": ("/v1/activities/{activity}/streams?max_points=500", None),
+        "training-load": (f"/v1/analytics/training-load?athlete_id={athlete}&limit=365", None),
+        "correlate": (f"/v1/metrics/correlate?athlete_id={athlete}&metrics=resting_hr,hrv,sleep_score"
+                      "&max_lag_days=3", None),
     }
 
 
-async def drive(base: str, key: str, targets: dict, total: int, concurrency: int) -> dict[str, dict]:
-    plan = endpoints(targets)
+def mcp_endpoints(targets: dict) -> dict[str, tuple[str, dict | None]]:
+    """name -> ("/mcp", the tools/call params with {activity})."""
+    athlete = targets["athlete"]
+    return {
+        "mcp:list_activities": ("/mcp", {"name": "list_activities", "arguments": {"athlete_id": athlete, "limit": 20}}),
+        "mcp:get_activity": ("/mcp", {"name": "get_activity", "arguments": {"activity_id": "{activity}"}}),
+        "mcp:get_training_load": ("/mcp", {"name": "get_training_load", "arguments": {"athlete_id": athlete}}),
+        "mcp:correlate_metrics": ("/mcp", {"name": "correlate_metrics", "arguments": {
+            "athlete_id": athlete, "metrics": ["resting_hr", "hrv", "sleep_score"]}}),
+    }
+
+
+async def drive(base: str, key: str, targets: dict, plan: dict, total: int, concurrency: int) -> dict[str, dict]:
     names = list(plan)
     latencies: dict[str, list[float]] = {n: [] for n in names}
     errors: dict[str, int] = {n: 0 for n in names}
+    hits = 0
     samples: list[str] = []  # the first few failures, to say what went wrong
     counter = iter(range(total))
     headers = {"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"}
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def call(session: aiohttp.ClientSession, i: int, name: str, activity: str) -> tuple[bool, str]:
+        nonlocal hits
+        path, body = plan[name]
+        url = base + path.replace("{activity}", activity)
+        if body is None:
+            async with session.get(url) as response:
+                text = await response.text()
+                hits += response.headers.get("x-openfit-cache") == "hit"
+                return response.status == 200, f"{response.status} {text[:200]}"
+        params = json.loads(json.dumps(body).replace("{activity}", activity))
+        async with session.post(url, json={"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                                           "params": params}) as response:
+            text = await response.text()
+            ok = response.status == 200 and not json.loads(text).get("result", {}).get("isError", True)
+            return ok, f"{response.status} {text[:200]}"
+
+    async def worker(session: aiohttp.ClientSession) -> None:
         for i in counter:
             name = names[i % len(names)]
-            method, path, body = plan[name]
             activity = targets["activities"][i % len(targets["activities"])]
-            url = path.replace("{activity}", activity)
             started = time.perf_counter()
             try:
-                if body is None:
-                    response = await client.get(url)
-                    ok = response.status_code == 200
-                else:
-                    call = json.loads(json.dumps(body).replace("{activity}", activity))
-                    response = await client.post(url, json={"jsonrpc": "2.0", "id": i, "method": "tools/call",
-                                                            "params": call})
-                    ok = response.status_code == 200 and not response.json().get("result", {}).get("isError", True)
-            except httpx.HTTPError as exc:
-                ok, response = False, None
-                detail = f"{type(exc).__name__}: {exc}"
+                ok, detail = await call(session, i, name, activity)
+            except (aiohttp.ClientError, ValueError) as exc:
+                ok, detail = False, f"{type(exc).__name__}: {exc}"
             latencies[name].append((time.perf_counter() - started) * 1000)
             if not ok:
                 errors[name] += 1
                 if len(samples) < 5:
-                    samples.append(f"{name} {url}: " + (f"{response.status_code} {response.text[:200]}"
-                                                       if response is not None else detail))
+                    samples.append(f"{name}: {detail}")
 
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
-        # Warm-up: one of each, not counted.
-        for _method, path, body in plan.values():
-            url = path.replace("{activity}", targets["activities"][0])
-            if body is None:
-                await client.get(url)
-            else:
-                call = json.loads(json.dumps(body).replace("{activity}", targets["activities"][0]))
-                await client.post(url, json={"jsonrpc": "2.0", "id": 0, "method": "tools/call", "params": call})
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(headers=headers, connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=60)) as session:
+        for name in names:  # warm-up: one of each, not counted
+            await call(session, 0, name, targets["activities"][0])
+        hits = 0
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
     for line in samples:
         print("error:", line)
-    return {n: {"latencies": latencies[n], "errors": errors[n]} for n in names}
+    return {"endpoints": {n: {"latencies": latencies[n], "errors": errors[n]} for n in names}, "cache_hits": hits}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -158,8 +177,63 @@ def main() -> None:
     home, origin = prepare_home(args.home)
     key, _ = KeyStore.for_home(home).create(None, name="benchmark")
     targets = pick_targets(home / "serving" / "openfit.duckdb")
+    runs = {
+        "rest, cache off": (rest_endpoints(targets), {"OPENFIT_API_RESPONSE_CACHE_MB": "0"}),
+        "rest": (rest_endpoints(targets), {}),
+        "mcp": (mcp_endpoints(targets), {}),
+    }
+    results = {}
+    try:
+        for run, (plan, env) in runs.items():
+            results[run] = run_server_and_drive(home, key, targets, plan, env, args.requests, args.concurrency)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+    print(f"snapshot: {origin}")
+    print(f"{args.requests} requests per run, {args.concurrency} concurrent clients, server: 1 uvicorn worker on "
+          f"127.0.0.1, {os.cpu_count()} cores shared with the load generator, load average "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"{'run':<16}{'endpoint':<24}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'errors':>8}")
+    for run, result in results.items():
+        for name, data in result["endpoints"].items():
+            lat = data["latencies"]
+            print(f"{run:<16}{name:<24}{len(lat):>6}{pct(lat, 50):>10}{pct(lat, 95):>10}{pct(lat, 99):>10}"
+                  f"{data['errors']:>8}")
+        print(f"{run:<16}{result['rps']:.0f} requests/s, server CPU {result['server_cpu_ms']:.2f} ms per request, "
+              f"cache hits {result['cache_hits']}")
+
+    def headline(run: str) -> list[float]:
+        found = results[run]["endpoints"]
+        return found["list"]["latencies"] + found["detail"]["latencies"]
+
+    mcp_all = [v for d in results["mcp"]["endpoints"].values() for v in d["latencies"]]
+    print(json.dumps({
+        "benchmark": "api_latency",
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "p50_ms": pct(headline("rest"), 50),
+        "p95_ms": pct(headline("rest"), 95),
+        "p99_ms": pct(headline("rest"), 99),
+        "errors": sum(d["errors"] for r in results.values() for d in r["endpoints"].values()),
+        "throughput_rps": round(results["rest"]["rps"], 1),
+        "cache_hit_ratio": round(results["rest"]["cache_hits"] / args.requests, 3),
+        "uncached_p50_ms": pct(headline("rest, cache off"), 50),
+        "uncached_p95_ms": pct(headline("rest, cache off"), 95),
+        "uncached_throughput_rps": round(results["rest, cache off"]["rps"], 1),
+        "server_cpu_ms_per_request": {r: round(v["server_cpu_ms"], 2) for r, v in results.items()},
+        "mcp_p50_ms": pct(mcp_all, 50),
+        "mcp_p95_ms": pct(mcp_all, 95),
+        "mcp_throughput_rps": round(results["mcp"]["rps"], 1),
+        "load_average": round(os.getloadavg()[0], 1),
+        "per_endpoint_p95_ms": {f"{r}: {n}": pct(d["latencies"], 95)
+                                for r, v in results.items() for n, d in v["endpoints"].items()},
+    }))
+
+
+def run_server_and_drive(home: Path, key: str, targets: dict, plan: dict, extra_env: dict, requests: int,
+                         concurrency: int) -> dict:
     port = free_port()
-    env = {**os.environ, "OPENFIT_HOME": str(home), "OPENFIT_API_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {**os.environ, "OPENFIT_HOME": str(home), "OPENFIT_API_RATE_LIMIT_PER_MINUTE": "0", **extra_env}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "30"],
@@ -180,37 +254,15 @@ def main() -> None:
         server_process = psutil.Process(server.pid)
         cpu_before = sum(server_process.cpu_times()[:2])
         started = time.perf_counter()
-        results = asyncio.run(drive(base, key, targets, args.requests, args.concurrency))
+        result = asyncio.run(drive(base, key, targets, plan, requests, concurrency))
         wall = time.perf_counter() - started
         # Server CPU per request: what the box must supply, independent of other load on a shared machine.
-        server_cpu_ms = (sum(server_process.cpu_times()[:2]) - cpu_before) * 1000 / args.requests
+        result["server_cpu_ms"] = (sum(server_process.cpu_times()[:2]) - cpu_before) * 1000 / requests
+        result["rps"] = requests / wall
+        return result
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-        shutil.rmtree(home, ignore_errors=True)
-
-    print(f"snapshot: {origin}")
-    print(f"{args.requests} requests, {args.concurrency} concurrent clients, {wall:.1f} s "
-          f"({args.requests / wall:.0f} req/s), server: 1 uvicorn worker on 127.0.0.1, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f}; server CPU {server_cpu_ms:.1f} ms per request (incl. warm-up)")
-    print(f"{'endpoint':<22}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for name, data in results.items():
-        lat = data["latencies"]
-        print(f"{name:<22}{len(lat):>6}{pct(lat, 50):>10}{pct(lat, 95):>10}{pct(lat, 99):>10}{data['errors']:>8}")
-    headline = results["list"]["latencies"] + results["detail"]["latencies"]
-    print(json.dumps({
-        "benchmark": "api_latency",
-        "requests": args.requests,
-        "concurrency": args.concurrency,
-        "p50_ms": pct(headline, 50),
-        "p95_ms": pct(headline, 95),
-        "p99_ms": pct(headline, 99),
-        "errors": sum(d["errors"] for d in results.values()),
-        "throughput_rps": round(args.requests / wall, 1),
-        "server_cpu_ms_per_request": round(server_cpu_ms, 2),
-        "load_average": round(os.getloadavg()[0], 1),
-        "per_endpoint_p95_ms": {n: pct(d["latencies"], 95) for n, d in results.items()},
-    }))
 
 
 if __name__ == "__main__":

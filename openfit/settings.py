@@ -5,6 +5,7 @@ Paths derive from `OPENFIT_HOME`; nothing else in the code base decides where fi
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -92,7 +93,8 @@ class Settings(BaseSettings):
 
     @property
     def home_dir(self) -> Path:
-        return self.home.expanduser().resolve()
+        # resolve() walks the disk; the API asks for paths on every request, so it is remembered per cwd.
+        return _resolved(self.home, os.getcwd())
 
     @property
     def warehouse_path(self) -> Path:
@@ -129,6 +131,11 @@ class Settings(BaseSettings):
     def ensure_dirs(self) -> None:
         for path in (self.home_dir, self.blob_dir, self.serving_dir, self.inbox_dir, self.dagster_home, self.dlt_dir):
             path.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=64)
+def _resolved(path: Path, cwd: str) -> Path:
+    return path.expanduser().resolve()
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from mcp.server.mcpserver import MCPServer
@@ -10,7 +9,8 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, Streamable
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import Receive, Scope, Send
 
-from api.deps import RateLimiter, key_store
+from api.deps import RateLimiter, authenticate
+from api.errors import ApiError, send_error
 from api.mcp.server import request_scope
 from openfit.settings import Settings
 
@@ -37,27 +37,15 @@ class BearerScopeASGI:
         self.settings = settings
         self.limiter = limiter
 
-    async def _refuse(self, send: Send, status: int, code: str, message: str, extra: dict[str, str]) -> None:
-        body = json.dumps({"error": {"code": code, "message": message, "details": {}}}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        headers += [(k.encode(), v.encode()) for k, v in extra.items()]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
             return
         header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
-        kind, _, token = header.partition(" ")
-        record = key_store(self.settings()).verify(token.strip()) if kind.lower() == "bearer" else None
-        if record is None:
-            await self._refuse(send, 401, "unauthorized", "send a valid API key as 'Authorization: Bearer <key>'",
-                               {"www-authenticate": "Bearer"})
-            return
-        if self.limiter is not None and (wait := self.limiter.take(record.key_id)) > 0:
-            await self._refuse(send, 429, "rate_limited", "too many requests for this key",
-                               {"retry-after": str(max(1, int(wait + 0.999)))})
+        try:
+            record = authenticate(header, self.settings(), self.limiter)
+        except ApiError as exc:
+            await send_error(send, exc)
             return
         token_ctx = request_scope.set(record.scope)
         try:

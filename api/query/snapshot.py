@@ -230,10 +230,11 @@ _readers_lock = threading.Lock()
 
 
 def reader_for(path: Path) -> SnapshotReader:
-    """The process-wide reader for one snapshot path."""
-    key = Path(path).expanduser().resolve()
+    """The process-wide reader for one snapshot path (looked up as given first: resolve() walks the disk)."""
     with _readers_lock:
-        reader = _readers.get(key)
+        reader = _readers.get(path)
         if reader is None:
-            reader = _readers[key] = SnapshotReader(key)
+            key = Path(path).expanduser().resolve()
+            reader = _readers.get(key) or SnapshotReader(key)
+            _readers[key] = _readers[path] = reader
         return reader

@@ -35,7 +35,6 @@ def real(fixture_warehouse, tmp_path, monkeypatch):
     store = KeyStore(tmp_path / "api_keys.json")
     keys = {a: store.create([a])[0] for a in athletes}
     monkeypatch.setattr("api.deps.key_store", lambda _settings: store)
-    monkeypatch.setattr("api.mcp.http.key_store", lambda _settings: store)
     with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
         yield client, settings, athletes, keys, first_activity
 
