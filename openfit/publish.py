@@ -19,11 +19,19 @@ import duckdb
 
 from openfit import __version__
 from openfit.settings import Settings, get_settings
+from openfit.snapshot import RAW_ATHLETE_COLUMN
 
 # Schemas readers get. Raw and staging stay in the writer's file (researchers who need them can ask the
 # operator for a copy of the warehouse taken while no build runs).
 PUBLISHED_SCHEMAS = ("openfit", "marts")
 META_SCHEMA = "meta"
+
+# The provider payloads go to their own file ($OPENFIT_HOME/serving/raw_payloads.duckdb) so the account
+# export can hand them out without a reader touching the warehouse, while the researchers' snapshot stays
+# lean. Schema raw_<provider> becomes schema <provider>. raw_files is left out: its rows are decoded from
+# the original files, which the export ships byte for byte from the blob store.
+RAW_PREFIX = "raw_"
+RAW_NOT_PAYLOADS = ("raw_files",)
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
         tables = published_tables(con)
         if not any(schema == "openfit" for schema, _ in tables):
             raise RuntimeError("the warehouse has no `openfit` tables: the transform step has not run")
+        publish_raw_payloads(con, settings)
         con.execute(f"attach {_quote_literal(tmp_path)} as snap")
         for schema in sorted({schema for schema, _ in tables}):
             con.execute(f"create schema snap.{_quote(schema)}")
@@ -168,3 +177,106 @@ def _write_meta(
         "null::timestamptz as newest_record where false"
     )
     con.execute(f"create table snap.{META_SCHEMA}.source_freshness as {query}")
+
+
+# ------------------------------------------------------------------------------------------- raw payloads
+
+
+def raw_payload_tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """raw_<provider> schema -> its data tables (not dlt's bookkeeping, not dlt's staging datasets)."""
+    rows = con.execute(
+        """
+        select table_schema, table_name from information_schema.tables
+        where table_catalog = current_database() and starts_with(table_schema, ?)
+          and not ends_with(table_schema, '_staging') and not starts_with(table_name, '_dlt_')
+        order by 1, 2
+        """,
+        [RAW_PREFIX],
+    ).fetchall()
+    found: dict[str, list[str]] = {}
+    for schema, table in rows:
+        if schema not in RAW_NOT_PAYLOADS:
+            found.setdefault(schema, []).append(table)
+    return found
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_catalog = current_database() "
+        "and table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()]
+
+
+def _athlete_expression(con: duckdb.DuckDBPyConnection, schema: str, table: str, tables: list[str]) -> tuple[str, str]:
+    """(SQL for the row's OpenFit athlete over alias t, extra FROM clause). Providers name the athlete in
+    `athlete_id` (synthetic) or `athlete` (API providers: the athlete the token was connected for); child
+    rows (streams, laps, sleep levels) inherit it from their parent activity or sleep in the same schema."""
+    columns = _columns(con, schema, table)
+    for own in ("athlete_id", "athlete"):
+        if own in columns:
+            return f"cast(t.{_quote(own)} as varchar)", ""
+    for key, parents in (("activity_id", ("activities",)), ("sleep_id", ("sleep", "sleep_sessions"))):
+        if key not in columns:
+            continue
+        for parent in parents:
+            if parent == table or parent not in tables:
+                continue
+            parent_columns = _columns(con, schema, parent)
+            owner = next((c for c in ("athlete_id", "athlete") if c in parent_columns), None)
+            if key in parent_columns and owner:
+                lookup = (f"(select cast({_quote(key)} as varchar) as k, any_value(cast({_quote(owner)} as varchar)) "
+                          f"as a from {_quote(schema)}.{_quote(parent)} group by 1)")
+                return "p.a", f" left join {lookup} p on p.k = cast(t.{_quote(key)} as varchar)"
+    return "null::varchar", ""
+
+
+def _raw_fingerprint(con: duckdb.DuckDBPyConnection, schemas: dict[str, list[str]]) -> str:
+    """What the raw layer holds: its tables and each schema's newest dlt load. Unchanged = nothing to copy."""
+    parts = []
+    for schema, tables in schemas.items():
+        newest = None
+        if "_dlt_loads" in {r[0] for r in con.execute(
+                "select table_name from information_schema.tables where table_catalog = current_database() "
+                "and table_schema = ?", [schema]).fetchall()}:
+            newest = con.execute(f"select max(load_id) from {_quote(schema)}._dlt_loads").fetchone()[0]
+        parts.append({"schema": schema, "tables": tables, "newest_load": newest})
+    return json.dumps(parts, sort_keys=True)
+
+
+def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
+    """Copies the provider payloads into serving/raw_payloads.duckdb and swaps it in; returns False when the
+    raw layer has not changed since the last copy (then the published file stays as it is)."""
+    schemas = raw_payload_tables(con)
+    fingerprint = _raw_fingerprint(con, schemas)
+    target = settings.raw_payloads_path
+    if target.exists():
+        try:
+            with duckdb.connect(str(target), read_only=True) as old:
+                if old.execute(f"select fingerprint from {META_SCHEMA}.raw_info").fetchone()[0] == fingerprint:
+                    return False
+        except duckdb.Error:
+            pass  # unreadable or from an older version: rebuild it
+    tmp_path = settings.serving_dir / f".raw-{uuid.uuid4().hex[:8]}.duckdb.tmp"
+    con.execute(f"attach {_quote_literal(tmp_path)} as rawsnap")
+    try:
+        con.execute(f"create schema rawsnap.{META_SCHEMA}")
+        con.execute(f"create table rawsnap.{META_SCHEMA}.raw_info as select ?::varchar as fingerprint, "
+                    "?::timestamptz as built_at", [fingerprint, datetime.now(UTC)])
+        for schema, tables in schemas.items():
+            provider = schema.removeprefix(RAW_PREFIX)
+            con.execute(f"create schema rawsnap.{_quote(provider)}")
+            for table in tables:
+                athlete, joins = _athlete_expression(con, schema, table, tables)
+                con.execute(
+                    f"create table rawsnap.{_quote(provider)}.{_quote(table)} as "
+                    f"select t.*, {athlete} as {RAW_ATHLETE_COLUMN} from {_quote(schema)}.{_quote(table)} t{joins}"
+                )
+        con.execute("detach rawsnap")
+    except BaseException:
+        con.execute("detach database if exists rawsnap")
+        tmp_path.unlink(missing_ok=True)
+        Path(str(tmp_path) + ".wal").unlink(missing_ok=True)
+        raise
+    _fsync(tmp_path)
+    os.replace(tmp_path, target)
+    _fsync(settings.serving_dir)
+    return True

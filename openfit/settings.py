@@ -116,6 +116,11 @@ class Settings(BaseSettings):
         return self.serving_dir / "openfit.duckdb"
 
     @property
+    def raw_payloads_path(self) -> Path:
+        """The published, read-only copy of the provider payloads (the raw layer) that account exports read."""
+        return self.serving_dir / "raw_payloads.duckdb"
+
+    @property
     def inbox_dir(self) -> Path:
         return self.home_dir / "inbox"
 

@@ -18,6 +18,9 @@ import duckdb
 from openfit.settings import Settings, get_settings
 
 SNAPSHOT_CATALOG = "snap"
+# Every row of serving/raw_payloads.duckdb names the OpenFit athlete it belongs to (set by the publisher), so
+# an account export can be scoped to a key.
+RAW_ATHLETE_COLUMN = "_openfit_athlete_id"
 
 
 class SnapshotMissing(FileNotFoundError):

@@ -4,11 +4,15 @@ Layout:
     openfit/<table>.jsonl      one JSON object per row (ISO 8601 UTC times)
     openfit/<table>.parquet    the same rows with their DuckDB types
     originals/<sha256>         stored original files (blob store), when recordings name them
+    raw/<provider>/<table>.parquet  the provider payloads as loaded (raw layer), the caller's athletes' rows
+    raw/<provider>/<table>.jsonl    the same for payload tables: key columns plus `payload`, the vendor's JSON
+                                    document byte for byte as stored
     manifest.json              format, schema version, athletes, snapshot build time, and per file sha256/bytes/rows
 The manifest comes last, so its checksums cover everything before it. `import_export` verifies and loads one.
 
-The whole export reads one snapshot generation (one cursor), so a publish in the middle cannot mix versions.
-Raw provider payloads live in the writer's warehouse, which readers never open; they are not in the export.
+The openfit tables come from one snapshot generation (one cursor), so a publish in the middle cannot mix
+versions; the payloads come from serving/raw_payloads.duckdb, which the publisher swaps in just before the
+snapshot (openfit/publish.py), read through one cursor as well. Readers never open the warehouse.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ import pyarrow.parquet as pq
 
 from api.keys import AthleteScope
 from api.query.reads import OPENFIT_TABLES, blob_sha_of_recording
-from api.query.snapshot import Cursor, SnapshotReader
+from api.query.snapshot import Cursor, SnapshotReader, SnapshotUnavailable
 from api.query.values import json_safe
+from openfit.snapshot import RAW_ATHLETE_COLUMN
 
 EXPORT_FORMAT = "openfit-export/1"
 SCHEMA_VERSION = "openfit/unknown"  # replaced by openfit.spec_info.spec_version when the snapshot has it
@@ -81,8 +86,50 @@ class _HashingWriter:
         self.size += len(data)
 
 
-def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path) -> Iterator[bytes]:
-    """Yields the ZIP in chunks. Generator: the snapshot cursor stays open until the last chunk."""
+def _write_raw_payloads(raw_reader: SnapshotReader, scope: AthleteScope, zf: zipfile.ZipFile, files: list[dict],
+                        sink: _Sink) -> Iterator[bytes]:
+    """raw/<provider>/<table>.parquet (+ .jsonl for payload tables), only the caller's athletes' rows. Rows the
+    publisher could not attribute to an athlete go to admin keys only."""
+    with raw_reader.cursor() as raw:
+        for schema, table in sorted(raw.tables):
+            if schema == "meta" or RAW_ATHLETE_COLUMN not in raw.columns(schema, table):
+                continue
+            where, params = ("TRUE", []) if scope.is_admin else (
+                f"list_contains(?, {RAW_ATHLETE_COLUMN})", [list(scope.athlete_ids or ())])
+            query = f'SELECT * FROM "{schema}"."{table}" WHERE {where}'
+            arrow = raw.conn.execute(query, params).to_arrow_table()
+            buffer = io.BytesIO()
+            pq.write_table(arrow, buffer)
+            data = buffer.getvalue()
+            path = f"raw/{schema}/{table}"
+            zf.writestr(f"{path}.parquet", data)
+            files.append({"path": f"{path}.parquet", "sha256": hashlib.sha256(data).hexdigest(),
+                          "bytes": len(data), "rows": arrow.num_rows})
+            yield sink.drain()
+            if "payload" not in arrow.column_names:
+                continue
+            keys = [c for c in arrow.column_names if c != "payload"]
+            with zf.open(f"{path}.jsonl", "w", force_zip64=True) as handle:
+                out = _HashingWriter(handle)
+                for batch in arrow.to_batches(BATCH_ROWS):
+                    columns = batch.to_pydict()
+                    lines = []
+                    for i in range(batch.num_rows):
+                        head = json.dumps({k: json_safe(columns[k][i]) for k in keys})
+                        payload = columns["payload"][i]
+                        # The stored JSON document itself, not a re-serialisation of it.
+                        document = payload if isinstance(payload, str) else json.dumps(json_safe(payload))
+                        lines.append(f'{head[:-1]}, "payload": {document}}}\n')
+                    out.write("".join(lines).encode("utf-8"))
+                    yield sink.drain()
+            files.append({"path": f"{path}.jsonl", "sha256": out.sha.hexdigest(), "bytes": out.size,
+                          "rows": arrow.num_rows})
+
+
+def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path,
+                  raw_reader: SnapshotReader | None = None) -> Iterator[bytes]:
+    """Yields the ZIP in chunks. Generator: the snapshot cursor stays open until the last chunk.
+    `raw_reader` reads serving/raw_payloads.duckdb; None (or no such file yet) = no provider payloads."""
     sink = _Sink()
     files: list[dict] = []
     with reader.cursor() as cur, zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -137,6 +184,13 @@ def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path) -
             files.append({"path": f"originals/{sha}", "sha256": hashlib.sha256(data).hexdigest(),
                           "bytes": len(data), "rows": None})
             yield sink.drain()
+        raw_payloads = "none published"
+        if raw_reader is not None:
+            try:
+                yield from _write_raw_payloads(raw_reader, scope, zf, files, sink)
+                raw_payloads = "included"
+            except SnapshotUnavailable:
+                pass  # nothing published yet: an export from a home without providers
         built_at = None
         if cur.has_table("meta", "build_info"):
             row = cur.one("SELECT max(built_at)::TIMESTAMPTZ AS t FROM meta.build_info")
@@ -152,6 +206,7 @@ def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path) -
             "created_at": json_safe(datetime.now(UTC)),
             "snapshot_built_at": built_at,
             "athletes": athletes,
+            "raw_payloads": raw_payloads,
             "files": files,
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
@@ -182,7 +237,8 @@ def verify_export(zip_path: Path) -> dict:
 
 
 def import_export(zip_path: Path, database: Path) -> dict[str, int]:
-    """Verifies an export and loads its Parquet tables into schema `openfit` of a DuckDB file; returns row counts."""
+    """Verifies an export and loads its Parquet tables into a DuckDB file (schema `openfit`, and `raw_<provider>`
+    for the payloads, as in the warehouse); returns row counts by `schema.table` (openfit tables by name)."""
     manifest = verify_export(zip_path)
     counts: dict[str, int] = {}
     conn = duckdb.connect(str(database))
@@ -191,14 +247,22 @@ def import_export(zip_path: Path, database: Path) -> dict[str, int]:
         with zipfile.ZipFile(zip_path) as zf:
             for entry in manifest["files"]:
                 path = entry["path"]
-                if not (path.startswith("openfit/") and path.endswith(".parquet")):
+                if not path.endswith(".parquet"):
                     continue
-                table = path.removeprefix("openfit/").removesuffix(".parquet")
+                parts = path.removesuffix(".parquet").split("/")
+                if parts[0] == "openfit" and len(parts) == 2:
+                    schema, table, name = "openfit", parts[1], parts[1]
+                elif parts[0] == "raw" and len(parts) == 3:
+                    schema, table = f"raw_{parts[1]}", parts[2]
+                    name = f"{schema}.{table}"
+                else:
+                    continue
                 arrow: pa.Table = pq.read_table(io.BytesIO(zf.read(path)))
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
                 conn.register("incoming", arrow)
-                conn.execute(f'CREATE OR REPLACE TABLE openfit."{table}" AS SELECT * FROM incoming')
+                conn.execute(f'CREATE OR REPLACE TABLE "{schema}"."{table}" AS SELECT * FROM incoming')
                 conn.unregister("incoming")
-                counts[table] = arrow.num_rows
+                counts[name] = arrow.num_rows
     finally:
         conn.close()
     return counts
