@@ -3,7 +3,8 @@
 Layout:
     openfit/<table>.jsonl      one JSON object per row (ISO 8601 UTC times)
     openfit/<table>.parquet    the same rows with their DuckDB types
-    originals/<sha256>         stored original files (blob store), when recordings name them
+    openfit/file_imports.parquet  the file-import log (status, reason, parser per imported file)
+    originals/<sha256>         stored original files (blob store): those recordings name and every imported file
     raw/<provider>/<table>.parquet  the provider payloads as loaded (raw layer), the caller's athletes' rows
     raw/<provider>/<table>.jsonl    the same for payload tables: key columns plus `payload`, the vendor's JSON
                                     document byte for byte as stored
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -38,6 +40,7 @@ from openfit.snapshot import RAW_ATHLETE_COLUMN
 EXPORT_FORMAT = "openfit-export/1"
 SCHEMA_VERSION = "openfit/unknown"  # replaced by openfit.spec_info.spec_version when the snapshot has it
 BATCH_ROWS = 10_000
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class _Sink:
@@ -175,9 +178,23 @@ def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path,
                 for recording_id, sha in zip(arrow.column("recording_id").to_pylist(), stored, strict=True):
                     if found := blob_sha_of_recording(recording_id, sha):
                         blob_shas.add(found)
+        if cur.has_table("openfit", "file_imports"):
+            # The file-import log, and through it every original file of the caller's (not only activities).
+            where, params = _table_filter(cur, "file_imports", scope)
+            arrow = cur.conn.execute(f"SELECT * FROM openfit.file_imports WHERE {where}", params).to_arrow_table()
+            buffer = io.BytesIO()
+            pq.write_table(arrow, buffer)
+            data = buffer.getvalue()
+            zf.writestr("openfit/file_imports.parquet", data)
+            files.append({"path": "openfit/file_imports.parquet", "sha256": hashlib.sha256(data).hexdigest(),
+                          "bytes": len(data), "rows": arrow.num_rows})
+            blob_shas.update(sha for sha in arrow.column("sha256").to_pylist() if sha)
+            yield sink.drain()
+        missing_originals = []
         for sha in sorted(blob_shas):
             blob = blob_dir / sha[:2] / sha
-            if not blob.is_file():
+            if not _SHA256.fullmatch(sha) or not blob.is_file():
+                missing_originals.append(sha)  # named by the snapshot but not in this home's blob store
                 continue
             data = blob.read_bytes()
             zf.writestr(f"originals/{sha}", data)
@@ -207,6 +224,7 @@ def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path,
             "snapshot_built_at": built_at,
             "athletes": athletes,
             "raw_payloads": raw_payloads,
+            "missing_originals": missing_originals,
             "files": files,
         }
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))

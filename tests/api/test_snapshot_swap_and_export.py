@@ -204,3 +204,33 @@ def test_file_recordings_point_at_their_original_blob(tmp_path, monkeypatch):
         archive = tmp_path / "export.zip"
         archive.write_bytes(_download_export(client, keys.ath_2))
     assert f"originals/{sha}" in {f["path"] for f in verify_export(archive)["files"]}
+
+
+def test_every_imported_file_of_the_athlete_travels_not_only_activities(tmp_path, monkeypatch):
+    """A monitoring or sleep file names no activity; the file-import log names it, and its owner gets it."""
+    import hashlib
+
+    home = make_home(tmp_path / "home")
+    settings = use_home(monkeypatch, home)
+    keys = make_keys(home)
+    payload = b"a monitoring .fit file"
+    sha = hashlib.sha256(payload).hexdigest()
+    (settings.blob_dir / sha[:2]).mkdir(parents=True)
+    (settings.blob_dir / sha[:2] / sha).write_bytes(payload)
+    lost = "f" * 64  # logged, but not in this home's blob store
+    con = duckdb.connect(str(settings.snapshot_path))
+    con.execute("CREATE TABLE openfit.openfit.file_imports (athlete_id VARCHAR, sha256 VARCHAR, status VARCHAR)")
+    con.execute("INSERT INTO openfit.openfit.file_imports VALUES ('ath_1', ?, 'imported'), ('ath_1', ?, 'imported')",
+                [sha, lost])
+    con.close()
+    with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
+        mine, theirs = tmp_path / "mine.zip", tmp_path / "theirs.zip"
+        mine.write_bytes(_download_export(client, keys.ath_1))
+        theirs.write_bytes(_download_export(client, keys.ath_2))
+    manifest = verify_export(mine)
+    paths = {f["path"]: f for f in manifest["files"]}
+    assert f"originals/{sha}" in paths and paths["openfit/file_imports.parquet"]["rows"] == 2
+    assert manifest["missing_originals"] == [lost]
+    other = verify_export(theirs)
+    assert f"originals/{sha}" not in {f["path"] for f in other["files"]}
+    assert {f["path"]: f for f in other["files"]}["openfit/file_imports.parquet"]["rows"] == 0
