@@ -157,17 +157,22 @@ def test_a_tampered_export_fails_verification(private, tmp_path):
         verify_export(path)
 
 
-def test_export_includes_stored_originals(tmp_path, monkeypatch):
-    """When recordings name an original file (a *sha256 column), the blob travels in the export."""
+def _home_with_blob(tmp_path, monkeypatch, payload: bytes):
+    """A private home with one original file in its blob store; returns (settings, keys, the file's sha256)."""
     import hashlib
 
     home = make_home(tmp_path / "home")
     settings = use_home(monkeypatch, home)
-    keys = make_keys(home)
-    payload = b"FIT-file-bytes"
     sha = hashlib.sha256(payload).hexdigest()
     (settings.blob_dir / sha[:2]).mkdir(parents=True)
     (settings.blob_dir / sha[:2] / sha).write_bytes(payload)
+    return settings, make_keys(home), sha
+
+
+def test_export_includes_stored_originals(tmp_path, monkeypatch):
+    """When recordings name an original file (a *sha256 column), the blob travels in the export."""
+    payload = b"FIT-file-bytes"
+    settings, keys, sha = _home_with_blob(tmp_path, monkeypatch, payload)
     con = duckdb.connect(str(settings.snapshot_path))
     con.execute("ALTER TABLE openfit.openfit.activity_recordings ADD COLUMN original_sha256 VARCHAR")
     con.execute("UPDATE openfit.openfit.activity_recordings SET original_sha256 = ? WHERE recording_id = 'rec_g_1_3'", [sha])
@@ -184,15 +189,8 @@ def test_export_includes_stored_originals(tmp_path, monkeypatch):
 
 def test_file_recordings_point_at_their_original_blob(tmp_path, monkeypatch):
     """The file importer's recording ids (`files:<sha256>:<n>`) name the original file in the blob store."""
-    import hashlib
-
-    home = make_home(tmp_path / "home")
-    settings = use_home(monkeypatch, home)
-    keys = make_keys(home)
     payload = b"a .fit file"
-    sha = hashlib.sha256(payload).hexdigest()
-    (settings.blob_dir / sha[:2]).mkdir(parents=True)
-    (settings.blob_dir / sha[:2] / sha).write_bytes(payload)
+    settings, keys, sha = _home_with_blob(tmp_path, monkeypatch, payload)
     con = duckdb.connect(str(settings.snapshot_path))
     for table in ("activity_recordings", "activities"):
         column = "recording_id" if table == "activity_recordings" else "primary_recording_id"
@@ -208,15 +206,8 @@ def test_file_recordings_point_at_their_original_blob(tmp_path, monkeypatch):
 
 def test_every_imported_file_of_the_athlete_travels_not_only_activities(tmp_path, monkeypatch):
     """A monitoring or sleep file names no activity; the file-import log names it, and its owner gets it."""
-    import hashlib
-
-    home = make_home(tmp_path / "home")
-    settings = use_home(monkeypatch, home)
-    keys = make_keys(home)
     payload = b"a monitoring .fit file"
-    sha = hashlib.sha256(payload).hexdigest()
-    (settings.blob_dir / sha[:2]).mkdir(parents=True)
-    (settings.blob_dir / sha[:2] / sha).write_bytes(payload)
+    settings, keys, sha = _home_with_blob(tmp_path, monkeypatch, payload)
     lost = "f" * 64  # logged, but not in this home's blob store
     con = duckdb.connect(str(settings.snapshot_path))
     con.execute("CREATE TABLE openfit.openfit.file_imports (athlete_id VARCHAR, sha256 VARCHAR, status VARCHAR)")
