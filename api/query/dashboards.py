@@ -277,8 +277,11 @@ def cross_device_metrics(cur: Cursor, athlete_id: str) -> list[str]:
     """Metrics that at least two sources or devices reported for the athlete (the mart when built, else
     openfit.wellness_daily_by_source)."""
     if cur.has_table("marts", "cross_device_daily"):
+        # Two devices of one provider (a watch and a ring both synced through it) count as two.
+        device = ", device_id" if "device_id" in cur.columns("marts", "cross_device_daily") else ""
         rows = cur.rows("SELECT metric FROM marts.cross_device_daily WHERE CAST(athlete_id AS VARCHAR) = ? "
-                        "GROUP BY metric HAVING count(DISTINCT source) > 1 ORDER BY metric", [str(athlete_id)])
+                        f"GROUP BY metric HAVING count(DISTINCT (source{device})) > 1 ORDER BY metric",
+                        [str(athlete_id)])
         return [r["metric"] for r in rows]
     cols = _require(cur, "openfit", "wellness_daily_by_source")
     found = []

@@ -96,7 +96,8 @@ def test_light_and_dark_themes_follow_the_system(factory_home, chromium_executab
 
 def test_every_page_on_the_built_warehouse(fixture_warehouse, chromium_executable, tmp_path):
     """The session's warehouse, built by the real dlt -> dbt -> publish path: no page fails; pages whose
-    marts that build does not produce yet show their empty state instead of a chart."""
+    marts that build does not produce yet show their empty state instead of a chart. Cross-device must draw:
+    each synthetic athlete has a watch and a ring reporting the same daily metrics through one provider."""
     import duckdb
 
     con = duckdb.connect(":memory:")
@@ -105,7 +106,7 @@ def test_every_page_on_the_built_warehouse(fixture_warehouse, chromium_executabl
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 's'").fetchall()}
     con.close()
     needs = {"pmc": "marts.daily_training_load", "power_curve": "marts.power_curve"}
-    allow_empty = {chart for chart, table in needs.items() if table not in present} | {"cross_device"}
+    allow_empty = {chart for chart, table in needs.items() if table not in present}
     shots = _screenshot_dir(tmp_path, "built")
     outcome = _visit_every_page(fixture_warehouse.home_dir, shots, chromium_executable, allow_empty)
     for page in bc.PAGES:
