@@ -90,7 +90,9 @@ def _first_present(cur: Cursor, schema: str, table: str, names: tuple[str, ...],
 def daily_series(
     cur: Cursor, scope: AthleteScope, athlete_id: str, metric: str, start: date, end: date
 ) -> dict[date, float]:
-    """One value per local date for `metric` (catalogue name or a metric in openfit.metrics)."""
+    """One value per local date for `metric` (catalogue name or a metric in openfit.metrics).
+
+    A dict, so the queries need no ORDER BY (DuckDB's sort setup costs about half a millisecond each)."""
     where, params = _athlete_clause(scope, athlete_id)
     spec = CATALOGUE.get(metric)
     if spec is not None:
@@ -100,7 +102,7 @@ def daily_series(
         rows = cur.rows(
             f'SELECT CAST("{day}" AS DATE) AS d, {spec.aggregate}("{column}") * ? AS v '
             f'FROM {spec.schema}.{spec.table} WHERE {where} AND CAST("{day}" AS DATE) BETWEEN ? AND ? '
-            "GROUP BY 1 ORDER BY 1",
+            "GROUP BY 1",
             [spec.scale, *params, start, end],
         )
     else:
@@ -109,7 +111,7 @@ def daily_series(
             raise NotFound(f"unknown metric {metric!r}", {"catalogue": list(CATALOGUE)})
         rows = cur.rows(
             f"SELECT CAST(ts AS DATE) AS d, avg(value) AS v FROM openfit.metrics WHERE metric = ? AND {where} "
-            "AND CAST(ts AS DATE) BETWEEN ? AND ? GROUP BY 1 ORDER BY 1",
+            "AND CAST(ts AS DATE) BETWEEN ? AND ? GROUP BY 1",
             [metric, *params, start, end],
         )
     return {r["d"]: float(r["v"]) for r in rows if r["v"] is not None}

@@ -217,6 +217,10 @@ class Cursor:
         names = [d[0] for d in result.description]
         return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
+    def tuples(self, sql: str, params: list | dict | None = None) -> list[tuple]:
+        """Runs a parameterised query and returns its rows as tuples (no per-row dict)."""
+        return self.conn.execute(sql, params or []).fetchall()
+
     def one(self, sql: str, params: list | dict | None = None) -> dict | None:
         found = self.rows(sql, params)
         return found[0] if found else None

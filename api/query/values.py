@@ -18,7 +18,13 @@ def iso_utc(value: datetime) -> str:
 
 
 def json_safe(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    # Exact-type fast path for the common values (called per cell of mart rows and streams).
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
