@@ -12,6 +12,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+export OTEL_SDK_DISABLED := true
 
 .PHONY: install demo build serve test test-fast lint bench spec clean
 

@@ -13,6 +13,9 @@ for _name, _value in {
     "GX_ANALYTICS_ENABLED": "false",
     "DAGSTER_DISABLE_TELEMETRY": "true",
     "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    # FastAPI and the MCP SDK open OpenTelemetry spans; with no SDK installed they are no-ops, and this keeps
+    # an OpenTelemetry SDK that some other package pulls in from exporting anything.
+    "OTEL_SDK_DISABLED": "true",
 }.items():
     os.environ.setdefault(_name, _value)
 
