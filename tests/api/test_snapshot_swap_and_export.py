@@ -225,3 +225,21 @@ def test_every_imported_file_of_the_athlete_travels_not_only_activities(tmp_path
     other = verify_export(theirs)
     assert f"originals/{sha}" not in {f["path"] for f in other["files"]}
     assert {f["path"]: f for f in other["files"]}["openfit/file_imports.parquet"]["rows"] == 0
+
+
+def test_large_tables_are_exported_in_bounded_batches(private, tmp_path, monkeypatch):
+    """Parquet goes out one batch (row group) at a time, so memory does not grow with the table; the rows
+    are the same as in one piece."""
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr("api.query.export.PARQUET_BATCH_ROWS", 1000)
+    settings, keys = private
+    with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
+        archive = tmp_path / "export.zip"
+        archive.write_bytes(_download_export(client, keys.ath_1))
+    verify_export(archive)
+    with zipfile.ZipFile(archive) as zf:
+        samples = pq.ParquetFile(io.BytesIO(zf.read("openfit/activity_samples.parquet")))
+    assert samples.metadata.num_rows == 30 * 600 + 10 * 120
+    assert samples.metadata.num_row_groups == -(-samples.metadata.num_rows // 1000)
+    assert import_export(archive, tmp_path / "restored.duckdb")["activity_samples"] == samples.metadata.num_rows
