@@ -256,11 +256,14 @@ def verify_export(zip_path: Path) -> dict:
         if manifest.get("format") != EXPORT_FORMAT:
             raise ExportInvalid(f"unknown export format {manifest.get('format')!r}")
         for entry in manifest["files"]:
+            digest = hashlib.sha256()
             try:
-                data = zf.read(entry["path"])
+                with zf.open(entry["path"]) as member:  # in chunks: a member can be gigabytes
+                    while chunk := member.read(1 << 20):
+                        digest.update(chunk)
             except KeyError as exc:
                 raise ExportInvalid(f"{entry['path']} is listed in the manifest but missing") from exc
-            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            if digest.hexdigest() != entry["sha256"]:
                 raise ExportInvalid(f"{entry['path']}: checksum mismatch")
     return manifest
 
