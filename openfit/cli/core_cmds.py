@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -158,9 +159,8 @@ def _print_last_run(settings) -> None:
 @app.command()
 def sources() -> None:
     """List the registered providers, their capabilities and whether they are configured."""
-    from ingestion.registry import discover
-
     from ingestion.auth import connection_statuses
+    from ingestion.registry import discover
 
     needs_reauth = {s.provider for s in connection_statuses() if s.status == "needs_reauth"}
     table = Table(title="sources")
@@ -244,10 +244,8 @@ def serve() -> None:
 def _stop_all(children: dict[str, subprocess.Popen], grace_s: float = 10.0) -> None:
     for proc in children.values():
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):  # it exited meanwhile
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + grace_s
     for proc in children.values():
         try:

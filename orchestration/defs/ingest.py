@@ -10,8 +10,8 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.pipelines import provider_pipeline
 from ingestion.registry import Provider
-from openfit.settings import Settings, get_settings
 from openfit.instance import WRITER_POOL
+from openfit.settings import Settings, get_settings
 
 EXTRACT_MAX_RETRIES = 3
 EXTRACT_BASE_DELAY_S = 5.0

@@ -4,8 +4,8 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from openfit.publish import publish_snapshot
 from openfit.instance import WRITER_POOL
+from openfit.publish import publish_snapshot
 
 
 def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:

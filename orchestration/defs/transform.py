@@ -13,8 +13,8 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from openfit.dbt import apply_dbt_env, dbt_executable, dbt_vars_arg, ensure_manifest
-from openfit.settings import DBT_PROJECT_DIR, get_settings
 from openfit.instance import WRITER_POOL
+from openfit.settings import DBT_PROJECT_DIR, get_settings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
