@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,7 +19,7 @@ from api.keys import AthleteScope
 from api.query import models as m
 from api.query.errors import InvalidRequest, NotBuiltYet, NotFound
 from api.query.snapshot import Cursor
-from api.query.values import iso_utc, json_safe
+from api.query.values import iso_utc, iso_utc_sql, json_safe
 
 MAX_PAGE = 500
 MAX_STREAM_POINTS = 10_000
@@ -324,15 +323,16 @@ def get_streams(
     cap = max_points or MAX_STREAM_POINTS * 1000
     # One scan: number the samples by time; with more than `cap` of them, average equal-count buckets
     # (a point's time is its bucket's first sample), else every sample is its own bucket.
-    # Times are formatted by DuckDB (the same text iso_utc gives) and rows come back as tuples, transposed
-    # here: converting thousands of values one by one (pytz, dicts, json_safe) cost more than the query.
+    # Times are formatted by DuckDB (iso_utc_sql) and rows come back as tuples, transposed here: thousands of
+    # timestamps converted one by one through pytz, and a dict per row, cost more than the query.
     select = "".join(f', avg("{c}") AS "{c}"' for c in wanted)
+    channels = "".join(f', "{c}"' for c in wanted)
     rows = cur.tuples(
         "WITH s AS (SELECT *, row_number() OVER (ORDER BY ts) - 1 AS rn, count(*) OVER () AS n "
         "FROM openfit.activity_samples WHERE activity_id = ? AND recording_id IS NOT DISTINCT FROM ?), "
         f"b AS (SELECT min(ts) AS t, any_value(n) AS n{select} FROM s "
         "GROUP BY CASE WHEN n <= ? THEN rn ELSE rn * ? // n END) "
-        f"SELECT {_iso_utc_sql('t')} AS time, n{''.join(f', {_quote(c)}' for c in wanted)} FROM b ORDER BY t",
+        f"SELECT {iso_utc_sql('t')} AS time, n{channels} FROM b ORDER BY t",
         [str(activity_id), recording, cap, cap],
     )
     total = rows[0][1] if rows else 0
@@ -341,28 +341,9 @@ def get_streams(
     transposed = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(wanted))
     columns: dict[str, list[Any]] = {"time": list(transposed[0])}
     for c, values in zip(wanted, transposed[2:], strict=True):
-        columns[c] = _json_floats(values)
+        columns[c] = [json_safe(v) for v in values]
     return m.Streams(activity_id=str(activity_id), recording_id=recording, points=len(rows), source_points=total,
                      channels=columns)
-
-
-def _quote(column: str) -> str:
-    return '"' + column + '"'
-
-
-def _iso_utc_sql(expr: str) -> str:
-    """SQL giving the text `iso_utc` gives for a TIMESTAMP(TZ) (ISO 8601, Z, microseconds only when not 0).
-    The reader's TimeZone is UTC (openfit.snapshot.attach_snapshot), so strftime writes UTC wall time."""
-    return (f"CASE WHEN epoch_us({expr}) % 1000000 = 0 THEN strftime({expr}, '%Y-%m-%dT%H:%M:%SZ') "
-            f"ELSE strftime({expr}, '%Y-%m-%dT%H:%M:%S.%fZ') END")
-
-
-def _json_floats(values: tuple) -> list[Any]:
-    """json_safe over a column of averages: floats pass unless NaN or infinite (then null); anything else
-    (not expected from avg()) goes through json_safe."""
-    finite = math.isfinite
-    return [v if type(v) is float and finite(v) else None if v is None or type(v) is float else json_safe(v)
-            for v in values]
 
 
 _FILE_RECORDING = re.compile(r"^files:([0-9a-f]{64})(?::|$)")

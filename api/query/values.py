@@ -17,14 +17,16 @@ def iso_utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def iso_utc_sql(expr: str) -> str:
+    """The SQL twin of `iso_utc` for a TIMESTAMP(TZ) column: the same text, computed by DuckDB (for columns of
+    thousands of values, where per-value Python conversion costs more than the query). Needs the reader's
+    TimeZone = UTC (openfit.snapshot.attach_snapshot sets it)."""
+    return (f"CASE WHEN epoch_us({expr}) % 1000000 = 0 THEN strftime({expr}, '%Y-%m-%dT%H:%M:%SZ') "
+            f"ELSE strftime({expr}, '%Y-%m-%dT%H:%M:%S.%fZ') END")
+
+
 def json_safe(value: Any) -> Any:
-    # Exact-type fast path for the common values (called per cell of mart rows and streams).
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
-        return value
-    if kind is float:
-        return value if math.isfinite(value) else None
-    if isinstance(value, bool | int | str):
+    if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
