@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +34,8 @@ META_SCHEMA = "meta"
 # the original files, which the export ships byte for byte from the blob store.
 RAW_PREFIX = "raw_"
 RAW_NOT_PAYLOADS = ("raw_files",)
+# Raise when the copy changes (columns added, attribution rules), so existing copies are rebuilt.
+RAW_LAYOUT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,6 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
         raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}: run `openfit build` first")
 
     built_at = datetime.now(UTC)
-    tmp_path = settings.serving_dir / f".openfit-{built_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.duckdb.tmp"
     row_counts: dict[str, int] = {}
     con = duckdb.connect(str(settings.warehouse_path))
     try:
@@ -83,27 +86,39 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
         if not any(schema == "openfit" for schema, _ in tables):
             raise RuntimeError("the warehouse has no `openfit` tables: the transform step has not run")
         publish_raw_payloads(con, settings)
-        con.execute(f"attach {_quote_literal(tmp_path)} as snap")
-        for schema in sorted({schema for schema, _ in tables}):
-            con.execute(f"create schema snap.{_quote(schema)}")
-        for schema, table in tables:
-            target = f"snap.{_quote(schema)}.{_quote(table)}"
-            con.execute(f"create table {target} as select * from {_quote(schema)}.{_quote(table)}")
-            row_counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
-        _write_meta(con, run_id, built_at, row_counts)
-        _write_quality_checks(con, settings.home_dir / "quality" / run_id)
-        con.execute("detach snap")  # checkpoints and closes the new file: no WAL is left behind
-    except BaseException:
+        with _swapped_in(con, settings.snapshot_path, "snap"):
+            for schema in sorted({schema for schema, _ in tables}):
+                con.execute(f"create schema snap.{_quote(schema)}")
+            for schema, table in tables:
+                target = f"snap.{_quote(schema)}.{_quote(table)}"
+                con.execute(f"create table {target} as select * from {_quote(schema)}.{_quote(table)}")
+                row_counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
+            _write_meta(con, run_id, built_at, row_counts)
+            _write_quality_checks(con, settings.home_dir / "quality" / run_id)
+    finally:
         con.close()
+    return PublishResult(settings.snapshot_path, built_at, row_counts, settings.snapshot_path.stat().st_size)
+
+
+@contextmanager
+def _swapped_in(con: duckdb.DuckDBPyConnection, target: Path, alias: str) -> Iterator[None]:
+    """Attach a new database file beside `target` as `alias`; when the block succeeds, checkpoint and close it,
+    fsync it and rename it over `target` (atomic). When the block fails, the new file is removed and `target`
+    stays as it was."""
+    tmp_path = target.parent / f".{target.stem}-{uuid.uuid4().hex[:8]}.duckdb.tmp"
+    con.execute(f"attach {_quote_literal(tmp_path)} as {alias}")
+    try:
+        yield
+        con.execute(f"detach {alias}")  # checkpoints and closes the new file: no WAL is left behind
+    except BaseException:
+        with suppress(duckdb.Error):  # keep the original error, and still remove the file
+            con.execute(f"detach database if exists {alias}")
         tmp_path.unlink(missing_ok=True)
         Path(str(tmp_path) + ".wal").unlink(missing_ok=True)
         raise
-    con.close()
-
     _fsync(tmp_path)
-    os.replace(tmp_path, settings.snapshot_path)
-    _fsync(settings.serving_dir)
-    return PublishResult(settings.snapshot_path, built_at, row_counts, settings.snapshot_path.stat().st_size)
+    os.replace(tmp_path, target)
+    _fsync(target.parent)
 
 
 def _quote_literal(path: Path) -> str:
@@ -230,16 +245,16 @@ def _athlete_expression(con: duckdb.DuckDBPyConnection, schema: str, table: str,
 
 
 def _raw_fingerprint(con: duckdb.DuckDBPyConnection, schemas: dict[str, list[str]]) -> str:
-    """What the raw layer holds: its tables and each schema's newest dlt load. Unchanged = nothing to copy."""
-    parts = []
-    for schema, tables in schemas.items():
-        newest = None
-        if "_dlt_loads" in {r[0] for r in con.execute(
-                "select table_name from information_schema.tables where table_catalog = current_database() "
-                "and table_schema = ?", [schema]).fetchall()}:
-            newest = con.execute(f"select max(load_id) from {_quote(schema)}._dlt_loads").fetchone()[0]
-        parts.append({"schema": schema, "tables": tables, "newest_load": newest})
-    return json.dumps(parts, sort_keys=True)
+    """What the raw layer holds (its tables and each schema's newest dlt load) and how it is copied
+    (RAW_LAYOUT_VERSION). Unchanged = nothing to copy."""
+    with_loads = {r[0] for r in con.execute(
+        "select table_schema from information_schema.tables where table_catalog = current_database() "
+        "and table_name = '_dlt_loads'").fetchall()}
+    parts = [{"schema": schema, "tables": tables,
+              "newest_load": con.execute(f"select max(load_id) from {_quote(schema)}._dlt_loads").fetchone()[0]
+              if schema in with_loads else None}
+             for schema, tables in schemas.items()]
+    return json.dumps({"layout": RAW_LAYOUT_VERSION, "raw": parts}, sort_keys=True)
 
 
 def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
@@ -255,9 +270,7 @@ def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
                     return False
         except duckdb.Error:
             pass  # unreadable or from an older version: rebuild it
-    tmp_path = settings.serving_dir / f".raw-{uuid.uuid4().hex[:8]}.duckdb.tmp"
-    con.execute(f"attach {_quote_literal(tmp_path)} as rawsnap")
-    try:
+    with _swapped_in(con, target, "rawsnap"):
         con.execute(f"create schema rawsnap.{META_SCHEMA}")
         con.execute(f"create table rawsnap.{META_SCHEMA}.raw_info as select ?::varchar as fingerprint, "
                     "?::timestamptz as built_at", [fingerprint, datetime.now(UTC)])
@@ -270,13 +283,4 @@ def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
                     f"create table rawsnap.{_quote(provider)}.{_quote(table)} as "
                     f"select t.*, {athlete} as {RAW_ATHLETE_COLUMN} from {_quote(schema)}.{_quote(table)} t{joins}"
                 )
-        con.execute("detach rawsnap")
-    except BaseException:
-        con.execute("detach database if exists rawsnap")
-        tmp_path.unlink(missing_ok=True)
-        Path(str(tmp_path) + ".wal").unlink(missing_ok=True)
-        raise
-    _fsync(tmp_path)
-    os.replace(tmp_path, target)
-    _fsync(settings.serving_dir)
     return True
