@@ -38,17 +38,12 @@ class ResponseCache:
         self._bytes = 0
         self._identity: SnapshotIdentity | None = None
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: CacheKey) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
         with self._lock:
             found = self._entries.get(key)
-            if found is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
+            if found is not None:
+                self._entries.move_to_end(key)
             return found
 
     def put(self, key: CacheKey, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
