@@ -61,8 +61,8 @@ def free_port() -> int:
 
 def prepare_home(source_home: Path | None) -> tuple[Path, str]:
     home = Path(tempfile.mkdtemp(prefix="openfit_bench_"))
-    snapshot = home / "serving" / "openfit.duckdb"
-    real = (source_home or get_settings().home_dir) / "serving" / "openfit.duckdb"
+    snapshot = home / "serving" / "snapshot.duckdb"
+    real = (source_home or get_settings().home_dir) / "serving" / "snapshot.duckdb"
     if real.exists():
         snapshot.parent.mkdir(parents=True)
         shutil.copy2(real, snapshot)
@@ -178,7 +178,7 @@ def main() -> None:
 
     home, origin = prepare_home(args.home)
     key, _ = KeyStore.for_home(home).create(None, name="benchmark")
-    targets = pick_targets(home / "serving" / "openfit.duckdb")
+    targets = pick_targets(home / "serving" / "snapshot.duckdb")
     runs = {
         "rest, cache off": (rest_endpoints(targets), {"OPENFIT_API_RESPONSE_CACHE_MB": "0"}),
         "rest": (rest_endpoints(targets), {}),

@@ -42,7 +42,7 @@ def athletes_in(home: Path) -> list[str]:
     without a power meter gets the page's empty state, which is not a chart load)."""
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH '{home / 'serving' / 'openfit.duckdb'}' AS s (READ_ONLY)")
+        con.execute(f"ATTACH '{home / 'serving' / 'snapshot.duckdb'}' AS s (READ_ONLY)")
         has_curve = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 's' "
                                 "AND schema_name = 'marts' AND table_name = 'power_curve'").fetchone()[0]
         where = "WHERE athlete_id IN (SELECT athlete_id FROM s.marts.power_curve)" if has_curve else ""
@@ -60,7 +60,7 @@ def synthetic_home(spec: str, folder: Path) -> Path:
     t = time.perf_counter()
     # 5 s samples keep a 20 x 730 snapshot to a few GB of RAM while generating; streams are downsampled
     # to 2,000 points for display anyway.
-    build_snapshot(folder / "serving" / "openfit.duckdb", athletes=athletes, days=days, sample_interval_s=5)
+    build_snapshot(folder / "serving" / "snapshot.duckdb", athletes=athletes, days=days, sample_interval_s=5)
     print(f"generated a {athletes} x {days} snapshot in {time.perf_counter() - t:.1f} s", file=sys.stderr)
     return folder
 
@@ -136,8 +136,8 @@ def main() -> None:
         raise SystemExit("no Chromium: run scripts/install_browser.sh")
     with tempfile.TemporaryDirectory(prefix="openfit-dashbench-") as tmp:
         home = args.home.expanduser().resolve() if args.home else synthetic_home(args.synthetic, Path(tmp))
-        if not (home / "serving" / "openfit.duckdb").exists():
-            raise SystemExit(f"no snapshot at {home / 'serving' / 'openfit.duckdb'}: run `openfit build` first")
+        if not (home / "serving" / "snapshot.duckdb").exists():
+            raise SystemExit(f"no snapshot at {home / 'serving' / 'snapshot.duckdb'}: run `openfit build` first")
         result = run(home, args.rounds)
     print(f"{'page':<20} {'first visit ms':>15} {'revisit ms':>11} {'reload ms':>10}")
     for row in result["per_page"]:

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     @property
     def snapshot_path(self) -> Path:
         """The published, read-only snapshot every reader opens."""
-        return self.serving_dir / "openfit.duckdb"
+        return self.serving_dir / "snapshot.duckdb"
 
     @property
     def raw_payloads_path(self) -> Path:

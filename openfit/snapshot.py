@@ -1,8 +1,9 @@
 """Reading the published snapshot: the only file readers open, always read-only and short-lived.
 
-The file is attached under the catalog name `snap` rather than opened directly: opened directly its catalog
-would be called `openfit`, like the `openfit` schema inside it, and DuckDB refuses `openfit.activities` as
-ambiguous. (Researchers with the duckdb CLI write `openfit.openfit.activities`, or `USE openfit.openfit`.)
+The file is attached under the fixed catalog name `snap`, so that readers' SQL does not depend on the file's name.
+(The file is `serving/snapshot.duckdb`: opened directly, its catalog is `snapshot`, and researchers write
+`openfit.activities` and `marts.daily_training_load` as in the spec. It used to be `openfit.duckdb`, whose catalog
+name collided with the `openfit` schema and made them write `openfit.openfit.activities`.)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Read-only access to the published snapshot ($OPENFIT_HOME/serving/openfit.duckdb).
+"""Read-only access to the published snapshot ($OPENFIT_HOME/serving/snapshot.duckdb).
 
 Opening a DuckDB database costs about 10 ms here (even `:memory:`), a cursor on an open one about 0.5 ms.
 So each process keeps one open *generation* per snapshot file identity (device, inode, mtime, size) and

@@ -23,7 +23,7 @@ class Keys:
 
 
 def make_home(home: Path, *, with_marts: bool = False) -> Path:
-    build_snapshot(home / "serving" / "openfit.duckdb", with_marts=with_marts)
+    build_snapshot(home / "serving" / "snapshot.duckdb", with_marts=with_marts)
     return home
 
 

@@ -17,7 +17,7 @@ def test_create_list_revoke(settings, tmp_path, monkeypatch):
     home = tmp_path / "cli_home"
     home.mkdir()
     (home / "serving").mkdir()
-    (home / "serving" / "openfit.duckdb").symlink_to(settings.snapshot_path)
+    (home / "serving" / "snapshot.duckdb").symlink_to(settings.snapshot_path)
     monkeypatch.setenv("OPENFIT_HOME", str(home))
     from openfit.settings import get_settings
 

@@ -113,7 +113,7 @@ def test_export_round_trip(private, tmp_path):
 
     # Re-import and compare with the snapshot, table by table, for ath_1 only.
     counts = import_export(archive, tmp_path / "reimported.duckdb")
-    # A file named openfit.duckdb makes `openfit.<table>` ambiguous (catalog or schema): attach it under an alias.
+    # Attached under an alias, as the readers do.
     source = duckdb.connect()
     source.execute(f"ATTACH '{settings.snapshot_path}' AS src (READ_ONLY)")
     source.execute("USE src")
@@ -174,8 +174,8 @@ def test_export_includes_stored_originals(tmp_path, monkeypatch):
     payload = b"FIT-file-bytes"
     settings, keys, sha = _home_with_blob(tmp_path, monkeypatch, payload)
     con = duckdb.connect(str(settings.snapshot_path))
-    con.execute("ALTER TABLE openfit.openfit.activity_recordings ADD COLUMN original_sha256 VARCHAR")
-    con.execute("UPDATE openfit.openfit.activity_recordings SET original_sha256 = ? WHERE recording_id = 'rec_g_1_3'", [sha])
+    con.execute("ALTER TABLE openfit.activity_recordings ADD COLUMN original_sha256 VARCHAR")
+    con.execute("UPDATE openfit.activity_recordings SET original_sha256 = ? WHERE recording_id = 'rec_g_1_3'", [sha])
     con.close()
     with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
         archive = tmp_path / "export.zip"
@@ -194,7 +194,7 @@ def test_file_recordings_point_at_their_original_blob(tmp_path, monkeypatch):
     con = duckdb.connect(str(settings.snapshot_path))
     for table in ("activity_recordings", "activities"):
         column = "recording_id" if table == "activity_recordings" else "primary_recording_id"
-        con.execute(f"UPDATE openfit.openfit.{table} SET {column} = ? WHERE {column} = 'rec_g_2_4'", [f"files:{sha}:0"])
+        con.execute(f"UPDATE openfit.{table} SET {column} = ? WHERE {column} = 'rec_g_2_4'", [f"files:{sha}:0"])
     con.close()
     with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
         original = client.get("/v1/activities/act_2_4/original", headers=keys.auth(keys.ath_2))
@@ -210,8 +210,8 @@ def test_every_imported_file_of_the_athlete_travels_not_only_activities(tmp_path
     settings, keys, sha = _home_with_blob(tmp_path, monkeypatch, payload)
     lost = "f" * 64  # logged, but not in this home's blob store
     con = duckdb.connect(str(settings.snapshot_path))
-    con.execute("CREATE TABLE openfit.openfit.file_imports (athlete_id VARCHAR, sha256 VARCHAR, status VARCHAR)")
-    con.execute("INSERT INTO openfit.openfit.file_imports VALUES ('ath_1', ?, 'imported'), ('ath_1', ?, 'imported')",
+    con.execute("CREATE TABLE openfit.file_imports (athlete_id VARCHAR, sha256 VARCHAR, status VARCHAR)")
+    con.execute("INSERT INTO openfit.file_imports VALUES ('ath_1', ?, 'imported'), ('ath_1', ?, 'imported')",
                 [sha, lost])
     con.close()
     with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:

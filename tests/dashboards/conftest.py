@@ -16,7 +16,7 @@ import openfit  # noqa: F401  (telemetry off)
 def factory_home(tmp_path_factory) -> Path:
     """A home whose snapshot has every openfit table and every mart (3 athletes x 60 days)."""
     home = tmp_path_factory.mktemp("dash_home")
-    build_snapshot(home / "serving" / "openfit.duckdb")
+    build_snapshot(home / "serving" / "snapshot.duckdb")
     return home
 
 
@@ -24,7 +24,7 @@ def factory_home(tmp_path_factory) -> Path:
 def no_marts_home(tmp_path_factory) -> Path:
     """A home whose snapshot has the openfit schema only: the marts have not been built yet."""
     home = tmp_path_factory.mktemp("dash_home_no_marts")
-    build_snapshot(home / "serving" / "openfit.duckdb", with_marts=False)
+    build_snapshot(home / "serving" / "snapshot.duckdb", with_marts=False)
     return home
 
 

@@ -426,4 +426,4 @@ if __name__ == "__main__":  # handy for trying the app by hand: python tests/das
     import sys
 
     home = Path(sys.argv[1])
-    print(build_snapshot(home / "serving" / "openfit.duckdb"))
+    print(build_snapshot(home / "serving" / "snapshot.duckdb"))

@@ -30,7 +30,7 @@ PAGES = {
 def _snapshot_rows(home: Path, sql: str, params: list | None = None) -> list[tuple]:
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH '{home / 'serving' / 'openfit.duckdb'}' AS s (READ_ONLY)")
+        con.execute(f"ATTACH '{home / 'serving' / 'snapshot.duckdb'}' AS s (READ_ONLY)")
         con.execute("USE s")
         return con.execute(sql, params or []).fetchall()
     finally:
@@ -185,7 +185,7 @@ def test_data_health_shows_every_published_table(open_page, factory_home):
 
 def test_data_health_lists_quarantined_files_and_failed_checks(open_page, tmp_path):
     home = tmp_path / "home"
-    build_snapshot(home / "serving" / "openfit.duckdb", athletes=1, days=10, with_import_log=True)
+    build_snapshot(home / "serving" / "snapshot.duckdb", athletes=1, days=10, with_import_log=True)
     at = open_page(home, "data_health")
     no_exception(at)
     quarantine = table_with(at, "original_name")
@@ -218,10 +218,10 @@ def test_no_snapshot_says_what_to_do(open_page, tmp_path):
 
 def test_a_new_publish_invalidates_the_cache(open_page, tmp_path, monkeypatch):
     home = tmp_path / "home"
-    build_snapshot(home / "serving" / "openfit.duckdb", athletes=2, days=20)
+    build_snapshot(home / "serving" / "snapshot.duckdb", athletes=2, days=20)
     at = open_page(home, "data_health")
     assert len(at.sidebar.selectbox(key="athlete_id").options) == 2
-    build_snapshot(home / "serving" / "openfit.duckdb", athletes=4, days=20)  # atomic replace, as publish does
+    build_snapshot(home / "serving" / "snapshot.duckdb", athletes=4, days=20)  # atomic replace, as publish does
     use_home(monkeypatch, home)
     at.run()
     no_exception(at)

@@ -35,8 +35,7 @@ def frame(con, sql: str, params=None) -> pl.DataFrame:
 
 @contextmanager
 def open_snapshot(settings):
-    """The published snapshot, read only. Attached under a fixed name (as the API does) because a snapshot file
-    named openfit.duckdb makes `openfit.<table>` ambiguous between the catalog and the schema."""
+    """The published snapshot, read only. Attached under a fixed name, as the API does."""
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"attach '{settings.snapshot_path}' as snap (read_only)")

@@ -54,8 +54,8 @@ def _connect(strava: StravaMock, oura: OuraMock, athlete: str) -> None:
 
 
 def _snapshot() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(get_settings().home_dir / "serving" / "openfit.duckdb"), read_only=True)
-    con.execute("use openfit.openfit")
+    con = duckdb.connect(str(get_settings().home_dir / "serving" / "snapshot.duckdb"), read_only=True)
+    con.execute("use openfit")
     return con
 
 
