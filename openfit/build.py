@@ -76,15 +76,20 @@ def run_build(
     settings: Settings | None = None,
     on_progress: ProgressFn | None = None,
     instance: dg.DagsterInstance | None = None,
+    full: bool = False,
+    job_name: str | None = None,
 ) -> BuildReport:
-    """Materialize everything (raw -> dbt -> publish) in this process. Never raises for a failed run."""
+    """Materialize everything (raw -> dbt -> publish) in this process. Never raises for a failed run.
+
+    The transform is incremental (only what the new loads change is recomputed) unless `full` asks for a full
+    refresh of every table. `job_name` picks another job of the code location (default: refresh_all)."""
     settings = settings or get_settings()
     prepare_instance(settings)
     from orchestration.defs import REFRESH_JOB, build_definitions  # after DAGSTER_HOME is set
 
     started = time.perf_counter()
     defs = build_definitions()
-    job = defs.resolve_job_def(REFRESH_JOB)
+    job = defs.resolve_job_def(job_name or REFRESH_JOB)
     starts: dict[str, float] = {}
     durations: dict[str, float] = {}
     handler = _ProgressHandler(on_progress or (lambda stage, msg: None), starts, durations)
@@ -100,9 +105,10 @@ def run_build(
 
     job = job.with_logger_defs({"openfit_progress": progress_logger})
     instance = instance or dg.DagsterInstance.get()
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config={"loggers": {"openfit_progress": {}}}
-    )
+    run_config: dict = {"loggers": {"openfit_progress": {}}}
+    if full:
+        run_config["ops"] = {"openfit_dbt": {"config": {"full_refresh": True}}}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     logging.getLogger("openfit.build").removeHandler(handler)
     return BuildReport(
         success=result.success,

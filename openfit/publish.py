@@ -1,6 +1,6 @@
 """Publish: copy the consumer layers of the writer's warehouse into a new DuckDB file and swap it in atomically.
 
-Readers open `$OPENFIT_HOME/serving/openfit.duckdb` read-only. The new snapshot is written beside it under a
+Readers open `$OPENFIT_HOME/serving/snapshot.duckdb` read-only. The new snapshot is written beside it under a
 temporary name, checkpointed and closed, fsynced, then renamed over the old one (`os.replace`, atomic on POSIX).
 A reader that opens the path therefore always sees one complete snapshot, old or new; a reader that already
 has the old file open keeps reading it. If anything fails before the rename, the old snapshot stays.
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +36,7 @@ META_SCHEMA = "meta"
 RAW_PREFIX = "raw_"
 RAW_NOT_PAYLOADS = ("raw_files",)
 # Raise when the copy changes (columns added, attribution rules), so existing copies are rebuilt.
-RAW_LAYOUT_VERSION = 1
+RAW_LAYOUT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class PublishResult:
     built_at: datetime
     row_counts: dict[str, int]
     bytes: int
+    kind: str = "full"  # "incremental": only what changed was rewritten
+    rows_rewritten: dict[str, int] = field(default_factory=dict)
 
 
 def _fsync(path: Path) -> None:
@@ -71,8 +74,54 @@ def published_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return [(schema, table) for schema, table in rows]
 
 
+# The big tables are patched (their changed rows replaced) by an incremental publish; every other published
+# table is small and copied whole. Raise SNAPSHOT_LAYOUT_VERSION when the snapshot's layout changes, so the
+# next publish writes a fresh file.
+PATCHED_TABLES = {
+    ("openfit", "activity_samples"): "changed activities",
+    ("openfit", "metrics"): "changed metric windows",
+}
+SNAPSHOT_LAYOUT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PreviousSnapshot:
+    change_seq: int | None
+    layout: int | None
+    tables: frozenset[str]
+
+
+def _previous_snapshot(path: Path) -> PreviousSnapshot | None:
+    """What the published snapshot was built from (its change-log position), or None (absent, unreadable,
+    or written by a version without the change log)."""
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(":memory:") as con:
+            con.execute(f"attach {_quote_literal(path)} as prev (read_only)")
+            info = con.execute(f"select change_seq, layout_version from prev.{META_SCHEMA}.build_info").fetchone()
+            tables = {r[0] for r in con.execute(f"select table_name from prev.{META_SCHEMA}.table_rows").fetchall()}
+    except duckdb.Error:
+        return None
+    return PreviousSnapshot(info[0], info[1], frozenset(tables))
+
+
+def _change_log(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
+    """(seq, kind) of every transform recorded in the warehouse, oldest first."""
+    from orchestration.incremental import STATE_SCHEMA, ensure_state
+
+    ensure_state(con)
+    return con.execute(f"select seq, kind from {STATE_SCHEMA}.builds order by seq").fetchall()
+
+
 def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -> PublishResult:
-    """Build a fresh snapshot from the warehouse and swap it in. Call only from the single writer."""
+    """Bring the reader's snapshot up to the warehouse and swap it in. Call only from the single writer.
+
+    Incremental when possible: the previous snapshot is copied and only what the transforms since it changed is
+    rewritten (the changed activities' samples and the changed metric windows; the small tables whole). A full
+    copy when there is no usable previous snapshot or a full transform happened since. Either way the new file
+    is written beside the old one and renamed over it: readers see the old snapshot or the new one, never a mix.
+    """
     settings = settings or get_settings()
     settings.ensure_dirs()
     if not settings.warehouse_path.exists():
@@ -80,33 +129,106 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
 
     built_at = datetime.now(UTC)
     row_counts: dict[str, int] = {}
+    rewritten: dict[str, int] = {}
     con = duckdb.connect(str(settings.warehouse_path))
     try:
         tables = published_tables(con)
         if not any(schema == "openfit" for schema, _ in tables):
             raise RuntimeError("the warehouse has no `openfit` tables: the transform step has not run")
         publish_raw_payloads(con, settings)
-        with _swapped_in(con, settings.snapshot_path, "snap"):
-            for schema in sorted({schema for schema, _ in tables}):
-                con.execute(f"create schema snap.{_quote(schema)}")
+        log = _change_log(con)
+        change_seq = log[-1][0] if log else None
+        previous = _previous_snapshot(settings.snapshot_path)
+        since = [(seq, kind) for seq, kind in log if previous is not None and previous.change_seq is not None
+                 and seq > previous.change_seq]
+        incremental = (
+            previous is not None
+            and previous.change_seq is not None
+            and previous.layout == SNAPSHOT_LAYOUT_VERSION
+            and all(kind == "incremental" for _, kind in since)
+            and previous.tables == {f"{schema}.{table}" for schema, table in tables}
+        )
+        start_from = settings.snapshot_path if incremental else None
+        with _swapped_in(con, settings.snapshot_path, "snap", start_from=start_from):
+            if incremental:
+                seqs = [seq for seq, _ in since]
+                con.execute(f"drop schema if exists snap.{META_SCHEMA} cascade")
+                for schema, table in tables:
+                    if (schema, table) in PATCHED_TABLES:
+                        rewritten[f"{schema}.{table}"] = _patch(con, schema, table, seqs)
+                    else:
+                        rewritten[f"{schema}.{table}"] = _copy_table(con, schema, table, replace=True)
+            else:
+                for schema in sorted({schema for schema, _ in tables}):
+                    con.execute(f"create schema snap.{_quote(schema)}")
+                for schema, table in tables:
+                    rewritten[f"{schema}.{table}"] = _copy_table(con, schema, table, replace=False)
             for schema, table in tables:
                 target = f"snap.{_quote(schema)}.{_quote(table)}"
-                con.execute(f"create table {target} as select * from {_quote(schema)}.{_quote(table)}")
                 row_counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
-            _write_meta(con, run_id, built_at, row_counts)
+            _write_meta(con, run_id, built_at, row_counts, change_seq, "incremental" if incremental else "full",
+                        rewritten)
             _write_quality_checks(con, settings.home_dir / "quality" / run_id)
     finally:
         con.close()
-    return PublishResult(settings.snapshot_path, built_at, row_counts, settings.snapshot_path.stat().st_size)
+    return PublishResult(settings.snapshot_path, built_at, row_counts, settings.snapshot_path.stat().st_size,
+                         "incremental" if incremental else "full", rewritten)
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, replace: bool) -> int:
+    target = f"snap.{_quote(schema)}.{_quote(table)}"
+    verb = "create or replace table" if replace else "create table"
+    con.execute(f"{verb} {target} as select * from {_quote(schema)}.{_quote(table)}")
+    return con.execute(f"select count(*) from {target}").fetchone()[0]
+
+
+def _patch(con: duckdb.DuckDBPyConnection, schema: str, table: str, seqs: list[int]) -> int:
+    """Replace the rows of the changed set (of the transforms `seqs`) in the snapshot's copy of a big table;
+    returns the rows written."""
+    from orchestration.incremental import STATE_SCHEMA
+
+    source, target = f"{_quote(schema)}.{_quote(table)}", f"snap.{_quote(schema)}.{_quote(table)}"
+    if not seqs:
+        return 0
+    if table == "activity_samples":
+        ids = [r[0] for r in con.execute(
+            f"select distinct activity_id from {STATE_SCHEMA}.changed_activities where list_contains(?, seq)",
+            [seqs]).fetchall()]
+        if not ids:
+            return 0
+        con.execute(f"delete from {target} where list_contains(?, activity_id)", [ids])
+        return con.execute(
+            f"insert into {target} select * from {source} where list_contains(?, activity_id) order by activity_id, ts",
+            [ids]).fetchone()[0]
+    windows = con.execute(
+        f"select athlete_id, min(ts_from), max(ts_to) from {STATE_SCHEMA}.changed_metric_windows "
+        "where list_contains(?, seq) group by athlete_id", [seqs]).fetchall()
+    written = 0
+    for athlete_id, ts_from, ts_to in windows:
+        predicate = "athlete_id = ? and ts between ? and ?"
+        con.execute(f"delete from {target} where {predicate}", [athlete_id, ts_from, ts_to])
+        written += con.execute(f"insert into {target} select * from {source} where {predicate}",
+                               [athlete_id, ts_from, ts_to]).fetchone()[0]
+    return written
 
 
 @contextmanager
-def _swapped_in(con: duckdb.DuckDBPyConnection, target: Path, alias: str) -> Iterator[None]:
-    """Attach a new database file beside `target` as `alias`; when the block succeeds, checkpoint and close it,
-    fsync it and rename it over `target` (atomic). When the block fails, the new file is removed and `target`
-    stays as it was."""
+def _swapped_in(
+    con: duckdb.DuckDBPyConnection, target: Path, alias: str, start_from: Path | None = None
+) -> Iterator[None]:
+    """Attach a new database file beside `target` as `alias` (a copy of `start_from` when given); when the block
+    succeeds, checkpoint and close it, fsync it and rename it over `target` (atomic). When the block fails, the
+    new file is removed and `target` stays as it was."""
+    for stale in target.parent.glob(f".{target.stem}-*.duckdb.tmp*"):  # left by a killed writer (one writer)
+        stale.unlink(missing_ok=True)
     tmp_path = target.parent / f".{target.stem}-{uuid.uuid4().hex[:8]}.duckdb.tmp"
-    con.execute(f"attach {_quote_literal(tmp_path)} as {alias}")
+    try:
+        if start_from is not None:
+            shutil.copyfile(start_from, tmp_path)  # in-kernel copy (copy_file_range) on Linux
+        con.execute(f"attach {_quote_literal(tmp_path)} as {alias}")
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
     try:
         yield
         con.execute(f"detach {alias}")  # checkpoints and closes the new file: no WAL is left behind
@@ -156,18 +278,27 @@ def _write_quality_checks(con: duckdb.DuckDBPyConnection, results_dir: Path) -> 
 
 
 def _write_meta(
-    con: duckdb.DuckDBPyConnection, run_id: str, built_at: datetime, row_counts: dict[str, int]
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    built_at: datetime,
+    row_counts: dict[str, int],
+    change_seq: int | None,
+    publish_kind: str,
+    rewritten: dict[str, int],
 ) -> None:
-    """`meta.build_info` (one row), `meta.table_rows`, `meta.source_freshness` for readers and `openfit status`."""
+    """`meta.build_info` (one row), `meta.table_rows`, `meta.source_freshness` for readers and `openfit status`.
+    build_info.change_seq is the warehouse's last transform reflected here (the next publish patches from it)."""
     con.execute(f"create schema snap.{META_SCHEMA}")
     con.execute(
         f"""create table snap.{META_SCHEMA}.build_info as
         select ?::varchar as run_id, ?::timestamptz as built_at, ?::varchar as openfit_version,
-               'success'::varchar as status""",
-        [run_id, built_at, __version__],
+               'success'::varchar as status, ?::bigint as change_seq, ?::varchar as publish_kind,
+               ?::integer as layout_version""",
+        [run_id, built_at, __version__, change_seq, publish_kind, SNAPSHOT_LAYOUT_VERSION],
     )
-    con.execute(f"create table snap.{META_SCHEMA}.table_rows (table_name varchar, row_count bigint)")
-    con.executemany(f"insert into snap.{META_SCHEMA}.table_rows values (?, ?)", list(row_counts.items()))
+    con.execute(f"create table snap.{META_SCHEMA}.table_rows (table_name varchar, row_count bigint, rows_written bigint)")
+    con.executemany(f"insert into snap.{META_SCHEMA}.table_rows values (?, ?, ?)",
+                    [(name, count, rewritten.get(name)) for name, count in row_counts.items()])
     # Freshness per source: the newest record each source delivered, and how many rows it has per table.
     parts = []
     for table in ("activity_recordings", "sleep_sessions", "wellness_daily_by_source", "metrics"):
@@ -244,43 +375,85 @@ def _athlete_expression(con: duckdb.DuckDBPyConnection, schema: str, table: str,
     return "null::varchar", ""
 
 
-def _raw_fingerprint(con: duckdb.DuckDBPyConnection, schemas: dict[str, list[str]]) -> str:
-    """What the raw layer holds (its tables and each schema's newest dlt load) and how it is copied
-    (RAW_LAYOUT_VERSION). Unchanged = nothing to copy."""
-    with_loads = {r[0] for r in con.execute(
-        "select table_schema from information_schema.tables where table_catalog = current_database() "
-        "and table_name = '_dlt_loads'").fetchall()}
-    parts = [{"schema": schema, "tables": tables,
-              "newest_load": con.execute(f"select max(load_id) from {_quote(schema)}._dlt_loads").fetchone()[0]
-              if schema in with_loads else None}
-             for schema, tables in schemas.items()]
-    return json.dumps({"layout": RAW_LAYOUT_VERSION, "raw": parts}, sort_keys=True)
+def _raw_loads(con: duckdb.DuckDBPyConnection, schemas: dict[str, list[str]]) -> set[str]:
+    """Every completed dlt load of the payload schemas."""
+    loads: set[str] = set()
+    for schema in schemas:
+        if _columns(con, schema, "_dlt_loads"):
+            loads |= {r[0] for r in con.execute(f"select load_id from {_quote(schema)}._dlt_loads where status = 0").fetchall()}
+    return loads
 
 
-def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
-    """Copies the provider payloads into serving/raw_payloads.duckdb and swaps it in; returns False when the
-    raw layer has not changed since the last copy (then the published file stays as it is)."""
+def _row_keys(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, list[str]]:
+    """table -> the columns dlt merges it on (primary key, else merge key), from the schema dlt stored last."""
+    if not _columns(con, schema, "_dlt_version"):
+        return {}
+    stored = con.execute(f"select schema from {_quote(schema)}._dlt_version order by inserted_at desc limit 1").fetchone()
+    tables = json.loads(stored[0]).get("tables", {}) if stored else {}
+    keys: dict[str, list[str]] = {}
+    for table, spec in tables.items():
+        columns = spec.get("columns", {})
+        primary = [c for c, hints in columns.items() if hints.get("primary_key")]
+        merge = [c for c, hints in columns.items() if hints.get("merge_key")]
+        keys[table] = primary or merge
+    return keys
+
+
+def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
+    """Brings serving/raw_payloads.duckdb up to the raw layer and swaps it in. Returns "unchanged" (no new load:
+    the published file stays), "incremental" (the copy is patched with the rows of the new loads: rows dlt
+    replaced are replaced by their merge keys, new rows appended) or "full" (copied whole: first copy, a load
+    vanished, a new table, or the copy's layout changed)."""
     schemas = raw_payload_tables(con)
-    fingerprint = _raw_fingerprint(con, schemas)
+    loads = _raw_loads(con, schemas)
     target = settings.raw_payloads_path
+    copied: set[str] | None = None
+    copied_tables: set[str] = set()
     if target.exists():
         try:
-            with duckdb.connect(str(target), read_only=True) as old:
-                if old.execute(f"select fingerprint from {META_SCHEMA}.raw_info").fetchone()[0] == fingerprint:
-                    return False
+            with duckdb.connect(":memory:") as old:
+                old.execute(f"attach {_quote_literal(target)} as old (read_only)")
+                layout = old.execute(f"select layout from old.{META_SCHEMA}.raw_info").fetchone()[0]
+                if layout == RAW_LAYOUT_VERSION:
+                    copied = {r[0] for r in old.execute(f"select load_id from old.{META_SCHEMA}.raw_loads").fetchall()}
+                    copied_tables = {f"{r[0]}.{r[1]}" for r in old.execute(
+                        "select table_schema, table_name from information_schema.tables "
+                        "where table_catalog = 'old' and table_schema <> ?", [META_SCHEMA]).fetchall()}
         except duckdb.Error:
-            pass  # unreadable or from an older version: rebuild it
-    with _swapped_in(con, target, "rawsnap"):
+            copied = None  # unreadable or from an older version: rebuild it
+    if copied is not None and copied == loads:
+        return "unchanged"
+    wanted = {f"{schema.removeprefix(RAW_PREFIX)}.{table}" for schema, tables in schemas.items() for table in tables}
+    incremental = copied is not None and copied <= loads and wanted == copied_tables
+    new_loads = sorted(loads - copied) if incremental and copied is not None else []
+    with _swapped_in(con, target, "rawsnap", start_from=target if incremental else None):
+        con.execute(f"drop schema if exists rawsnap.{META_SCHEMA} cascade")
         con.execute(f"create schema rawsnap.{META_SCHEMA}")
-        con.execute(f"create table rawsnap.{META_SCHEMA}.raw_info as select ?::varchar as fingerprint, "
-                    "?::timestamptz as built_at", [fingerprint, datetime.now(UTC)])
+        con.execute(f"create table rawsnap.{META_SCHEMA}.raw_info as select ?::integer as layout, "
+                    "?::timestamptz as built_at", [RAW_LAYOUT_VERSION, datetime.now(UTC)])
+        con.execute(f"create table rawsnap.{META_SCHEMA}.raw_loads (load_id varchar)")
+        con.executemany(f"insert into rawsnap.{META_SCHEMA}.raw_loads values (?)", [(x,) for x in sorted(loads)])
         for schema, tables in schemas.items():
             provider = schema.removeprefix(RAW_PREFIX)
-            con.execute(f"create schema rawsnap.{_quote(provider)}")
+            keys = _row_keys(con, schema) if incremental else {}
+            if not incremental:
+                con.execute(f"create schema rawsnap.{_quote(provider)}")
             for table in tables:
                 athlete, joins = _athlete_expression(con, schema, table, tables)
-                con.execute(
-                    f"create table rawsnap.{_quote(provider)}.{_quote(table)} as "
-                    f"select t.*, {athlete} as {RAW_ATHLETE_COLUMN} from {_quote(schema)}.{_quote(table)} t{joins}"
-                )
-    return True
+                rows = f"select t.*, {athlete} as {RAW_ATHLETE_COLUMN} from {_quote(schema)}.{_quote(table)} t{joins}"
+                copy = f"rawsnap.{_quote(provider)}.{_quote(table)}"
+                if not incremental:
+                    con.execute(f"create table {copy} as {rows}")
+                    continue
+                if "_dlt_load_id" not in _columns(con, schema, table):
+                    con.execute(f"create or replace table {copy} as {rows}")
+                    continue
+                new_rows = f"{rows} where list_contains(?, t._dlt_load_id)"
+                key = keys.get(table) or []
+                if key:
+                    columns = ", ".join(_quote(k) for k in key)
+                    con.execute(
+                        f"delete from {copy} where ({columns}) in (select ({columns}) from {_quote(schema)}.{_quote(table)} "
+                        "where list_contains(?, _dlt_load_id))", [new_loads])
+                con.execute(f"insert into {copy} {new_rows}", [new_loads])
+    return "incremental" if incremental else "full"

@@ -47,6 +47,9 @@ def build(
     days: Annotated[int | None, typer.Option(help="Synthetic cohort: number of days.")] = None,
     seed: Annotated[int | None, typer.Option(help="Synthetic cohort: random seed.")] = None,
     end_date: Annotated[str | None, typer.Option(help="Synthetic cohort: last day (YYYY-MM-DD).")] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild every table from the raw layer instead of only what changed.")
+    ] = False,
 ) -> None:
     """Extract every configured source, rebuild the OpenFit schema and publish the snapshot (via Dagster)."""
     if end_date is not None:
@@ -59,7 +62,9 @@ def build(
     console.print(f"[bold]OpenFit build[/bold] into {settings.home_dir}")
     with console.status("starting Dagster…") as status:
         try:
-            report = run_build(settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"))
+            report = run_build(
+                settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"), full=full
+            )
         except Exception as exc:  # a broken code location or settings: one line, not a traceback
             err.print(f"[red]build failed[/red]: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
             raise typer.Exit(code=1) from None

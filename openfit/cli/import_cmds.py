@@ -137,10 +137,15 @@ def import_(
 
 def _build(settings) -> None:
     from openfit.build import run_build
+    from orchestration.defs import TRANSFORM_JOB
 
+    # Only the transform and the publish: the files are loaded, nothing else needs extracting, and the
+    # transform recomputes just what the new files change.
     with console.status("building the snapshot…") as status:
         try:
-            report = run_build(settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"))
+            report = run_build(
+                settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"), job_name=TRANSFORM_JOB
+            )
         except Exception as exc:
             err.print(f"[red]build failed[/red]: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
             raise typer.Exit(code=EXIT_RUN_FAILED) from None

@@ -16,6 +16,9 @@ from orchestration.defs.publish import build_publish_asset
 from orchestration.defs.transform import build_dbt_assets, dbt_resource
 
 REFRESH_JOB = "refresh_all"
+# Transform what the raw layer received since the last build and publish it, without extracting anything
+# (`openfit import` loads its files first, then runs this).
+TRANSFORM_JOB = "transform_and_publish"
 
 
 def build_definitions() -> dg.Definitions:
@@ -27,7 +30,9 @@ def build_definitions() -> dg.Definitions:
     raw = [provider_assets(p) for p in providers if p.api_sync is None and p.dlt_source is not None]
     raw += [provider_sync_assets(p) for p in api_providers]
     dbt = build_dbt_assets()
-    publish = build_publish_asset(upstream=list(dbt.keys))
+    # The snapshot copies the published layers: it waits for their tables (an incremental build does not
+    # rebuild the unchanged staging and intermediate views, so those are not materialized every run).
+    publish = build_publish_asset(upstream=[key for key in dbt.keys if key.path[0] in ("openfit", "marts")])
     refresh = dg.define_asset_job(
         REFRESH_JOB,
         selection=dg.AssetSelection.all(),
@@ -40,7 +45,15 @@ def build_definitions() -> dg.Definitions:
         execution_timezone=settings.schedule_timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
-    jobs, sensors, schedules = [refresh], [], [daily]
+    raw_layer = dg.AssetSelection.groups("raw") | dg.AssetSelection.tag("openfit/layer", "raw")
+    for provider in api_providers:
+        raw_layer |= dg.AssetSelection.groups(provider.name)
+    transform_only = dg.define_asset_job(
+        TRANSFORM_JOB,
+        selection=dg.AssetSelection.all() - raw_layer,
+        description="Transform the loads the raw layer received since the last build (incrementally) and publish.",
+    )
+    jobs, sensors, schedules = [refresh, transform_only], [], [daily]
     for provider in api_providers:
         provider_job_defs, schedule = provider_jobs(provider)
         jobs += provider_job_defs

@@ -15,7 +15,10 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         group_name="publish",
         pool=WRITER_POOL,
         kinds={"duckdb"},
-        description="The read-only snapshot at $OPENFIT_HOME/serving/openfit.duckdb, swapped in atomically.",
+        description=(
+            "The read-only snapshot at $OPENFIT_HOME/serving/snapshot.duckdb, patched with what changed (or copied "
+            "whole) beside the old one and swapped in atomically."
+        ),
     )
     def openfit_snapshot(context: AssetExecutionContext) -> dg.MaterializeResult:
         result = publish_snapshot(run_id=context.run.run_id)
@@ -26,6 +29,8 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 "bytes": result.bytes,
                 "tables": len(result.row_counts),
                 "row_counts": dg.MetadataValue.json(result.row_counts),
+                "kind": result.kind,  # incremental: only what changed was rewritten
+                "rows_rewritten": dg.MetadataValue.json(result.rows_rewritten),
             }
         )
 

@@ -1,22 +1,35 @@
 """Normalize: the dbt project (staging -> intermediate -> openfit -> marts) as Dagster assets.
 
-dbt tests become Dagster asset checks (dagster-dbt's default), so a failing test fails the step and the
-publish step downstream does not run.
+Each run transforms only the dlt loads that arrived since the last one (orchestration/incremental.py decides;
+the dbt models recompute the changed activities and metric windows); a full refresh rebuilds everything. dbt
+runs in this process on the once-parsed project (openfit/dbt.py); its results become Dagster events, and dbt
+tests become Dagster asset checks (dagster-dbt's default), so a failing test fails the step and the publish
+step downstream does not run.
 """
-
 
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
-from openfit.dbt import apply_dbt_env, dbt_executable, dbt_vars_arg, ensure_manifest
+from openfit.dbt import dbt_executable, ensure_manifest, invoke_dbt, project_fingerprint
 from openfit.instance import WRITER_POOL
 from openfit.settings import DBT_PROJECT_DIR, get_settings
+from orchestration.incremental import finish_transform, plan_transform
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# An incremental build leaves out what only a project change can change (seeds, unit tests; a project change
+# forces a full build, which builds them) and the views, unless the raw layer's tables or columns changed.
+INCREMENTAL_EXCLUDES = ["resource_type:seed", "resource_type:unit_test"]
+VIEWS = "config.materialized:view"
+
+
+class TransformConfig(dg.Config):
+    full_refresh: bool = False  # rebuild every table from the raw layer (`openfit build --full`)
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -28,22 +41,42 @@ class LayerTranslator(DagsterDbtTranslator):
 
 
 def dbt_resource() -> DbtCliResource:
+    """For running dbt by hand from the Dagster UI's launchpad; the assets run dbt in-process."""
     return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:
-    manifest = ensure_manifest()
+    manifest_path = ensure_manifest()
+    translator = LayerTranslator()
 
     @dbt_assets(
-        manifest=manifest,
+        manifest=manifest_path,
         project=DBT_PROJECT,
-        dagster_dbt_translator=LayerTranslator(),
+        dagster_dbt_translator=translator,
         pool=WRITER_POOL,
         name="openfit_dbt",
     )
-    def _assets(context: AssetExecutionContext, dbt: DbtCliResource):
+    def _assets(context: AssetExecutionContext, config: TransformConfig):
         settings = get_settings()
-        apply_dbt_env(settings)
-        yield from dbt.cli(["build", *dbt_vars_arg(settings)], context=context).stream()
+        with duckdb.connect(str(settings.warehouse_path)) as con:
+            plan = plan_transform(con, project_fingerprint(settings), force_full=config.full_refresh)
+        context.log.info(
+            "transform: %s (%s); %d new load(s)", "full refresh" if plan.full else "incremental", plan.reason,
+            plan.pending_loads,
+        )
+        excludes = INCREMENTAL_EXCLUDES if plan.rebuild_views else [*INCREMENTAL_EXCLUDES, VIEWS]
+        args = ["build", "--full-refresh"] if plan.full else ["build", "--exclude", *excludes]
+        run = invoke_dbt(args, settings)
+        manifest = ensure_manifest(settings)
+        for raw in run.events:
+            event = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
+            yield from event.to_default_asset_events(
+                manifest=manifest, dagster_dbt_translator=translator, context=context
+            )
+        if not run.success:
+            raise dg.Failure(description=run.failure)
+        with duckdb.connect(str(settings.warehouse_path)) as con:
+            seq = finish_transform(con, plan)
+        context.log.info("transform: build %d recorded", seq)
 
     return _assets

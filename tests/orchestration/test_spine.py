@@ -112,8 +112,8 @@ _READER = textwrap.dedent(
     while not pathlib.Path(stop_file).exists():
         try:
             con = duckdb.connect(path, read_only=True)  # opened directly, as a researcher would
-            con.execute("select count(*) from openfit.openfit.activities").fetchone()
-            con.execute("select count(*) from openfit.openfit.activity_samples").fetchone()
+            con.execute("select count(*) from openfit.activities").fetchone()
+            con.execute("select count(*) from openfit.activity_samples").fetchone()
             con.close()
             reads += 1
         except Exception as exc:

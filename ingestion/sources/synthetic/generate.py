@@ -413,19 +413,25 @@ class Chunk:
 
 
 def _load_history(seed: int, athlete: Athlete, first: date, last: date) -> dict[date, tuple[float, float]]:
-    """(ATL, CTL) at the start of each day from the planned workouts (7- and 42-day exponential averages)."""
-    atl = ctl = 0.0
+    """(ATL, CTL) at the start of each day from the planned workouts (7- and 42-day exponential averages).
+
+    Each day's pair is computed over the LOAD_WARMUP_DAYS before it, seeded with a typical week, so it depends
+    on the day alone and not on where the chunk starts: a day generated in a one-day increment is the same day
+    as in a full build (the incremental warehouse's equivalence relies on it)."""
     ka, kc = 1 - np.exp(-1 / 7), 1 - np.exp(-1 / 42)
+    span = (last - first).days + 1
+    start = first - timedelta(days=d.LOAD_WARMUP_DAYS)
+    loads = [
+        sum(w.load for w in plan_day(seed, athlete, start + timedelta(days=i)).workouts)
+        for i in range(d.LOAD_WARMUP_DAYS + span)
+    ]
     out: dict[date, tuple[float, float]] = {}
-    day = first - timedelta(days=d.LOAD_WARMUP_DAYS)
-    # seed the averages with a typical week so the first warm-up days are not "fresh"
-    atl = ctl = 60.0
-    while day <= last:
-        out[day] = (atl, ctl)
-        load = sum(w.load for w in plan_day(seed, athlete, day).workouts)
-        atl += ka * (load - atl)
-        ctl += kc * (load - ctl)
-        day += timedelta(days=1)
+    for k in range(span):
+        atl = ctl = 60.0  # seed the averages with a typical week so the warm-up is not "fresh"
+        for load in loads[k : k + d.LOAD_WARMUP_DAYS]:
+            atl += ka * (load - atl)
+            ctl += kc * (load - ctl)
+        out[first + timedelta(days=k)] = (atl, ctl)
     return out
 
 

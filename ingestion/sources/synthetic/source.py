@@ -87,6 +87,7 @@ class Cohort:
         chunk_days: int,
         incremental: bool,
         cache_size: int = 4,
+        only_athletes: list[int] | None = None,
     ) -> None:
         self.seed = seed
         self.athletes = athletes
@@ -100,6 +101,8 @@ class Cohort:
         self._cache_size = cache_size
         self.generated = 0  # chunks generated (a measure of wasted work when resources drift apart)
         self.first_load = False
+        # athlete indexes to extract (None = all): a new day for one athlete touches nothing of the others
+        self.only_athletes = None if only_athletes is None else set(only_athletes)
 
     @property
     def window(self) -> Window:
@@ -144,6 +147,8 @@ class Cohort:
             state = windows.setdefault(f"seed={self.seed}", {})
         chunks: list[tuple[int, date, date]] = []
         for k in range(self.athletes):
+            if self.only_athletes is not None and k not in self.only_athletes:
+                continue
             start = self._athlete_first_day(state, k) if self.incremental else self.window.first
             for first, last in chunk_bounds(start, self.window.last, self.chunk_days):
                 chunks.append((k, first, last))
@@ -195,9 +200,8 @@ class Cohort:
             yield item
 
     def static(self, table: str) -> list[dict[str, Any]]:
-        return static_tables(self.seed, list(range(self.athletes)), self.window.first, self.window.last)[
-            table
-        ]
+        indexes = [k for k in range(self.athletes) if self.only_athletes is None or k in self.only_athletes]
+        return static_tables(self.seed, indexes, self.window.first, self.window.last)[table]
 
 
 @dlt.source(name="synthetic", max_table_nesting=0)
@@ -208,18 +212,20 @@ def synthetic_source(
     end_date: date | None = None,
     chunk_days: int = d.CHUNK_DAYS,
     incremental: bool = True,
+    only_athletes: list[int] | None = None,
 ) -> list[DltResource]:
     """The synthetic cohort as a dlt source: ``athletes`` athletes over the ``days`` days ending on ``end_date``.
 
     Deterministic per (seed, athletes, days, end_date); athlete k's data do not depend on ``athletes``, and a day's
     data do not depend on the window. With ``incremental`` (default), days already loaded are not generated again.
+    ``only_athletes`` (indexes) extracts just those athletes; the others' state and rows are left as they are.
     """
     validate(athletes, days, seed, end_date)
     if not isinstance(chunk_days, int) or chunk_days < 1:
         raise SyntheticConfigError(f"chunk_days must be a positive integer, got {chunk_days!r}")
     # Arrow tables get dlt's load id column too (JSON tables always do), so every raw row has its provenance.
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
-    cohort = Cohort(seed, athletes, days, end_date, chunk_days, incremental)
+    cohort = Cohort(seed, athletes, days, end_date, chunk_days, incremental, only_athletes=only_athletes)
 
     resources: list[DltResource] = []
     for table, key in JSON_TABLES.items():

@@ -27,6 +27,7 @@ with recursive recordings as (
         coalesce(recordings.end_time, recordings.start_time + to_seconds(coalesce(recordings.duration_s, 0)))
             as end_time,
         try_cast(recordings.load_id as double) as loaded_epoch,
+        recordings.load_id,
         case recordings.sport
             when 'running' then 'run'
             when 'cycling' then 'ride'
@@ -110,5 +111,8 @@ select
     )), 16) as activity_id,
     case when summary_rank = 1 then 'primary' else 'merged' end as recording_role,
     device_key,
-    device_type
+    device_type,
+    athlete_id,
+    -- the load that delivered the recording (and its samples): an incremental build reads only these loads
+    load_id
 from ranked

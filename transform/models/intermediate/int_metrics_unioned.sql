@@ -4,23 +4,24 @@ with intraday as (
     {{ union_sources(
         [ref('stg_synthetic__intraday_metrics'), ref('stg_fit__monitoring'), ref('stg_fit__rr_intervals'),
          ref('stg_oura__metrics')],
-        ['athlete_id', 'device_id', 'source', 'metric', 'ts', 'value']
+        ['athlete_id', 'device_id', 'source', 'metric', 'ts', 'value', 'load_id']
     ) }}
 ),
 
 weigh_ins as (
     {{ union_sources(
         [ref('stg_synthetic__weigh_ins'), ref('stg_fit__weigh_ins')],
-        ['athlete_id', 'device_id', 'source', 'ts', 'weight_kg', 'body_fat_pct']
+        ['athlete_id', 'device_id', 'source', 'ts', 'weight_kg', 'body_fat_pct', 'load_id']
     ) }}
 ),
 
 unioned as (
-    select athlete_id, device_id, source, metric, ts, value from intraday
+    select athlete_id, device_id, source, metric, ts, value, load_id from intraday
     union all
-    select athlete_id, device_id, source, 'weight', ts, weight_kg from weigh_ins where weight_kg is not null
+    select athlete_id, device_id, source, 'weight', ts, weight_kg, load_id from weigh_ins where weight_kg is not null
     union all
-    select athlete_id, device_id, source, 'body_fat', ts, body_fat_pct from weigh_ins where body_fat_pct is not null
+    select athlete_id, device_id, source, 'body_fat', ts, body_fat_pct, load_id
+    from weigh_ins where body_fat_pct is not null
 )
 
 select
@@ -30,7 +31,8 @@ select
     unioned.value,
     metric_types.unit,
     unioned.source,
-    unioned.device_id
+    unioned.device_id,
+    unioned.load_id
 from unioned
 left join {{ ref('metric_types') }} as metric_types
     on metric_types.metric = unioned.metric

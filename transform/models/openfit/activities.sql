@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_changed_activities') }} (which reads this table as the previous build left it, so runs first)
 select
     cast(activity_id as varchar) as activity_id,
     cast(athlete_id as varchar) as athlete_id,

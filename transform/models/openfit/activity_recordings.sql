@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_changed_activities') }} (which reads this table as the previous build left it, so runs first)
 select
     cast(recordings.recording_id as varchar) as recording_id,
     cast(matched.activity_id as varchar) as activity_id,

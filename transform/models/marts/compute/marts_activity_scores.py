@@ -180,14 +180,13 @@ def _analytics_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _score_keys(session, activities: pl.DataFrame, samples: str, salt: str) -> pl.Series:
+def _score_keys(session, activities: pl.DataFrame, fingerprints_view: str, salt: str) -> pl.Series:
     """Per activity, a digest of everything its scores depend on: the thresholds row and athlete fields used,
-    the activity's own fields, the samples (an order-independent hash of every sample row), the method names
-    and the analytics code. An activity whose key is unchanged keeps its stored scores."""
+    the activity's own fields, the samples (their count and order-independent hash, kept incrementally in
+    int_activity_sample_fingerprints), the method names and the analytics code. An activity whose key is
+    unchanged keeps its stored scores."""
     fingerprints = session.execute(
-        f"""select activity_id, count(*) as n, bit_xor(hash(ts, power_w, heart_rate, speed_mps, distance_m,
-                                                             altitude_m)) as h
-            from {samples} group by activity_id"""
+        f"select activity_id, samples as n, samples_hash as h from {fingerprints_view}"
     ).pl()
     inputs = activities.join(fingerprints, on="activity_id", how="left")
     fields = [*KEY_FIELDS, "n", "h"]
@@ -228,6 +227,7 @@ def model(dbt, session):
         "athlete_thresholds": dbt.ref("athlete_thresholds"),
         "athletes": dbt.ref("athletes"),
         "activity_samples": dbt.ref("activity_samples"),
+        "fingerprints": dbt.ref("int_activity_sample_fingerprints"),
     }
     views = {name: f"__marts_scores_{name}" for name in relations}
     for name, relation in relations.items():
@@ -237,7 +237,7 @@ def model(dbt, session):
         session, views["activities"], views["athlete_thresholds"], views["athletes"]
     )
     salt = f"{MODEL_VERSION}|{_analytics_fingerprint()}|{sorted(methods.items())}"
-    activities = activities.with_columns(_score_keys(session, activities, views["activity_samples"], salt))
+    activities = activities.with_columns(_score_keys(session, activities, views["fingerprints"], salt))
     if dbt.is_incremental:
         stored = session.sql(f"select activity_id, score_key from {dbt.this}").pl()
         activities = activities.join(stored, on=["activity_id", "score_key"], how="anti")

@@ -10,9 +10,10 @@ select
     nullif(json_extract_string(metadata, '$.strava_name'), '') as export_name,
     nullif(json_extract_string(metadata, '$.strava_gear'), '') as export_gear,
     try_cast(json_extract_string(metadata, '$.strava_commute') as boolean) as export_commute,
-    imported_at
+    imported_at,
+    _dlt_load_id as load_id
 from {{ optional_source('raw_files', 'file_imports', {
     'sha256': 'varchar', 'original_name': 'varchar', 'source_archive': 'varchar', 'format': 'varchar',
-    'status': 'varchar', 'metadata': 'varchar', 'imported_at': 'timestamptz'}) }}
+    'status': 'varchar', 'metadata': 'varchar', 'imported_at': 'timestamptz', '_dlt_load_id': 'varchar'}) }}
 where status in ('imported', 'partial') and sha256 is not null
 qualify row_number() over (partition by sha256 order by imported_at desc) = 1

@@ -5,9 +5,9 @@
 -- in raw_files.fit_hrv. Implausible intervals (< 200 ms or > 3 s: artefacts) still advance the clock but are
 -- not loaded as metrics.
 with beats as (
-    select file_sha256, beat_index, rr_s
+    select file_sha256, beat_index, rr_s, _dlt_load_id as load_id
     from {{ optional_source('raw_files', 'fit_hrv', {
-        'file_sha256': 'varchar', 'beat_index': 'bigint', 'rr_s': 'double'}) }}
+        'file_sha256': 'varchar', 'beat_index': 'bigint', 'rr_s': 'double', '_dlt_load_id': 'varchar'}) }}
     where rr_s > 0
 ),
 
@@ -27,6 +27,7 @@ timed as (
     select
         beats.file_sha256,
         beats.rr_s,
+        beats.load_id,
         coalesce(session_starts.start_time, record_starts.start_time) + to_microseconds(cast(round(1e6 * sum(
             beats.rr_s) over (partition by beats.file_sha256 order by beats.beat_index
                               rows between unbounded preceding and current row)) as bigint)) as ts
@@ -41,7 +42,8 @@ select
     'files' as source,
     'rr_interval' as metric,
     ts,
-    rr_s * 1000 as value
+    rr_s * 1000 as value,
+    load_id
 from timed
 where ts is not null and rr_s between 0.2 and 3.0
 -- the same workout imported from two different files gives the same beats once

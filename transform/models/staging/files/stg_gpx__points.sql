@@ -10,13 +10,15 @@ select
     {{ within('position_lat', -90, 90) }} as lat,
     {{ within('position_long', -180, 180) }} as lon,
     {{ within('distance', 0, 1000000) }} as distance_m,
-    cast({{ within('temperature', -50, 60) }} as smallint) as temperature_c
+    cast({{ within('temperature', -50, 60) }} as smallint) as temperature_c,
+    _dlt_load_id as load_id
 from {{ optional_source('raw_files', 'gpx_record', {
     'file_sha256': 'varchar', 'row_index': 'bigint', 'track_index': 'bigint', 'timestamp': 'timestamptz',
     'heart_rate': 'double', 'power': 'double', 'speed': 'double', 'cadence': 'double', 'altitude': 'double',
-    'position_lat': 'double', 'position_long': 'double', 'distance': 'double', 'temperature': 'double'}) }}
+    'position_lat': 'double', 'position_long': 'double', 'distance': 'double', 'temperature': 'double',
+    '_dlt_load_id': 'varchar'}) }}
 -- Points without a time (the decoder keeps them raw with a NULL timestamp and marks the file partial) cannot
 -- be samples; a time before 1980 predates consumer GPS and is an unset device clock.
 where "timestamp" is not null
     and "timestamp" >= timestamptz '1980-01-01 00:00:00+00'
-qualify row_number() over (partition by recording_id, "timestamp" order by row_index) = 1
+qualify row_number() over (partition by recording_id, "timestamp", load_id order by row_index) = 1

@@ -49,7 +49,7 @@ select
     tracks.has_gps,
     false as indoor,
     files.imported_at as fetched_at,
-    cast(null as varchar) as load_id
+    files.load_id
 from tracks
 left join files on files.file_sha256 = split_part(tracks.recording_id, ':', 2)
 where epoch(tracks.end_time) - epoch(tracks.start_time) <= 172800

@@ -44,7 +44,8 @@ shaped as (
         points.avg_cadence,
         points.avg_power_w,
         coalesce(points.has_gps, false) as has_gps,
-        files.imported_at as fetched_at
+        files.imported_at as fetched_at,
+        files.load_id
     from activities
     left join laps on laps.recording_id = 'files:' || activities.file_sha256 || ':' || coalesce(activities.activity_index, 0)
     left join points on points.recording_id = 'files:' || activities.file_sha256 || ':' || coalesce(activities.activity_index, 0)
@@ -80,6 +81,6 @@ select
     has_gps,
     false as indoor,
     fetched_at,
-    cast(null as varchar) as load_id
+    load_id
 from shaped
 where start_time is not null and duration_s between 0 and 172800

@@ -1,34 +1,35 @@
 -- Oura's time series as OpenFit metrics: all-day heart rate (bpm), and daily values stamped at the start of
 -- their day (UTC): SpO2 average (%), seconds of high stress and of high recovery, VO2max (ml/kg/min).
 with heart_rate as (
-    select athlete, "timestamp" as ts, cast(bpm as double) as value
+    select athlete, "timestamp" as ts, cast(bpm as double) as value, _dlt_load_id as load_id
     from {{ optional_source('raw_oura', 'heart_rate', {
-        'athlete': 'varchar', 'timestamp': 'timestamptz', 'bpm': 'bigint'}) }}
+        'athlete': 'varchar', 'timestamp': 'timestamptz', 'bpm': 'bigint', '_dlt_load_id': 'varchar'}) }}
 ),
 
 {% for table in ['daily_spo2', 'daily_stress', 'vo2_max'] %}
 {{ table }} as (
     select * from {{ optional_source('raw_oura', table, {
-        'athlete': 'varchar', 'day': 'varchar', 'payload': 'json'}) }}
+        'athlete': 'varchar', 'day': 'varchar', 'payload': 'json', '_dlt_load_id': 'varchar'}) }}
 ),
 {% endfor %}
 
 unioned as (
-    select athlete, 'heart_rate' as metric, ts, value from heart_rate
+    select athlete, 'heart_rate' as metric, ts, value, load_id from heart_rate
     union all
     select athlete, 'spo2', cast(day as timestamptz),
-        cast(payload -> '$.spo2_percentage' ->> 'average' as double)
+        cast(payload -> '$.spo2_percentage' ->> 'average' as double), _dlt_load_id
     from daily_spo2
     union all
-    select athlete, 'stress_high_duration', cast(day as timestamptz), {{ json_field('stress_high', 'double') }}
+    select athlete, 'stress_high_duration', cast(day as timestamptz), {{ json_field('stress_high', 'double') }},
+        _dlt_load_id
     from daily_stress
     union all
     select athlete, 'recovery_high_duration', cast(day as timestamptz),
-        {{ json_field('recovery_high', 'double') }}
+        {{ json_field('recovery_high', 'double') }}, _dlt_load_id
     from daily_stress
     union all
     select athlete, 'vo2_max', coalesce(cast(payload ->> 'timestamp' as timestamptz), cast(day as timestamptz)),
-        {{ json_field('vo2_max', 'double') }}
+        {{ json_field('vo2_max', 'double') }}, _dlt_load_id
     from vo2_max
 )
 
@@ -38,6 +39,7 @@ select
     'oura' as source,
     metric,
     ts,
-    value
+    value,
+    load_id
 from unioned
 where value is not null and ts is not null

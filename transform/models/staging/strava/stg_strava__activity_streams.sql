@@ -3,12 +3,13 @@
 -- a missing stream reads as nulls). SI units already; latlng is [lat, lon] in degrees.
 with streams as (
     select * from {{ optional_source('raw_strava', 'activity_streams', {
-        'activity_id': 'bigint', 'payload': 'json'}) }}
+        'activity_id': 'bigint', 'payload': 'json', '_dlt_load_id': 'varchar'}) }}
 ),
 
 points as (
     select
         activity_id,
+        _dlt_load_id as load_id,
         unnest(cast(payload -> '$.time.data' as bigint[])) as offset_s,
         unnest(cast(payload -> '$.heartrate.data' as double[])) as heart_rate,
         unnest(cast(payload -> '$.watts.data' as double[])) as power_w,
@@ -32,7 +33,8 @@ select
     {{ within('points.latlng[1]', -90, 90) }} as lat,
     {{ within('points.latlng[2]', -180, 180) }} as lon,
     points.distance_m,
-    cast({{ within('points.temperature_c', -60, 70) }} as smallint) as temperature_c
+    cast({{ within('points.temperature_c', -60, 70) }} as smallint) as temperature_c,
+    points.load_id
 from points
 inner join {{ ref('stg_strava__activities') }} as activities
     on activities.recording_id = 'strava:' || points.activity_id

@@ -10,5 +10,6 @@ select
     {{ semicircles_to_degrees('position_lat') }} as lat,
     {{ semicircles_to_degrees('position_long') }} as lon,
     cast(distance as double) / 100 as distance_m,
-    cast(temperature as smallint) as temperature_c
+    cast(temperature as smallint) as temperature_c,
+    _dlt_load_id as load_id
 from {{ source('raw_synthetic', 'activity_streams') }}

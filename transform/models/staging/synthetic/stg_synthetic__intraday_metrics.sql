@@ -6,5 +6,6 @@ select
     {{ epoch_s_to_utc('"timestamp"') }} as ts,
     "value" as value,
     _source as source,
-    _fetched_at as fetched_at
+    _fetched_at as fetched_at,
+    _dlt_load_id as load_id
 from {{ source('raw_synthetic', 'intraday') }}

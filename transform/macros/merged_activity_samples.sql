@@ -1,16 +1,37 @@
--- The samples of each canonical activity (issue 5): the timeline is the primary device's (all its files of the
--- workout); each channel comes from the device chosen for its field in int_activities_merged (heart_rate: hr,
--- power_w: power, lat/lon: gps, distance_m/speed_mps: distance), joined on the same whole-second ts. A channel
--- whose chosen device is the primary one is read from the primary row itself (no join work for the common case
--- of a single-device workout). Clock skew between devices is not corrected: a skewed channel is shifted by it.
--- Cost (it reads every sample): the samples are joined once, to a small per-recording table that tags them
--- with activity, role and channel flags; the other devices' channels are pivoted to one row per (activity, ts)
--- and joined once (not once per channel).
--- A device that split one workout into several files restarts distance at 0 in each file; distance_m is made
--- cumulative over the activity by adding the distance of the device's earlier files (distance_offset_m).
+{#- The samples of each canonical activity, merged across devices. Called by openfit.activity_samples: in
+    full for a full build, only for the changed activities (int_changed_activities) in an incremental one.
+
+    The timeline is the primary device's (all its files of the workout); each channel comes from the device chosen for its field in int_activities_merged (heart_rate: hr,
+    power_w: power, lat/lon: gps, distance_m/speed_mps: distance), joined on the same whole-second ts. A channel
+    whose chosen device is the primary one is read from the primary row itself (no join work for the common case
+    of a single-device workout). Clock skew between devices is not corrected: a skewed channel is shifted by it.
+    Cost (it reads every sample it merges): the samples are joined once, to a small per-recording table that tags them
+    with activity, role and channel flags; the other devices' channels are pivoted to one row per (activity, ts)
+    and joined once (not once per channel).
+    A device that split one workout into several files restarts distance at 0 in each file; distance_m is made
+    cumulative over the activity by adding the distance of the device's earlier files (distance_offset_m).
+-#}
+{% macro merged_activity_samples(only_changed=false) -%}
+{%- if only_changed -%}
+    {%- set changed_loads = literal_list(
+        'select distinct load_id from ' ~ ref('int_activity_recordings_matched')
+        ~ ' where load_id is not null and ' ~ changed_activities_predicate('activity_id'), limit=100000) -%}
+{%- endif %}
 with matched as (
     select recording_id, activity_id, recording_role, device_key
     from {{ ref('int_activity_recordings_matched') }}
+    {%- if only_changed %}
+    where {{ changed_activities_predicate('activity_id') }}
+    {%- endif %}
+),
+
+unioned_samples as (
+    select * from {{ ref('int_activity_samples_unioned') }}
+    {%- if only_changed %}
+    -- only the loads that delivered these recordings: the filter reaches the raw scans, whose zone maps skip
+    -- every other load's rows
+    where load_id in {{ changed_loads }}
+    {%- endif %}
 ),
 
 recording_distance as (
@@ -21,7 +42,7 @@ recording_distance as (
         min(samples.ts) as first_ts,
         min(samples.distance_m) as min_distance_m,
         max(samples.distance_m) as max_distance_m
-    from {{ ref('int_activity_samples_unioned') }} as samples
+    from unioned_samples as samples
     inner join matched on matched.recording_id = samples.recording_id
     group by all
 ),
@@ -86,8 +107,8 @@ samples as (
     -- the one join of all samples: each sample tagged with its recording's activity and role
     select
         recordings.* exclude (recording_id, distance_offset_m),
-        samples.* replace (samples.distance_m + recordings.distance_offset_m as distance_m)
-    from {{ ref('int_activity_samples_unioned') }} as samples
+        samples.* exclude (load_id) replace (samples.distance_m + recordings.distance_offset_m as distance_m)
+    from unioned_samples as samples
     inner join recordings on recordings.recording_id = samples.recording_id
 ),
 
@@ -123,3 +144,4 @@ select
 from samples as p
 left join secondary_channels as s on s.activity_id = p.activity_id and s.ts = p.ts
 where p.is_primary
+{%- endmacro %}

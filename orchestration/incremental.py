@@ -1,0 +1,172 @@
+"""The incremental build's bookkeeping, in schema `openfit_state` of the writer's warehouse.
+
+Every dlt load (any raw_<source> schema) is transformed once. Before dbt runs, `plan_transform` lists the
+loads not yet transformed into `openfit_state.pending_loads`; the dbt models turn them into the changed set
+(intermediate.int_changed_activities, int_changed_metric_windows) and recompute only that. When dbt has
+succeeded, `finish_transform` marks the loads transformed and appends the changed set to the change log, which
+the publish step replays onto the reader's snapshot (openfit/publish.py).
+
+A full refresh (every table rebuilt from the raw layer) happens when asked (`openfit build --full`), on the
+first build, when the dbt project or its vars changed since the last build (fingerprint), when a load that
+was transformed has vanished from the raw layer (a source's raw schema was dropped or replaced): incremental
+models can add and replace rows, but only a full rebuild forgets rows whose raw data is gone), and when the
+previous transform did not finish (killed, or a dbt test failed): dbt commits model by model, so an
+interrupted run may have left some tables updated and others not, which the changed set cannot describe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+STATE_SCHEMA = "openfit_state"
+
+_DDL = f"""
+create schema if not exists {STATE_SCHEMA};
+create table if not exists {STATE_SCHEMA}.transformed_loads (
+    load_id varchar primary key, schema_name varchar, transformed_at timestamptz);
+create table if not exists {STATE_SCHEMA}.pending_loads (load_id varchar);
+create table if not exists {STATE_SCHEMA}.transform_started (started_at timestamptz);
+create table if not exists {STATE_SCHEMA}.builds (
+    seq bigint primary key, kind varchar, reason varchar, fingerprint varchar, pending_loads bigint,
+    finished_at timestamptz, raw_layout varchar);
+create table if not exists {STATE_SCHEMA}.changed_activities (seq bigint, activity_id varchar, athlete_id varchar);
+create table if not exists {STATE_SCHEMA}.changed_metric_windows (
+    seq bigint, athlete_id varchar, ts_from timestamptz, ts_to timestamptz);
+"""
+
+
+@dataclass(frozen=True)
+class TransformPlan:
+    full: bool
+    reason: str  # why a full refresh, or "incremental"
+    pending_loads: int
+    fingerprint: str
+    raw_layout: str = ""  # digest of the raw tables and their columns
+    # Staging views bind to the raw tables present when they are created (a source table that did not exist yet
+    # becomes an empty placeholder, a missing column a null): rebuild them when the raw layout changed.
+    rebuild_views: bool = True
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ensure_state(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_DDL)
+
+
+def raw_loads(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """load_id -> raw schema, for every completed dlt load in the warehouse."""
+    schemas = [
+        r[0]
+        for r in con.execute(
+            "select table_schema from information_schema.tables where table_catalog = current_database() "
+            "and table_name = '_dlt_loads' and starts_with(table_schema, 'raw_') "
+            "and not ends_with(table_schema, '_staging')"
+        ).fetchall()
+    ]
+    loads: dict[str, str] = {}
+    for schema in schemas:
+        for (load_id,) in con.execute(f"select load_id from {_quote(schema)}._dlt_loads where status = 0").fetchall():
+            loads[load_id] = schema
+    return loads
+
+
+def raw_layout(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of every raw table and its columns (what the staging views were bound to)."""
+    rows = con.execute(
+        "select table_schema, table_name, column_name, data_type from information_schema.columns "
+        "where table_catalog = current_database() and starts_with(table_schema, 'raw_') order by all"
+    ).fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
+
+
+def _has_published_layer(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_catalog = current_database() "
+            "and table_schema = 'openfit' and table_name in ('activity_samples', 'metrics')"
+        ).fetchone()[0]
+        == 2
+    )
+
+
+def plan_transform(con: duckdb.DuckDBPyConnection, fingerprint: str, force_full: bool = False) -> TransformPlan:
+    """Decide full or incremental and write openfit_state.pending_loads (call on the writer's connection)."""
+    ensure_state(con)
+    loads = raw_loads(con)
+    done = {r[0] for r in con.execute(f"select load_id from {STATE_SCHEMA}.transformed_loads").fetchall()}
+    last = con.execute(
+        f"select fingerprint, raw_layout from {STATE_SCHEMA}.builds order by seq desc limit 1"
+    ).fetchone()
+    layout = raw_layout(con)
+    pending = sorted(set(loads) - done)
+    vanished = done - set(loads)
+    interrupted = con.execute(f"select count(*) from {STATE_SCHEMA}.transform_started").fetchone()[0] > 0
+    if force_full:
+        full, reason = True, "asked for (--full)"
+    elif not _has_published_layer(con) or last is None:
+        full, reason = True, "first build"
+    elif interrupted:
+        full, reason = True, "the previous transform did not finish"
+    elif last[0] != fingerprint:
+        full, reason = True, "the dbt project or its vars changed"
+    elif vanished:
+        full, reason = True, f"{len(vanished)} transformed load(s) are gone from the raw layer"
+    else:
+        full, reason = False, "incremental"
+    con.execute("begin")
+    con.execute(f"delete from {STATE_SCHEMA}.pending_loads")
+    if pending:
+        con.executemany(f"insert into {STATE_SCHEMA}.pending_loads values (?)", [(p,) for p in pending])
+    con.execute(f"delete from {STATE_SCHEMA}.transform_started")
+    con.execute(f"insert into {STATE_SCHEMA}.transform_started values (?)", [datetime.now(UTC)])
+    con.execute("commit")
+    rebuild_views = full or last is None or last[1] != layout
+    return TransformPlan(full, reason, len(pending), fingerprint, layout, rebuild_views)
+
+
+def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan) -> int:
+    """After dbt succeeded: mark the pending loads transformed and log the changed set. Returns the build seq."""
+    ensure_state(con)
+    con.execute("begin")
+    try:
+        seq = con.execute(f"select coalesce(max(seq), 0) + 1 from {STATE_SCHEMA}.builds").fetchone()[0]
+        if plan.full:  # every load now present is reflected in the tables; forget vanished ones
+            con.execute(f"delete from {STATE_SCHEMA}.transformed_loads")
+            loads = raw_loads(con)
+        else:
+            pending = [r[0] for r in con.execute(f"select load_id from {STATE_SCHEMA}.pending_loads").fetchall()]
+            loads = {load_id: schema for load_id, schema in raw_loads(con).items() if load_id in set(pending)}
+        now = datetime.now(UTC)
+        con.executemany(
+            f"insert or replace into {STATE_SCHEMA}.transformed_loads values (?, ?, ?)",
+            [(load_id, schema, now) for load_id, schema in loads.items()],
+        )
+        if not plan.full:
+            con.execute(
+                f"insert into {STATE_SCHEMA}.changed_activities "
+                "select ?, activity_id, athlete_id from intermediate.int_changed_activities",
+                [seq],
+            )
+            con.execute(
+                f"insert into {STATE_SCHEMA}.changed_metric_windows "
+                "select ?, athlete_id, ts_from, ts_to from intermediate.int_changed_metric_windows",
+                [seq],
+            )
+        con.execute(
+            f"insert into {STATE_SCHEMA}.builds values (?, ?, ?, ?, ?, ?, ?)",
+            [seq, "full" if plan.full else "incremental", plan.reason, plan.fingerprint, plan.pending_loads, now,
+             plan.raw_layout],
+        )
+        con.execute(f"delete from {STATE_SCHEMA}.pending_loads")
+        con.execute(f"delete from {STATE_SCHEMA}.transform_started")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return seq
