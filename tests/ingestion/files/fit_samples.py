@@ -59,13 +59,13 @@ def expected_track(n: int, offset_s: int = 0) -> list[dict]:
     return rows
 
 
-def _file_id(builder: FitFileBuilder) -> None:
+def _file_id(builder: FitFileBuilder, manufacturer: int = Manufacturer.DEVELOPMENT.value, serial: int = 0x12345678) -> None:
     message = FileIdMessage()
     message.type = FileType.ACTIVITY
-    message.manufacturer = Manufacturer.DEVELOPMENT.value
+    message.manufacturer = manufacturer
     message.product = 1
     message.time_created = START_MS
-    message.serial_number = 0x12345678
+    message.serial_number = serial
     builder.add(message)
 
 
@@ -123,10 +123,17 @@ def _lap_and_session(builder: FitFileBuilder, offset_s: int, n: int, sport: Spor
     builder.add(session)
 
 
-def activity(n: int = 120, developer_field: bool = False, hrv: bool = False) -> bytes:
-    """A running activity: file_id, two devices, timer events, n 1 Hz records, one lap and one session."""
+def activity(
+    n: int = 120,
+    developer_field: bool = False,
+    hrv: bool = False,
+    manufacturer: int = Manufacturer.DEVELOPMENT.value,
+    serial: int = 0x12345678,
+) -> bytes:
+    """A running activity: file_id, two devices, timer events, n 1 Hz records, one lap and one session.
+    `manufacturer` and `serial` name the recording device (another pair: the same run from a second device)."""
     builder = FitFileBuilder(auto_define=True, min_string_size=50)
-    _file_id(builder)
+    _file_id(builder, manufacturer, serial)
     for index, (manufacturer, product) in enumerate(
         ((Manufacturer.DEVELOPMENT.value, 1), (Manufacturer.GARMIN.value, 2))
     ):
