@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from openfit.instance import prepare_instance
+from openfit.instance import prepare_instance, release_dead_writers, writer_tags
 from openfit.settings import Settings, get_settings
 
 # Stage of each step, from the step key's op name (raw_<provider>, openfit_dbt, serving__openfit_snapshot).
@@ -108,7 +108,11 @@ def run_build(
     run_config: dict = {"loggers": {"openfit_progress": {}}}
     if full:
         run_config["ops"] = {"openfit_dbt": {"config": {"full_refresh": True}}}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    for run_id in release_dead_writers(instance):
+        logging.getLogger("openfit.build").warning("released the writer slot of dead run %s", run_id)
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False, run_config=run_config, tags=writer_tags()
+    )
     logging.getLogger("openfit.build").removeHandler(handler)
     return BuildReport(
         success=result.success,

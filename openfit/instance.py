@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 from openfit.settings import Settings, get_settings
 
@@ -31,3 +32,43 @@ def prepare_instance(settings: Settings | None = None) -> str:
         config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     return str(settings.dagster_home)
+
+
+# In-process runs carry the writing process's pid, so that a run whose process died (SIGKILL, power loss) can be
+# told from one still writing: a dead run would otherwise hold the writer pool's only slot for good, and every
+# later build would wait for it.
+PID_TAG = "openfit/pid"
+HOST_TAG = "openfit/host"
+
+
+def writer_tags() -> dict[str, str]:
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def release_dead_writers(instance) -> list[str]:
+    """Mark in-process runs of this host whose process is gone as failed and free their pool slots; returns
+    their run ids."""
+    import dagster as dg
+
+    released = []
+    unfinished = instance.get_runs(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    )
+    for run in unfinished:
+        pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
+        if not pid or host != socket.gethostname() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, message=f"the writing process {pid} is gone (killed or crashed)")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+    return released

@@ -143,10 +143,11 @@ def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan) -> int
             pending = [r[0] for r in con.execute(f"select load_id from {STATE_SCHEMA}.pending_loads").fetchall()]
             loads = {load_id: schema for load_id, schema in raw_loads(con).items() if load_id in set(pending)}
         now = datetime.now(UTC)
-        con.executemany(
-            f"insert or replace into {STATE_SCHEMA}.transformed_loads values (?, ?, ?)",
-            [(load_id, schema, now) for load_id, schema in loads.items()],
-        )
+        if loads:
+            con.executemany(
+                f"insert or replace into {STATE_SCHEMA}.transformed_loads values (?, ?, ?)",
+                [(load_id, schema, now) for load_id, schema in loads.items()],
+            )
         if not plan.full:
             con.execute(
                 f"insert into {STATE_SCHEMA}.changed_activities "
