@@ -91,7 +91,7 @@ def test_import_loads_tables_with_provenance_and_reimport_is_a_noop(tmp_path, ho
     fit_records = _query(
         home,
         "select file_sha256, parser, parser_version, count(*), count(dev_form_power) "
-        "from raw_files.fit_record group by all order by 4 desc",
+        "from raw_files.fit_record group by all order by 5 desc, 4 desc",  # the file with the developer field first
     )
     assert fit_records[0][1] == "fitfast" and fit_records[0][2].startswith("0.1.0")
     assert fit_records[0][3] == 60 and fit_records[0][4] == 60
