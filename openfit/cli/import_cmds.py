@@ -137,14 +137,16 @@ def import_(
 
 def _build(settings) -> None:
     from openfit.build import run_build
-    from orchestration.defs import TRANSFORM_JOB
+    from orchestration.defs import REFRESH_JOB, TRANSFORM_JOB
 
     # Only the transform and the publish: the files are loaded, nothing else needs extracting, and the
-    # transform recomputes just what the new files change.
+    # transform recomputes just what the new files change. A home never built before gets the whole job (its
+    # other sources' raw layer does not exist yet, and the dbt project reads it).
+    job_name = TRANSFORM_JOB if settings.snapshot_path.exists() else REFRESH_JOB
     with console.status("building the snapshot…") as status:
         try:
             report = run_build(
-                settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"), job_name=TRANSFORM_JOB
+                settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"), job_name=job_name
             )
         except Exception as exc:
             err.print(f"[red]build failed[/red]: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
