@@ -77,10 +77,12 @@ def raw_loads(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def raw_layout(con: duckdb.DuckDBPyConnection) -> str:
-    """A digest of every raw table and its columns (what the staging views were bound to)."""
+    """A digest of every raw table and its columns (what the staging views were bound to). dlt's own staging
+    datasets (raw_<source>_staging, created by the first merge load) hold no table a view reads."""
     rows = con.execute(
         "select table_schema, table_name, column_name, data_type from information_schema.columns "
-        "where table_catalog = current_database() and starts_with(table_schema, 'raw_') order by all"
+        "where table_catalog = current_database() and starts_with(table_schema, 'raw_') "
+        "and not ends_with(table_schema, '_staging') order by all"
     ).fetchall()
     return hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
 
