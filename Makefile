@@ -23,11 +23,9 @@ export OTEL_SDK_DISABLED := true
 install: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
 	$(UV) sync --frozen
 
+# A first snapshot of a few weeks is served in under a minute; the full history follows in the background.
 demo: install
-	$(UV) run openfit build
-	@echo "Demo API key (all athletes; use it as 'Authorization: Bearer <key>'):"
-	@$(UV) run openfit apikey create --all-athletes --name demo
-	$(UV) run openfit serve
+	$(UV) run openfit demo
 
 build: install
 	$(UV) run openfit build

@@ -49,7 +49,11 @@ if data.snapshot_key() is None:
         "publish it; this page refreshes on its own data once the snapshot exists.",
         icon=":material/database:",
     )
+    ui.build_progress()
     st.stop()
+
+with st.sidebar:
+    ui.build_progress()
 
 data.warm_imports()
 ui.sidebar_pickers()

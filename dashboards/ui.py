@@ -115,3 +115,30 @@ def hms(seconds: float | None) -> str:
 
 def pace(seconds_per_km: float | None) -> str:
     return "–" if seconds_per_km is None or seconds_per_km != seconds_per_km else f"{hms(seconds_per_km)} /km"
+
+
+def build_progress() -> None:
+    """A running build (the demo's first snapshot, its history extended in the background, any `openfit build`):
+    what it is doing now, refreshed every few seconds while it runs; the app reruns on the new snapshot once it
+    is published. Nothing polls while no build runs."""
+    from openfit.progress import is_running, read_progress
+
+    st.session_state.setdefault("_snapshot_key_shown", data.snapshot_key())
+    if is_running(read_progress(data.get_settings())):
+        st.fragment(_build_progress_box, run_every=5)()
+
+
+def _build_progress_box() -> None:
+    from openfit.progress import is_running, read_progress
+
+    if data.snapshot_key() != st.session_state.get("_snapshot_key_shown"):  # published: redraw on it
+        st.session_state["_snapshot_key_shown"] = data.snapshot_key()
+        st.rerun(scope="app")
+    progress = read_progress(data.get_settings())
+    if is_running(progress):
+        message = f" ({progress['message']})" if progress.get("message") else ""
+        st.info(
+            f"**{progress['label']}** is running since {progress['started_at'][11:19]} UTC: "
+            f"{progress['stage']}{message}. Pages refresh when it publishes.",
+            icon=":material/sync:",
+        )

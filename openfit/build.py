@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from openfit.instance import prepare_instance, release_dead_writers, writer_tags
+from openfit.progress import ProgressFile
 from openfit.settings import Settings, get_settings
 
 # Stage of each step, from the step key's op name (raw_<provider>, openfit_dbt, serving__openfit_snapshot).
@@ -78,13 +79,22 @@ def run_build(
     instance: dg.DagsterInstance | None = None,
     full: bool = False,
     job_name: str | None = None,
+    label: str = "build",
 ) -> BuildReport:
     """Materialize everything (raw -> dbt -> publish) in this process. Never raises for a failed run.
 
     The transform is incremental (only what the new loads change is recomputed) unless `full` asks for a full
-    refresh of every table. `job_name` picks another job of the code location (default: refresh_all)."""
+    refresh of every table. `job_name` picks another job of the code location (default: refresh_all). Progress
+    goes to `on_progress` and, for readers, to serving/build_progress.json under `label` (openfit/progress.py)."""
     settings = settings or get_settings()
     prepare_instance(settings)
+    progress_file = ProgressFile(settings, label)
+    reported = on_progress or (lambda stage, msg: None)
+
+    def on_step(stage: str, message: str) -> None:
+        progress_file.update(stage, message)
+        reported(stage, message)
+
     from orchestration.defs import REFRESH_JOB, build_definitions  # after DAGSTER_HOME is set
 
     started = time.perf_counter()
@@ -92,7 +102,7 @@ def run_build(
     job = defs.resolve_job_def(job_name or REFRESH_JOB)
     starts: dict[str, float] = {}
     durations: dict[str, float] = {}
-    handler = _ProgressHandler(on_progress or (lambda stage, msg: None), starts, durations)
+    handler = _ProgressHandler(on_step, starts, durations)
 
     @dg.logger
     def progress_logger(_init_context):
@@ -110,14 +120,21 @@ def run_build(
         run_config["ops"] = {"openfit_dbt": {"config": {"full_refresh": True}}}
     for run_id in release_dead_writers(instance):
         logging.getLogger("openfit.build").warning("released the writer slot of dead run %s", run_id)
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=run_config, tags=writer_tags()
-    )
-    logging.getLogger("openfit.build").removeHandler(handler)
-    return BuildReport(
+    try:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config, tags=writer_tags()
+        )
+    except BaseException as exc:  # a broken code location: readers must not see "running" for ever
+        progress_file.finish(False, f"{type(exc).__name__}")
+        raise
+    finally:
+        logging.getLogger("openfit.build").removeHandler(handler)
+    report = BuildReport(
         success=result.success,
         run_id=result.run_id,
         seconds_total=time.perf_counter() - started,
         seconds_by_stage={stage: round(durations.get(stage, 0.0), 3) for stage in STAGES},
         failure=None if result.success else _failure_line(result),
     )
+    progress_file.finish(report.success, report.failure)
+    return report

@@ -50,6 +50,7 @@ def build(
     full: Annotated[
         bool, typer.Option("--full", help="Rebuild every table from the raw layer instead of only what changed.")
     ] = False,
+    label: Annotated[str, typer.Option(hidden=True, help="What the dashboards call this build.")] = "openfit build",
 ) -> None:
     """Extract every configured source, rebuild the OpenFit schema and publish the snapshot (via Dagster)."""
     if end_date is not None:
@@ -63,7 +64,7 @@ def build(
     with console.status("starting Dagster…") as status:
         try:
             report = run_build(
-                settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"), full=full
+                settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"), full=full, label=label
             )
         except Exception as exc:  # a broken code location or settings: one line, not a traceback
             err.print(f"[red]build failed[/red]: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
@@ -184,10 +185,13 @@ def sources() -> None:
     console.print(table)
 
 
-def _spawn(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+def _spawn(cmd: list[str], env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
     # A new session: the child gets its own process group, so we can stop it and all its children, and it
     # does not ignore our signals (dagster dev does when started from a script; see stack-facts).
-    return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, start_new_session=True)
+    if log is None:
+        return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, start_new_session=True)
+    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, start_new_session=True, stdout=out, stderr=out)
 
 
 def serve_commands(settings) -> dict[str, list[str]]:
@@ -213,9 +217,47 @@ def serve_commands(settings) -> dict[str, list[str]]:
 @app.command()
 def serve() -> None:
     """Start the Dagster UI, the API (+ MCP) and the dashboards on 127.0.0.1 until Ctrl-C."""
+    _serve(get_settings())
+
+
+# The demo's first snapshot: a few weeks of the cohort, published in well under a minute; the rest of the
+# history is added by an incremental build in the background while everything is already served.
+DEMO_FIRST_DAYS = 42
+
+
+@app.command()
+def demo(
+    first_days: Annotated[int, typer.Option(min=7, help="Days in the first, quick snapshot.")] = DEMO_FIRST_DAYS,
+) -> None:
+    """Publish a small synthetic cohort quickly, serve it, and extend it to the full history in the background.
+
+    On a home that already has a snapshot, nothing waits: the servers start and one incremental build adds
+    whatever is new. Ctrl-C stops everything (an unfinished background build leaves the last snapshot).
+    """
+    settings = get_settings()
+    full_days = settings.synthetic_days
+    build_cmd = [sys.executable, "-m", "openfit", "build"]
+    if not settings.snapshot_path.exists():
+        quick = min(first_days, full_days)
+        console.print(f"[bold]demo[/bold]: first snapshot with {quick} days, then the full {full_days} in the background")
+        first = [*build_cmd, "--days", str(quick), "--label", f"demo: first snapshot ({quick} days)"]
+        if subprocess.run(first, cwd=REPO_ROOT).returncode != 0:
+            raise typer.Exit(code=1)
+    key = subprocess.run(
+        [sys.executable, "-m", "openfit", "apikey", "create", "--all-athletes", "--name", "demo"],
+        cwd=REPO_ROOT, capture_output=True, text=True,
+    )
+    if key.returncode == 0:
+        console.print("Demo API key (all athletes; use it as 'Authorization: Bearer <key>'):")
+        print(key.stdout.strip(), flush=True)  # alone on its line, never wrapped
+    background = [*build_cmd, "--days", str(full_days), "--label", f"demo: extending the history to {full_days} days"]
+    _serve(settings, background={"history": background})
+
+
+def _serve(settings, background: dict[str, list[str]] | None = None) -> None:
+    """Run the readers and UIs until Ctrl-C; `background` commands (builds) run beside them and may end."""
     from openfit.instance import prepare_instance
 
-    settings = get_settings()
     prepare_instance(settings)
     env = dict(os.environ)
     children: dict[str, subprocess.Popen] = {}
@@ -225,6 +267,11 @@ def serve() -> None:
     console.print(f"API         http://127.0.0.1:{settings.api_port}/docs  (MCP at /mcp)")
     console.print(f"Dashboards  http://127.0.0.1:{settings.dashboard_port}")
     console.print("Ctrl-C stops everything.")
+    helpers = {}
+    for name, cmd in (background or {}).items():
+        log = settings.home_dir / f"{name}-build.log"
+        helpers[name] = _spawn(cmd, env, log)
+        console.print(f"background {name} build started (progress in the dashboards' sidebar and the Dagster UI; log {log})")
 
     stopping = False
 
@@ -240,9 +287,14 @@ def serve() -> None:
                 if proc.poll() is not None:
                     err.print(f"[red]{name} exited with code {proc.returncode}[/red]; stopping the rest")
                     stopping = True
+            for name, proc in list(helpers.items()):
+                if proc.poll() is not None:
+                    done = "[green]done[/green]" if proc.returncode == 0 else f"[red]failed ({proc.returncode})[/red]"
+                    console.print(f"background {name} build {done}; still serving")
+                    del helpers[name]
             time.sleep(0.5)
     finally:
-        _stop_all(children)
+        _stop_all({**children, **helpers})
     raise typer.Exit(code=0)
 
 

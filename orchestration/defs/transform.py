@@ -22,9 +22,11 @@ from openfit.settings import DBT_PROJECT_DIR, get_settings
 from orchestration.incremental import finish_transform, plan_transform
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# An incremental build leaves out what only a project change can change (seeds, unit tests; a project change
-# forces a full build, which builds them) and the views, unless the raw layer's tables or columns changed.
-INCREMENTAL_EXCLUDES = ["resource_type:seed", "resource_type:unit_test"]
+# An incremental build runs the models and the data tests only: seeds and unit tests change only with the
+# project, and a project change forces a full build, which builds them. Selecting (not excluding seeds) keeps
+# the tests that compare a model with a seed (metrics -> metric_types). Views are left out too unless the raw
+# layer's tables or columns changed.
+INCREMENTAL_SELECT = ["--select", "resource_type:model", "resource_type:test"]
 VIEWS = "config.materialized:view"
 
 
@@ -64,8 +66,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             "transform: %s (%s); %d new load(s)", "full refresh" if plan.full else "incremental", plan.reason,
             plan.pending_loads,
         )
-        excludes = INCREMENTAL_EXCLUDES if plan.rebuild_views else [*INCREMENTAL_EXCLUDES, VIEWS]
-        args = ["build", "--full-refresh"] if plan.full else ["build", "--exclude", *excludes]
+        incremental_args = ["build", *INCREMENTAL_SELECT, *([] if plan.rebuild_views else ["--exclude", VIEWS])]
+        args = ["build", "--full-refresh"] if plan.full else incremental_args
         run = invoke_dbt(args, settings)
         manifest = ensure_manifest(settings)
         for raw in run.events:

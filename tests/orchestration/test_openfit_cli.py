@@ -91,3 +91,67 @@ def test_serve_starts_the_dagster_ui_with_the_graph_and_stops_cleanly(fixture_wa
     # Every child (dagster dev and its webserver and daemon) is gone with it.
     _, alive = psutil.wait_procs(descendants, timeout=15)
     assert alive == []
+
+
+@pytest.mark.slow
+def test_demo_serves_a_first_snapshot_then_extends_the_history_in_the_background(tmp_path):
+    """`make demo`'s command on a fresh home: a short first snapshot, the servers, then the full history
+    published by a background build; Ctrl-C stops everything."""
+    import duckdb
+
+    from openfit.progress import read_progress
+    from openfit.settings import Settings
+
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "OPENFIT_HOME": str(home),
+        "OPENFIT_SYNTHETIC_ATHLETES": "1",
+        "OPENFIT_SYNTHETIC_DAYS": "21",
+        "OPENFIT_SYNTHETIC_END_DATE": "2026-06-30",
+        "OPENFIT_DAGSTER_PORT": "3927",
+        "OPENFIT_API_PORT": "8927",
+        "OPENFIT_DASHBOARD_PORT": "8926",
+    }
+    settings = Settings(home=home)
+    days_published = "select count(distinct date) from openfit.wellness_daily"
+    log_path = tmp_path / "demo.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openfit", "demo", "--first-days", "7"],
+        env=env, start_new_session=True, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        first_days = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            progress = read_progress(settings)
+            if first_days is None and settings.snapshot_path.exists():
+                with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
+                    first_days = con.execute(days_published).fetchone()[0]
+            if progress and "extending" in progress["label"] and progress["outcome"]:
+                break
+            time.sleep(1)
+        log = log_path.read_text()
+        assert proc.poll() is None, "demo exited early: " + log[-2000:]
+        assert first_days is not None and first_days <= 8, f"first snapshot had {first_days} days: " + log[-2000:]
+        assert progress and progress["outcome"] == "published", f"background build: {progress}; " + log[-2000:]
+        with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
+            assert con.execute(days_published).fetchone()[0] >= 20
+        key = log.split("Demo API key", 1)[1].splitlines()[1].strip()
+        request = urllib.request.Request(
+            "http://127.0.0.1:8927/v1/athletes", headers={"Authorization": f"Bearer {key}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert len(json.loads(response.read())) == 1
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise
+    assert proc.returncode == 0
+    _, alive = psutil.wait_procs(descendants, timeout=15)
+    assert alive == []
