@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from openfit.instance import prepare_instance, release_dead_writers, writer_tags
-from openfit.settings import Settings, get_settings
+from openfit.settings import Settings, get_settings, record_in_home_file
 
 # Stage of each step, from the step key's op name (raw_<provider>, openfit_dbt, serving__openfit_snapshot).
 STAGES = ("ingest", "transform", "publish")
@@ -84,6 +84,9 @@ def run_build(
     The transform is incremental (only what the new loads change is recomputed) unless `full` asks for a full
     refresh of every table. `job_name` picks another job of the code location (default: refresh_all)."""
     settings = settings or get_settings()
+    # What this build was given by flags or the environment becomes the home's setting, so that the schedule,
+    # sensors, imports and `openfit serve` later build the same data (openfit/settings.py).
+    record_in_home_file(settings)
     prepare_instance(settings)
     from orchestration.defs import REFRESH_JOB, build_definitions  # after DAGSTER_HOME is set
 

@@ -262,6 +262,13 @@ class HomeFileSettingsSource(TomlConfigSettingsSource):
                 raise HomeFileError(f"{where}: {key} = {value!r}: {exc.errors()[0]['msg']}") from None
 
 
+def current_home() -> Path:
+    """This process's home from flags, environment or default, without reading the home file (which may be
+    the broken thing someone is trying to look at)."""
+    return _home_from(InitSettingsSource(Settings, dict(_command_line)), EnvSettingsSource(Settings),
+                      DotEnvSettingsSource(Settings)).expanduser().resolve()
+
+
 def home_file_path(home: Path) -> Path:
     return home.expanduser() / HOME_FILE_NAME
 
@@ -349,7 +356,7 @@ def record_in_home_file(settings: Settings) -> dict[str, Any]:
     """Write into the home file every data-shaping setting where `settings` (flags, environment) differs from
     what the home file and the defaults alone would give, so that later runs in this home build the same data.
     Returns what changed (name -> new value)."""
-    stored = read_home_file(settings.home)
+    stored = read_home_file(settings.home_dir)
     changed: dict[str, Any] = {}
     for name in DATA_SETTINGS:
         default = Settings.model_fields[name].get_default(call_default_factory=True)
@@ -357,7 +364,7 @@ def record_in_home_file(settings: Settings) -> dict[str, Any]:
         if current != (parse_setting(name, stored[name]) if name in stored else default):
             changed[name] = current
     if changed:
-        write_home_file(settings.home, {**stored, **changed})
+        write_home_file(settings.home_dir, {**stored, **changed})
     return changed
 
 
@@ -381,7 +388,7 @@ def setting_origins(settings: Settings | None = None) -> dict[str, str]:
         ("flag", _command_line),
         ("env", EnvSettingsSource(Settings)()),
         (".env", DotEnvSettingsSource(Settings)()),
-        ("home file", read_home_file(settings.home)),
+        ("home file", read_home_file(settings.home_dir)),
     ]
     origins = {}
     for name in Settings.model_fields:
