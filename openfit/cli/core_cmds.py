@@ -109,6 +109,7 @@ def status() -> None:
         f"built {summary['built_at']:%Y-%m-%d %H:%M:%S %Z} ({_human_age(summary['age_s'])} ago), "
         f"run {summary['run_id'][:8]}, status {summary['status']}"
     )
+    _print_settings_hash(settings, summary.get("settings_hash"))
     _print_last_run(settings)
     rows = Table(title="rows per table")
     rows.add_column("table")
@@ -128,6 +129,22 @@ def status() -> None:
     for line in format_report(quarantine_report(settings)):
         console.print(line, markup=False, highlight=False)
     _print_connections()
+
+
+def _print_settings_hash(settings, published_hash: str | None) -> None:
+    """Which settings the published numbers were built with, and whether this home's settings still match."""
+    from openfit.settings import settings_hash
+
+    current = settings_hash(settings)
+    if published_hash is None:
+        console.print("settings hash: not recorded in this snapshot (built before settings were recorded)")
+    elif published_hash == current:
+        console.print(f"settings hash {published_hash} (= this home's settings; `openfit config show`)")
+    else:
+        console.print(
+            f"settings hash {published_hash} [yellow]differs from this home's settings ({current})[/yellow]: "
+            "the next build applies them (`openfit config show`)"
+        )
 
 
 def _print_connections() -> None:
