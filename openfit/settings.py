@@ -321,8 +321,7 @@ def write_home_file(home: Path, values: dict[str, Any]) -> Path:
     lines = ["# OpenFit settings of this home (see `openfit config show`); written by openfit build / config set."]
     lines += [f"{key} = {_toml_value(value)}" for key, value in data.items()]
     text = "\n".join(lines) + "\n"
-    expected = {key: value.model_dump() if isinstance(value, BaseModel) else value for key, value in data.items()}
-    expected = json.loads(json.dumps(expected, default=str))
+    expected = {key: _jsonable(value) for key, value in data.items()}
     if json.loads(json.dumps(tomllib.loads(text), default=str)) != expected:
         raise HomeFileError(f"refusing to write {path}: the values do not round-trip through TOML")
     path.parent.mkdir(parents=True, exist_ok=True)
