@@ -435,7 +435,8 @@ def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
         con.execute(f"create table rawsnap.{META_SCHEMA}.raw_info as select ?::integer as layout, "
                     "?::timestamptz as built_at", [RAW_LAYOUT_VERSION, datetime.now(UTC)])
         con.execute(f"create table rawsnap.{META_SCHEMA}.raw_loads (load_id varchar)")
-        con.executemany(f"insert into rawsnap.{META_SCHEMA}.raw_loads values (?)", [(x,) for x in sorted(loads)])
+        if loads:  # none when the only source was removed (synthetic_enabled = false); executemany needs rows
+            con.executemany(f"insert into rawsnap.{META_SCHEMA}.raw_loads values (?)", [(x,) for x in sorted(loads)])
         for schema, tables in schemas.items():
             provider = schema.removeprefix(RAW_PREFIX)
             keys = _row_keys(con, schema) if incremental else {}
