@@ -11,7 +11,7 @@ import dagster as dg
 
 from openfit.instance import prepare_instance, release_dead_writers, writer_tags
 from openfit.progress import ProgressFile
-from openfit.settings import Settings, get_settings
+from openfit.settings import Settings, get_settings, record_in_home_file
 
 # Stage of each step, from the step key's op name (raw_<provider>, openfit_dbt, serving__openfit_snapshot).
 STAGES = ("ingest", "transform", "publish")
@@ -87,6 +87,9 @@ def run_build(
     refresh of every table. `job_name` picks another job of the code location (default: refresh_all). Progress
     goes to `on_progress` and, for readers, to serving/build_progress.json under `label` (openfit/progress.py)."""
     settings = settings or get_settings()
+    # What this build was given by flags or the environment becomes the home's setting, so that the schedule,
+    # sensors, imports and `openfit serve` later build the same data (openfit/settings.py).
+    record_in_home_file(settings)
     prepare_instance(settings)
     progress_file = ProgressFile(settings, label)
     reported = on_progress or (lambda stage, msg: None)

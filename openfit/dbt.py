@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openfit.settings import DBT_PROJECT_DIR, Settings, get_settings
+# DBT_VAR_SETTINGS: settings that dbt receives as vars of the same name (transform/dbt_project.yml declares them).
+from openfit.settings import DBT_PROJECT_DIR, DBT_VAR_SETTINGS, Settings, get_settings
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 # Written beside the manifest: the fingerprint (project files + vars) it was parsed from.
@@ -39,12 +40,6 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
 def apply_dbt_env(settings: Settings | None = None) -> None:
     os.environ.update(dbt_env(settings))
 
-
-# Settings that dbt receives as vars of the same name (declared, with defaults, in transform/dbt_project.yml).
-DBT_VAR_SETTINGS = (
-    "algo_pmc", "algo_tsb", "algo_load_priority", "algo_np", "algo_trimp", "algo_hrss", "algo_rtss", "algo_gap",
-    "algo_acwr", "algo_ewma_seed", "algo_monotony_sd", "algo_cp_fit", "estimates_window_days", "marts_as_of_date",
-)
 
 
 def dbt_vars(settings: Settings | None = None) -> dict[str, str | int | list]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from openfit import __version__
-from openfit.settings import Settings, get_settings
+from openfit.settings import Settings, data_settings, get_settings, settings_hash
 from openfit.snapshot import RAW_ATHLETE_COLUMN
 
 # Schemas readers get. Raw and staging stay in the writer's file (researchers who need them can ask the
@@ -167,7 +167,7 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
                 target = f"snap.{_quote(schema)}.{_quote(table)}"
                 row_counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
             _write_meta(con, run_id, built_at, row_counts, change_seq, "incremental" if incremental else "full",
-                        rewritten)
+                        rewritten, settings)
             _write_quality_checks(con, settings.home_dir / "quality" / run_id)
     finally:
         con.close()
@@ -285,16 +285,19 @@ def _write_meta(
     change_seq: int | None,
     publish_kind: str,
     rewritten: dict[str, int],
+    settings: Settings,
 ) -> None:
     """`meta.build_info` (one row), `meta.table_rows`, `meta.source_freshness` for readers and `openfit status`.
-    build_info.change_seq is the warehouse's last transform reflected here (the next publish patches from it)."""
+    build_info.change_seq is the warehouse's last transform reflected here (the next publish patches from it);
+    settings/settings_hash are the data-shaping settings the published rows were built with (openfit.settings)."""
     con.execute(f"create schema snap.{META_SCHEMA}")
     con.execute(
         f"""create table snap.{META_SCHEMA}.build_info as
         select ?::varchar as run_id, ?::timestamptz as built_at, ?::varchar as openfit_version,
                'success'::varchar as status, ?::bigint as change_seq, ?::varchar as publish_kind,
-               ?::integer as layout_version""",
-        [run_id, built_at, __version__, change_seq, publish_kind, SNAPSHOT_LAYOUT_VERSION],
+               ?::integer as layout_version, ?::json as settings, ?::varchar as settings_hash""",
+        [run_id, built_at, __version__, change_seq, publish_kind, SNAPSHOT_LAYOUT_VERSION,
+         json.dumps(data_settings(settings), sort_keys=True), settings_hash(settings)],
     )
     con.execute(f"create table snap.{META_SCHEMA}.table_rows (table_name varchar, row_count bigint, rows_written bigint)")
     con.executemany(f"insert into snap.{META_SCHEMA}.table_rows values (?, ?, ?)",
@@ -432,7 +435,8 @@ def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
         con.execute(f"create table rawsnap.{META_SCHEMA}.raw_info as select ?::integer as layout, "
                     "?::timestamptz as built_at", [RAW_LAYOUT_VERSION, datetime.now(UTC)])
         con.execute(f"create table rawsnap.{META_SCHEMA}.raw_loads (load_id varchar)")
-        con.executemany(f"insert into rawsnap.{META_SCHEMA}.raw_loads values (?)", [(x,) for x in sorted(loads)])
+        if loads:  # none when the only source was removed (synthetic_enabled = false); executemany needs rows
+            con.executemany(f"insert into rawsnap.{META_SCHEMA}.raw_loads values (?)", [(x,) for x in sorted(loads)])
         for schema, tables in schemas.items():
             provider = schema.removeprefix(RAW_PREFIX)
             keys = _row_keys(con, schema) if incremental else {}

@@ -1,17 +1,49 @@
-"""The one settings module. Every knob is an `OPENFIT_*` environment variable (or a `.env` line).
+"""The one settings module. Every knob has a name (e.g. `synthetic_seed`) and comes, first match wins, from:
 
-Paths derive from `OPENFIT_HOME`; nothing else in the code base decides where files live.
+1. a command-line flag (`openfit build --seed 5`; set with `set_command_line`),
+2. the environment: `OPENFIT_<NAME>` (or a `.env` line),
+3. the home's settings file `$OPENFIT_HOME/openfit.toml`, one `name = value` line per setting, e.g.
+
+       synthetic_athletes = 6
+       synthetic_seed = 5
+       synthetic_end_date = 2026-06-30
+       algo_pmc = "trainingpeaks"
+       daily_source_overrides = [{ athlete_id = "*", metric = "resting_hr", source = "watch" }]
+
+4. the default below.
+
+The home file is what makes a home reproducible: a build records in it every setting that shapes the data
+(DATA_SETTINGS) that it was given by a flag or the environment, so every later run in that home (imports, the
+schedule, sensors, `openfit serve`) builds the same data. `openfit config show` prints each effective setting
+and its origin; `openfit config set` writes the file. A malformed file is an error naming its line, raised
+before anything runs.
+
+Paths derive from `OPENFIT_HOME` (flag, environment or default; never the home file, which lives inside it);
+nothing else in the code base decides where files live.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
+import tomllib
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "transform"
@@ -43,8 +75,41 @@ class DailySourceOverride(BaseModel):
         return value
 
 
+HOME_FILE_NAME = "openfit.toml"
+
+# Settings that dbt receives as vars of the same name (declared, with defaults, in transform/dbt_project.yml).
+DBT_VAR_SETTINGS = (
+    "algo_pmc", "algo_tsb", "algo_load_priority", "algo_np", "algo_trimp", "algo_hrss", "algo_rtss", "algo_gap",
+    "algo_acwr", "algo_ewma_seed", "algo_monotony_sd", "algo_cp_fit", "estimates_window_days", "marts_as_of_date",
+)
+SYNTHETIC_COHORT_SETTINGS = ("synthetic_athletes", "synthetic_days", "synthetic_seed", "synthetic_end_date")
+# The settings that shape the published data: builds record them in the home file, build_info carries them.
+DATA_SETTINGS = (
+    "synthetic_enabled", *SYNTHETIC_COHORT_SETTINGS, *DBT_VAR_SETTINGS, "daily_source_overrides",
+)
+
+
+class HomeFileError(ValueError):
+    """The home's settings file cannot be read or holds a bad setting (the message names the line)."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPENFIT_", env_file=".env", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Flags (init kwargs) > environment > .env > the home file > defaults. The home file's location depends
+        # on `home`, which only the layers above it may set.
+        home = _home_from(init_settings, env_settings, dotenv_settings)
+        home_file = HomeFileSettingsSource(settings_cls, home / HOME_FILE_NAME)
+        return init_settings, env_settings, dotenv_settings, home_file, file_secret_settings
 
     home: Path = Field(default=Path("./data"), description="Holds the warehouse, blobs and the snapshot.")
 
@@ -143,7 +208,204 @@ def _resolved(path: Path, cwd: str) -> Path:
     return path.expanduser().resolve()
 
 
+# ------------------------------------------------------------------------------------------- the home file
+
+
+def _home_from(*sources: PydanticBaseSettingsSource) -> Path:
+    for source in sources:
+        values = source.init_kwargs if isinstance(source, InitSettingsSource) else source()
+        if values.get("home"):
+            return Path(values["home"]).expanduser()
+    return Settings.model_fields["home"].default
+
+
+def _field_adapter(name: str) -> TypeAdapter:
+    """Validates one setting's value on its own (type and constraints), so a bad value can be blamed on its line."""
+    field = Settings.model_fields[name]
+    return TypeAdapter(Annotated[field.annotation, *field.metadata]) if field.metadata else TypeAdapter(
+        field.annotation
+    )
+
+
+def is_secret(name: str) -> bool:
+    """A SecretStr setting: masked in `config show`, never written to the home file."""
+    return "SecretStr" in repr(Settings.model_fields[name].annotation)
+
+
+def _line_of(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return number
+    return None
+
+
+class HomeFileSettingsSource(TomlConfigSettingsSource):
+    """`$OPENFIT_HOME/openfit.toml`, read with tomllib by pydantic-settings; every key is checked here first, so
+    that a typo or a bad value is an error naming its line rather than a silently ignored or half-read file."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path):
+        self.path = path
+        try:
+            super().__init__(settings_cls, toml_file=path)
+        except tomllib.TOMLDecodeError as exc:
+            raise HomeFileError(f"{path}: not valid TOML: {exc}") from None
+        text = path.read_text() if path.is_file() else ""
+        for key, value in self.toml_data.items():
+            where = f"{path}, line {_line_of(text, key) or '?'}"
+            if key not in Settings.model_fields or key == "home":
+                raise HomeFileError(f"{where}: unknown setting {key!r} (`openfit config show` lists them)")
+            if is_secret(key):
+                raise HomeFileError(f"{where}: {key} is a secret; set it in the environment, not in the home file")
+            try:
+                _field_adapter(key).validate_python(value)
+            except ValidationError as exc:
+                raise HomeFileError(f"{where}: {key} = {value!r}: {exc.errors()[0]['msg']}") from None
+
+
+def current_home() -> Path:
+    """This process's home from flags, environment or default, without reading the home file (which may be
+    the broken thing someone is trying to look at)."""
+    return _home_from(InitSettingsSource(Settings, dict(_command_line)), EnvSettingsSource(Settings),
+                      DotEnvSettingsSource(Settings)).expanduser().resolve()
+
+
+def home_file_path(home: Path) -> Path:
+    return home.expanduser() / HOME_FILE_NAME
+
+
+def read_home_file(home: Path) -> dict[str, Any]:
+    """The home file's settings, validated (empty when there is no file). Raises HomeFileError."""
+    return dict(HomeFileSettingsSource(Settings, home_file_path(home)).toml_data)
+
+
+def parse_setting(name: str, value: Any) -> Any:
+    """A setting's value from text (as given to `openfit config set`) or TOML, validated; raises ValueError."""
+    if name not in Settings.model_fields or name == "home":
+        raise ValueError(f"unknown setting {name!r}")
+    if is_secret(name):
+        raise ValueError(f"{name} is a secret; set it in the environment (OPENFIT_{name.upper()}), not in a file")
+    if isinstance(value, str) and name == "daily_source_overrides":
+        value = json.loads(value)  # a list of objects, written as JSON as in the environment variable
+    try:
+        return _field_adapter(name).validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(f"{name} = {value!r}: {exc.errors()[0]['msg']}") from None
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string (checked on write)
+    if isinstance(value, BaseModel):
+        return _toml_value(value.model_dump())
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise TypeError(f"cannot write {value!r} to TOML")
+
+
+def write_home_file(home: Path, values: dict[str, Any]) -> Path:
+    """Replace the home file with `values` (None = leave the setting to its default), atomically.
+
+    Written by hand: the file is flat (scalars, lists, inline tables) and tomlkit/tomli-w are not direct
+    dependencies; the text is parsed back with tomllib before it replaces the old file. Comments are not kept.
+    """
+    path = home_file_path(home)
+    data = {key: value for key, value in sorted(values.items()) if value is not None}
+    lines = ["# OpenFit settings of this home (see `openfit config show`); written by openfit build / config set."]
+    lines += [f"{key} = {_toml_value(value)}" for key, value in data.items()]
+    text = "\n".join(lines) + "\n"
+    expected = {key: _jsonable(value) for key, value in data.items()}
+    if json.loads(json.dumps(tomllib.loads(text), default=str)) != expected:
+        raise HomeFileError(f"refusing to write {path}: the values do not round-trip through TOML")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def data_settings(settings: Settings) -> dict[str, Any]:
+    """The settings that shape the published data, as JSON values (what build_info records)."""
+    return {name: _jsonable(getattr(settings, name)) for name in DATA_SETTINGS}
+
+
+def settings_hash(settings: Settings) -> str:
+    """A short digest of data_settings: equal hashes, equal settings behind the numbers."""
+    return hashlib.sha256(json.dumps(data_settings(settings), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def record_in_home_file(settings: Settings) -> dict[str, Any]:
+    """Write into the home file every data-shaping setting where `settings` (flags, environment) differs from
+    what the home file and the defaults alone would give, so that later runs in this home build the same data.
+    Returns what changed (name -> new value)."""
+    stored = read_home_file(settings.home_dir)
+    changed: dict[str, Any] = {}
+    for name in DATA_SETTINGS:
+        default = Settings.model_fields[name].get_default(call_default_factory=True)
+        current = getattr(settings, name)
+        if current != (parse_setting(name, stored[name]) if name in stored else default):
+            changed[name] = current
+    if changed:
+        write_home_file(settings.home_dir, {**stored, **changed})
+    return changed
+
+
+# ------------------------------------------------------------------------------------------- effective settings
+
+# Values given on this process's command line (flags); the highest layer. The CLI sets them per command.
+_command_line: dict[str, Any] = {}
+
+
+def set_command_line(**values: Any) -> None:
+    """Flags given to this command (None = not given); they beat the environment and the home file."""
+    _command_line.clear()
+    _command_line.update({key: value for key, value in values.items() if value is not None})
+    get_settings.cache_clear()
+
+
+def setting_origins(settings: Settings | None = None) -> dict[str, str]:
+    """Where each setting's effective value comes from: flag, env, .env, home file or default."""
+    settings = settings or get_settings()
+    layers = [
+        ("flag", _command_line),
+        ("env", EnvSettingsSource(Settings)()),
+        (".env", DotEnvSettingsSource(Settings)()),
+        ("home file", read_home_file(settings.home_dir)),
+    ]
+    origins = {}
+    for name in Settings.model_fields:
+        origins[name] = next((label for label, values in layers if name in values), "default")
+    return origins
+
+
+def display_value(settings: Settings, name: str) -> str:
+    value = getattr(settings, name)
+    if is_secret(name) or isinstance(value, SecretStr):
+        return "********" if value else ""
+    if value is None:
+        return ""
+    return json.dumps(_jsonable(value)) if isinstance(value, list) else str(value)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings. Tests that change env vars call `get_settings.cache_clear()`."""
-    return Settings()
+    """The process-wide settings (flags, environment, home file, defaults). Tests that change env vars call
+    `get_settings.cache_clear()`. Raises HomeFileError for a malformed home file."""
+    return Settings(**_command_line)

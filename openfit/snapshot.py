@@ -8,6 +8,7 @@ name collided with the `openfit` schema and made them write `openfit.openfit.act
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -65,9 +66,9 @@ def snapshot_summary(settings: Settings | None = None) -> dict[str, Any]:
     """Path, age, build info, rows per table and freshness per source, for `openfit status` and /health."""
     settings = settings or get_settings()
     with snapshot_connection(settings) as con:
-        run_id, built_at, version, status = con.execute(
-            "select run_id, built_at, openfit_version, status from meta.build_info"
-        ).fetchone()
+        cursor = con.execute("select * from meta.build_info")
+        info = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
+        run_id, built_at, version, status = info["run_id"], info["built_at"], info["openfit_version"], info["status"]
         rows = dict(con.execute("select table_name, row_count from meta.table_rows order by 1").fetchall())
         freshness = [
             {"source": s, "table": t, "rows": n, "newest_record": newest}
@@ -82,6 +83,9 @@ def snapshot_summary(settings: Settings | None = None) -> dict[str, Any]:
         "age_s": (datetime.now(UTC) - built_at).total_seconds(),
         "openfit_version": version,
         "status": status,
+        # The data-shaping settings behind the rows (snapshots published before they were recorded have none).
+        "settings_hash": info.get("settings_hash"),
+        "settings": json.loads(info["settings"]) if info.get("settings") else None,
         "row_counts": rows,
         "freshness": freshness,
     }

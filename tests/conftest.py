@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import openfit  # noqa: F401  (telemetry off before any tool is imported)
-from openfit.settings import Settings, get_settings
+from openfit.settings import Settings, get_settings, set_command_line
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
@@ -26,10 +26,10 @@ FIXTURE_COHORT = {
 
 @pytest.fixture(autouse=True)
 def _fresh_settings():
-    """Settings are cached per process; tests that change OPENFIT_* variables must not leak them."""
-    get_settings.cache_clear()
+    """Settings are cached per process; tests that change OPENFIT_* variables (or flags) must not leak them."""
+    set_command_line()  # also clears the cache
     yield
-    get_settings.cache_clear()
+    set_command_line()
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _every_command(ctx: typer.Context) -> None:
+    """Each command starts from its own flags, and none starts on a malformed home file (nothing is built from
+    half a config); `openfit config` still runs, to show or repair the file."""
+    from openfit.settings import HomeFileError, get_settings, set_command_line
+
+    set_command_line()
+    if ctx.invoked_subcommand == "config":
+        return
+    try:
+        get_settings()
+    except HomeFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+
+
 # Command modules register themselves on `app` when imported; one line per module.
 from openfit.cli import core_cmds  # noqa: E402,F401,I001  (first: build, status, sources, serve)
 from openfit.cli import connect_cmds  # noqa: E402,F401
 from openfit.cli import api_cmds  # noqa: E402,F401
 from openfit.cli import import_cmds  # noqa: E402,F401
+from openfit.cli import config_cmds  # noqa: E402,F401

@@ -17,18 +17,10 @@ from rich.console import Console
 from rich.table import Table
 
 from openfit.cli import app
-from openfit.settings import REPO_ROOT, get_settings
+from openfit.settings import REPO_ROOT, get_settings, set_command_line
 
 console = Console()
 err = Console(stderr=True)
-
-
-def _set_env(**values: object) -> None:
-    """CLI flags become OPENFIT_* variables so every component (and child process) sees the same settings."""
-    for key, value in values.items():
-        if value is not None:
-            os.environ[f"OPENFIT_{key.upper()}"] = str(value)
-    get_settings.cache_clear()
 
 
 def _human_age(seconds: float) -> str:
@@ -53,13 +45,24 @@ def build(
     label: Annotated[str, typer.Option(hidden=True, help="What the dashboards call this build.")] = "openfit build",
 ) -> None:
     """Extract every configured source, rebuild the OpenFit schema and publish the snapshot (via Dagster)."""
-    if end_date is not None:
-        date.fromisoformat(end_date)
-    _set_env(synthetic_athletes=athletes, synthetic_days=days, synthetic_seed=seed, synthetic_end_date=end_date)
+    # Flags beat the environment and the home file; the build records them in the home file (run_build).
+    set_command_line(
+        synthetic_athletes=athletes,
+        synthetic_days=days,
+        synthetic_seed=seed,
+        synthetic_end_date=None if end_date is None else date.fromisoformat(end_date),
+    )
+    from pydantic import ValidationError
+
     from openfit.build import run_build
+    from openfit.settings import HomeFileError
     from openfit.snapshot import snapshot_summary
 
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except (HomeFileError, ValidationError) as exc:  # a flag out of range, or a broken home file
+        err.print(f"[red]build failed[/red]: {exc}")
+        raise typer.Exit(code=2) from None
     console.print(f"[bold]OpenFit build[/bold] into {settings.home_dir}")
     with console.status("starting Dagster…") as status:
         try:
@@ -107,6 +110,7 @@ def status() -> None:
         f"built {summary['built_at']:%Y-%m-%d %H:%M:%S %Z} ({_human_age(summary['age_s'])} ago), "
         f"run {summary['run_id'][:8]}, status {summary['status']}"
     )
+    _print_settings_hash(settings, summary.get("settings_hash"))
     _print_last_run(settings)
     rows = Table(title="rows per table")
     rows.add_column("table")
@@ -126,6 +130,22 @@ def status() -> None:
     for line in format_report(quarantine_report(settings)):
         console.print(line, markup=False, highlight=False)
     _print_connections()
+
+
+def _print_settings_hash(settings, published_hash: str | None) -> None:
+    """Which settings the published numbers were built with, and whether this home's settings still match."""
+    from openfit.settings import settings_hash
+
+    current = settings_hash(settings)
+    if published_hash is None:
+        console.print("settings hash: not recorded in this snapshot (built before settings were recorded)")
+    elif published_hash == current:
+        console.print(f"settings hash {published_hash} (= this home's settings; `openfit config show`)")
+    else:
+        console.print(
+            f"settings hash {published_hash} [yellow]differs from this home's settings ({current})[/yellow]: "
+            "the next build applies them (`openfit config show`)"
+        )
 
 
 def _print_connections() -> None:
@@ -259,7 +279,9 @@ def _serve(settings, background: dict[str, list[str]] | None = None) -> None:
     from openfit.instance import prepare_instance
 
     prepare_instance(settings)
-    env = dict(os.environ)
+    # The children (the Dagster daemon and its runs among them) find this home, and so its settings file, even
+    # when OPENFIT_HOME was not set (the default ./data is relative to our cwd, not theirs).
+    env = {**os.environ, "OPENFIT_HOME": str(settings.home_dir)}
     children: dict[str, subprocess.Popen] = {}
     for name, cmd in serve_commands(settings).items():
         children[name] = _spawn(cmd, env)

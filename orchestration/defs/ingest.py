@@ -4,6 +4,7 @@
 import random
 
 import dagster as dg
+import duckdb
 from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
@@ -12,6 +13,7 @@ from ingestion.pipelines import provider_pipeline
 from ingestion.registry import Provider
 from openfit.instance import WRITER_POOL
 from openfit.settings import Settings, get_settings
+from orchestration.synthetic_cohort import prepare_synthetic_extraction
 
 EXTRACT_MAX_RETRIES = 3
 EXTRACT_BASE_DELAY_S = 5.0
@@ -63,6 +65,11 @@ def provider_assets(provider: Provider) -> dg.AssetsDefinition:
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource):
         # Source and pipeline are rebuilt at run time so that they follow the settings of this process.
         current = get_settings()
+        if provider.name == "synthetic":  # never two cohorts under one athlete id (orchestration/synthetic_cohort.py)
+            with duckdb.connect(str(current.warehouse_path)) as con:
+                replaced = prepare_synthetic_extraction(con, current)
+            if replaced:
+                context.log.info("synthetic: %s", replaced)
         try:
             yield from dlt.run(
                 context=context,

@@ -20,6 +20,7 @@ from openfit.dbt import dbt_executable, ensure_manifest, invoke_dbt, project_fin
 from openfit.instance import WRITER_POOL
 from openfit.settings import DBT_PROJECT_DIR, get_settings
 from orchestration.incremental import finish_transform, plan_transform
+from orchestration.synthetic_cohort import remove_synthetic_if_disabled
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # An incremental build runs the models and the data tests only: seeds and unit tests change only with the
@@ -61,6 +62,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def _assets(context: AssetExecutionContext, config: TransformConfig):
         settings = get_settings()
         with duckdb.connect(str(settings.warehouse_path)) as con:
+            removed = remove_synthetic_if_disabled(con, settings)  # its loads vanish: a full rebuild follows
+            if removed:
+                context.log.info("synthetic: %s", removed)
             plan = plan_transform(con, project_fingerprint(settings), force_full=config.full_refresh)
         context.log.info(
             "transform: %s (%s); %d new load(s)", "full refresh" if plan.full else "incremental", plan.reason,

@@ -8,9 +8,16 @@
 from __future__ import annotations
 
 from ingestion.registry import Capability, Provider
+from openfit.settings import get_settings
 
 from .source import SyntheticConfigError, synthetic_source
 from .truth import ground_truth
+
+
+def _enabled() -> bool:
+    """Off with `synthetic_enabled = false`: no assets, and the transform removes its rows from the warehouse."""
+    return get_settings().synthetic_enabled
+
 
 PROVIDER = Provider(
     name="synthetic",
@@ -18,6 +25,7 @@ PROVIDER = Provider(
     capabilities=Capability.ACTIVITIES | Capability.SLEEP | Capability.RECOVERY | Capability.HEALTH_METRICS,
     kind="synthetic",
     dlt_source=synthetic_source,
+    is_configured=_enabled,
     description=(
         "A deterministic cohort of athletes with several devices each (watch, bike computer, chest strap, ring, "
         "scale): 1 Hz workout streams, laps, sleep stages, daily wellness and all-day series, with duplicate "
