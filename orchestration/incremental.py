@@ -17,6 +17,7 @@ interrupted run may have left some tables updated and others not, which the chan
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -45,10 +46,12 @@ class TransformPlan:
     reason: str  # why a full refresh, or "incremental"
     pending_loads: int
     fingerprint: str
-    raw_layout: str = ""  # digest of the raw tables and their columns
+    raw_layout: str = ""  # per raw schema, a digest of its tables and columns (raw_layout())
     # Staging views bind to the raw tables present when they are created (a source table that did not exist yet
-    # becomes an empty placeholder, a missing column a null): rebuild them when the raw layout changed.
-    rebuild_views: bool = True
+    # becomes an empty placeholder, a missing column a null): rebuild a source's staging views when its raw
+    # layout changed. None: every view; (): none; ("files",): staging/files (the intermediate views always
+    # come along when any view is rebuilt).
+    view_sources: tuple[str, ...] | None = None
 
 
 def _quote(name: str) -> str:
@@ -77,14 +80,32 @@ def raw_loads(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def raw_layout(con: duckdb.DuckDBPyConnection) -> str:
-    """A digest of every raw table and its columns (what the staging views were bound to). dlt's own staging
-    datasets (raw_<source>_staging, created by the first merge load) hold no table a view reads."""
+    """Per raw schema, a digest of its tables and columns (what that source's staging views were bound to), as
+    JSON {schema: digest}. dlt's own staging datasets (raw_<source>_staging, created by the first merge load)
+    hold no table a view reads."""
     rows = con.execute(
         "select table_schema, table_name, column_name, data_type from information_schema.columns "
         "where table_catalog = current_database() and starts_with(table_schema, 'raw_') "
         "and not ends_with(table_schema, '_staging') order by all"
     ).fetchall()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
+    by_schema: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_schema.setdefault(row[0], []).append(row[1:])
+    digests = {schema: hashlib.sha256(repr(cols).encode()).hexdigest()[:16] for schema, cols in by_schema.items()}
+    return json.dumps(digests, sort_keys=True)
+
+
+def changed_sources(previous_layout: str | None, layout: str) -> tuple[str, ...] | None:
+    """The sources (raw_<source> -> <source>) whose raw tables or columns changed since the previous layout;
+    None when that cannot be told (no previous build, or one recorded before layouts were kept per schema)."""
+    try:
+        before = json.loads(previous_layout or "")
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(before, dict):
+        return None
+    now = json.loads(layout)
+    return tuple(sorted(s.removeprefix("raw_") for s in set(before) | set(now) if before.get(s) != now.get(s)))
 
 
 def _has_published_layer(con: duckdb.DuckDBPyConnection) -> bool:
@@ -128,8 +149,8 @@ def plan_transform(con: duckdb.DuckDBPyConnection, fingerprint: str, force_full:
     con.execute(f"delete from {STATE_SCHEMA}.transform_started")
     con.execute(f"insert into {STATE_SCHEMA}.transform_started values (?)", [datetime.now(UTC)])
     con.execute("commit")
-    rebuild_views = full or last is None or last[1] != layout
-    return TransformPlan(full, reason, len(pending), fingerprint, layout, rebuild_views)
+    view_sources = None if full or last is None else changed_sources(last[1], layout)
+    return TransformPlan(full, reason, len(pending), fingerprint, layout, view_sources)
 
 
 def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan) -> int:

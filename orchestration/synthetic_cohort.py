@@ -3,8 +3,9 @@
 The synthetic source merges on its record ids, and its athlete ids do not depend on the seed: loading a second
 cohort (another seed, size or window) into the same raw tables would put two cohorts' activities under one
 athlete id. So the cohort a home's raw layer holds is recorded (openfit_state.synthetic_cohort), and when the
-settings ask for another one, or for none (`synthetic_enabled = false`), the synthetic raw rows and the source's
-dlt state are removed first; the extraction then loads the new cohort from scratch. The raw tables are emptied,
+settings ask for another one (`replaces`: another seed, or a smaller cohort; a larger one only adds rows and
+stays incremental), or for none (`synthetic_enabled = false`), the synthetic raw rows and the source's dlt state
+are removed first; the extraction then loads the new cohort from scratch. The raw tables are emptied,
 not dropped, because the dbt staging models read them. Their loads vanish from the raw layer, which makes the
 next transform a full rebuild (orchestration/incremental.py), so no published row outlives its raw data.
 """
@@ -29,6 +30,28 @@ def wanted_cohort(settings: Settings) -> str | None:
     if not settings.synthetic_enabled:
         return None
     return json.dumps({name: str(getattr(settings, name)) for name in SYNTHETIC_COHORT_SETTINGS}, sort_keys=True)
+
+
+def replaces(recorded: str | None, wanted: str | None) -> bool:
+    """Whether loading `wanted` over `recorded` would leave rows the wanted cohort does not have.
+
+    Athlete k's data do not depend on the cohort's size, nor a day's on the window (ingestion/sources/synthetic),
+    so more athletes, more days or a later end date only add rows, incrementally. Another seed (other data under
+    the same ids), fewer athletes, fewer days, an earlier end date, or a fixed end date replacing "today" leave
+    rows behind that the new cohort lacks: those replace the cohort."""
+    if recorded is None or wanted is None:
+        return recorded != wanted
+    old, new = json.loads(recorded), json.loads(wanted)
+    if old["synthetic_seed"] != new["synthetic_seed"]:
+        return True
+    if int(new["synthetic_athletes"]) < int(old["synthetic_athletes"]):
+        return True
+    if int(new["synthetic_days"]) < int(old["synthetic_days"]):
+        return True
+    old_end, new_end = old["synthetic_end_date"], new["synthetic_end_date"]
+    if new_end == "None":
+        return False  # rolling to today: later than any day loaded before
+    return old_end == "None" or new_end < old_end  # ISO dates compare as strings
 
 
 def _raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -74,7 +97,7 @@ def prepare_synthetic_extraction(con: duckdb.DuckDBPyConnection, settings: Setti
     wanted = wanted_cohort(settings)
     recorded = con.execute(f"select cohort from {_MARKER}").fetchall() if _marker_exists(con) else None
     done = None
-    if _has_synthetic_rows(con) and recorded != [(wanted,)]:
+    if _has_synthetic_rows(con) and (not recorded or replaces(recorded[0][0], wanted)):
         _purge(con, settings)
         done = f"removed the previous synthetic cohort's raw rows to load {wanted}"
     _record(con, wanted)

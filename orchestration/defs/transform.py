@@ -31,6 +31,19 @@ INCREMENTAL_SELECT = ["--select", "resource_type:model", "resource_type:test"]
 VIEWS = "config.materialized:view"
 
 
+def _views_left_out(plan) -> list[str]:
+    """--exclude for the views an incremental build need not recreate: all of them when no raw layout changed,
+    else the staging views of the sources whose raw layout did not change (their tests scan a source's whole
+    history, which a new file's first import should not pay for another source)."""
+    if plan.view_sources is None:
+        return []
+    if not plan.view_sources:
+        return ["--exclude", VIEWS]
+    staging = DBT_PROJECT_DIR / "models" / "staging"
+    unchanged = sorted(p.name for p in staging.iterdir() if p.is_dir() and p.name not in plan.view_sources)
+    return ["--exclude", *(f"{VIEWS},path:models/staging/{name}" for name in unchanged)]
+
+
 class TransformConfig(dg.Config):
     full_refresh: bool = False  # rebuild every table from the raw layer (`openfit build --full`)
 
@@ -70,8 +83,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             "transform: %s (%s); %d new load(s)", "full refresh" if plan.full else "incremental", plan.reason,
             plan.pending_loads,
         )
-        incremental_args = ["build", *INCREMENTAL_SELECT, *([] if plan.rebuild_views else ["--exclude", VIEWS])]
-        args = ["build", "--full-refresh"] if plan.full else incremental_args
+        args = ["build", "--full-refresh"] if plan.full else ["build", *INCREMENTAL_SELECT, *_views_left_out(plan)]
         run = invoke_dbt(args, settings)
         manifest = ensure_manifest(settings)
         for raw in run.events:
