@@ -282,3 +282,40 @@ def test_fit_file_merging_into_an_activity_incremental_equals_full(tmp_path, mon
     _build(settings, job_name=TRANSFORM_JOB)
     assert _last_build(settings) == ("incremental", 0, 0)
     assert differences(table_checksums(settings.snapshot_path), fresh) == {}
+
+
+def test_the_same_workout_saved_twice_by_one_device_is_one_activity_with_one_timeline(tmp_path, monkeypatch):
+    """Issue 13, point 1: two overlapping files of one device (a summary and a detailed file, or one activity
+    exported twice with different bytes) are one activity; the more complete file gives the samples and totals,
+    the other stays linked; incrementally as in a full build."""
+    from orchestration.defs import TRANSFORM_JOB
+
+    detailed = _write(tmp_path / "in" / "run.fit", samples.activity(n=600, manufacturer=Manufacturer.GARMIN.value, serial=111))
+    shorter = _write(tmp_path / "in" / "run-export.fit", samples.activity(n=590, manufacturer=Manufacturer.GARMIN.value, serial=111))
+
+    settings = _small_home(monkeypatch, tmp_path / "incremental")
+    _build(settings)
+    assert import_paths([shorter], settings).imported == 1
+    _build(settings, job_name=TRANSFORM_JOB)
+    assert import_paths([detailed], settings).imported == 1
+    _build(settings, job_name=TRANSFORM_JOB)  # failed before: duplicate (activity_id, ts) samples / overlapping activities
+    with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
+        recordings = con.execute(
+            "select activity_id, recording_role from openfit.activity_recordings where source = 'files' order by 2"
+        ).fetchall()
+        assert len(recordings) == 2 and len({r[0] for r in recordings}) == 1  # one activity, both linked
+        activity_id = recordings[0][0]
+        samples_count, distinct_ts = con.execute(
+            "select count(*), count(distinct ts) from openfit.activity_samples where activity_id = ?", [activity_id]
+        ).fetchone()
+        duration = con.execute("select duration_s from openfit.activities where activity_id = ?", [activity_id]).fetchone()[0]
+    assert samples_count == distinct_ts == 600  # the detailed file's timeline, once
+    assert 590 < duration <= 600  # its totals, not the sum of both files
+    incremental = table_checksums(settings.snapshot_path)
+
+    # a full build of the same loads (in the same order: the first-loaded file anchors the activity id)
+    fresh_settings = _small_home(monkeypatch, tmp_path / "fresh")
+    assert import_paths([shorter], fresh_settings).imported == 1
+    assert import_paths([detailed], fresh_settings).imported == 1
+    _build(fresh_settings)
+    assert differences(incremental, table_checksums(fresh_settings.snapshot_path)) == {}

@@ -18,10 +18,12 @@
         ~ ' where load_id is not null and ' ~ changed_activities_predicate('activity_id'), limit=100000) -%}
 {%- endif %}
 with matched as (
+    -- redundant files (a copy of the same workout from the same device) give no samples: one timeline per device
     select recording_id, activity_id, recording_role, device_key
     from {{ ref('int_activity_recordings_matched') }}
+    where not is_redundant
     {%- if only_changed %}
-    where {{ changed_activities_predicate('activity_id') }}
+        and {{ changed_activities_predicate('activity_id') }}
     {%- endif %}
 ),
 

@@ -6,21 +6,27 @@
 -- 3. Per field (seeds/source_priority.csv: summary, hr, power, gps, distance) the best-ranked device that has
 --    the field wins; its device is recorded in <field>_source. The summary device (the primary recording's)
 --    gives name, sport, start/end, duration and everything without a field of its own.
-with recordings as (
+with all_recordings as (
     select
         matched.activity_id,
         matched.recording_role,
         matched.device_key,
         matched.device_type,
+        matched.is_redundant,
         recordings.*
     from {{ ref('int_activity_recordings_unioned') }} as recordings
     inner join {{ ref('int_activity_recordings_matched') }} as matched
         using (recording_id)
 ),
 
+recordings as (
+    -- a file that another file of the same device covers (the same workout saved twice) adds nothing to totals
+    select * exclude (is_redundant) from all_recordings where not is_redundant
+),
+
 recording_counts as (
     select activity_id, count(*) as recording_count
-    from recordings
+    from all_recordings
     group by activity_id
 ),
 

@@ -6,8 +6,10 @@
 --   a) come from different devices and their time intervals overlap by at least 50 % of the shorter one
 --      (clock skew of up to 2 min only shaves a little off a long overlap; a warm-up that touches the race,
 --      or a run followed minutes later by strength, overlaps by ~0 % and stays separate), or
---   b) come from the same device and the second file starts at most 150 s after the first one ended
---      (a device that split one workout into two files; a genuinely new workout needs a longer break).
+--   b) come from the same device and either the second file starts at most 150 s after the first one ended
+--      (a device that split one workout into two files; a genuinely new workout needs a longer break), or the
+--      two files overlap by at least 50 % of the shorter (the same workout saved twice: a summary file and a
+--      detailed file, or one activity exported twice under different names).
 -- Activities are the connected components of these edges (a recursive walk over the small edge list).
 --
 -- Stable activity_id: 'act_' || md5(anchor recording_id), the anchor being the component's recording with the
@@ -15,8 +17,13 @@
 -- adds another copy of the workout loads after it, so the id does not change (and an unmatched recording keeps
 -- the id it always had). Only a new recording that bridges two existing activities can retire one of the ids.
 --
--- Role: 'primary' for the recording whose device ranks best for field 'summary' in seeds/source_priority.csv
--- (then earliest start, recording_id); every other recording of the activity is 'merged'.
+-- Redundant: of two recordings of one device that overlap by at least 50 % of the shorter, the worse one (fewer
+-- of GPS, heart rate and power; then shorter; then loaded later) is redundant: kept as a linked 'merged'
+-- recording, but its samples and totals are not used (one timeline per device; the best file wins). Ranking
+-- by sample count would read every sample of the history on every build.
+--
+-- Role: 'primary' for the non-redundant recording whose device ranks best for field 'summary' in
+-- seeds/source_priority.csv (then earliest start, recording_id); every other recording is 'merged'.
 with recursive recordings as (
     select
         recordings.recording_id,
@@ -28,6 +35,10 @@ with recursive recordings as (
             as end_time,
         try_cast(recordings.load_id as double) as loaded_epoch,
         recordings.load_id,
+        -- how complete a file is, for choosing between two copies of one workout from the same device
+        coalesce(recordings.has_gps, false)::int + (recordings.avg_hr is not null)::int
+            + (recordings.avg_power_w is not null)::int as channel_count,
+        coalesce(recordings.duration_s, 0) as duration_rank_s,
         case recordings.sport
             when 'running' then 'run'
             when 'cycling' then 'ride'
@@ -53,14 +64,15 @@ edges as (
     where
         (
             a.device_key <> b.device_key
-            and epoch(least(a.end_time, b.end_time)) - epoch(greatest(a.start_time, b.start_time))
-                >= 0.5 * least(epoch(a.end_time) - epoch(a.start_time), epoch(b.end_time) - epoch(b.start_time))
-            and least(epoch(a.end_time) - epoch(a.start_time), epoch(b.end_time) - epoch(b.start_time)) > 0
+            and {{ overlaps_half_of_shorter('a', 'b') }}
         )
         or (
             a.device_key = b.device_key
-            and greatest(epoch(a.start_time), epoch(b.start_time))
-                - least(epoch(a.end_time), epoch(b.end_time)) between 0 and 150
+            and (
+                greatest(epoch(a.start_time), epoch(b.start_time))
+                    - least(epoch(a.end_time), epoch(b.end_time)) between 0 and 150
+                or {{ overlaps_half_of_shorter('a', 'b') }}
+            )
         )
 ),
 
@@ -85,20 +97,42 @@ components as (
     group by recording_id
 ),
 
+redundant as (
+    -- recordings that another, better recording of the same device and workout covers (see the header)
+    select distinct worse.recording_id
+    from recordings as worse
+    inner join components as worse_component on worse_component.recording_id = worse.recording_id
+    inner join recordings as better
+        on better.device_key = worse.device_key
+        and better.athlete_id = worse.athlete_id
+        and better.recording_id <> worse.recording_id
+        and better.start_time <= worse.end_time
+        and worse.start_time <= better.end_time
+    inner join components as better_component
+        on better_component.recording_id = better.recording_id
+        and better_component.component_key = worse_component.component_key
+    where {{ overlaps_half_of_shorter('better', 'worse') }}
+        and (better.channel_count, better.duration_rank_s, -coalesce(better.loaded_epoch, 9e18), worse.recording_id)
+            > (worse.channel_count, worse.duration_rank_s, -coalesce(worse.loaded_epoch, 9e18), better.recording_id)
+),
+
 ranked as (
     select
         recordings.*,
         components.component_key,
+        redundant.recording_id is not null as is_redundant,
         row_number() over (
             partition by components.component_key
             order by recordings.loaded_epoch asc nulls last, recordings.recording_id
         ) as anchor_rank,
         row_number() over (
             partition by components.component_key
-            order by coalesce(priority.priority, 99), recordings.start_time, recordings.recording_id
+            order by redundant.recording_id is not null, coalesce(priority.priority, 99), recordings.start_time,
+                recordings.recording_id
         ) as summary_rank
     from recordings
     inner join components using (recording_id)
+    left join redundant using (recording_id)
     left join {{ ref('source_priority') }} as priority
         on priority.field = 'summary'
         and priority.device_type = recordings.device_type
@@ -110,6 +144,7 @@ select
         partition by component_key order by anchor_rank
     )), 16) as activity_id,
     case when summary_rank = 1 then 'primary' else 'merged' end as recording_role,
+    is_redundant,
     device_key,
     device_type,
     athlete_id,
