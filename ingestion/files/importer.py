@@ -15,6 +15,7 @@ from ingestion.files.archives import ArchiveLimits
 from ingestion.files.source import (
     ImportProgress,
     ImportSummary,
+    decoder_log_path,
     files_source,
     warehouse_state,
 )
@@ -41,7 +42,8 @@ def import_paths(
     settings.ensure_dirs()
     started = time.monotonic()
     # Workers boot (forkserver, decoder imports) while dlt sets up and the inputs are walked.
-    pool = IsolatedDecoder(workers, timeout_s, memory_limit_mb).start(background=True)
+    pool = IsolatedDecoder(workers, timeout_s, memory_limit_mb, decoder_log_path(settings))
+    pool.start(background=True)
     try:
         summary = _run(paths, settings, pool, progress, limits)
     finally:
