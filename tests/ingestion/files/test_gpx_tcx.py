@@ -244,3 +244,28 @@ def test_tcx_content_that_is_not_understood_makes_the_file_partial_with_the_reas
     assert (
         decoded.reason == "no data decoded: not understood, not loaded: 1 <Rowing>; TCX holds no activities"
     )
+
+
+def _timed_gpx(points: list[tuple[float, float]]) -> bytes:
+    trkpts = "".join(
+        f'<trkpt lat="{lat}" lon="{lon}"><time>2024-05-01T06:{i:02d}:00Z</time></trkpt>'
+        for i, (lat, lon) in enumerate(points)
+    )
+    return f'<gpx version="1.1"><trk><trkseg>{trkpts}</trkseg></trk></gpx>'.encode()
+
+
+def test_gpx_distance_is_derived_from_the_track_when_the_file_has_none():
+    # three points 0.01 degrees of latitude apart: about 1.1 km each
+    decoded = decode_bytes(_timed_gpx([(46.50, 15.5), (46.51, 15.5), (46.52, 15.5)]), "walk.gpx")
+    distances = decoded.tables["record"].column("distance").to_pylist()
+    assert distances[0] == 0.0
+    assert distances[1] == pytest.approx(1111.95, abs=0.5)
+    assert distances[2] == pytest.approx(2223.9, abs=1.0)
+    track = decoded.tables["track"].to_pylist()[0]
+    assert track["distance_derived"] is True and track["distance_m"] == distances[2]
+
+
+def test_a_gpx_track_without_two_positions_has_no_distance():
+    decoded = decode_bytes(_timed_gpx([(46.5, 15.5)]), "one.gpx")
+    assert decoded.tables["record"].column("distance").to_pylist() == [None]
+    assert decoded.tables["track"].to_pylist()[0]["distance_derived"] is False
