@@ -2,7 +2,8 @@
 
 Walks the inputs, stores every original once in the blob store, skips what the warehouse already holds
 (sha256 against ``raw_files.file_imports``), decodes the rest in isolated workers and loads the Arrow tables
-and the import log into ``raw_files`` with dlt (one load package per call).
+and the import log into ``raw_files`` with dlt (one load package per call). A package an interrupted import
+left pending is loaded first, in the same call.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from dlt.pipeline.pipeline import Pipeline
 
 from ingestion.files.archives import ArchiveLimits
 from ingestion.files.source import (
@@ -52,6 +55,29 @@ def import_paths(
     return summary
 
 
+def finish_interrupted_import(pipeline: Pipeline) -> int:
+    """Load what an interrupted import left pending in dlt; returns the number of load packages finished.
+
+    dlt's ``run`` would load a pending package and then return without extracting its new input (the run
+    reported "imported 0" and ignored the user's files). Finishing, not discarding, is right: a pending
+    package holds decoded rows together with their ``file_imports`` log rows, and the originals are already
+    in the blob store, so loading it completes the earlier import with its provenance intact; dropping it
+    would leave those files absent although the user saw them decoded."""
+    if not pipeline.has_pending_data:
+        return 0
+    if pipeline.list_extracted_load_packages():
+        pipeline.normalize()
+    pending = list(pipeline.list_normalized_load_packages())
+    try:
+        pipeline.load()
+    except Exception as exc:
+        raise RuntimeError(
+            f"could not finish the {len(pending)} load package(s) an interrupted import left in "
+            f"{pipeline.working_dir}: {exc}"
+        ) from exc
+    return len(pending)
+
+
 def _run(
     paths: Sequence[str | Path],
     settings: Settings,
@@ -61,6 +87,8 @@ def _run(
 ) -> ImportSummary:
     pipeline = provider_pipeline("files", settings)
     summary = ImportSummary()
+    summary.finished_packages = finish_interrupted_import(pipeline)
+    # read after finishing: the interrupted run's files are then known, and not loaded a second time
     source = files_source(
         paths=[str(p) for p in paths],
         settings=settings,

@@ -120,6 +120,7 @@ class ImportSummary:
     outcomes: list[FileOutcome] = field(default_factory=list)
     skipped: int = 0  # names inside folders/archives that are not fitness files
     elapsed_s: float = 0.0
+    finished_packages: int = 0  # load packages of an interrupted import, loaded before this one
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)

@@ -126,6 +126,10 @@ def import_(
         err.print(f"[red]import failed[/red]: {type(exc).__name__}: {first}")
         raise typer.Exit(code=EXIT_RUN_FAILED) from None
 
+    if summary.finished_packages:
+        console.print(
+            f"finished an interrupted import first: {summary.finished_packages} pending load package(s) loaded"
+        )
     console.print(_summary_table(summary))
     reasons = summary.top_reasons()
     if reasons:
