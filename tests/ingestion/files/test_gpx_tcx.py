@@ -269,3 +269,17 @@ def test_a_gpx_track_without_two_positions_has_no_distance():
     decoded = decode_bytes(_timed_gpx([(46.5, 15.5)]), "one.gpx")
     assert decoded.tables["record"].column("distance").to_pylist() == [None]
     assert decoded.tables["track"].to_pylist()[0]["distance_derived"] is False
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reason"),
+    [
+        ("TTF-8", "unreadable XML encoding: unknown encoding: TTF-8"),  # one flipped bit of UTF-8
+        ("shift_jis", "unreadable XML encoding: multi-byte encodings are not supported"),
+    ],
+)
+def test_an_xml_encoding_the_parser_cannot_read_is_quarantined_not_a_decoder_error(encoding, reason):
+    # found by test_mutated_files: the LookupError escaped the decoder ("decoder error: LookupError")
+    data = GPX.replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode())
+    decoded = decode_bytes(data, "odd.gpx")
+    assert (decoded.status, decoded.reason) == ("quarantined", reason)
