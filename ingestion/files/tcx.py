@@ -129,6 +129,9 @@ def decode_tcx(data: bytes) -> DecodedFile:
                 }
             )
             for track in children(lap, "Track"):
+                for other in track:  # a track holds only track points: anything else is points not read
+                    if local(other.tag) != "Trackpoint":
+                        not_understood[local(other.tag)] = not_understood.get(local(other.tag), 0) + 1
                 for point in children(track, "Trackpoint"):
                     values = _trackpoint(point)
                     times.append(parse_time(text(point, "Time")))

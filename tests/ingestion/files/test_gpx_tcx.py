@@ -283,3 +283,13 @@ def test_an_xml_encoding_the_parser_cannot_read_is_quarantined_not_a_decoder_err
     data = GPX.replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode())
     decoded = decode_bytes(data, "odd.gpx")
     assert (decoded.status, decoded.reason) == ("quarantined", reason)
+
+
+def test_tcx_track_elements_that_are_not_trackpoints_make_the_file_partial():
+    odd = TCX.replace(
+        b"<Track><Trackpoint><Time>2024-05-01T07:00:00Z",
+        b"<Track><Waypoint><Time>2024-05-01T06:59:00Z</Time></Waypoint><Trackpoint><Time>2024-05-01T07:00:00Z",
+    )
+    decoded = decode_bytes(odd, "odd.tcx")
+    assert (decoded.status, decoded.reason) == ("partial", "not understood, not loaded: 1 <Waypoint>")
+    assert decoded.record_count == 4
