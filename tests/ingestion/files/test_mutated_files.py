@@ -9,6 +9,8 @@ a clean file decoded next by the same worker comes out exactly as it does alone.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import fit_samples as samples
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -33,10 +35,26 @@ REFERENCE = ("reference.tcx", TCX_MULTISPORT)  # decoded right after each mutant
 PARENT_OF_POINTS = {"tcx": ("activity_index", "activity"), "gpx": ("track_index", "track")}
 
 
+# A few small real third-party files (../shared/fixtures/MANIFEST.md), each with track points; the test over
+# them is skipped when the folder is absent.
+FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures"
+REAL_BASES = {
+    name: (FIXTURES / name).read_bytes()
+    for name in (
+        "fit/python-fitparse/Activity.fit",
+        "fit/python-fitparse/activity-settings.fit",
+        "gpx/gpxpy/track-with-empty-segment.gpx",
+        "gpx/gpxpy/Mojstrovka.gpx",
+        "tcx/tcxreader/sup_activity_1.tcx",
+    )
+    if (FIXTURES / name).is_file()
+}
+
+
 @st.composite
-def mutated_file(draw) -> tuple[str, bytes]:
-    name = draw(st.sampled_from(sorted(BASES)))
-    data = bytearray(BASES[name])
+def mutated_file(draw, bases: dict[str, bytes]) -> tuple[str, bytes]:
+    name = draw(st.sampled_from(sorted(bases)))
+    data = bytearray(bases[name])
     for _ in range(draw(st.integers(1, 6))):
         if not data:
             break
@@ -73,17 +91,32 @@ def _same_tables(left: DecodedFile, right: DecodedFile) -> bool:
     )
 
 
-@pytest.mark.timeout(300)
-@settings(
+PROPERTY_SETTINGS = settings(
     max_examples=60,
     deadline=None,  # the pool's per-file time limit is the hang detector (a hung worker is killed)
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     derandomize=True,
 )
-@given(mutant=mutated_file())
+
+
+@pytest.mark.timeout(300)
+@PROPERTY_SETTINGS
+@given(mutant=mutated_file(BASES))
 def test_mutated_files_never_crash_hang_load_nothing_or_leak(mutant, pool, reference_alone, tmp_path):
+    _check(mutant, pool, reference_alone, tmp_path)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(not REAL_BASES, reason="../shared/fixtures is not present")
+@PROPERTY_SETTINGS
+@given(mutant=mutated_file(REAL_BASES or {"unused": b""}))
+def test_mutated_real_files_never_crash_hang_load_nothing_or_leak(mutant, pool, reference_alone, tmp_path):
+    _check(mutant, pool, reference_alone, tmp_path)
+
+
+def _check(mutant: tuple[str, bytes], pool, reference_alone: DecodedFile, tmp_path) -> None:
     name, data = mutant
-    mutant_path = tmp_path / f"mutant-{name}"
+    mutant_path = tmp_path / f"mutant-{Path(name).name}"
     mutant_path.write_bytes(data)
     reference_path = tmp_path / REFERENCE[0]
     reference_path.write_bytes(REFERENCE[1])
