@@ -12,8 +12,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from dlt.pipeline.pipeline import Pipeline
-
 from ingestion.files.archives import ArchiveLimits
 from ingestion.files.source import (
     ImportProgress,
@@ -23,7 +21,7 @@ from ingestion.files.source import (
     warehouse_state,
 )
 from ingestion.files.workers import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIMEOUT_S, IsolatedDecoder
-from ingestion.pipelines import provider_pipeline
+from ingestion.pipelines import finish_pending_loads, provider_pipeline
 from openfit.settings import Settings, get_settings
 
 
@@ -55,29 +53,6 @@ def import_paths(
     return summary
 
 
-def finish_interrupted_import(pipeline: Pipeline) -> int:
-    """Load what an interrupted import left pending in dlt; returns the number of load packages finished.
-
-    dlt's ``run`` would load a pending package and then return without extracting its new input (the run
-    reported "imported 0" and ignored the user's files). Finishing, not discarding, is right: a pending
-    package holds decoded rows together with their ``file_imports`` log rows, and the originals are already
-    in the blob store, so loading it completes the earlier import with its provenance intact; dropping it
-    would leave those files absent although the user saw them decoded."""
-    if not pipeline.has_pending_data:
-        return 0
-    if pipeline.list_extracted_load_packages():
-        pipeline.normalize()
-    pending = list(pipeline.list_normalized_load_packages())
-    try:
-        pipeline.load()
-    except Exception as exc:
-        raise RuntimeError(
-            f"could not finish the {len(pending)} load package(s) an interrupted import left in "
-            f"{pipeline.working_dir}: {exc}"
-        ) from exc
-    return len(pending)
-
-
 def _run(
     paths: Sequence[str | Path],
     settings: Settings,
@@ -87,7 +62,7 @@ def _run(
 ) -> ImportSummary:
     pipeline = provider_pipeline("files", settings)
     summary = ImportSummary()
-    summary.finished_packages = finish_interrupted_import(pipeline)
+    summary.finished_packages = finish_pending_loads(pipeline)
     # read after finishing: the interrupted run's files are then known, and not loaded a second time
     source = files_source(
         paths=[str(p) for p in paths],

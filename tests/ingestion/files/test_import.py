@@ -209,3 +209,34 @@ def _has_pending_data(settings: Settings) -> bool:
     from ingestion.pipelines import provider_pipeline
 
     return provider_pipeline("files", settings).has_pending_data
+
+
+@pytest.mark.timeout(300)
+def test_the_raw_files_asset_finishes_an_interrupted_import_and_still_imports_the_inbox(tmp_path, home):
+    # The inbox job and refresh_all run the files source through dagster-dlt, whose run had the same gap.
+    import dagster as dg
+    from dagster_dlt import DagsterDltResource
+
+    from ingestion.files import PROVIDER
+    from orchestration.defs.ingest import provider_assets
+
+    earlier, interrupted = tmp_path / "earlier", tmp_path / "interrupted"
+    earlier.mkdir()
+    interrupted.mkdir()
+    (earlier / "sunday.fit").write_bytes(samples.activity(n=10))
+    (interrupted / "monday.fit").write_bytes(samples.activity(n=20))
+    assert import_paths([earlier], home, workers=1).imported == 1
+    _interrupt_an_import(home, interrupted, "normalized")
+    home.inbox_dir.mkdir(parents=True, exist_ok=True)
+    (home.inbox_dir / "tuesday.fit").write_bytes(samples.activity(n=30))
+
+    result = dg.materialize([provider_assets(PROVIDER)], resources={"dlt": DagsterDltResource()})
+    assert result.success
+    log = _query(home, "select original_name, status from raw_files.file_imports")
+    assert sorted((name.rsplit("/", 1)[-1], status) for name, status in log) == [
+        ("monday.fit", "imported"),
+        ("sunday.fit", "imported"),
+        ("tuesday.fit", "imported"),
+    ]
+    assert _query(home, "select count(*) from raw_files.fit_record") == [(10 + 20 + 30,)]
+    assert not _has_pending_data(home)
