@@ -456,22 +456,22 @@ def files_source(
     return files
 
 
-def _copy_outcome(copy: Candidate, first: Candidate, decoded: DecodedFile) -> FileOutcome:
-    """A second file with the content of `first` in one run: not decoded again. It is a ``duplicate`` of a
+def _copy_outcome(later: Candidate, first: Candidate, decoded: DecodedFile) -> FileOutcome:
+    """A `later` file with the content of `first` in one run: not decoded again. It is a ``duplicate`` of a
     loaded file, or a quarantined copy of a quarantined one (counted as quarantined: the exit code says so)."""
     if decoded.status == "quarantined":
         status, reason = "quarantined", f"copy of {first.original_name}, quarantined: {decoded.reason}"
     else:
         status, reason = "duplicate", f"same content as {first.original_name}"
     return FileOutcome(
-        copy.sha256,
-        copy.original_name,
-        copy.source_archive,
+        later.sha256,
+        later.original_name,
+        later.source_archive,
         status,
         reason,
         format=decoded.format,
-        size_bytes=copy.size,
-        metadata=copy.metadata,
+        size_bytes=later.size,
+        metadata=later.metadata,
     )
 
 
