@@ -50,3 +50,40 @@ def test_tcx_legs_become_linked_recordings_and_gpx_tracks_measure_their_distance
     assert distance_m == pytest.approx(2223.9, abs=1.0)  # two hops of 0.01 degrees of latitude
     assert avg_speed_mps == pytest.approx(distance_m / 120)
     assert [p[0] for p in points] == [0.0, pytest.approx(1111.95, abs=0.5), distance_m]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_the_published_snapshot_has_the_tcx_legs_and_the_derived_gpx_distance(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from openfit.cli import app
+    from openfit.settings import get_settings
+    from openfit.snapshot import snapshot_connection
+
+    monkeypatch.setenv("OPENFIT_HOME", str(tmp_path / "home"))
+    for key, value in {  # a tiny synthetic cohort: the build stays small
+        "OPENFIT_SYNTHETIC_ATHLETES": "1",
+        "OPENFIT_SYNTHETIC_DAYS": "7",
+        "OPENFIT_SYNTHETIC_SEED": "3",
+        "OPENFIT_SYNTHETIC_END_DATE": "2024-06-05",
+    }.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "triathlon.tcx").write_bytes(TCX_MULTISPORT)
+    (drop / "walk.gpx").write_bytes(_timed_gpx([(46.50, 15.5), (46.51, 15.5), (46.52, 15.5)]))
+    result = CliRunner().invoke(app, ["import", str(drop)])
+    assert result.exit_code == 0, result.output
+
+    with snapshot_connection(get_settings()) as con:
+        legs = con.execute(
+            "select source_sport, multisport_group_id is not null from openfit.activity_recordings "
+            "where source = 'files' and source_sport is not null order by start_time"
+        ).fetchall()
+        [(distance_m,)] = con.execute(
+            "select distance_m from openfit.activity_recordings where source = 'files' and source_sport is null"
+        ).fetchall()
+    assert legs == [("running", True), ("transition", True), ("biking", True)]
+    assert distance_m == pytest.approx(2223.9, abs=1.0)
