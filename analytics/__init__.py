@@ -27,6 +27,7 @@ from .activity import (
     to_stream,
 )
 from .frames import daily_training_load
+from .geo import EARTH_MEAN_RADIUS_M, haversine_m, track_distance_m
 from .heart_rate import Zone, hr_zones, lthr_from_test, max_hr, time_in_zones
 from .load import (
     BanisterFit,
@@ -92,6 +93,8 @@ __all__ = [
     "VARIANTS", "DEFAULTS", "Metric", "choose",
     # streams
     "Stream", "resample_1hz", "resample_frame", "DEFAULT_MAX_FILL_GAP_S",
+    # positions
+    "haversine_m", "track_distance_m", "EARTH_MEAN_RADIUS_M",
     # heart rate
     "max_hr", "hr_zones", "Zone", "time_in_zones", "lthr_from_test", "hr_reserve_fraction",
     # TRIMP / HRSS

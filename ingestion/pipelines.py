@@ -28,3 +28,26 @@ def provider_pipeline(provider_name: str, settings: Settings | None = None) -> P
         ),
         dataset_name=f"raw_{provider_name}",
     )
+
+
+def finish_pending_loads(pipeline: Pipeline) -> int:
+    """Load what an interrupted run left pending in `pipeline`; returns the number of load packages finished.
+
+    Call it before extracting: dlt's ``run`` would load a pending package and then return without extracting
+    its new input (a file import reported "imported 0" and ignored the user's files). Finishing, not
+    discarding, is right: a pending package holds rows that were fully extracted (for file imports, decoded
+    rows together with their ``file_imports`` log rows, the originals already in the blob store), so loading
+    it completes the earlier run with its provenance intact; dropping it would lose them."""
+    if not pipeline.has_pending_data:
+        return 0
+    if pipeline.list_extracted_load_packages():
+        pipeline.normalize()
+    pending = list(pipeline.list_normalized_load_packages())
+    try:
+        pipeline.load()
+    except Exception as exc:
+        raise RuntimeError(
+            f"could not finish the {len(pending)} load package(s) an interrupted run left in "
+            f"{pipeline.working_dir}: {exc}"
+        ) from exc
+    return len(pending)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ingestion.files.fit_bytes import looks_like_fit
-from ingestion.files.model import DecodedFile, quarantined
+from ingestion.files.model import DecodedFile, quarantined, refuse_empty
 
 # Larger files are refused unread: the longest real activities (multi-day ultras, 1 Hz) stay far below.
 MAX_FIT_BYTES = 256 * 1024 * 1024
@@ -25,16 +26,51 @@ _KNOWN_NON_FITNESS = (
 )
 
 
+_XML_SPACE = re.compile(rb"[ \t\r\n]*")
+_XML_NAME = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+
+
+def xml_root(data: bytes) -> str | None:
+    """Local name of the root element of an XML document, or None when `data` does not start like XML.
+
+    The prolog (declaration, comments, processing instructions, DOCTYPE) is skipped whatever its length:
+    a fixed-size window would misjudge a file whose root comes after a long comment."""
+    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        pos = _XML_SPACE.match(data, pos).end()  # type: ignore[union-attr]  # matches the empty string too
+        if data.startswith(b"<?", pos):
+            end = data.find(b"?>", pos + 2)
+            pos = -1 if end < 0 else end + 2
+        elif data.startswith(b"<!--", pos):
+            end = data.find(b"-->", pos + 4)
+            pos = -1 if end < 0 else end + 3
+        elif data[pos : pos + 9].upper() == b"<!DOCTYPE":
+            close = data.find(b">", pos)
+            subset = data.find(b"[", pos, close if close >= 0 else None)
+            if subset >= 0:  # an internal subset may hold '>' of its own declarations
+                end = data.find(b"]", subset)
+                close = -1 if end < 0 else data.find(b">", end)
+            pos = -1 if close < 0 else close + 1
+        else:
+            match = _XML_NAME.match(data, pos)
+            return match.group(1).decode("ascii") if match else None
+        if pos < 0:
+            return None
+
+
+def _looks_like_xml(data: bytes) -> bool:
+    return data.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"<")
+
+
 def sniff(data: bytes) -> str | None:
     """'fit' | 'gpx' | 'tcx' | None, from the content (never from the file name)."""
     if looks_like_fit(data):
         return "fit"
-    head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
-        if b"<TrainingCenterDatabase" in head:
-            return "tcx"
-        if b"<gpx" in head or b":gpx" in head:
-            return "gpx"
+    root = xml_root(data)
+    if root == "TrainingCenterDatabase":
+        return "tcx"
+    if root == "gpx":
+        return "gpx"
     return None
 
 
@@ -44,9 +80,10 @@ def describe_non_fitness(data: bytes, name: str = "") -> str:
     for magic, what in _KNOWN_NON_FITNESS:
         if data.startswith(magic):
             return f"not a fitness file: {what}"
-    head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
-        return "not a fitness file: XML without a <gpx> or <TrainingCenterDatabase> root"
+    if _looks_like_xml(data):
+        root = xml_root(data)
+        found = f"its root element is <{root}>" if root else "no root element found"
+        return f"not a fitness file: XML without a <gpx> or <TrainingCenterDatabase> root ({found})"
     if len(data) >= 12 and data[8:12] == b".FIT":
         return f"not a FIT file: header size byte is {data[0]} (12 or 14 expected)"
     suffix = Path(name).suffix.lower()
@@ -56,7 +93,12 @@ def describe_non_fitness(data: bytes, name: str = "") -> str:
 
 
 def decode_bytes(data: bytes, name: str = "") -> DecodedFile:
-    """Detect the format of `data` and decode it. Never raises on bad input: returns a quarantined result."""
+    """Detect the format of `data` and decode it. Never raises on bad input: returns a quarantined result.
+    A file that gives no data (random bytes behind a valid FIT header, a GPX without points) is quarantined."""
+    return refuse_empty(_decode_by_format(data, name))
+
+
+def _decode_by_format(data: bytes, name: str) -> DecodedFile:
     fmt = sniff(data)
     if fmt is None:
         return quarantined("unknown", describe_non_fitness(data, name))

@@ -7,6 +7,11 @@ Tables: ``record`` (track points, canonical columns plus ``track_index`` / ``seg
 Extensions read wherever they sit under ``<extensions>`` (namespace-agnostic): Garmin TrackPointExtension
 ``hr``, ``cad``, ``atemp`` (and ``wtemp``, ``speed``), power as ``power`` or ``PowerInWatts``; GPX 1.0's
 ``<speed>`` element too.
+
+Distance: GPX carries none, so ``record.distance`` is derived here, per track, from its points (cumulative
+haversine along them, not across a break between ``trkseg`` segments: ``analytics.track_distance_m``); the
+``track`` table says so (``distance_derived``, ``distance_m``). A track without two positioned points has
+no distance (NULL).
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from __future__ import annotations
 from importlib.metadata import version
 from xml.etree.ElementTree import Element
 
+import numpy as np
 import pyarrow as pa
 
+from analytics.geo import track_distance_m
 from ingestion.files.model import (
     DecodedFile,
     flag_untimed_points,
@@ -94,6 +101,11 @@ def decode_gpx(data: bytes) -> DecodedFile:
 
     columns = {k: v for k, v in columns.items() if k in TRACK_COLUMNS or any(x is not None for x in v)}
     table = record_table_from_lists(times, columns, decoded.nulled)
+    table, track_distances = _with_derived_distance(table, track_index, segment_index)
+    for track in tracks:
+        total = track_distances.get(track["track_index"])
+        track["distance_m"] = total
+        track["distance_derived"] = total is not None
     table = table.append_column("track_index", pa.array(track_index, type=pa.int32()))
     decoded.tables["record"] = table.append_column("segment_index", pa.array(segment_index, type=pa.int32()))
     if tracks:
@@ -114,6 +126,32 @@ def decode_gpx(data: bytes) -> DecodedFile:
         decoded.warnings.append("GPX holds no track points, waypoints or routes")
     flag_untimed_points(decoded)
     return decoded
+
+
+def _with_derived_distance(
+    table: pa.Table, track_index: list[int], segment_index: list[int]
+) -> tuple[pa.Table, dict[int, float]]:
+    """Fill ``distance`` (metres since the track's first point) from the positions, track by track, after
+    impossible positions were nulled; returns the table and each measured track's total distance.
+    A file that carries distances of its own keeps them."""
+    if table.column("distance").null_count < table.num_rows:
+        return table, {}
+    lat = table.column("position_lat").to_numpy(zero_copy_only=False).astype(np.float64)
+    lon = table.column("position_long").to_numpy(zero_copy_only=False).astype(np.float64)
+    tracks = np.asarray(track_index, dtype=np.int64)
+    segments = np.asarray(segment_index, dtype=np.int64)
+    distance = np.full(len(tracks), np.nan)
+    totals: dict[int, float] = {}
+    for track in np.unique(tracks):
+        rows = np.flatnonzero(tracks == track)
+        positioned = ~(np.isnan(lat[rows]) | np.isnan(lon[rows]))
+        if positioned.sum() < 2:  # no path to measure
+            continue
+        along = track_distance_m(lat[rows], lon[rows], segments[rows])
+        distance[rows] = along
+        totals[int(track)] = float(along[-1])
+    column = pa.array(distance, mask=np.isnan(distance))
+    return table.set_column(table.schema.get_field_index("distance"), "distance", column), totals
 
 
 def _coordinate(point: Element, name: str, decoded: DecodedFile) -> float | None:

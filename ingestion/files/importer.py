@@ -2,7 +2,8 @@
 
 Walks the inputs, stores every original once in the blob store, skips what the warehouse already holds
 (sha256 against ``raw_files.file_imports``), decodes the rest in isolated workers and loads the Arrow tables
-and the import log into ``raw_files`` with dlt (one load package per call).
+and the import log into ``raw_files`` with dlt (one load package per call). A package an interrupted import
+left pending is loaded first, in the same call.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from ingestion.files.archives import ArchiveLimits
 from ingestion.files.source import (
     ImportProgress,
     ImportSummary,
+    decoder_log_path,
     files_source,
     warehouse_state,
 )
 from ingestion.files.workers import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIMEOUT_S, IsolatedDecoder
-from ingestion.pipelines import provider_pipeline
+from ingestion.pipelines import finish_pending_loads, provider_pipeline
 from openfit.settings import Settings, get_settings
 
 
@@ -41,7 +43,8 @@ def import_paths(
     settings.ensure_dirs()
     started = time.monotonic()
     # Workers boot (forkserver, decoder imports) while dlt sets up and the inputs are walked.
-    pool = IsolatedDecoder(workers, timeout_s, memory_limit_mb).start(background=True)
+    pool = IsolatedDecoder(workers, timeout_s, memory_limit_mb, decoder_log_path(settings))
+    pool.start(background=True)
     try:
         summary = _run(paths, settings, pool, progress, limits)
     finally:
@@ -59,6 +62,8 @@ def _run(
 ) -> ImportSummary:
     pipeline = provider_pipeline("files", settings)
     summary = ImportSummary()
+    summary.finished_packages = finish_pending_loads(pipeline)
+    # read after finishing: the interrupted run's files are then known, and not loaded a second time
     source = files_source(
         paths=[str(p) for p in paths],
         settings=settings,

@@ -64,6 +64,37 @@ def quarantined(fmt: str, reason: str, parser: str = "", parser_version: str = "
     return DecodedFile(fmt, "quarantined", reason, parser, parser_version)
 
 
+# Tables that only identify a file or describe its other tables: alone they are not data. (A GPX track
+# row is a name; its points are the data.)
+DESCRIPTIVE_TABLES = frozenset(
+    {"file_id", "file_creator", "device_info", "developer_data_id", "field_description", "metadata", "track"}
+)
+
+
+def data_rows(decoded: DecodedFile) -> int:
+    """Rows of actual data the file gave: every table but the descriptive ones, and in ``other_message``
+    only messages the FIT profile names (random bytes decode as messages of unknown numbers)."""
+    rows = 0
+    for name, table in decoded.tables.items():
+        if name in DESCRIPTIVE_TABLES:
+            continue
+        if name == "other_message":  # message_number is set only for unknown_<number> messages
+            rows += table.column("message_number").null_count
+            continue
+        rows += table.num_rows
+    return rows
+
+
+def refuse_empty(decoded: DecodedFile) -> DecodedFile:
+    """A file that gave no data is quarantined with the reason, never ``imported`` or ``partial`` with
+    nothing: quarantined files are retried on re-import, so a later decoder can still read it."""
+    if decoded.status == "quarantined" or data_rows(decoded) > 0:
+        return decoded
+    why = "; ".join([*([decoded.reason] if decoded.reason else []), *decoded.warnings])
+    reason = f"no data decoded{': ' + why if why else ''}"
+    return quarantined(decoded.format, reason, decoded.parser, decoded.parser_version)
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
         return base64.b64encode(bytes(value)).decode("ascii")

@@ -39,6 +39,8 @@ def parse_xml(data: bytes) -> Element:
         raise UnsafeXmlError(f"refused: unsafe XML construct ({exc})") from exc
     except ParseError as exc:
         raise BadXmlError(f"malformed XML: {exc}") from exc
+    except (LookupError, ValueError) as exc:  # an encoding Python does not know, or expat cannot read
+        raise BadXmlError(f"unreadable XML encoding: {exc}") from exc
 
 
 def local(tag: str) -> str:

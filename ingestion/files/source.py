@@ -15,8 +15,9 @@ Tables in ``raw_files`` (dlt normalises names to snake_case):
   export's name/gear/commute), warnings, imported_at.
 
 Duplicates: a file whose sha256 is already logged as imported/partial (or seen earlier in the same run) is
-not decoded again; seen earlier in the run it is logged as ``duplicate``, already in the warehouse it is
-only reported (re-import leaves the warehouse unchanged). Quarantined files are retried on re-import.
+not decoded again; seen earlier in the run it is logged as ``duplicate`` (or ``quarantined`` when the first
+copy was quarantined), already in the warehouse it is only reported (re-import leaves the warehouse
+unchanged). Quarantined files are retried on re-import.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ class ImportSummary:
     outcomes: list[FileOutcome] = field(default_factory=list)
     skipped: int = 0  # names inside folders/archives that are not fitness files
     elapsed_s: float = 0.0
+    finished_packages: int = 0  # load packages of an interrupted import, loaded before this one
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -328,6 +330,11 @@ def warehouse_state(settings: Settings) -> WarehouseState:
     return state
 
 
+def decoder_log_path(settings: Settings) -> Path:
+    """Where the decoder workers' standard error goes (native decoder panics with their backtraces)."""
+    return settings.home_dir / "logs" / "decoder.log"
+
+
 def _normalised_table_name(fmt: str, kind: str) -> str:
     return f"{fmt}_{kind}".lower()
 
@@ -368,6 +375,7 @@ def files_source(
 
         outcomes: list[tuple[Candidate, FileOutcome]] = []
         to_decode: dict[str, Candidate] = {}
+        copies: dict[str, list[Candidate]] = {}  # later candidates with the content of one in to_decode
         for candidate in candidates:
             if candidate.refused or candidate.sha256 is None:
                 outcome = FileOutcome(
@@ -392,16 +400,9 @@ def files_source(
                 summary.outcomes.append(outcome)
                 continue  # the warehouse is left unchanged
             elif candidate.sha256 in to_decode:
-                first = to_decode[candidate.sha256]
-                outcome = FileOutcome(
-                    candidate.sha256,
-                    candidate.original_name,
-                    candidate.source_archive,
-                    "duplicate",
-                    f"same content as {first.original_name}",
-                    size_bytes=candidate.size,
-                    metadata=candidate.metadata,
-                )
+                # its outcome follows the first copy's decode: a copy of a quarantined file is quarantined too
+                copies.setdefault(candidate.sha256, []).append(candidate)
+                continue
             else:
                 to_decode[candidate.sha256] = candidate
                 continue
@@ -418,7 +419,11 @@ def files_source(
         bytes_done = records_done = 0
         jobs = [DecodeJob(sha, str(store.path_for(sha)), c.original_name) for sha, c in to_decode.items()]
         own_pool = pool is None
-        decoder = IsolatedDecoder(workers, timeout_s, memory_limit_mb) if own_pool else pool
+        decoder = (
+            IsolatedDecoder(workers, timeout_s, memory_limit_mb, decoder_log_path(settings))
+            if own_pool
+            else pool
+        )
         try:
             for job, decoded in decoder.decode(jobs):
                 candidate = to_decode[job.key]
@@ -430,8 +435,10 @@ def files_source(
                         if table.num_columns:
                             provenance = (job.key, decoded.parser, decoded.parser_version)
                             yield from buffer.add(name, table, provenance)
-                summary.outcomes.append(outcome)
-                log_rows.append(outcome.log_row(imported_at))
+                copy_outcomes = [_copy_outcome(c, candidate, decoded) for c in copies.get(job.key, [])]
+                for logged in (outcome, *copy_outcomes):
+                    summary.outcomes.append(logged)
+                    log_rows.append(logged.log_row(imported_at))
                 done += 1
                 bytes_done += candidate.size
                 records_done += outcome.records
@@ -447,6 +454,25 @@ def files_source(
             yield dlt.mark.with_table_name(pa.Table.from_pylist(log_rows, schema=LOG_SCHEMA), LOG_TABLE)
 
     return files
+
+
+def _copy_outcome(later: Candidate, first: Candidate, decoded: DecodedFile) -> FileOutcome:
+    """A `later` file with the content of `first` in one run: not decoded again. It is a ``duplicate`` of a
+    loaded file, or a quarantined copy of a quarantined one (counted as quarantined: the exit code says so)."""
+    if decoded.status == "quarantined":
+        status, reason = "quarantined", f"copy of {first.original_name}, quarantined: {decoded.reason}"
+    else:
+        status, reason = "duplicate", f"same content as {first.original_name}"
+    return FileOutcome(
+        later.sha256,
+        later.original_name,
+        later.source_archive,
+        status,
+        reason,
+        format=decoded.format,
+        size_bytes=later.size,
+        metadata=later.metadata,
+    )
 
 
 def _outcome(candidate: Candidate, decoded: DecodedFile) -> FileOutcome:

@@ -1,12 +1,19 @@
 """TCX (Garmin Training Center XML) decoding: activities (several per file), laps, track points.
 
-Tables: ``activity`` (activity_index, sport, id/start time, creator device, notes), ``lap`` (activity_index,
-lap_index, start time, totals, HR, cadence, trigger), ``record`` (canonical columns plus ``activity_index`` /
-``lap_index``; ``Extensions/TPX`` speed, watts, run cadence). Courses are reported as a warning, not loaded.
+Tables: ``activity`` (activity_index, sport, id/start time, creator device, notes, and for the legs of a
+multisport session ``multisport_index`` / ``leg_index``), ``lap`` (activity_index, lap_index, start time,
+totals, HR, cadence, trigger), ``record`` (canonical columns plus ``activity_index`` / ``lap_index``;
+``Extensions/TPX`` speed, watts, run cadence).
+
+A ``MultiSportSession`` (a triathlon) is imported like a FIT multisport file: each leg (``FirstSport`` /
+``NextSport`` activity) is an activity of its own, and a ``NextSport/Transition`` (a lap) is an activity with
+sport ``Transition``, all sharing their ``multisport_index``. Content under ``<Activities>`` that is not
+understood makes the file ``partial`` with the reason. Courses are reported as a warning, not loaded.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib.metadata import version
 from xml.etree.ElementTree import Element
 
@@ -72,17 +79,25 @@ def decode_tcx(data: bytes) -> DecodedFile:
     activity_index: list[int] = []
     lap_index: list[int] = []
 
-    activity_elements = [a for holder in children(root, "Activities") for a in children(holder, "Activity")]
-    for a_index, activity in enumerate(activity_elements):
-        creator = child(activity, "Creator")
+    legs, not_understood = _legs(root)
+    for a_index, leg in enumerate(legs):
+        creator = child(leg.activity, "Creator") if leg.activity is not None else None
         version_el = child(creator, "Version") if creator is not None else None
+        if leg.activity is not None:
+            sport, id_text, notes = (
+                leg.activity.get("Sport"),
+                text(leg.activity, "Id"),
+                text(leg.activity, "Notes"),
+            )
+        else:  # a transition is one lap: its start is the leg's start
+            sport, id_text, notes = "Transition", leg.laps[0].get("StartTime"), None
         activities.append(
             {
                 "activity_index": a_index,
-                "sport": activity.get("Sport"),
-                "id": text(activity, "Id"),
-                "start_time": parse_time(text(activity, "Id")),
-                "notes": text(activity, "Notes"),
+                "sport": sport,
+                "id": id_text,
+                "start_time": parse_time(id_text),
+                "notes": notes,
                 "creator_name": text(creator, "Name"),
                 "creator_unit_id": text(creator, "UnitId"),
                 "creator_product_id": text(creator, "ProductID"),
@@ -90,10 +105,12 @@ def decode_tcx(data: bytes) -> DecodedFile:
                     v for v in (text(version_el, "VersionMajor"), text(version_el, "VersionMinor")) if v
                 )
                 or None,
-                "laps": len(children(activity, "Lap")),
+                "laps": len(leg.laps),
+                "multisport_index": leg.multisport_index,
+                "leg_index": leg.leg_index,
             }
         )
-        for l_index, lap in enumerate(children(activity, "Lap")):
+        for l_index, lap in enumerate(leg.laps):
             laps.append(
                 {
                     "activity_index": a_index,
@@ -112,6 +129,9 @@ def decode_tcx(data: bytes) -> DecodedFile:
                 }
             )
             for track in children(lap, "Track"):
+                for other in track:  # a track holds only track points: anything else is points not read
+                    if local(other.tag) != "Trackpoint":
+                        not_understood[local(other.tag)] = not_understood.get(local(other.tag), 0) + 1
                 for point in children(track, "Trackpoint"):
                     values = _trackpoint(point)
                     times.append(parse_time(text(point, "Time")))
@@ -131,8 +151,65 @@ def decode_tcx(data: bytes) -> DecodedFile:
         decoded.warnings.append("TCX courses (planned routes) are not loaded")
     if not activities:
         decoded.warnings.append("TCX holds no activities")
+    if not_understood:
+        decoded.status = "partial"
+        decoded.reason = "not understood, not loaded: " + ", ".join(
+            f"{count} <{name}>" for name, count in sorted(not_understood.items())
+        )
     flag_untimed_points(decoded)
     return decoded
+
+
+@dataclass
+class _Leg:
+    """One recording of a TCX file: an ``Activity`` (its laps), or a multisport transition (one lap)."""
+
+    activity: Element | None
+    laps: list[Element]
+    multisport_index: int | None = None
+    leg_index: int | None = None
+
+
+def _legs(root: Element) -> tuple[list[_Leg], dict[str, int]]:
+    """The recordings under ``<Activities>`` in file order, and the elements there this decoder does not
+    understand (name -> count), which the caller reports instead of silently dropping."""
+    legs: list[_Leg] = []
+    not_understood: dict[str, int] = {}
+
+    def unknown(element: Element) -> None:
+        name = local(element.tag)
+        not_understood[name] = not_understood.get(name, 0) + 1
+
+    multisport_index = 0
+    for holder in children(root, "Activities"):
+        for element in holder:
+            name = local(element.tag)
+            if name == "Activity":
+                legs.append(_Leg(element, children(element, "Lap")))
+            elif name == "MultiSportSession":
+                leg_index = 0
+                for part in element:
+                    part_name = local(part.tag)
+                    if part_name in ("Id", "Notes"):
+                        continue
+                    if part_name not in ("FirstSport", "NextSport"):
+                        unknown(part)
+                        continue
+                    for piece in part:
+                        piece_name = local(piece.tag)
+                        if piece_name == "Activity":
+                            leg = _Leg(piece, children(piece, "Lap"), multisport_index, leg_index)
+                        elif piece_name == "Transition":
+                            leg = _Leg(None, [piece], multisport_index, leg_index)
+                        else:
+                            unknown(piece)
+                            continue
+                        legs.append(leg)
+                        leg_index += 1
+                multisport_index += 1
+            elif isinstance(element.tag, str):  # comments and processing instructions are not content
+                unknown(element)
+    return legs, not_understood
 
 
 def _trackpoint(point: Element) -> dict[str, float | None]:

@@ -43,8 +43,22 @@ def _current_address_space() -> int:
         return 0
 
 
-def _worker_main(conn: Connection, memory_limit_mb: int) -> None:
+def _send_stderr_to(log_path: str | None) -> None:
+    """Point this process's file descriptor 2 at the decoder log. A native decoder's panic (Rust's panic hook
+    writes the message and a backtrace straight to fd 2) then lands in the log, not on the user's terminal;
+    the file's reason still names the panic."""
+    if log_path is None:
+        return
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+
+
+def _worker_main(conn: Connection, memory_limit_mb: int, stderr_log: str | None = None) -> None:
     from ingestion.files.decode import decode_path
+
+    _send_stderr_to(stderr_log)
 
     if memory_limit_mb > 0:
         # Address-space limit on top of what the (preloaded) interpreter already maps.
@@ -90,10 +104,12 @@ def _workers_skip_main_module() -> Iterator[None]:
 
 
 class _Worker:
-    def __init__(self, ctx, memory_limit_mb: int) -> None:
+    def __init__(self, ctx, memory_limit_mb: int, stderr_log: str | None = None) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
-        self.process = ctx.Process(target=_worker_main, args=(child, memory_limit_mb), daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, memory_limit_mb, stderr_log), daemon=True
+        )
         with _workers_skip_main_module():
             self.process.start()
         child.close()
@@ -120,17 +136,22 @@ def _context():
 
 
 class IsolatedDecoder:
-    """A small pool of decoding processes. Use as a context manager; `decode(jobs)` yields (job, result)."""
+    """A small pool of decoding processes. Use as a context manager; `decode(jobs)` yields (job, result).
+
+    `stderr_log`: a file the workers' standard error is appended to (decoder panics and their backtraces);
+    None leaves it on the parent's."""
 
     def __init__(
         self,
         workers: int | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB,
+        stderr_log: str | Path | None = None,
     ) -> None:
         self.n_workers = max(1, workers or min(2, os.cpu_count() or 1))
         self.timeout_s = timeout_s
         self.memory_limit_mb = memory_limit_mb
+        self.stderr_log = None if stderr_log is None else str(stderr_log)
         self._ctx = _context()
         self._workers: list[_Worker] = []
         self._starter: threading.Thread | None = None
@@ -164,7 +185,7 @@ class IsolatedDecoder:
             starter.join()
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._ctx, self.memory_limit_mb)
+        return _Worker(self._ctx, self.memory_limit_mb, self.stderr_log)
 
     def decode(self, jobs: Iterable[DecodeJob]) -> Iterator[tuple[DecodeJob, DecodedFile]]:
         pending = deque(jobs)

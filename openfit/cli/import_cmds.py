@@ -18,6 +18,7 @@ err = Console(stderr=True)
 
 EXIT_OK = 0
 EXIT_RUN_FAILED = 1
+EXIT_USAGE = 2  # click's own code for usage errors (a missing argument)
 EXIT_SOME_QUARANTINED = 3
 
 IMPORT_HELP = """Import FIT, GPX and TCX files (also .gz), folders (recursive), Garmin Connect "export all data"
@@ -31,7 +32,7 @@ The import writes the warehouse, so it must not run while `openfit build` (or th
 writes it: DuckDB allows one writer, and the second fails with a lock error (exit 1, nothing half-loaded).
 
 Exit status: 0 every file imported, partial or duplicate; 3 some files quarantined (the rest is loaded);
-1 the run failed: a path does not exist or the warehouse is locked (nothing loaded), or the build after the
+2 usage error (no path, or an empty path); 1 the run failed: a path does not exist or the warehouse is locked (nothing loaded), or the build after the
 import failed (the files stay imported; run `openfit build` again).
 """
 
@@ -73,7 +74,8 @@ def _summary_table(summary) -> Table:
 
 @app.command("import", help=IMPORT_HELP)
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Files, folders or archives to import.")],
+    # Strings, not Paths: Path("") is Path("."), so an empty argument would silently import the current folder.
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or archives to import.")],
     build: Annotated[
         bool, typer.Option("--build/--no-build", help="Rebuild and publish the snapshot after the import.")
     ] = True,
@@ -81,7 +83,14 @@ def import_(
     timeout_s: Annotated[float, typer.Option(help="Per-file decode time limit, seconds.")] = 60.0,
     memory_limit_mb: Annotated[int, typer.Option(help="Per-file decoder memory limit, MB.")] = 2048,
 ) -> None:
-    missing = [str(p) for p in paths if not p.exists()]
+    if any(not p.strip() for p in paths):
+        err.print(
+            "[red]usage error[/red]: an empty path names no file or folder "
+            "(to import the current folder, pass '.')"
+        )
+        raise typer.Exit(code=EXIT_USAGE)
+    inputs = [Path(p) for p in paths]
+    missing = [str(p) for p in inputs if not p.exists()]
     if missing:
         err.print(f"[red]import failed[/red]: no such file or folder: {', '.join(missing)}")
         raise typer.Exit(code=EXIT_RUN_FAILED)
@@ -103,7 +112,7 @@ def import_(
         with progress:
             task = progress.add_task("files", total=None, rates="")
             summary = import_paths(
-                paths,
+                inputs,
                 settings,
                 progress=_RateColumns(progress, task),
                 workers=workers,
@@ -117,6 +126,10 @@ def import_(
         err.print(f"[red]import failed[/red]: {type(exc).__name__}: {first}")
         raise typer.Exit(code=EXIT_RUN_FAILED) from None
 
+    if summary.finished_packages:
+        console.print(
+            f"finished an interrupted import first: {summary.finished_packages} pending load package(s) loaded"
+        )
     console.print(_summary_table(summary))
     reasons = summary.top_reasons()
     if reasons:

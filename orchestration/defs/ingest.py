@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
-from ingestion.pipelines import provider_pipeline
+from ingestion.pipelines import finish_pending_loads, provider_pipeline
 from ingestion.registry import Provider
 from openfit.instance import WRITER_POOL
 from openfit.settings import Settings, get_settings
@@ -65,6 +65,13 @@ def provider_assets(provider: Provider) -> dg.AssetsDefinition:
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource):
         # Source and pipeline are rebuilt at run time so that they follow the settings of this process.
         current = get_settings()
+        pipeline = provider_pipeline(provider.name, current)
+        # First what an interrupted run left pending: dlt's run would load it and skip this run's extraction.
+        finished = finish_pending_loads(pipeline)
+        if finished:
+            context.log.info(
+                "%s: finished %d load package(s) an interrupted run left", provider.name, finished
+            )
         if provider.name == "synthetic":  # never two cohorts under one athlete id (orchestration/synthetic_cohort.py)
             with duckdb.connect(str(current.warehouse_path)) as con:
                 replaced = prepare_synthetic_extraction(con, current)
@@ -74,7 +81,7 @@ def provider_assets(provider: Provider) -> dg.AssetsDefinition:
             yield from dlt.run(
                 context=context,
                 dlt_source=provider.dlt_source(**source_kwargs(provider, current)),
-                dlt_pipeline=provider_pipeline(provider.name, current),
+                dlt_pipeline=pipeline,
                 dagster_dlt_translator=translator,
             )
         except Exception as exc:  # extraction is the flaky part: retry with backoff, then fail the run

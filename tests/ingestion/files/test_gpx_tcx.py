@@ -174,3 +174,122 @@ def test_sniffing_uses_content_not_names():
     assert sniff(TCX) == "tcx"
     assert sniff(b"\xef\xbb\xbf  " + GPX) == "gpx"
     assert sniff(b"<html><body>gpx</body></html>") is None
+
+
+def _tcx_lap(start: str, seconds: int, distance_m: float, points: list[tuple[str, float]]) -> str:
+    trackpoints = "".join(
+        f"<Trackpoint><Time>{t}</Time><DistanceMeters>{d}</DistanceMeters></Trackpoint>" for t, d in points
+    )
+    return (
+        f'<Lap StartTime="{start}"><TotalTimeSeconds>{seconds}</TotalTimeSeconds>'
+        f"<DistanceMeters>{distance_m}</DistanceMeters><Track>{trackpoints}</Track></Lap>"
+    )
+
+
+# A triathlon-like session the way Garmin Training Center writes it: legs under FirstSport / NextSport, a
+# transition (a lap) before the second leg.
+TCX_MULTISPORT = f"""<?xml version="1.0" encoding="UTF-8"?>
+<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">
+  <Activities>
+    <MultiSportSession>
+      <Id>2024-06-01T07:00:00Z</Id>
+      <FirstSport><Activity Sport="Running"><Id>2024-06-01T07:00:00Z</Id>
+        {_tcx_lap("2024-06-01T07:00:00Z", 2, 6.0, [("2024-06-01T07:00:00Z", 0), ("2024-06-01T07:00:02Z", 6)])}
+      </Activity></FirstSport>
+      <NextSport>
+        <Transition StartTime="2024-06-01T07:00:03Z"><TotalTimeSeconds>60</TotalTimeSeconds>
+          <DistanceMeters>0</DistanceMeters><Track><Trackpoint><Time>2024-06-01T07:00:03Z</Time></Trackpoint>
+          </Track></Transition>
+        <Activity Sport="Biking"><Id>2024-06-01T07:01:03Z</Id>
+          {_tcx_lap("2024-06-01T07:01:03Z", 2, 20.0, [("2024-06-01T07:01:03Z", 0), ("2024-06-01T07:01:05Z", 20)])}
+        </Activity>
+      </NextSport>
+    </MultiSportSession>
+  </Activities>
+</TrainingCenterDatabase>""".encode()
+
+
+def test_tcx_multisport_session_imports_each_leg_and_transition():
+    decoded = decode_bytes(TCX_MULTISPORT, "triathlon.tcx")
+    assert decoded.status == "imported", decoded.reason
+    activities = decoded.tables["activity"].to_pylist()
+    assert [(a["sport"], a["multisport_index"], a["leg_index"]) for a in activities] == [
+        ("Running", 0, 0),
+        ("Transition", 0, 1),
+        ("Biking", 0, 2),
+    ]
+    assert activities[1]["start_time"].isoformat() == "2024-06-01T07:00:03+00:00"
+    laps = decoded.tables["lap"].to_pylist()
+    assert [(lap["activity_index"], lap["distance_m"]) for lap in laps] == [(0, 6.0), (1, 0.0), (2, 20.0)]
+    records = decoded.tables["record"].to_pylist()
+    assert [(r["activity_index"], r["distance"]) for r in records] == [
+        (0, 0.0),
+        (0, 6.0),
+        (1, None),
+        (2, 0.0),
+        (2, 20.0),
+    ]
+
+
+def test_tcx_content_that_is_not_understood_makes_the_file_partial_with_the_reason():
+    odd = TCX.replace(b"<Activities>", b"<Activities><Rowing><Id>2024-05-01T05:00:00Z</Id></Rowing>")
+    decoded = decode_bytes(odd, "odd.tcx")
+    assert decoded.status == "partial"
+    assert decoded.reason == "not understood, not loaded: 1 <Rowing>"
+    assert decoded.record_count == 4  # the activities it understands are loaded
+
+    nothing = b"""<TrainingCenterDatabase><Activities><Rowing/></Activities></TrainingCenterDatabase>"""
+    decoded = decode_bytes(nothing, "nothing.tcx")
+    assert decoded.status == "quarantined"  # never imported (or partial) with nothing
+    assert (
+        decoded.reason == "no data decoded: not understood, not loaded: 1 <Rowing>; TCX holds no activities"
+    )
+
+
+def _timed_gpx(points: list[tuple[float, float]]) -> bytes:
+    trkpts = "".join(
+        f'<trkpt lat="{lat}" lon="{lon}"><time>2024-05-01T06:{i:02d}:00Z</time></trkpt>'
+        for i, (lat, lon) in enumerate(points)
+    )
+    return f'<gpx version="1.1"><trk><trkseg>{trkpts}</trkseg></trk></gpx>'.encode()
+
+
+def test_gpx_distance_is_derived_from_the_track_when_the_file_has_none():
+    # three points 0.01 degrees of latitude apart: about 1.1 km each
+    decoded = decode_bytes(_timed_gpx([(46.50, 15.5), (46.51, 15.5), (46.52, 15.5)]), "walk.gpx")
+    distances = decoded.tables["record"].column("distance").to_pylist()
+    assert distances[0] == 0.0
+    assert distances[1] == pytest.approx(1111.95, abs=0.5)
+    assert distances[2] == pytest.approx(2223.9, abs=1.0)
+    track = decoded.tables["track"].to_pylist()[0]
+    assert track["distance_derived"] is True and track["distance_m"] == distances[2]
+
+
+def test_a_gpx_track_without_two_positions_has_no_distance():
+    decoded = decode_bytes(_timed_gpx([(46.5, 15.5)]), "one.gpx")
+    assert decoded.tables["record"].column("distance").to_pylist() == [None]
+    assert decoded.tables["track"].to_pylist()[0]["distance_derived"] is False
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reason"),
+    [
+        ("TTF-8", "unreadable XML encoding: unknown encoding: TTF-8"),  # one flipped bit of UTF-8
+        ("shift_jis", "unreadable XML encoding: multi-byte encodings are not supported"),
+    ],
+)
+def test_an_xml_encoding_the_parser_cannot_read_is_quarantined_not_a_decoder_error(encoding, reason):
+    # found by test_mutated_files: the LookupError escaped the decoder ("decoder error: LookupError")
+    data = GPX.replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode())
+    decoded = decode_bytes(data, "odd.gpx")
+    assert (decoded.status, decoded.reason) == ("quarantined", reason)
+
+
+def test_tcx_track_elements_that_are_not_trackpoints_make_the_file_partial():
+    odd = TCX.replace(
+        b"<Track><Trackpoint><Time>2024-05-01T07:00:00Z",
+        b"<Track><Waypoint><Time>2024-05-01T06:59:00Z</Time></Waypoint><Trackpoint><Time>2024-05-01T07:00:00Z",
+    )
+    decoded = decode_bytes(odd, "odd.tcx")
+    assert (decoded.status, decoded.reason) == ("partial", "not understood, not loaded: 1 <Waypoint>")
+    assert decoded.record_count == 4

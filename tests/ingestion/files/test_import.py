@@ -160,3 +160,83 @@ def test_warehouse_types_steer_later_files_to_variant_columns(home):
     )
     assert table.column_names == ["device_index__v_text", "dev_Form Power"]
     assert table.column("dev_Form Power").type == pa.float64()
+
+
+def _interrupt_an_import(settings: Settings, folder, stage: str) -> None:
+    """Leave what an import killed before its load leaves: a dlt package extracted (or also normalized),
+    never loaded."""
+    from ingestion.files.source import ImportSummary, files_source
+    from ingestion.pipelines import provider_pipeline
+
+    pipeline = provider_pipeline("files", settings)
+    source = files_source(paths=[str(folder)], settings=settings, summary=ImportSummary(), workers=1)
+    pipeline.extract(source, loader_file_format="parquet")
+    if stage == "normalized":
+        pipeline.normalize()
+    assert pipeline.has_pending_data
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("stage", ["extracted", "normalized"])
+def test_an_import_after_an_interrupted_one_finishes_it_and_loads_its_own_files(tmp_path, home, stage):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "monday.fit").write_bytes(samples.activity(n=20))
+    (second / "tuesday.fit").write_bytes(samples.activity(n=30))
+    (second / "monday-again.fit").write_bytes(samples.activity(n=20))  # the interrupted run's file, again
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "sunday.fit").write_bytes(samples.activity(n=10))
+    assert import_paths([earlier], home, workers=1).imported == 1  # a warehouse that has loaded before
+    _interrupt_an_import(home, first, stage)
+
+    summary = import_paths([second], home, workers=1)
+    assert summary.finished_packages == 1
+    statuses = {o.original_name.rsplit("/", 1)[-1]: o.status for o in summary.outcomes}
+    assert statuses == {"tuesday.fit": "imported", "monday-again.fit": "duplicate"}
+    log = _query(home, "select original_name, status from raw_files.file_imports order by original_name")
+    assert sorted((name.rsplit("/", 1)[-1], status) for name, status in log) == [
+        ("monday.fit", "imported"),
+        ("sunday.fit", "imported"),
+        ("tuesday.fit", "imported"),
+    ]  # the duplicate already in the warehouse is only reported, as on any re-import
+    assert _query(home, "select count(*) from raw_files.fit_record") == [(10 + 20 + 30,)]  # nothing twice
+    assert not _has_pending_data(home)
+
+
+def _has_pending_data(settings: Settings) -> bool:
+    from ingestion.pipelines import provider_pipeline
+
+    return provider_pipeline("files", settings).has_pending_data
+
+
+@pytest.mark.timeout(300)
+def test_the_raw_files_asset_finishes_an_interrupted_import_and_still_imports_the_inbox(tmp_path, home):
+    # The inbox job and refresh_all run the files source through dagster-dlt, whose run had the same gap.
+    import dagster as dg
+    from dagster_dlt import DagsterDltResource
+
+    from ingestion.files import PROVIDER
+    from orchestration.defs.ingest import provider_assets
+
+    earlier, interrupted = tmp_path / "earlier", tmp_path / "interrupted"
+    earlier.mkdir()
+    interrupted.mkdir()
+    (earlier / "sunday.fit").write_bytes(samples.activity(n=10))
+    (interrupted / "monday.fit").write_bytes(samples.activity(n=20))
+    assert import_paths([earlier], home, workers=1).imported == 1
+    _interrupt_an_import(home, interrupted, "normalized")
+    home.inbox_dir.mkdir(parents=True, exist_ok=True)
+    (home.inbox_dir / "tuesday.fit").write_bytes(samples.activity(n=30))
+
+    result = dg.materialize([provider_assets(PROVIDER)], resources={"dlt": DagsterDltResource()})
+    assert result.success
+    log = _query(home, "select original_name, status from raw_files.file_imports")
+    assert sorted((name.rsplit("/", 1)[-1], status) for name, status in log) == [
+        ("monday.fit", "imported"),
+        ("sunday.fit", "imported"),
+        ("tuesday.fit", "imported"),
+    ]
+    assert _query(home, "select count(*) from raw_files.fit_record") == [(10 + 20 + 30,)]
+    assert not _has_pending_data(home)

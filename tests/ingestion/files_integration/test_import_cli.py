@@ -334,3 +334,15 @@ def test_missing_path_is_a_failed_run(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["import", str(tmp_path / "nope"), "--no-build"])
     assert result.exit_code == 1
     assert "no such file or folder" in result.output
+
+
+@pytest.mark.parametrize("arguments", [[""], ["  "], []], ids=["empty", "blank", "none"])
+def test_an_empty_or_missing_path_is_a_usage_error_and_imports_nothing(arguments, tmp_path, monkeypatch):
+    # Path("") is Path("."): without the check, `openfit import ""` walked the current folder.
+    monkeypatch.setenv("OPENFIT_HOME", str(tmp_path / "home"))
+    (tmp_path / "cwd").mkdir()
+    (tmp_path / "cwd" / "run.fit").write_bytes(samples.activity(n=5))
+    monkeypatch.chdir(tmp_path / "cwd")
+    result = CliRunner().invoke(app, ["import", *arguments, "--no-build"])
+    assert result.exit_code == 2, result.output
+    assert not Settings().warehouse_path.exists()  # nothing was imported

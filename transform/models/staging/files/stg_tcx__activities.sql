@@ -1,8 +1,10 @@
--- One activity recording per TCX activity, summarised from its laps (TCX's own summary level).
+-- One activity recording per TCX activity, summarised from its laps (TCX's own summary level). The legs of
+-- a MultiSportSession (and its transitions) are activities too, linked like FIT multisport sessions by
+-- multisport_group_id: 'files:<sha256>' (a further session in the same file: 'files:<sha256>:multisport<n>').
 with activities as (
     select * from {{ optional_source('raw_files', 'tcx_activity', {
         'file_sha256': 'varchar', 'activity_index': 'bigint', 'sport': 'varchar', 'id': 'varchar',
-        'start_time': 'timestamptz'}) }}
+        'start_time': 'timestamptz', 'multisport_index': 'bigint'}) }}
 ),
 
 laps as (
@@ -34,6 +36,11 @@ shaped as (
         files.export_name,
         files.export_gear,
         files.export_commute,
+        case
+            when activities.multisport_index = 0 then 'files:' || activities.file_sha256
+            when activities.multisport_index > 0
+                then 'files:' || activities.file_sha256 || ':multisport' || activities.multisport_index
+        end as multisport_group_id,
         lower(activities.sport) as source_sport,
         coalesce(activities.start_time, laps.first_lap_start, points.first_ts) as start_time,
         coalesce(laps.duration_s, epoch(points.last_ts) - epoch(points.first_ts), 0) as duration_s,
@@ -61,7 +68,7 @@ select
     coalesce(export_name, {{ sentence_case("coalesce(source_sport, 'activity')") }}) as name,
     export_gear as gear,
     export_commute as commute,
-    cast(null as varchar) as multisport_group_id,
+    multisport_group_id,
     source_sport,
     start_time,
     start_time + to_microseconds(cast(duration_s * 1e6 as bigint)) as end_time,
