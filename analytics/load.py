@@ -10,8 +10,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
-from scipy.signal import lfilter
 
 from ._common import as_float_array, choose, non_negative, positive
 
@@ -41,6 +39,10 @@ def smoothing_constant(days: float, convention: str = "goldencheetah") -> float:
 
 def _ewma(load: np.ndarray, k: float, seed: float) -> np.ndarray:
     """X_d = (1−k)·X_{d−1} + k·L_d with X_{−1} = seed, as an exact IIR filter."""
+    from scipy.signal import (
+        lfilter,  # here, not at the top: the file decoders import analytics.geo without scipy
+    )
+
     out, _ = lfilter([k], [1.0, -(1.0 - k)], load, zi=[(1.0 - k) * seed])
     return out
 
@@ -114,6 +116,8 @@ def banister_performance(daily_load, params: BanisterParams, include_today: bool
 
     def impulse(tau: float) -> np.ndarray:
         decay = math.exp(-1.0 / tau)
+        from scipy.signal import lfilter
+
         g = lfilter([1.0], [1.0, -decay], w)  # g_t = Σ_{s≤t} w_s·decay^{t−s}
         if include_today:
             return g
@@ -169,6 +173,8 @@ def fit_banister(
     x0[4] = np.clip(x0[4], lo_tau, hi_tau)
     x0[3] = np.clip(x0[3], 0.0, hi_tau - lo_tau)
     x0[1:3] = np.maximum(x0[1:3], 0.0)
+    from scipy.optimize import least_squares
+
     result = least_squares(
         residuals,
         x0,

@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import lfilter
 
 from ._common import Metric, as_float_array, choose, non_negative, positive
 
@@ -326,6 +325,8 @@ def w_prime_balance(
     if method == "integral":
         tau = skiba_tau(p, cp) if tau_s is None else positive(tau_s, "tau_s")
         excess = np.maximum(p - cp, 0.0)
+        from scipy.signal import lfilter  # lazy: the file decoders import analytics without scipy
+
         spent = lfilter([1.0], [1.0, -math.exp(-1.0 / tau)], excess)
         return WPrimeBalance(wp - spent, method, cp, wp, tau)
     # Differential: W_t = a_t·W_{t−1} + (CP − P_t), a_t = 1 − max(0, CP − P_t)/W'. A time-varying linear
