@@ -11,7 +11,8 @@ from its start to the published snapshot:
                  and published;
   (c) new FTP    a new athlete_profiles row for one athlete (FTP +10 W, in force from 60 days before the end),
                  as a provider would report it, then the transform-and-publish job.
-Prints a table with seconds and the rows rewritten per published table (meta.table_rows.rows_written), then a
+Prints a table with seconds (and per stage: load, transform, publish, the Dagster run's overhead) and the rows
+rewritten per published table (meta.table_rows.rows_written), then a
 last line of JSON. Targets on the 2-core machine: (a), (b) <= 10 s on 20 x 730 and within 1.5x of 1 x 730;
 (c) <= 30 s.
 """
@@ -45,13 +46,17 @@ def _rows_written(settings) -> dict[str, int]:
     return dict(sorted(rows))
 
 
-def _transform_and_publish(settings) -> None:
+def _transform_and_publish(settings) -> dict[str, float]:
+    """Runs the job; returns its seconds per stage (transform, publish) and the Dagster run's own overhead."""
     from openfit.build import run_build
     from orchestration.defs import TRANSFORM_JOB
 
     report = run_build(settings, job_name=TRANSFORM_JOB)
     if not report.success:
         raise SystemExit(f"build failed: {report.failure}")
+    stages = {stage: report.seconds_by_stage[stage] for stage in ("transform", "publish")}
+    stages["run_overhead"] = round(report.seconds_total - sum(report.seconds_by_stage.values()), 2)
+    return stages
 
 
 def _new_day(settings, athletes: int, days: int, seed: int, end: date) -> None:
@@ -62,8 +67,9 @@ def _new_day(settings, athletes: int, days: int, seed: int, end: date) -> None:
     source = synthetic_source(
         athletes=athletes, days=days + 1, seed=seed, end_date=end + timedelta(days=1), only_athletes=[0]
     )
+    started = time.perf_counter()
     provider_pipeline("synthetic", settings).run(source).raise_on_failed_jobs()
-    _transform_and_publish(settings)
+    return {"load": round(time.perf_counter() - started, 2), **_transform_and_publish(settings)}
 
 
 def _new_file(settings, workdir: Path) -> None:
@@ -74,10 +80,11 @@ def _new_file(settings, workdir: Path) -> None:
 
     path = workdir / "new-ride.fit"
     path.write_bytes(fit_samples.activity(n=3600, manufacturer=Manufacturer.WAHOO_FITNESS.value, serial=4242))
+    started = time.perf_counter()
     summary = import_paths([path], settings)
     if summary.imported != 1:
         raise SystemExit(f"the FIT file did not import: {summary.top_reasons()}")
-    _transform_and_publish(settings)
+    return {"load": round(time.perf_counter() - started, 2), **_transform_and_publish(settings)}
 
 
 def _new_ftp(settings, days: int, seed: int, end: date) -> None:
@@ -101,8 +108,9 @@ def _new_ftp(settings, days: int, seed: int, end: date) -> None:
         primary_key=JSON_TABLES["athlete_profiles"],
         columns={"payload": {"data_type": "json"}, "_fetched_at": {"data_type": "timestamp"}},  # as the source's
     )
+    started = time.perf_counter()
     provider_pipeline("synthetic", settings).run(resource).raise_on_failed_jobs()
-    _transform_and_publish(settings)
+    return {"load": round(time.perf_counter() - started, 2), **_transform_and_publish(settings)}
 
 
 def _run_cohort(athletes: int, days: int, seed: int, end: date, keep: bool) -> dict:
@@ -133,7 +141,7 @@ def _run_cohort(athletes: int, days: int, seed: int, end: date, keep: bool) -> d
         ("new_ftp", lambda: _new_ftp(settings, days, seed, end)),
     ):
         started = time.perf_counter()
-        step()
+        result[f"{name}_stages_s"] = step()
         result[f"{name}_s"] = round(time.perf_counter() - started, 2)
         result[f"{name}_rows_written"] = _rows_written(settings)
     if not keep:
@@ -157,6 +165,10 @@ def main() -> None:
     print(f"{'':<30}" + "".join(f"{r['cohort']:>14}" for r in results))
     for key in ("full_build_s", "new_day_s", "new_file_s", "new_ftp_s"):
         print(f"{key:<30}" + "".join(f"{r[key]:>14}" for r in results))
+    for step in ("new_day", "new_file", "new_ftp"):
+        for r in results:
+            stages = ", ".join(f"{stage} {seconds}" for stage, seconds in r[f"{step}_stages_s"].items())
+            print(f"seconds by stage, {step}, {r['cohort']}: {stages}")
     for step in ("new_day", "new_file", "new_ftp"):
         for r in results:
             written = ", ".join(f"{t} {n:,}" for t, n in r[f"{step}_rows_written"].items())
