@@ -128,3 +128,47 @@ def test_disabling_synthetic_removes_it_from_the_published_data(home):
     report = run_build()
     assert report.success, report.failure
     assert _raw_activities(home) == _expected_activities(5)
+
+
+def test_an_import_and_the_inbox_job_in_the_home_keep_the_cohort(home, tmp_path):
+    """`openfit import` and the inbox sensor's job build with the home's settings too (the reported drift)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingestion" / "files"))
+    import fit_samples
+
+    from orchestration.defs.files import INBOX_JOB
+
+    counts = _raw_counts(home)
+    ride = tmp_path / "one.fit"
+    ride.write_bytes(fit_samples.activity(n=300))
+    result = runner.invoke(app, ["import", str(ride)])
+    assert result.exit_code == 0, result.output
+    get_settings.cache_clear()
+    (get_settings().inbox_dir / "two.fit").write_bytes(fit_samples.activity(n=200, serial=77))
+    report = run_build(get_settings(), job_name=INBOX_JOB)
+    assert report.success, report.failure
+
+    assert _raw_counts(home) == counts
+    assert _raw_activities(home) == _expected_activities(5)
+    assert _published(home, "select count(*) from openfit.activity_recordings where source = 'files'") == [(2,)]
+
+
+def test_a_new_pmc_convention_changes_only_the_pmc_marts(home):
+    sys_path = str(Path(__file__).resolve().parents[1])
+    import sys
+
+    sys.path.insert(0, sys_path)
+    from incremental.checksums import differences, table_checksums
+
+    before = table_checksums(home / "serving" / "snapshot.duckdb")
+    result = runner.invoke(app, ["config", "set", "algo.pmc", "trainingpeaks"])
+    assert result.exit_code == 0, result.output
+    get_settings.cache_clear()
+    assert get_settings().algo_pmc == "trainingpeaks"
+    report = run_build()
+    assert report.success, report.failure
+
+    changed = set(differences(before, table_checksums(home / "serving" / "snapshot.duckdb")))
+    assert changed, "the PMC convention changed nothing"
+    assert changed <= {"marts.daily_training_load", "marts.daily_athlete_summary"}, changed
