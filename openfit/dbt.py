@@ -63,16 +63,47 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def project_fingerprint(settings: Settings | None = None) -> str:
-    """A digest of every project file (path, content) and the vars: equal fingerprints parse to the same
-    manifest, and an incremental build is only valid on top of a build made with the same fingerprint."""
+def project_files_digest() -> str:
+    """A digest of every project file (path, content)."""
     digest = hashlib.sha256()
     for pattern in PROJECT_GLOBS:
         for path in sorted(DBT_PROJECT_DIR.glob(pattern)):
             if path.is_file() and "target" not in path.parts:
                 digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def project_fingerprint(settings: Settings | None = None) -> str:
+    """A digest of every project file and the vars: equal fingerprints parse to the same manifest."""
+    digest = hashlib.sha256(project_files_digest().encode())
     digest.update(json.dumps(dbt_vars(settings), sort_keys=True).encode())
     return digest.hexdigest()[:24]
+
+
+def build_fingerprint(settings: Settings | None = None) -> str:
+    """What a build was made with, as JSON {files, vars}: an incremental build is valid on top of a build with
+    the same files; when only vars differ, the models that read them are rebuilt (models_reading_vars)."""
+    return json.dumps({"files": project_files_digest(), "vars": dbt_vars(settings)}, sort_keys=True)
+
+
+def models_reading_vars(names: set[str], settings: Settings | None = None) -> set[str] | None:
+    """The models whose SQL/Python reads one of the dbt vars `names` (`var('name')` in their code, or a config
+    key of that name, which is how the Python models receive them). None when a macro reads one: then any model
+    may depend on it."""
+    manifest = parsed_manifest(settings)
+    quoted = [f"{q}{name}{q}" for name in names for q in ("'", '"')]
+    for macro in manifest.macros.values():
+        if macro.package_name == "openfit" and any(f"var({q}" in macro.macro_sql for q in quoted):
+            return None
+    models = set()
+    for node in manifest.nodes.values():
+        if node.resource_type != "model":
+            continue
+        code = node.raw_code or ""
+        config_keys = set(node.config.to_dict())
+        if any(f"var({q}" in code for q in quoted) or names & config_keys:
+            models.add(node.name)
+    return models
 
 
 def _common_args() -> list[str]:

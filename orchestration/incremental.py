@@ -7,7 +7,8 @@ succeeded, `finish_transform` marks the loads transformed and appends the change
 the publish step replays onto the reader's snapshot (openfit/publish.py).
 
 A full refresh (every table rebuilt from the raw layer) happens when asked (`openfit build --full`), on the
-first build, when the dbt project or its vars changed since the last build (fingerprint), when a load that
+first build, when the dbt project's files changed since the last build (fingerprint; a change of its vars only,
+the algorithm settings, rebuilds just the models that read them and what follows), when a load that
 was transformed has vanished from the raw layer (a source's raw schema was dropped or replaced): incremental
 models can add and replace rows, but only a full rebuild forgets rows whose raw data is gone), and when the
 previous transform did not finish (killed, or a dbt test failed): dbt commits model by model, so an
@@ -52,6 +53,9 @@ class TransformPlan:
     # layout changed. None: every view; (): none; ("files",): staging/files (the intermediate views always
     # come along when any view is rebuilt).
     view_sources: tuple[str, ...] | None = None
+    # The dbt vars (algorithm settings) that changed since the last build when the project files did not: the
+    # models that read them are rebuilt in full, everything else incrementally (orchestration/defs/transform.py).
+    vars_changed: tuple[str, ...] = ()
 
 
 def _quote(name: str) -> str:
@@ -136,8 +140,8 @@ def plan_transform(con: duckdb.DuckDBPyConnection, fingerprint: str, force_full:
         full, reason = True, "first build"
     elif interrupted:
         full, reason = True, "the previous transform did not finish"
-    elif last[0] != fingerprint:
-        full, reason = True, "the dbt project or its vars changed"
+    elif _files_of(last[0]) != _files_of(fingerprint):
+        full, reason = True, "the dbt project changed"
     elif vanished:
         full, reason = True, f"{len(vanished)} transformed load(s) are gone from the raw layer"
     else:
@@ -150,7 +154,30 @@ def plan_transform(con: duckdb.DuckDBPyConnection, fingerprint: str, force_full:
     con.execute(f"insert into {STATE_SCHEMA}.transform_started values (?)", [datetime.now(UTC)])
     con.execute("commit")
     view_sources = None if full or last is None else changed_sources(last[1], layout)
-    return TransformPlan(full, reason, len(pending), fingerprint, layout, view_sources)
+    vars_changed = () if full else changed_vars(last[0], fingerprint)
+    if vars_changed:
+        reason = f"incremental; settings changed: {', '.join(vars_changed)}"
+    return TransformPlan(full, reason, len(pending), fingerprint, layout, view_sources, vars_changed)
+
+
+def _fingerprint(value: str | None) -> dict:
+    """A build fingerprint (openfit.dbt.build_fingerprint: {files, vars}); {} for one recorded before vars were
+    kept apart (it then compares unequal to any, which forces one full build)."""
+    try:
+        parsed = json.loads(value or "")
+    except json.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _files_of(fingerprint: str | None) -> str | None:
+    return _fingerprint(fingerprint).get("files")
+
+
+def changed_vars(previous: str | None, current: str) -> tuple[str, ...]:
+    """The dbt vars whose values differ between two build fingerprints with the same project files."""
+    before, now = _fingerprint(previous).get("vars", {}), _fingerprint(current).get("vars", {})
+    return tuple(sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name)))
 
 
 def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan) -> int:
@@ -171,7 +198,7 @@ def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan) -> int
                 f"insert or replace into {STATE_SCHEMA}.transformed_loads values (?, ?, ?)",
                 [(load_id, schema, now) for load_id, schema in loads.items()],
             )
-        if not plan.full:
+        if not plan.full and plan.pending_loads:  # no new load: nothing changed (the int_changed_* are stale)
             con.execute(
                 f"insert into {STATE_SCHEMA}.changed_activities "
                 "select ?, activity_id, athlete_id from intermediate.int_changed_activities",

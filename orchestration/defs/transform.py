@@ -7,6 +7,7 @@ tests become Dagster asset checks (dagster-dbt's default), so a failing test fai
 step downstream does not run.
 """
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,14 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
-from openfit.dbt import dbt_executable, ensure_manifest, invoke_dbt, project_fingerprint
+from openfit.dbt import (
+    build_fingerprint,
+    dbt_executable,
+    ensure_manifest,
+    invoke_dbt,
+    models_reading_vars,
+    parsed_manifest,
+)
 from openfit.instance import WRITER_POOL
 from openfit.settings import DBT_PROJECT_DIR, get_settings
 from orchestration.incremental import finish_transform, plan_transform
@@ -29,6 +37,63 @@ DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 # layer's tables or columns changed.
 INCREMENTAL_SELECT = ["--select", "resource_type:model", "resource_type:test"]
 VIEWS = "config.materialized:view"
+
+
+# The tables the publish step patches instead of replacing (openfit/publish.py): a setting that reaches them
+# needs a full build, since the changed set of activities would not describe its effect.
+PATCHED_MODELS = {"model.openfit.activity_samples", "model.openfit.metrics"}
+
+
+def models_to_refresh(plan, settings) -> set[str] | None:
+    """For an incremental plan whose settings (dbt vars) changed: the models reading them; empty when none
+    changed; None when a full build is needed instead (a macro reads one, or it reaches a patched table)."""
+    if plan.full or not plan.vars_changed:
+        return set()
+    models = models_reading_vars(set(plan.vars_changed), settings)
+    if models is None:
+        return None
+    manifest = parsed_manifest(settings)
+    reached, frontier = set(), [f"model.openfit.{name}" for name in models]
+    while frontier:
+        node = frontier.pop()
+        if node not in reached:
+            reached.add(node)
+            frontier.extend(manifest.child_map.get(node, []))
+    return None if reached & PATCHED_MODELS else models
+
+
+def _invoke_all(runs: list[list[str]], settings):
+    """The dbt invocations in order, stopping at the first failure; their result events merged as Dagster
+    needs them from one multi-asset: each node once (its last result) and in the graph's order."""
+    events, result = [], None
+    for args in runs:
+        result = invoke_dbt(args, settings)
+        events += result.events
+        if not result.success:
+            break
+    if len(runs) == 1:
+        return result
+    rank = _graph_order(parsed_manifest(settings))
+    latest = {event["data"]["node_info"]["unique_id"]: event for event in events}
+    merged = sorted(latest.values(), key=lambda event: rank.get(event["data"]["node_info"]["unique_id"], len(rank)))
+    return dataclasses.replace(result, events=merged)
+
+
+def _graph_order(manifest) -> dict[str, int]:
+    """unique_id -> position in a topological order of the dbt graph (parents before children)."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in sorted(manifest.child_map):
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+            elif node not in seen:
+                seen.add(node)
+                stack.append((node, True))
+                stack.extend((child, False) for child in manifest.child_map.get(node, []) if child not in seen)
+    return {node: len(order) - i for i, node in enumerate(order)}
 
 
 def _views_left_out(plan) -> list[str]:
@@ -78,13 +143,22 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             removed = remove_synthetic_if_disabled(con, settings)  # its loads vanish: a full rebuild follows
             if removed:
                 context.log.info("synthetic: %s", removed)
-            plan = plan_transform(con, project_fingerprint(settings), force_full=config.full_refresh)
+            plan = plan_transform(con, build_fingerprint(settings), force_full=config.full_refresh)
+            rebuilt = models_to_refresh(plan, settings)
+            if rebuilt is None:  # a changed setting reaches the patched tables (or a macro): rebuild everything
+                plan = plan_transform(con, build_fingerprint(settings), force_full=True)
         context.log.info(
             "transform: %s (%s); %d new load(s)", "full refresh" if plan.full else "incremental", plan.reason,
             plan.pending_loads,
         )
-        args = ["build", "--full-refresh"] if plan.full else ["build", *INCREMENTAL_SELECT, *_views_left_out(plan)]
-        run = invoke_dbt(args, settings)
+        runs = [["build", "--full-refresh"]] if plan.full else []
+        if rebuilt:  # the models that read a changed setting, and everything downstream of them, in full
+            context.log.info("transform: settings changed (%s): rebuilding %s", ", ".join(plan.vars_changed),
+                             ", ".join(sorted(rebuilt)))
+            runs.append(["build", "--full-refresh", "--select", *(f"{name}+" for name in sorted(rebuilt))])
+        if not plan.full and (plan.pending_loads or not rebuilt):
+            runs.append(["build", *INCREMENTAL_SELECT, *_views_left_out(plan)])
+        run = _invoke_all(runs, settings)
         manifest = ensure_manifest(settings)
         for raw in run.events:
             event = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
