@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
 
 from api.deps import AppSettings, Reader, Scope
@@ -11,6 +11,9 @@ from api.query import reads
 from api.query.errors import NotFound
 
 router = APIRouter(tags=["activities"])
+
+# Ids are short hashes or provider ids; a longer one cannot exist, so it is refused before any query.
+ActivityId = Annotated[str, Path(max_length=256)]
 
 
 @router.get("/activities", response_model=m.ActivityPage, summary="Activities, newest first, cursor-paginated")
@@ -34,7 +37,7 @@ def list_activities(
 
 @router.get("/activities/{activity_id}", response_model=m.ActivityDetail,
             summary="One activity with its recordings, laps and per-field sources")
-def get_activity(activity_id: str, scope: Scope, reader: Reader) -> m.ActivityDetail:
+def get_activity(activity_id: ActivityId, scope: Scope, reader: Reader) -> m.ActivityDetail:
     with reader.cursor() as cur:
         return reads.get_activity(cur, scope, activity_id)
 
@@ -42,7 +45,7 @@ def get_activity(activity_id: str, scope: Scope, reader: Reader) -> m.ActivityDe
 @router.get("/activities/{activity_id}/streams", response_model=m.Streams,
             summary="Sample streams (columnar), optionally downsampled")
 def get_streams(
-    activity_id: str,
+    activity_id: ActivityId,
     scope: Scope,
     reader: Reader,
     channels: Annotated[str | None, Query(description=f"comma-separated: {', '.join(reads.STREAM_CHANNELS)}",
@@ -61,7 +64,7 @@ def get_streams(
 @router.get("/activities/{activity_id}/original", response_class=FileResponse,
             summary="The stored original file of the activity's primary recording",
             responses={200: {"content": {"application/octet-stream": {}}}})
-def get_original(activity_id: str, scope: Scope, reader: Reader, settings: AppSettings) -> FileResponse:
+def get_original(activity_id: ActivityId, scope: Scope, reader: Reader, settings: AppSettings) -> FileResponse:
     with reader.cursor() as cur:
         sha = reads.original_blob_sha(cur, scope, activity_id)
     if len(sha) < 3 or not sha.isalnum():

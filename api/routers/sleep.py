@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.deps import Reader, Scope
 from api.query import models as m
@@ -30,7 +30,7 @@ def list_sleep(
 
 
 @router.get("/sleep/{sleep_id}", response_model=m.SleepDetail, summary="One sleep session with its stages")
-def get_sleep(sleep_id: str, scope: Scope, reader: Reader) -> m.SleepDetail:
+def get_sleep(sleep_id: Annotated[str, Path(max_length=256)], scope: Scope, reader: Reader) -> m.SleepDetail:
     with reader.cursor() as cur:
         return reads.get_sleep(cur, scope, sleep_id)
 

@@ -318,3 +318,29 @@ def test_without_a_snapshot_reads_are_503(tmp_path, monkeypatch):
         health = client.get("/health")
         assert health.status_code == 503 and health.json()["snapshot_present"] is False
         assert get(client, keys, "/v1/export").status_code == 503
+
+
+@pytest.mark.parametrize("template", PER_ID_PATHS)
+def test_a_huge_id_is_not_echoed_back(client, keys, template):
+    huge = "x" * 60_000  # the test client refuses URLs over 64 KiB
+    url = template.replace("{activity}", huge).replace("{sleep}", huge)
+    response = get(client, keys, url)
+    assert response.status_code in (404, 422)
+    assert set(response.json()["error"]) == {"code", "message", "details"}
+    assert len(response.content) < 2_000
+
+
+@pytest.mark.parametrize("query", [{"athlete_id": "y" * 5_000}, {"sport": "z" * 5_000}, {"cursor": "c" * 5_000}])
+def test_long_query_values_are_not_echoed_back(client, keys, query):
+    response = get(client, keys, "/v1/activities", **query)
+    assert 400 <= response.status_code < 500
+    assert len(response.content) < 2_000
+
+
+def test_query_errors_clip_what_they_echo():
+    from api.query.errors import MAX_ECHO_CHARS, NotFound
+
+    error = NotFound(f"activity {'a' * 100_000!r} not found", {"activity_id": "a" * 100_000, "ids": ["b" * 9_999]})
+    assert len(error.message) <= 2 * MAX_ECHO_CHARS + 40
+    assert len(error.details["activity_id"]) <= MAX_ECHO_CHARS + 40
+    assert len(error.details["ids"][0]) <= MAX_ECHO_CHARS + 40

@@ -145,3 +145,9 @@ def test_schema_tool_and_resources(settings):
     assert {"resting_hr", "hrv", "sleep_score", "training_load"} <= {d["name"] for d in catalogue["daily_metrics"]}
     assert catalogue["algorithm_defaults"]["pmc"] == get_settings().algo_pmc
     assert any(t["table"] == "activities" for t in json.loads(schema.contents[0].text))
+
+
+def test_a_huge_id_is_not_echoed_into_the_tool_error(settings):
+    refused = call(server_for(("ath_1",)), "get_activity", {"activity_id": "x" * 100_000})
+    assert refused.is_error is True and "not_found" in refused.content[0].text
+    assert len(refused.content[0].text) < 2_000
