@@ -9,6 +9,7 @@ from api.deps import AppSettings, Reader, Scope
 from api.query import models as m
 from api.query import reads
 from api.query.errors import NotFound
+from api.routers.params import LowerTimeBound, UpperTimeBound
 
 router = APIRouter(tags=["activities"])
 
@@ -20,18 +21,18 @@ ActivityId = Annotated[str, Path(max_length=256)]
 def list_activities(
     scope: Scope,
     reader: Reader,
-    from_: Annotated[str | None, Query(alias="from", description="ISO 8601 date or datetime (UTC), inclusive")] = None,
-    to: Annotated[str | None, Query(description="ISO 8601 date (inclusive day) or datetime (exclusive)")] = None,
+    from_: Annotated[LowerTimeBound | None, Query(alias="from", description="ISO 8601 date or datetime (UTC), "
+                                                  "inclusive")] = None,
+    to: Annotated[UpperTimeBound | None, Query(description="ISO 8601 date (inclusive day) or datetime "
+                                               "(exclusive)")] = None,
     sport: Annotated[str | None, Query(max_length=64)] = None,
     source: Annotated[str | None, Query(max_length=64)] = None,
     athlete_id: Annotated[str | None, Query(max_length=128)] = None,
     cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=reads.MAX_PAGE)] = 50,
 ) -> m.ActivityPage:
-    start = reads.parse_time_bound(from_, name="from")
-    end = reads.parse_time_bound(to, name="to", end=True)
     with reader.cursor() as cur:
-        return reads.list_activities(cur, scope, athlete_id=athlete_id, start=start, end=end, sport=sport,
+        return reads.list_activities(cur, scope, athlete_id=athlete_id, start=from_, end=to, sport=sport,
                                      source=source, cursor=cursor, limit=limit)
 
 

@@ -151,3 +151,17 @@ def test_a_huge_id_is_not_echoed_into_the_tool_error(settings):
     refused = call(server_for(("ath_1",)), "get_activity", {"activity_id": "x" * 100_000})
     assert refused.is_error is True and "not_found" in refused.content[0].text
     assert len(refused.content[0].text) < 2_000
+
+
+@pytest.mark.parametrize(("tool", "arguments"), [
+    ("list_activities", {"to_date": "9999-12-31"}),
+    ("list_activities", {"from_date": "0001-01-01T00:00:00+05:00"}),
+    ("correlate_metrics", {"metrics": ["resting_hr", "hrv"], "to_date": "0001-01-01"}),
+    ("get_wellness", {"from_date": "2024-01-01garbage"}),
+    ("get_sleep", {"to_date": "2024-01-01T00:00:00"}),
+])
+def test_bad_dates_are_tool_errors_that_say_why(settings, tool, arguments):
+    refused = call(server_for(("ath_1",)), tool, arguments)
+    assert refused.is_error is True
+    assert "invalid_request" in refused.content[0].text
+    assert "1900-01-01" in refused.content[0].text or "nothing after it" in refused.content[0].text
