@@ -165,3 +165,16 @@ def test_bad_dates_are_tool_errors_that_say_why(settings, tool, arguments):
     assert refused.is_error is True
     assert "invalid_request" in refused.content[0].text
     assert "1900-01-01" in refused.content[0].text or "nothing after it" in refused.content[0].text
+
+
+def test_query_sql_answers_oversized_results_with_a_short_tool_error(settings, monkeypatch):
+    monkeypatch.setenv("OPENFIT_API_SQL_MAX_RESULT_MB", "1")
+    get_settings.cache_clear()
+    server = server_for(("ath_1",))
+    big = call(server, "query_sql", {"sql": "SELECT string_agg(repeat('x', 1000000), '') FROM range(50)"})
+    assert big.is_error is True and "exceeds the limit of 1 MB" in big.content[0].text
+    assert len(big.content[0].text) < 1_000 and not big.structured_content
+    huge = call(server, "query_sql", {"sql": "SELECT repeat('x', 300000000)"})
+    assert huge.is_error is True and "literal length" in huge.content[0].text
+    deep = call(server, "query_sql", {"sql": "SELECT " + "(" * 6000 + "1" + ")" * 6000})
+    assert deep.is_error is True and "nested too deeply" in deep.content[0].text
