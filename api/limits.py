@@ -9,14 +9,20 @@ counts requests, not how long they hold the server, so long calls are also count
 - /v1/export downloads: `api_exports_per_key` and `api_exports_total`.
 
 A full limit answers at once with 429 and Retry-After (never queues), so a refused call holds nothing.
+The heavy calls that are let in run on their own threads at a lower CPU priority (`run_heavy`): on a small
+machine two CPU-bound queries would otherwise take the cores from every other key's short reads.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import TypeVar
 
 from api.errors import ApiError
 from openfit.settings import Settings
@@ -95,3 +101,27 @@ class ReadLimits:
 
 # MCP tools whose calls may run for seconds (the ones the heavy-call limit counts).
 HEAVY_TOOLS = frozenset({"query_sql"})
+
+
+T = TypeVar("T")
+# How much lower heavy work runs than the reads (Linux nice value, 0..19); its threads keep it for good.
+HEAVY_NICENESS = 10
+_heavy_pool: ThreadPoolExecutor | None = None
+_heavy_pool_lock = threading.Lock()
+
+
+def _lower_this_threads_priority() -> None:
+    # On Linux a thread is a task with its own nice value; elsewhere this would renice the whole process.
+    if sys.platform == "linux":
+        with suppress(OSError):  # not allowed here: the call still runs, at normal priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HEAVY_NICENESS)
+
+
+def run_heavy(workers: int, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Runs `fn` on the heavy-work threads (created once, `workers` of them, at a lower priority) and waits."""
+    global _heavy_pool
+    with _heavy_pool_lock:
+        if _heavy_pool is None:
+            _heavy_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="openfit-heavy",
+                                             initializer=_lower_this_threads_priority)
+    return _heavy_pool.submit(fn, *args, **kwargs).result()

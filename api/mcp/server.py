@@ -22,6 +22,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from api.keys import AthleteScope
+from api.limits import run_heavy
 from api.query import marts, reads, series
 from api.query import models as m
 from api.query.errors import QueryError
@@ -237,9 +238,11 @@ def build_mcp_server(
         caller = scope()
         settings = settings_provider()
         try:
-            result = run_sql(settings.snapshot_path, sql, athletes=caller.as_list(), max_rows=max_rows,
-                             timeout_s=settings.api_sql_timeout_s, memory_limit=settings.api_sql_memory_limit,
-                             max_result_bytes=int(settings.api_sql_max_result_mb * (1 << 20)))
+            # On the heavy-work threads (api/limits.py): lower CPU priority than every other key's reads.
+            result = run_heavy(settings.api_heavy_calls_total, run_sql, settings.snapshot_path, sql,
+                               athletes=caller.as_list(), max_rows=max_rows, timeout_s=settings.api_sql_timeout_s,
+                               memory_limit=settings.api_sql_memory_limit,
+                               max_result_bytes=int(settings.api_sql_max_result_mb * (1 << 20)))
         except SqlRejected as exc:
             raise ToolError(f"rejected: {exc}") from exc
         except SqlFailed as exc:

@@ -134,3 +134,15 @@ def test_an_export_dropped_before_its_first_chunk_gives_its_slot_back():
     limit.acquire("k")
     drained = ReleasingIterator(iter([b"a"]), lambda: limit.release("k"))
     assert list(drained) == [b"a"] and limit.in_progress() == 0
+
+
+@pytest.mark.skipif(__import__("sys").platform != "linux", reason="per-thread nice values are Linux's")
+def test_heavy_work_runs_at_a_lower_priority_than_the_callers():
+    import os
+
+    from api.limits import HEAVY_NICENESS, run_heavy
+
+    def my_niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert run_heavy(2, my_niceness) == my_niceness() + HEAVY_NICENESS or run_heavy(2, my_niceness) == 19
