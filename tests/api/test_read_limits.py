@@ -145,4 +145,4 @@ def test_heavy_work_runs_at_a_lower_priority_than_the_callers():
     def my_niceness() -> int:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
-    assert run_heavy(2, my_niceness) == my_niceness() + HEAVY_NICENESS or run_heavy(2, my_niceness) == 19
+    assert run_heavy(2, my_niceness) == min(19, my_niceness() + HEAVY_NICENESS) > my_niceness()
