@@ -322,7 +322,8 @@ def run_sql(
     too_big = (f"the result exceeds the limit of {max_result_bytes / (1 << 20):g} MB; select fewer rows or "
                "columns, or shorter values")
     deadline = started + timeout_s
-    conn = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": memory_limit})
+    # No temp_directory: an in-memory instance would otherwise spill to ./.tmp, up to 90% of the disk.
+    conn = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": memory_limit, "temp_directory": ""})
     timed_out = threading.Event()
 
     def interrupt() -> None:

@@ -244,3 +244,11 @@ def test_the_time_limit_covers_converting_the_rows(settings, monkeypatch):
     monkeypatch.setattr(sandbox, "json_safe", slow_json_safe)
     with pytest.raises(SqlFailed, match="time limit"):
         run_sql(settings.snapshot_path, "SELECT * FROM range(3000)", max_rows=3000, timeout_s=0.5)
+
+
+def test_memory_is_bounded_without_spilling_to_disk(settings, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where an in-memory DuckDB would put its .tmp spill folder
+    with pytest.raises(SqlFailed, match="memory limit"):
+        run_sql(settings.snapshot_path, "SELECT count(*) FROM (SELECT * FROM range(20000000) ORDER BY random())",
+                memory_limit="64MB", timeout_s=60)
+    assert list(tmp_path.iterdir()) == []
