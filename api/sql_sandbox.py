@@ -12,9 +12,10 @@ Layers, each enough on its own for most attacks, together for all the ones we kn
 
 Bounds on the whole call, not only the query: the time limit covers attaching, the scoped copy, running,
 fetching and converting the rows; the converted result is capped in bytes (whatever the row count); statements
-nested deeper than MAX_NESTING are refused before any parser recurses on them; and the functions that build one
-huge value outside DuckDB's memory accounting (repeat, lpad, rpad) need a literal length up to
-MAX_BUILT_LENGTH.
+nested deeper than MAX_NESTING are refused before any parser recurses on them; the functions that build one
+huge value outside DuckDB's memory accounting (repeat, lpad, rpad, list_resize, array_resize) need a literal
+length up to MAX_BUILT_LENGTH, and printf / format a literal format without '*' or 7-digit widths; no spilling
+to disk.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ MAX_NESTING = 100
 # argument of these functions must be a literal no larger than this.
 MAX_BUILT_LENGTH = 1_000_000
 _LENGTH_ARGUMENT = {"repeat": "times", "pad": "expression", "lpad": "expression", "rpad": "expression"}
+# Checked on DuckDB's own AST: these take the length as their second argument too.
+_DUCKDB_LENGTH_FUNCTIONS = {"repeat", "lpad", "rpad", "list_resize", "array_resize"}
+# printf / format build a value as wide as the format says: a literal format whose widths stay small.
+_FORMAT_FUNCTIONS = {"printf", "format"}
+_WIDE_FORMAT = re.compile(r"[0-9]{7,}|\*|\{[^}]*\{")
 _FETCH_BATCH = 256
 
 # Functions that read files, URLs, other databases or run SQL from a string. External access is off
@@ -182,6 +188,22 @@ def _walk_json(node: Any):
             yield from _walk_json(value)
 
 
+def _constant(node: dict) -> Any:
+    return (node.get("value") or {}).get("value") if node.get("class") == "CONSTANT" else None
+
+
+def _check_built_size(name: str, children: list[dict]) -> None:
+    """On DuckDB's AST: a function that builds one value of a requested size asks for a small, literal one."""
+    if name in _DUCKDB_LENGTH_FUNCTIONS:
+        value = _constant(children[1]) if len(children) > 1 else None
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_BUILT_LENGTH:
+            raise SqlRejected(f"{name}() needs a literal length between 0 and {MAX_BUILT_LENGTH:,}")
+    if name in _FORMAT_FUNCTIONS:
+        pattern = _constant(children[0]) if children else None
+        if not isinstance(pattern, str) or _WIDE_FORMAT.search(pattern):
+            raise SqlRejected(f"{name}() needs a literal format without '*' or widths of 7 digits or more")
+
+
 def _check_with_duckdb(sql: str) -> set[tuple[str, str]]:
     """Re-checks with DuckDB's parser; returns the (schema, table) names the query reads."""
     parser = duckdb.connect(":memory:")
@@ -204,12 +226,8 @@ def _check_with_duckdb(sql: str) -> set[tuple[str, str]]:
         name = node.get("function_name")
         if isinstance(name, str) and _function_forbidden(name):
             raise SqlRejected(f"function {name.lower()}() reads files, URLs or other databases; not allowed")
-        if isinstance(name, str) and name.lower() in _LENGTH_ARGUMENT:
-            children = node.get("children") or []
-            length = children[1] if len(children) > 1 else {}
-            value = (length.get("value") or {}).get("value") if length.get("class") == "CONSTANT" else None
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_BUILT_LENGTH:
-                raise SqlRejected(f"{name.lower()}() needs a literal length between 0 and {MAX_BUILT_LENGTH:,}")
+        if isinstance(name, str):
+            _check_built_size(name.lower(), node.get("children") or [])
         if node.get("type") == "BASE_TABLE":
             if node.get("catalog_name"):
                 raise SqlRejected("catalog-qualified table names are not allowed; use schema.table")
