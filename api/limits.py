@@ -106,7 +106,8 @@ HEAVY_TOOLS = frozenset({"query_sql"})
 T = TypeVar("T")
 # How much lower heavy work runs than the reads (Linux nice value, 0..19); its threads keep it for good. At 19
 # a busy core gives the reads nearly all its time; the heavy call still gets every idle cycle, and its wall-clock
-# time limit is unchanged (api_fairness.py: B's p95 moved 2.25x with 10, 0.8-1.9x with 19).
+# time limit is unchanged (benchmarks/api_fairness.py on 2 shared cores: B's p95 moved 2.25x with 10, 0.79x and
+# 1.39x in two runs with 19).
 HEAVY_NICENESS = 19
 _heavy_pool: ThreadPoolExecutor | None = None
 _heavy_pool_lock = threading.Lock()
