@@ -21,6 +21,7 @@ from api.cache import CachedReads, ResponseCache
 from api.config import ApiSettings
 from api.deps import RateLimiter
 from api.errors import install_error_handlers
+from api.limits import ReadLimits
 from api.mcp.http import BearerScopeASGI, session_manager
 from api.mcp.server import build_mcp_server
 from api.routers import activities, analytics, athletes, export, health, metrics, sleep
@@ -107,6 +108,8 @@ def create_app(
         return settings or get_settings()
 
     limiter = RateLimiter(rate_limit_per_minute, rate_limit_burst) if rate_limit_per_minute else None
+    # Concurrency limits per key (api/limits.py), sized when the app is made.
+    limits = ReadLimits.from_settings(current_settings())
     mcp_manager = session_manager(build_mcp_server(current_settings)) if mount_mcp else None
 
     @asynccontextmanager
@@ -129,13 +132,14 @@ def create_app(
     )
     app.state.settings = settings
     app.state.rate_limiter = limiter
+    app.state.read_limits = limits
     install_error_handlers(app)
 
     for module in (athletes, activities, sleep, metrics, analytics, export):
         app.include_router(module.router, prefix="/v1")
     app.include_router(health.router)
     if mcp_manager is not None:
-        app.router.routes.append(Route("/mcp", BearerScopeASGI(mcp_manager, current_settings, limiter)))
+        app.router.routes.append(Route("/mcp", BearerScopeASGI(mcp_manager, current_settings, limiter, limits)))
 
     # Added first = innermost: CORS and security headers also wrap the answers the cache replays.
     if response_cache_mb:

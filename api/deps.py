@@ -87,8 +87,13 @@ def bearer_key(request: Request, settings: Settings) -> StoredKey:
                         getattr(request.app.state, "rate_limiter", None))
 
 
-def require_scope(request: Request, settings: Annotated[Settings, Depends(app_settings)]) -> AthleteScope:
-    return bearer_key(request, settings).scope
+def require_key(request: Request, settings: Annotated[Settings, Depends(app_settings)]) -> StoredKey:
+    return bearer_key(request, settings)
+
+
+def require_scope(key: Annotated[StoredKey, Depends(require_key)]) -> AthleteScope:
+    # FastAPI resolves require_key once per request: a route taking both the key and the scope is charged once.
+    return key.scope
 
 
 def snapshot_reader(settings: Annotated[Settings, Depends(app_settings)]) -> SnapshotReader:
@@ -96,5 +101,6 @@ def snapshot_reader(settings: Annotated[Settings, Depends(app_settings)]) -> Sna
 
 
 Scope = Annotated[AthleteScope, Depends(require_scope)]
+CallerKey = Annotated[StoredKey, Depends(require_key)]
 Reader = Annotated[SnapshotReader, Depends(snapshot_reader)]
 AppSettings = Annotated[Settings, Depends(app_settings)]

@@ -9,6 +9,13 @@ Layers, each enough on its own for most attacks, together for all the ones we kn
    configuration locked, a memory limit, one thread, a row cap and a time limit (a timer thread interrupts).
    A key scoped to some athletes gets copies of only its athletes' rows, and the snapshot is detached
    before the query runs, so no SQL can reach anybody else's data.
+
+Bounds on the whole call, not only the query: the time limit covers attaching, the scoped copy, running,
+fetching and converting the rows; the converted result is capped in bytes (whatever the row count); statements
+nested deeper than MAX_NESTING are refused before any parser recurses on them; the functions that build one
+huge value outside DuckDB's memory accounting (repeat, lpad, rpad, list_resize, array_resize) need a literal
+length up to MAX_BUILT_LENGTH, and printf / format a literal format without '*' or 7-digit widths; no spilling
+to disk.
 """
 
 from __future__ import annotations
@@ -36,8 +43,21 @@ from api.query.values import json_safe
 
 MAX_ROWS_CAP = 10_000
 DEFAULT_TIMEOUT_S = 10.0
-DEFAULT_MEMORY_LIMIT = "512MB"
+DEFAULT_MEMORY_LIMIT = "256MB"
+DEFAULT_MAX_RESULT_BYTES = 4 << 20
 MAX_SQL_CHARS = 20_000
+# Parentheses (and brackets) deeper than this are refused: 6,000 of them overflowed the parsers' recursion.
+MAX_NESTING = 100
+# repeat('x', 300000000) builds its value outside DuckDB's memory limit (1.5e9 took 13 s and 4 GB): the length
+# argument of these functions must be a literal no larger than this.
+MAX_BUILT_LENGTH = 1_000_000
+_LENGTH_ARGUMENT = {"repeat": "times", "pad": "expression", "lpad": "expression", "rpad": "expression"}
+# Checked on DuckDB's own AST: these take the length as their second argument too.
+_DUCKDB_LENGTH_FUNCTIONS = {"repeat", "lpad", "rpad", "list_resize", "array_resize"}
+# printf / format build a value as wide as the format says: a literal format whose widths stay small.
+_FORMAT_FUNCTIONS = {"printf", "format"}
+_WIDE_FORMAT = re.compile(r"[0-9]{7,}|\*|\{[^}]*\{")
+_FETCH_BATCH = 256
 
 # Functions that read files, URLs, other databases or run SQL from a string. External access is off
 # anyway; rejecting them up front gives a clear reason and a second wall.
@@ -91,6 +111,40 @@ def _function_forbidden(name: str) -> bool:
     )
 
 
+def _check_nesting(sql: str) -> None:
+    """Refuses brackets nested deeper than MAX_NESTING (outside quoted text) before a parser recurses on them."""
+    depth = deepest = 0
+    quote: str | None = None
+    for char in sql:
+        if quote is not None:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise SqlRejected(f"the statement is nested too deeply ({deepest} levels of brackets, at most {MAX_NESTING})")
+
+
+def _check_built_length(node: exp.Func, name: str) -> None:
+    """repeat / lpad / rpad: the length must be a literal integer up to MAX_BUILT_LENGTH."""
+    lowered = name.lower()
+    if lowered not in _LENGTH_ARGUMENT:
+        return
+    if isinstance(node, exp.Anonymous):
+        arguments = node.expressions
+        length = arguments[1] if len(arguments) > 1 else None
+    else:
+        length = node.args.get(_LENGTH_ARGUMENT[lowered])
+    value = length.to_py() if isinstance(length, exp.Literal) and length.is_int else None
+    if not isinstance(value, int) or not 0 <= value <= MAX_BUILT_LENGTH:
+        raise SqlRejected(f"{lowered}() needs a literal length between 0 and {MAX_BUILT_LENGTH:,}")
+
+
 def _check_with_sqlglot(sql: str) -> None:
     try:
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
@@ -110,6 +164,8 @@ def _check_with_sqlglot(sql: str) -> None:
             name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
             if name and _function_forbidden(name):
                 raise SqlRejected(f"function {name.lower()}() reads files, URLs or other databases; not allowed")
+            if name:
+                _check_built_length(node, name)
             if isinstance(node, exp.ReadCSV):
                 raise SqlRejected("function read_csv() reads files; not allowed")
         if isinstance(node, exp.Table):
@@ -130,6 +186,22 @@ def _walk_json(node: Any):
     elif isinstance(node, list):
         for value in node:
             yield from _walk_json(value)
+
+
+def _constant(node: dict) -> Any:
+    return (node.get("value") or {}).get("value") if node.get("class") == "CONSTANT" else None
+
+
+def _check_built_size(name: str, children: list[dict]) -> None:
+    """On DuckDB's AST: a function that builds one value of a requested size asks for a small, literal one."""
+    if name in _DUCKDB_LENGTH_FUNCTIONS:
+        value = _constant(children[1]) if len(children) > 1 else None
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_BUILT_LENGTH:
+            raise SqlRejected(f"{name}() needs a literal length between 0 and {MAX_BUILT_LENGTH:,}")
+    if name in _FORMAT_FUNCTIONS:
+        pattern = _constant(children[0]) if children else None
+        if not isinstance(pattern, str) or _WIDE_FORMAT.search(pattern):
+            raise SqlRejected(f"{name}() needs a literal format without '*' or widths of 7 digits or more")
 
 
 def _check_with_duckdb(sql: str) -> set[tuple[str, str]]:
@@ -154,6 +226,8 @@ def _check_with_duckdb(sql: str) -> set[tuple[str, str]]:
         name = node.get("function_name")
         if isinstance(name, str) and _function_forbidden(name):
             raise SqlRejected(f"function {name.lower()}() reads files, URLs or other databases; not allowed")
+        if isinstance(name, str):
+            _check_built_size(name.lower(), node.get("children") or [])
         if node.get("type") == "BASE_TABLE":
             if node.get("catalog_name"):
                 raise SqlRejected("catalog-qualified table names are not allowed; use schema.table")
@@ -172,8 +246,13 @@ def check_sql(sql: str) -> set[tuple[str, str]]:
         raise SqlRejected(f"statement too long ({len(sql)} characters, at most {MAX_SQL_CHARS})")
     if "\x00" in sql:
         raise SqlRejected("NUL bytes are not allowed in SQL")
-    _check_with_sqlglot(sql)
-    return _check_with_duckdb(sql)
+    _check_nesting(sql)
+    try:
+        _check_with_sqlglot(sql)
+        return _check_with_duckdb(sql)
+    except RecursionError:
+        # Deep nesting of something other than brackets (long chains of operators, say).
+        raise SqlRejected("the statement is nested too deeply to check") from None
 
 
 # meta tables a scoped key may read: build facts only (row counts and freshness span every athlete).
@@ -226,6 +305,17 @@ def _scope_to_athletes(conn: duckdb.DuckDBPyConnection, tables: set[tuple[str, s
     conn.execute(f"DETACH {SNAPSHOT_CATALOG}")
 
 
+def _json_size(value: Any) -> int:
+    """About how many bytes `value` (already json_safe) takes in a JSON answer; cheap, no copy of the text."""
+    if isinstance(value, str):
+        return len(value) + 2
+    if isinstance(value, list):
+        return sum(_json_size(v) + 1 for v in value) + 2
+    if isinstance(value, dict):
+        return sum(len(str(k)) + 4 + _json_size(v) for k, v in value.items()) + 2
+    return 8 if value is not None else 4
+
+
 def run_sql(
     snapshot: Path,
     sql: str,
@@ -234,58 +324,79 @@ def run_sql(
     max_rows: int = 1000,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
 ) -> SqlResult:
-    """Runs one checked SELECT on the snapshot. `athletes=None` means every athlete (admin or local use)."""
+    """Runs one checked SELECT on the snapshot. `athletes=None` means every athlete (admin or local use).
+
+    `timeout_s` bounds the whole call (setup, scoped copy, query, fetch and conversion); `max_result_bytes` the
+    converted rows; `memory_limit` the query's DuckDB instance."""
+    started = time.perf_counter()
     if not 1 <= max_rows <= MAX_ROWS_CAP:
         raise SqlRejected(f"max_rows must be between 1 and {MAX_ROWS_CAP}, got {max_rows}")
     tables = check_sql(sql)
     if not Path(snapshot).exists():
         raise SnapshotUnavailable("no snapshot published yet")
-    conn = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": memory_limit})
-    timer: threading.Timer | None = None
+    too_slow = f"query exceeded the time limit of {timeout_s:g} s"
+    too_big = (f"the result exceeds the limit of {max_result_bytes / (1 << 20):g} MB; select fewer rows or "
+               "columns, or shorter values")
+    deadline = started + timeout_s
+    # No temp_directory: an in-memory instance would otherwise spill to ./.tmp, up to 90% of the disk.
+    conn = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": memory_limit, "temp_directory": ""})
+    timed_out = threading.Event()
+
+    def interrupt() -> None:
+        timed_out.set()
+        conn.interrupt()
+
+    # Started before the snapshot is attached: copying a scoped key's rows counts against the limit too.
+    timer = threading.Timer(max(0.0, deadline - time.perf_counter()), interrupt)
+    timer.daemon = True
+    timer.start()
+    rows: list[list[Any]] = []
     try:
-        conn.execute(f"ATTACH {_sql_string(str(snapshot))} AS {SNAPSHOT_CATALOG} (READ_ONLY)")
-        if athletes is None:
-            conn.execute(f"USE {SNAPSHOT_CATALOG}")
-            catalog = SNAPSHOT_CATALOG
-        else:
-            _scope_to_athletes(conn, tables, [str(a) for a in athletes])
-            catalog = "memory"
-        conn.execute(f"SET search_path = {_sql_string(search_path_for(conn, catalog))}")
-        conn.execute("SET GLOBAL TimeZone = 'UTC'")
-        conn.execute("SET enable_external_access = false")
-        conn.execute("SET lock_configuration = true")
-
-        timed_out = threading.Event()
-
-        def interrupt() -> None:
-            timed_out.set()
-            conn.interrupt()
-
-        timer = threading.Timer(timeout_s, interrupt)
-        timer.daemon = True
-        started = time.perf_counter()
-        timer.start()
         try:
+            conn.execute(f"ATTACH {_sql_string(str(snapshot))} AS {SNAPSHOT_CATALOG} (READ_ONLY)")
+            if athletes is None:
+                conn.execute(f"USE {SNAPSHOT_CATALOG}")
+                catalog = SNAPSHOT_CATALOG
+            else:
+                _scope_to_athletes(conn, tables, [str(a) for a in athletes])
+                catalog = "memory"
+            conn.execute(f"SET search_path = {_sql_string(search_path_for(conn, catalog))}")
+            conn.execute("SET GLOBAL TimeZone = 'UTC'")
+            conn.execute("SET enable_external_access = false")
+            conn.execute("SET lock_configuration = true")
             result = conn.execute(sql)
             names = [d[0] for d in result.description]
             types = [str(d[1]) for d in result.description]
-            fetched = result.fetchmany(max_rows + 1)
+            size = 0
+            # Fetched and converted a batch at a time, so an oversized or slow result stops early.
+            while len(rows) <= max_rows:
+                batch = result.fetchmany(min(_FETCH_BATCH, max_rows + 1 - len(rows)))
+                if not batch:
+                    break
+                for raw in batch:
+                    row = [json_safe(v) for v in raw]
+                    size += _json_size(row)
+                    if size > max_result_bytes:
+                        raise SqlFailed(too_big)
+                    rows.append(row)
+                if timed_out.is_set() or time.perf_counter() > deadline:
+                    raise SqlFailed(too_slow)
         except duckdb.InterruptException as exc:
-            raise SqlFailed(f"query exceeded the time limit of {timeout_s:g} s") from exc
+            raise SqlFailed(too_slow) from exc
         except duckdb.OutOfMemoryException as exc:
             raise SqlFailed(f"query exceeded the memory limit of {memory_limit}") from exc
         except duckdb.Error as exc:
             if timed_out.is_set():
-                raise SqlFailed(f"query exceeded the time limit of {timeout_s:g} s") from exc
+                raise SqlFailed(too_slow) from exc
             raise SqlFailed(f"query failed: {str(exc).splitlines()[0]}") from exc
-        elapsed_ms = (time.perf_counter() - started) * 1000
     finally:
-        if timer is not None:
-            timer.cancel()
+        timer.cancel()
         conn.close()
-    truncated = len(fetched) > max_rows
-    rows = [[json_safe(v) for v in row] for row in fetched[:max_rows]]
+    truncated = len(rows) > max_rows
+    rows = rows[:max_rows]
+    elapsed_ms = (time.perf_counter() - started) * 1000
     return SqlResult(
         columns=names, types=types, rows=rows, row_count=len(rows), truncated=truncated,
         elapsed_ms=round(elapsed_ms, 2),

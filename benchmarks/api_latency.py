@@ -29,63 +29,18 @@ import asyncio
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
-import httpx
 import numpy as np
-import psutil
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "api"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import openfit  # noqa: E402,F401  (telemetry off)
+from api_server import pick_targets, prepare_home, running_api  # noqa: E402
+
 from api.keys import KeyStore  # noqa: E402
-from api.query import reads  # noqa: E402
-from api.query.snapshot import SnapshotReader  # noqa: E402
-from openfit.settings import get_settings  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def prepare_home(source_home: Path | None) -> tuple[Path, str]:
-    home = Path(tempfile.mkdtemp(prefix="openfit_bench_"))
-    snapshot = home / "serving" / "snapshot.duckdb"
-    real = (source_home or get_settings().home_dir) / "serving" / "snapshot.duckdb"
-    if real.exists():
-        snapshot.parent.mkdir(parents=True)
-        shutil.copy2(real, snapshot)
-        origin = f"published snapshot {real}"
-    else:
-        from snapshot_factory import build_snapshot
-
-        build_snapshot(snapshot, athletes=3, days=365, samples_per_activity=3600, with_marts=True)
-        origin = "generated snapshot (3 athletes x 365 days, 1 Hz samples)"
-    return home, origin
-
-
-def pick_targets(snapshot: Path) -> dict:
-    from api.keys import AthleteScope
-
-    reader = SnapshotReader(snapshot)
-    try:
-        with reader.cursor() as cur:
-            athlete = reads.list_athletes(cur, AthleteScope.everyone())[0].athlete_id
-            activities = reads.list_activities(cur, AthleteScope.everyone(), athlete_id=athlete, limit=50).items
-    finally:
-        reader.close()
-    return {"athlete": athlete, "activities": [a.activity_id for a in activities]}
 
 
 def rest_endpoints(targets: dict) -> dict[str, tuple[str, dict | None]]:
@@ -240,26 +195,7 @@ def main() -> None:
 
 def run_server_and_drive(home: Path, key: str, targets: dict, plan: dict, extra_env: dict, requests: int,
                          concurrency: int, passes: int = 1) -> list[dict]:
-    port = free_port()
-    env = {**os.environ, "OPENFIT_HOME": str(home), "OPENFIT_API_RATE_LIMIT_PER_MINUTE": "0", **extra_env}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "30"],
-        cwd=REPO, env=env, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the API did not start")
-            time.sleep(0.2)
-        server_process = psutil.Process(server.pid)
+    with running_api(home, {"OPENFIT_API_RATE_LIMIT_PER_MINUTE": "0", **extra_env}) as (base, server_process):
         results = []
         for _ in range(passes):
             cpu_before = sum(server_process.cpu_times()[:2])
@@ -271,9 +207,6 @@ def run_server_and_drive(home: Path, key: str, targets: dict, plan: dict, extra_
             result["rps"] = requests / wall
             results.append(result)
         return results
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

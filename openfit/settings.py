@@ -129,6 +129,20 @@ class Settings(BaseSettings):
     # Memory DuckDB may use in the writer (dlt loads and dbt); beyond it, sorts spill to disk.
     duckdb_memory_limit: str = "4GB"
 
+    # Bounds of the read layer (API and MCP), so one key cannot exhaust the server.
+    api_sql_timeout_s: float = Field(default=10.0, gt=0, le=600,
+                                     description="query_sql: the whole call, setup and conversion included.")
+    api_sql_memory_limit: str = Field(default="256MB", description="query_sql: DuckDB memory per query.")
+    api_sql_max_result_mb: float = Field(default=4.0, gt=0, le=512,
+                                         description="query_sql: largest result (JSON) in MB; larger is an error.")
+    api_heavy_calls_per_key: int = Field(default=2, ge=1,
+                                         description="Concurrent query_sql calls per key; more are answered 429.")
+    api_heavy_calls_total: int = Field(default=8, ge=1, description="Concurrent query_sql calls over all keys.")
+    api_mcp_streams_per_key: int = Field(default=4, ge=0, description="Open GET /mcp streams per key.")
+    api_mcp_streams_total: int = Field(default=64, ge=0, description="Open GET /mcp streams over all keys.")
+    api_exports_per_key: int = Field(default=1, ge=1, description="Concurrent /v1/export downloads per key.")
+    api_exports_total: int = Field(default=2, ge=1, description="Concurrent /v1/export downloads in all.")
+
     # Servers started by `openfit serve` (always on 127.0.0.1).
     dagster_port: int = 3000
     api_port: int = 8000

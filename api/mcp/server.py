@@ -22,6 +22,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from api.keys import AthleteScope
+from api.limits import run_heavy
 from api.query import marts, reads, series
 from api.query import models as m
 from api.query.errors import QueryError
@@ -232,10 +233,16 @@ def build_mcp_server(
         max_rows: Annotated[int, Field(ge=1, le=10_000)] = 1000,
     ) -> m.SqlResultModel:
         """Run one read-only SELECT over the snapshot (see describe_schema). No writes, no files, no
-        settings; 10 s and 512 MB limits; you only see your own athletes' rows. Errors say why."""
+        settings; limits on time (10 s), memory (256 MB) and result size (4 MB) by default; you only see your
+        own athletes' rows. Errors say why."""
         caller = scope()
+        settings = settings_provider()
         try:
-            result = run_sql(settings_provider().snapshot_path, sql, athletes=caller.as_list(), max_rows=max_rows)
+            # On the heavy-work threads (api/limits.py): lower CPU priority than every other key's reads.
+            result = run_heavy(settings.api_heavy_calls_total, run_sql, settings.snapshot_path, sql,
+                               athletes=caller.as_list(), max_rows=max_rows, timeout_s=settings.api_sql_timeout_s,
+                               memory_limit=settings.api_sql_memory_limit,
+                               max_result_bytes=int(settings.api_sql_max_result_mb * (1 << 20)))
         except SqlRejected as exc:
             raise ToolError(f"rejected: {exc}") from exc
         except SqlFailed as exc:

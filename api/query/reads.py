@@ -17,6 +17,7 @@ from typing import Any
 
 from api.keys import AthleteScope
 from api.query import models as m
+from api.query.dates import MAX_DATE, MIN_DATE, iso_date, iso_time_bound
 from api.query.errors import InvalidRequest, NotBuiltYet, NotFound
 from api.query.snapshot import Cursor
 from api.query.values import iso_utc, iso_utc_sql, json_safe
@@ -89,31 +90,24 @@ def _athlete_clause(scope: AthleteScope, athlete_id: str | None, column: str = "
 
 
 def parse_time_bound(value: str | None, *, name: str, end: bool = False) -> datetime | None:
-    """ISO 8601 date or datetime -> aware UTC datetime. A bare date as an upper bound includes that day."""
+    """ISO 8601 date or datetime -> aware UTC datetime (api/query/dates.py). A bare date as an upper bound
+    includes that day."""
     if value is None or value == "":
         return None
-    text = value.strip()
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return start + timedelta(days=1) if end else start
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return iso_time_bound(value, end=end)
     except ValueError as exc:
-        raise InvalidRequest(
-            f"{name} must be an ISO 8601 date or datetime (e.g. 2026-01-31 or 2026-01-31T06:00:00Z)",
-            {"parameter": name, "value": value[:64]},
-        ) from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        raise InvalidRequest(f"{name} {exc}", {"parameter": name, "value": value[:64]}) from None
 
 
 def parse_date(value: str | None, *, name: str) -> date | None:
+    """A whole ISO 8601 date (api/query/dates.py)."""
     if value is None or value == "":
         return None
     try:
-        return date.fromisoformat(value.strip()[:10])
+        return iso_date(value)
     except ValueError as exc:
-        raise InvalidRequest(f"{name} must be an ISO 8601 date (YYYY-MM-DD)", {"parameter": name}) from exc
+        raise InvalidRequest(f"{name} {exc}", {"parameter": name, "value": value[:64]}) from None
 
 
 def _check_range(start: Any, end: Any) -> None:
@@ -138,6 +132,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         parsed = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
         if parsed.tzinfo is None or not isinstance(activity_id, str):
             raise ValueError("cursor fields")
+        if not MIN_DATE <= parsed.date() <= MAX_DATE:
+            raise ValueError("cursor time out of range")
         return parsed, activity_id
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
         raise InvalidRequest("cursor is not valid; pass next_cursor from a previous page unchanged") from exc

@@ -2,39 +2,43 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
 
 from api.deps import AppSettings, Reader, Scope
 from api.query import models as m
 from api.query import reads
 from api.query.errors import NotFound
+from api.routers.params import LowerTimeBound, UpperTimeBound
 
 router = APIRouter(tags=["activities"])
+
+# Ids are short hashes or provider ids; a longer one cannot exist, so it is refused before any query.
+ActivityId = Annotated[str, Path(max_length=256)]
 
 
 @router.get("/activities", response_model=m.ActivityPage, summary="Activities, newest first, cursor-paginated")
 def list_activities(
     scope: Scope,
     reader: Reader,
-    from_: Annotated[str | None, Query(alias="from", description="ISO 8601 date or datetime (UTC), inclusive")] = None,
-    to: Annotated[str | None, Query(description="ISO 8601 date (inclusive day) or datetime (exclusive)")] = None,
+    from_: Annotated[LowerTimeBound | None, Query(alias="from", description="ISO 8601 date or datetime (UTC), "
+                                                  "inclusive")] = None,
+    to: Annotated[UpperTimeBound | None, Query(description="ISO 8601 date (inclusive day) or datetime "
+                                               "(exclusive)")] = None,
     sport: Annotated[str | None, Query(max_length=64)] = None,
     source: Annotated[str | None, Query(max_length=64)] = None,
     athlete_id: Annotated[str | None, Query(max_length=128)] = None,
     cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=reads.MAX_PAGE)] = 50,
 ) -> m.ActivityPage:
-    start = reads.parse_time_bound(from_, name="from")
-    end = reads.parse_time_bound(to, name="to", end=True)
     with reader.cursor() as cur:
-        return reads.list_activities(cur, scope, athlete_id=athlete_id, start=start, end=end, sport=sport,
+        return reads.list_activities(cur, scope, athlete_id=athlete_id, start=from_, end=to, sport=sport,
                                      source=source, cursor=cursor, limit=limit)
 
 
 @router.get("/activities/{activity_id}", response_model=m.ActivityDetail,
             summary="One activity with its recordings, laps and per-field sources")
-def get_activity(activity_id: str, scope: Scope, reader: Reader) -> m.ActivityDetail:
+def get_activity(activity_id: ActivityId, scope: Scope, reader: Reader) -> m.ActivityDetail:
     with reader.cursor() as cur:
         return reads.get_activity(cur, scope, activity_id)
 
@@ -42,7 +46,7 @@ def get_activity(activity_id: str, scope: Scope, reader: Reader) -> m.ActivityDe
 @router.get("/activities/{activity_id}/streams", response_model=m.Streams,
             summary="Sample streams (columnar), optionally downsampled")
 def get_streams(
-    activity_id: str,
+    activity_id: ActivityId,
     scope: Scope,
     reader: Reader,
     channels: Annotated[str | None, Query(description=f"comma-separated: {', '.join(reads.STREAM_CHANNELS)}",
@@ -61,7 +65,7 @@ def get_streams(
 @router.get("/activities/{activity_id}/original", response_class=FileResponse,
             summary="The stored original file of the activity's primary recording",
             responses={200: {"content": {"application/octet-stream": {}}}})
-def get_original(activity_id: str, scope: Scope, reader: Reader, settings: AppSettings) -> FileResponse:
+def get_original(activity_id: ActivityId, scope: Scope, reader: Reader, settings: AppSettings) -> FileResponse:
     with reader.cursor() as cur:
         sha = reads.original_blob_sha(cur, scope, activity_id)
     if len(sha) < 3 or not sha.isalnum():

@@ -5,13 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import Reader, Scope
-from api.query import marts, reads
+from api.query import marts
 from api.query import models as m
+from api.routers.params import IsoDate
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
-FromDate = Annotated[str | None, Query(alias="from", description="ISO 8601 date, inclusive")]
-ToDate = Annotated[str | None, Query(description="ISO 8601 date, inclusive")]
+FromDate = Annotated[IsoDate | None, Query(alias="from", description="ISO 8601 date, inclusive")]
+ToDate = Annotated[IsoDate | None, Query(description="ISO 8601 date, inclusive")]
 AthleteId = Annotated[str | None, Query(max_length=128)]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
 NOT_BUILT = {503: {"description": "The mart is not in the published snapshot yet (error code not_built_yet)."}}
@@ -19,8 +20,8 @@ NOT_BUILT = {503: {"description": "The mart is not in the published snapshot yet
 
 def _mart(reader, scope, table, athlete_id, from_, to, limit, filters=None) -> m.MartRows:
     with reader.cursor() as cur:
-        return marts.mart_rows(cur, scope, table, athlete_id=athlete_id, start=reads.parse_date(from_, name="from"),
-                               end=reads.parse_date(to, name="to"), filters=filters, limit=limit)
+        return marts.mart_rows(cur, scope, table, athlete_id=athlete_id, start=from_,
+                               end=to, filters=filters, limit=limit)
 
 
 @router.get("/training-load", response_model=m.MartRows, responses=NOT_BUILT,
@@ -63,8 +64,8 @@ def cross_device(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDat
                      "a wellness_daily metric, e.g. resting_hr, hrv_rmssd_ms, sleep_s; omit for all"))] = None,
                  limit: Limit = 1000) -> m.MartRows:
     with reader.cursor() as cur:
-        return marts.compare_devices(cur, scope, athlete_id=athlete_id, start=reads.parse_date(from_, name="from"),
-                                     end=reads.parse_date(to, name="to"), metric=metric, limit=limit)
+        return marts.compare_devices(cur, scope, athlete_id=athlete_id, start=from_,
+                                     end=to, metric=metric, limit=limit)
 
 
 @router.get("/daily-summary", response_model=m.MartRows, responses=NOT_BUILT,
@@ -90,5 +91,5 @@ def activity_trends(scope: Scope, reader: Reader,
                     athlete_id: AthleteId = None) -> m.Trends:
     with reader.cursor() as cur:
         return marts.trends(cur, scope, athlete_id=athlete_id, period=period,
-                            start=reads.parse_date(from_, name="from"), end=reads.parse_date(to, name="to"),
+                            start=from_, end=to,
                             sport=sport)

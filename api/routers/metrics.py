@@ -6,7 +6,8 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import Reader, Scope
 from api.query import models as m
-from api.query import reads, series
+from api.query import series
+from api.routers.params import IsoDate, LowerTimeBound, UpperTimeBound
 
 router = APIRouter(tags=["metrics"])
 
@@ -18,8 +19,8 @@ def correlate(
     reader: Reader,
     metrics: Annotated[str, Query(max_length=512, description="comma-separated, 2-8 names, e.g. "
                                   "resting_hr,hrv,sleep_score,training_load")],
-    from_: Annotated[str | None, Query(alias="from", description="ISO 8601 date; default `to` - 89 days")] = None,
-    to: Annotated[str | None, Query(description="ISO 8601 date; default the athlete's last day with data")] = None,
+    from_: Annotated[IsoDate | None, Query(alias="from", description="ISO 8601 date; default `to` - 89 days")] = None,
+    to: Annotated[IsoDate | None, Query(description="ISO 8601 date; default the athlete's last day with data")] = None,
     resolution: Annotated[str, Query(pattern="^daily$", description="only daily for now")] = "daily",
     normalize: bool = True,
     max_lag_days: Annotated[int, Query(ge=0, le=series.MAX_LAG_DAYS)] = 3,
@@ -28,8 +29,7 @@ def correlate(
     with reader.cursor() as cur:
         return series.correlate(
             cur, scope, metrics.split(","), athlete_id=athlete_id,
-            start=reads.parse_date(from_, name="from"), end=reads.parse_date(to, name="to"),
-            normalize=normalize, max_lag_days=max_lag_days,
+            start=from_, end=to, normalize=normalize, max_lag_days=max_lag_days,
         )
 
 
@@ -44,8 +44,10 @@ def get_metric(
     metric: Annotated[str, Path(max_length=64)],
     scope: Scope,
     reader: Reader,
-    from_: Annotated[str | None, Query(alias="from", description="ISO 8601 date or datetime, inclusive")] = None,
-    to: Annotated[str | None, Query(description="ISO 8601 date (inclusive day) or datetime (exclusive)")] = None,
+    from_: Annotated[LowerTimeBound | None, Query(alias="from", description="ISO 8601 date or datetime, "
+                                                  "inclusive")] = None,
+    to: Annotated[UpperTimeBound | None, Query(description="ISO 8601 date (inclusive day) or datetime "
+                                               "(exclusive)")] = None,
     sources: Annotated[str | None, Query(max_length=256, description="comma-separated source names")] = None,
     athlete_id: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 5000,
@@ -54,6 +56,6 @@ def get_metric(
     with reader.cursor() as cur:
         return series.metric_series(
             cur, scope, metric, athlete_id=athlete_id,
-            start=reads.parse_time_bound(from_, name="from"), end=reads.parse_time_bound(to, name="to", end=True),
+            start=from_, end=to,
             sources=wanted, limit=limit,
         )

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.deps import Reader, Scope
 from api.query import models as m
 from api.query import reads
+from api.routers.params import IsoDate
 
 router = APIRouter(tags=["sleep and wellness"])
 
-FromDate = Annotated[str | None, Query(alias="from", description="ISO 8601 local date, inclusive")]
-ToDate = Annotated[str | None, Query(description="ISO 8601 local date, inclusive")]
+FromDate = Annotated[IsoDate | None, Query(alias="from", description="ISO 8601 local date, inclusive")]
+ToDate = Annotated[IsoDate | None, Query(description="ISO 8601 local date, inclusive")]
 
 
 @router.get("/sleep", response_model=list[m.SleepSession], summary="Sleep sessions by local date, newest first")
@@ -24,13 +25,12 @@ def list_sleep(
     athlete_id: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[m.SleepSession]:
-    start, end = reads.parse_date(from_, name="from"), reads.parse_date(to, name="to")
     with reader.cursor() as cur:
-        return reads.list_sleep(cur, scope, athlete_id=athlete_id, start=start, end=end, source=source, limit=limit)
+        return reads.list_sleep(cur, scope, athlete_id=athlete_id, start=from_, end=to, source=source, limit=limit)
 
 
 @router.get("/sleep/{sleep_id}", response_model=m.SleepDetail, summary="One sleep session with its stages")
-def get_sleep(sleep_id: str, scope: Scope, reader: Reader) -> m.SleepDetail:
+def get_sleep(sleep_id: Annotated[str, Path(max_length=256)], scope: Scope, reader: Reader) -> m.SleepDetail:
     with reader.cursor() as cur:
         return reads.get_sleep(cur, scope, sleep_id)
 
@@ -45,9 +45,8 @@ def list_wellness(
     athlete_id: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 366,
 ) -> list[m.WellnessDay]:
-    start, end = reads.parse_date(from_, name="from"), reads.parse_date(to, name="to")
     with reader.cursor() as cur:
-        return reads.list_wellness(cur, scope, athlete_id=athlete_id, start=start, end=end, limit=limit)
+        return reads.list_wellness(cur, scope, athlete_id=athlete_id, start=from_, end=to, limit=limit)
 
 
 @router.get("/wellness/by-source", response_model=list[m.WellnessSourceDay],
@@ -61,7 +60,6 @@ def list_wellness_by_source(
     athlete_id: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 366,
 ) -> list[m.WellnessSourceDay]:
-    start, end = reads.parse_date(from_, name="from"), reads.parse_date(to, name="to")
     with reader.cursor() as cur:
-        return reads.list_wellness_by_source(cur, scope, athlete_id=athlete_id, start=start, end=end,
+        return reads.list_wellness_by_source(cur, scope, athlete_id=athlete_id, start=from_, end=to,
                                              source=source, limit=limit)

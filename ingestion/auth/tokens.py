@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -40,9 +41,36 @@ def _check_name(kind: str, value: str) -> str:
     return value
 
 
-def _write_private(path: Path, data: bytes) -> None:
+TOKEN_SUFFIX = ".token"
+STATUS_SUFFIX = ".status.json"
+
+
+def _athlete_of(file_name: str) -> str | None:
+    """The athlete a token or status file belongs to. Athlete ids may hold dots (`john.doe`,
+    `me@example.com`), so strip the known suffix rather than splitting on the first dot."""
+    for suffix in (STATUS_SUFFIX, TOKEN_SUFFIX):
+        if file_name.endswith(suffix) and len(file_name) > len(suffix):
+            return file_name[: -len(suffix)]
+    return None
+
+
+def _private_dirs(root: Path, folder: Path) -> None:
+    """Creates `root` and every folder from it down to `folder` with mode 0700. `mkdir(parents=True,
+    mode=...)` gives the mode to the leaf only: `secrets/` and `secrets/tokens` came out 0755."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    chain = [root]
+    for part in folder.relative_to(root).parts:
+        chain.append(chain[-1] / part)
+    for path in chain:
+        path.mkdir(exist_ok=True, mode=0o700)
+        # The umask may have narrowed mkdir's mode, and an earlier version left these folders 0755.
+        if stat.S_IMODE(path.stat().st_mode) != 0o700:
+            path.chmod(0o700)
+
+
+def _write_private(path: Path, data: bytes, root: Path) -> None:
     """Write atomically (temp file + rename) with mode 0600, so a crash never leaves a half-written secret."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _private_dirs(root, path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.fchmod(fd, 0o600)
@@ -109,11 +137,11 @@ class TokenStore:
             source = SECRET_KEY_ENV
         else:
             if not self.key_file.exists():
-                self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+                _private_dirs(self.root, self.root)
                 # The lock stops two first-time processes from generating two different keys.
                 with FileLock(str(self.root / ".key.lock")):
                     if not self.key_file.exists():
-                        _write_private(self.key_file, Fernet.generate_key() + b"\n")
+                        _write_private(self.key_file, Fernet.generate_key() + b"\n", self.root)
             keys = [line.strip().encode() for line in self.key_file.read_text().splitlines() if line.strip()]
             source = str(self.key_file)
         if not keys:
@@ -138,11 +166,12 @@ class TokenStore:
             self.root
             / "tokens"
             / _check_name("provider", provider)
-            / f"{_check_name('athlete', athlete)}.token"
+            / f"{_check_name('athlete', athlete)}{TOKEN_SUFFIX}"
         )
 
     def _status_path(self, provider: str, athlete: str) -> Path:
-        return self._token_path(provider, athlete).with_suffix(".status.json")
+        token_path = self._token_path(provider, athlete)
+        return token_path.with_name(f"{athlete}{STATUS_SUFFIX}")
 
     def lock(self, provider: str, athlete: str, timeout: float = 120.0) -> FileLock:
         """The cross-process lock held while a (provider, athlete) token is refreshed or replaced."""
@@ -151,7 +180,7 @@ class TokenStore:
             / "locks"
             / f"{_check_name('provider', provider)}-{_check_name('athlete', athlete)}.lock"
         )
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_dirs(self.root, path.parent)
         return FileLock(str(path), timeout=timeout)
 
     # -- tokens ------------------------------------------------------------------------------------------
@@ -171,7 +200,7 @@ class TokenStore:
 
     def save(self, provider: str, athlete: str, token: dict[str, Any]) -> None:
         blob = self._fernet().encrypt(json.dumps(token, sort_keys=True).encode())
-        _write_private(self._token_path(provider, athlete), blob)
+        _write_private(self._token_path(provider, athlete), blob, self.root)
         self._write_status(
             provider, athlete, "connected", None, scope=token.get("scope"), expires_at=token.get("expires_at")
         )
@@ -187,17 +216,17 @@ class TokenStore:
         folder = self.root / "tokens" / _check_name("provider", provider)
         if not folder.exists():
             return []
-        names = {
-            p.name.split(".")[0] for p in folder.iterdir() if p.name.endswith((".token", ".status.json"))
-        }
-        return sorted(names)
+        names = {_athlete_of(p.name) for p in folder.iterdir()}
+        return sorted(name for name in names if name is not None and _SAFE_NAME.match(name))
 
     # -- status ------------------------------------------------------------------------------------------
     def _write_status(
         self, provider: str, athlete: str, status: StatusName, reason: str | None, **extra: Any
     ) -> None:
         record = {"status": status, "reason": reason, "updated_at": time.time(), **extra}
-        _write_private(self._status_path(provider, athlete), json.dumps(record, sort_keys=True).encode())
+        _write_private(
+            self._status_path(provider, athlete), json.dumps(record, sort_keys=True).encode(), self.root
+        )
 
     def mark_needs_reauth(self, provider: str, athlete: str, reason: str) -> None:
         previous = self.status(provider, athlete)
@@ -207,9 +236,15 @@ class TokenStore:
         try:
             record = json.loads(self._status_path(provider, athlete).read_text())
         except FileNotFoundError:
-            if self._token_path(provider, athlete).exists():
-                return ConnectionStatus(provider, athlete, "connected")
+            record = {"status": "connected"} if self._token_path(provider, athlete).exists() else None
+        if record is None:
             return ConnectionStatus(provider, athlete, "not_connected")
+        if record.get("status", "connected") == "connected":
+            # The status file says what the last write saw; a changed key makes the token unusable since.
+            unreadable = self._unreadable_reason(provider, athlete)
+            if unreadable is not None:
+                return ConnectionStatus(provider, athlete, "needs_reauth", unreadable, scope=record.get("scope"),
+                                        updated_at=record.get("updated_at"))
         return ConnectionStatus(
             provider=provider,
             athlete=athlete,
@@ -219,6 +254,15 @@ class TokenStore:
             expires_at=record.get("expires_at"),
             updated_at=record.get("updated_at"),
         )
+
+    def _unreadable_reason(self, provider: str, athlete: str) -> str | None:
+        """Why the stored token cannot be used with the current key, or None if it decrypts (or is absent)."""
+        try:
+            self.load(provider, athlete)
+        except SecretKeyError:
+            # The error's own text names the key's source, never the key or the token.
+            return "the stored token cannot be decrypted with the current key; reconnect or restore the old key"
+        return None
 
     # -- key rotation ------------------------------------------------------------------------------------
     def _token_files(self) -> list[Path]:
@@ -235,7 +279,7 @@ class TokenStore:
                 raise SecretKeyError(
                     f"{path.name} cannot be decrypted by any configured key; rotation stopped"
                 ) from None
-            _write_private(path, rotated)
+            _write_private(path, rotated, self.root)
             count += 1
         return count
 
@@ -248,9 +292,9 @@ class TokenStore:
             )
         old = self._keys()
         new = Fernet.generate_key()
-        _write_private(self.key_file, b"\n".join([new, *old]) + b"\n")
+        _write_private(self.key_file, b"\n".join([new, *old]) + b"\n", self.root)
         count = self.reencrypt_all()
-        _write_private(self.key_file, new + b"\n")
+        _write_private(self.key_file, new + b"\n", self.root)
         return count
 
 

@@ -256,7 +256,7 @@ def test_trends_weekly_totals(client, keys):
 @pytest.mark.parametrize(
     ("url", "params", "status"),
     [
-        ("/v1/activities", {"from": "yesterday"}, 400),
+        ("/v1/activities", {"from": "yesterday"}, 422),
         ("/v1/activities", {"from": "2026-06-30", "to": "2026-06-01"}, 400),
         ("/v1/activities", {"cursor": "not-a-cursor"}, 400),
         ("/v1/activities", {"limit": 0}, 422),
@@ -318,3 +318,71 @@ def test_without_a_snapshot_reads_are_503(tmp_path, monkeypatch):
         health = client.get("/health")
         assert health.status_code == 503 and health.json()["snapshot_present"] is False
         assert get(client, keys, "/v1/export").status_code == 503
+
+
+@pytest.mark.parametrize("template", PER_ID_PATHS)
+def test_a_huge_id_is_not_echoed_back(client, keys, template):
+    huge = "x" * 60_000  # the test client refuses URLs over 64 KiB
+    url = template.replace("{activity}", huge).replace("{sleep}", huge)
+    response = get(client, keys, url)
+    assert response.status_code in (404, 422)
+    assert set(response.json()["error"]) == {"code", "message", "details"}
+    assert len(response.content) < 2_000
+
+
+@pytest.mark.parametrize("query", [{"athlete_id": "y" * 5_000}, {"sport": "z" * 5_000}, {"cursor": "c" * 5_000}])
+def test_long_query_values_are_not_echoed_back(client, keys, query):
+    response = get(client, keys, "/v1/activities", **query)
+    assert 400 <= response.status_code < 500
+    assert len(response.content) < 2_000
+
+
+def test_query_errors_clip_what_they_echo():
+    from api.query.errors import MAX_ECHO_CHARS, NotFound
+
+    error = NotFound(f"activity {'a' * 100_000!r} not found", {"activity_id": "a" * 100_000, "ids": ["b" * 9_999]})
+    assert len(error.message) <= 2 * MAX_ECHO_CHARS + 40
+    assert len(error.details["activity_id"]) <= MAX_ECHO_CHARS + 40
+    assert len(error.details["ids"][0]) <= MAX_ECHO_CHARS + 40
+
+
+# Dates every step after parsing can compute with, in full: out of range or with anything after them is a 422.
+BAD_DATES = [
+    ("/v1/activities", "to", "9999-12-31"),
+    ("/v1/activities", "from", "0001-01-01T00:00:00+05:00"),
+    ("/v1/activities", "to", "9999-12-31T23:59:59-05:00"),
+    ("/v1/activities", "from", "2024-01-01garbage"),
+    ("/v1/activities", "from", "2024-01-01T10:00:00Zjunk"),
+    ("/v1/activities", "from", "2024-02-30"),
+    ("/v1/activities", "from", "\u0662\u0660\u0662\u0664-01-01"),  # Arabic-Indic digits
+    ("/v1/metrics/correlate?metrics=resting_hr,hrv", "to", "0001-01-01"),
+    ("/v1/metrics/correlate?metrics=resting_hr,hrv", "from", "2024-01-01garbage"),
+    ("/v1/metrics/resting_hr", "to", "9999-12-31"),
+    ("/v1/metrics/resting_hr", "from", "0001-01-01"),
+    ("/v1/sleep", "from", "2024-01-01garbage"),
+    ("/v1/wellness", "to", "9999-12-31"),
+    ("/v1/wellness/by-source", "from", "2026-06-01T00:00:00"),
+    ("/v1/analytics/trends", "to", "2026-06-01xyz"),
+    ("/v1/analytics/training-load", "from", "0001-01-01"),
+]
+
+
+@pytest.mark.parametrize(("url", "param", "value"), BAD_DATES, ids=[f"{u}-{p}-{v}" for u, p, v in BAD_DATES])
+def test_dates_out_of_range_or_with_trailing_text_are_422(client, keys, url, param, value):
+    path, _, extra = url.partition("?")
+    params = dict(pair.split("=") for pair in extra.split("&") if pair)
+    response = get(client, keys, path, athlete_id="ath_1", **params, **{param: value})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "details"}
+    assert error["details"]["problems"][0]["location"] == ["query", param]
+
+
+@pytest.mark.parametrize(("params", "count"), [
+    ({"from": "2026-06-30", "to": "2026-06-30"}, 1),
+    ({"from": "2026-06-29", "to": "2026-06-30"}, 2),
+    ({"from": "1900-01-01", "to": "2999-12-31"}, 30),
+])
+def test_dates_in_range_still_work(client, keys, params, count):
+    response = get(client, keys, "/v1/wellness", **params)
+    assert response.status_code == 200 and len(response.json()) == count

@@ -123,3 +123,21 @@ def test_mcp_over_stdio(live):
     assert {t.name for t in tools} >= {"list_athletes", "query_sql", "correlate_metrics"}
     assert [a["athlete_id"] for a in athletes.structured_content["result"]] == ["ath_2"]
     assert sql.structured_content["rows"] == [[30]]
+
+
+def test_open_mcp_streams_are_bounded_per_key_and_freed_on_disconnect(live):
+    from contextlib import ExitStack
+
+    base, keys, _ = live
+    headers = {**keys.auth(keys.ath_1), "Accept": "text/event-stream"}
+    with httpx.Client(base_url=base, timeout=10) as http:
+        for _ in range(2):  # the second round only gets its streams if the first round's were given back
+            with ExitStack() as open_streams:
+                statuses = [open_streams.enter_context(http.stream("GET", "/mcp", headers=headers)).status_code
+                            for _ in range(4)]
+                refused = http.get("/mcp", headers=headers)
+                other_key = http.get("/v1/athletes", headers=keys.auth(keys.ath_2))
+            assert statuses == [200] * 4
+            assert refused.status_code == 429 and "retry-after" in refused.headers
+            assert other_key.status_code == 200
+            time.sleep(0.5)

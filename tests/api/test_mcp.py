@@ -145,3 +145,36 @@ def test_schema_tool_and_resources(settings):
     assert {"resting_hr", "hrv", "sleep_score", "training_load"} <= {d["name"] for d in catalogue["daily_metrics"]}
     assert catalogue["algorithm_defaults"]["pmc"] == get_settings().algo_pmc
     assert any(t["table"] == "activities" for t in json.loads(schema.contents[0].text))
+
+
+def test_a_huge_id_is_not_echoed_into_the_tool_error(settings):
+    refused = call(server_for(("ath_1",)), "get_activity", {"activity_id": "x" * 100_000})
+    assert refused.is_error is True and "not_found" in refused.content[0].text
+    assert len(refused.content[0].text) < 2_000
+
+
+@pytest.mark.parametrize(("tool", "arguments"), [
+    ("list_activities", {"to_date": "9999-12-31"}),
+    ("list_activities", {"from_date": "0001-01-01T00:00:00+05:00"}),
+    ("correlate_metrics", {"metrics": ["resting_hr", "hrv"], "to_date": "0001-01-01"}),
+    ("get_wellness", {"from_date": "2024-01-01garbage"}),
+    ("get_sleep", {"to_date": "2024-01-01T00:00:00"}),
+])
+def test_bad_dates_are_tool_errors_that_say_why(settings, tool, arguments):
+    refused = call(server_for(("ath_1",)), tool, arguments)
+    assert refused.is_error is True
+    assert "invalid_request" in refused.content[0].text
+    assert "1900-01-01" in refused.content[0].text or "nothing after it" in refused.content[0].text
+
+
+def test_query_sql_answers_oversized_results_with_a_short_tool_error(settings, monkeypatch):
+    monkeypatch.setenv("OPENFIT_API_SQL_MAX_RESULT_MB", "1")
+    get_settings.cache_clear()
+    server = server_for(("ath_1",))
+    big = call(server, "query_sql", {"sql": "SELECT string_agg(repeat('x', 1000000), '') FROM range(50)"})
+    assert big.is_error is True and "exceeds the limit of 1 MB" in big.content[0].text
+    assert len(big.content[0].text) < 1_000 and not big.structured_content
+    huge = call(server, "query_sql", {"sql": "SELECT repeat('x', 300000000)"})
+    assert huge.is_error is True and "literal length" in huge.content[0].text
+    deep = call(server, "query_sql", {"sql": "SELECT " + "(" * 6000 + "1" + ")" * 6000})
+    assert deep.is_error is True and "nested too deeply" in deep.content[0].text

@@ -171,3 +171,90 @@ def test_session_time_zone_is_utc_everywhere(settings):
             assert cur.one("SELECT current_setting('TimeZone') AS tz")["tz"] == "UTC"
     finally:
         reader.close()
+
+
+# ------------------------------------------------------------------------------ bounds on the whole call
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT repeat('x', 300000000)",
+    "SELECT repeat('x', 1000001)",
+    "SELECT repeat('x', athlete_id::INT) FROM openfit.athletes",
+    "SELECT lpad('x', 300000000, 'y')",
+    "SELECT rpad('x', (SELECT 300000000), 'y')",
+    "SELECT repeat([1, 2], 300000000)",
+    "SELECT list_resize([1], 30000000)",
+    "SELECT printf('%300000000d', 1)",
+    "SELECT printf('%*d', 300000000, 1)",
+    "SELECT format('{:300000000}', 1)",
+    "SELECT format('{:{}}', 1, 300000000)",
+])
+def test_functions_that_build_a_huge_value_need_a_small_literal_length(sql):
+    # These allocate outside DuckDB's memory accounting: printf('%300000000d', 1) took 600 MB under a 64MB limit.
+    with pytest.raises(SqlRejected, match="literal (length|format)"):
+        check_sql(sql)
+
+
+def test_small_built_values_are_fine(settings):
+    assert run_sql(settings.snapshot_path, "SELECT length(repeat('ab', 1000)), lpad('7', 3, '0'), "
+                   "printf('%5.1f', 2.25), format('{}-{}', 1, 2)").rows == [[2000, "007", "  2.2", "1-2"]]
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT " + "(" * 6000 + "1" + ")" * 6000,
+    "SELECT " + "NOT " * 4000 + "true",
+    "SELECT " + "[" * 3000 + "1" + "]" * 3000,
+])
+def test_deep_nesting_is_rejected_not_a_recursion_error(sql):
+    with pytest.raises(SqlRejected, match="nested too deeply"):
+        check_sql(sql)
+
+
+def test_nesting_inside_quotes_does_not_count():
+    check_sql("SELECT '" + "(" * 500 + "' AS brackets")
+
+
+def test_result_bytes_are_capped_whatever_the_row_count(settings):
+    with pytest.raises(SqlFailed, match="exceeds the limit of 1 MB"):
+        run_sql(settings.snapshot_path, "SELECT repeat('x', 100000) FROM range(20)", max_result_bytes=1 << 20)
+    with pytest.raises(SqlFailed, match="exceeds the limit"):
+        run_sql(settings.snapshot_path, "SELECT string_agg(repeat('x', 1000000), '') FROM range(50)",
+                max_result_bytes=4 << 20)
+    fits = run_sql(settings.snapshot_path, "SELECT repeat('x', 100000) FROM range(5)", max_result_bytes=1 << 20)
+    assert fits.row_count == 5
+
+
+def test_the_time_limit_covers_the_scoped_copy(settings, monkeypatch):
+    import api.sql_sandbox as sandbox
+
+    copy = sandbox._scope_to_athletes
+
+    def slow_copy(conn, tables, athletes):
+        conn.execute("SELECT count(*) FROM range(3000000000)").fetchall()  # about 5 s uninterrupted
+        copy(conn, tables, athletes)
+
+    monkeypatch.setattr(sandbox, "_scope_to_athletes", slow_copy)
+    with pytest.raises(SqlFailed, match="time limit"):
+        run_sql(settings.snapshot_path, "SELECT count(*) FROM openfit.activities", athletes=["ath_1"], timeout_s=0.5)
+
+
+def test_the_time_limit_covers_converting_the_rows(settings, monkeypatch):
+    import time
+
+    import api.sql_sandbox as sandbox
+
+    def slow_json_safe(value):
+        time.sleep(0.002)
+        return value
+
+    monkeypatch.setattr(sandbox, "json_safe", slow_json_safe)
+    with pytest.raises(SqlFailed, match="time limit"):
+        run_sql(settings.snapshot_path, "SELECT * FROM range(3000)", max_rows=3000, timeout_s=0.5)
+
+
+def test_memory_is_bounded_without_spilling_to_disk(settings, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where an in-memory DuckDB would put its .tmp spill folder
+    with pytest.raises(SqlFailed, match="memory limit"):
+        run_sql(settings.snapshot_path, "SELECT count(*) FROM (SELECT * FROM range(20000000) ORDER BY random())",
+                memory_limit="64MB", timeout_s=60)
+    assert list(tmp_path.iterdir()) == []

@@ -52,3 +52,26 @@ def test_connect_unconfigured_provider_is_a_clear_error(openfit_home, monkeypatc
     assert "OPENFIT_OURA_CLIENT_ID" in result.output and "OPENFIT_OURA_CLIENT_SECRET" in result.output
     result = CliRunner().invoke(app, ["connect", "nosuch", "--no-browser", "--port", "0"])
     assert result.exit_code == 1 and "unknown provider" in result.output
+
+
+def test_connections_lists_dotted_athletes_and_flags_a_wrong_key(strava_mock, openfit_home, monkeypatch) -> None:
+    from cryptography.fernet import Fernet
+
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    monkeypatch.setenv("OPENFIT_SECRET_KEY", old_key)
+    store = TokenStore.from_settings()
+    for athlete in ("john.doe", "me@example.com"):
+        store.save("strava", athlete, {"access_token": "AT-secret", "refresh_token": "RT-secret",
+                                       "expires_at": 4_000_000_000})
+    runner = CliRunner()
+    listing = runner.invoke(app, ["connections"], terminal_width=200)
+    assert listing.exit_code == 0, listing.output
+    assert "john.doe" in listing.output and "me@example.com" in listing.output
+    assert "not_connected" not in listing.output
+
+    monkeypatch.setenv("OPENFIT_SECRET_KEY", new_key)
+    listing = runner.invoke(app, ["connections"], terminal_width=200)
+    assert listing.exit_code == 2 and listing.output.count("needs_reauth") == 2
+    assert "restore the old key" in listing.output  # the reason (rich wraps it over lines)
+    for secret in (old_key, new_key, "AT-secret", "RT-secret"):
+        assert secret not in listing.output

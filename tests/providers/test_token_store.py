@@ -116,3 +116,50 @@ def test_unsafe_names_are_rejected(tmp_path: Path, bad: str) -> None:
     store = TokenStore(tmp_path / "secrets", secret_key=Fernet.generate_key().decode())
     with pytest.raises(ValueError, match="invalid athlete"):
         store.save("strava", bad, TOKEN)
+
+
+@pytest.mark.parametrize("athlete", ["john.doe", "me@example.com", "a.b.c"])
+def test_athlete_ids_with_dots_are_listed_and_connected(tmp_path: Path, athlete: str) -> None:
+    store = TokenStore(tmp_path / "secrets", secret_key=Fernet.generate_key().decode())
+    store.save("strava", athlete, TOKEN)
+    store.save("strava", "me", TOKEN)
+    assert store.athletes("strava") == sorted([athlete, "me"])
+    assert store.status("strava", athlete).status == "connected"
+    assert store.load("strava", athlete) == TOKEN
+
+
+def test_every_secrets_folder_is_owner_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENFIT_SECRET_KEY", raising=False)
+    secrets = tmp_path / "home" / "secrets"
+    store = TokenStore(secrets)
+    store.save("strava", "me", TOKEN)
+    store.lock("strava", "me")
+    folders = [secrets, *(p for p in secrets.rglob("*") if p.is_dir())]
+    assert {secrets / "tokens", secrets / "tokens" / "strava", secrets / "locks"} <= set(folders)
+    for folder in folders:
+        assert _mode(folder) == 0o700, folder
+
+
+def test_folders_left_open_by_an_earlier_version_are_tightened(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets"
+    (secrets / "tokens").mkdir(parents=True, mode=0o755)
+    secrets.chmod(0o755)
+    TokenStore(secrets, secret_key=Fernet.generate_key().decode()).save("oura", "me", TOKEN)
+    assert _mode(secrets) == 0o700 and _mode(secrets / "tokens") == 0o700
+
+
+def test_a_token_the_current_key_cannot_decrypt_is_not_reported_connected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    monkeypatch.setenv("OPENFIT_SECRET_KEY", old_key)
+    store = TokenStore(tmp_path / "secrets")
+    store.save("strava", "me", TOKEN)
+    assert store.status("strava", "me").status == "connected"
+
+    monkeypatch.setenv("OPENFIT_SECRET_KEY", new_key)
+    status = store.status("strava", "me")
+    assert status.status == "needs_reauth"
+    assert "cannot be decrypted" in status.reason
+    assert old_key not in status.describe() and new_key not in status.describe()
+    assert "very-secret" not in status.describe()
