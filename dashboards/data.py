@@ -94,6 +94,11 @@ def build_info(cur) -> dict:
 
 
 @_cached
+def build_settings(cur) -> dict | None:
+    return reads.build_settings(cur)
+
+
+@_cached
 def athletes(cur) -> list[dict]:
     return [{"athlete_id": a.athlete_id, "display_name": a.display_name}
             for a in reads.list_athletes(cur, LOCAL_SCOPE)]

@@ -275,6 +275,9 @@ class Health(Model):
     snapshot_age_s: float | None = None
     build_status: str | None = None
     run_id: str | None = None
+    settings_hash: str | None = Field(
+        default=None, description="Hash of the settings the published data were built with (`openfit config show`)."
+    )
     row_counts: list[TableCount] = []
 
 

@@ -502,9 +502,13 @@ def _built_at(cur: Cursor) -> datetime | None:
 def health(cur: Cursor) -> m.Health:
     build = None
     if cur.has_table("meta", "build_info"):
+        # snapshots published before settings were recorded have no settings_hash column
+        settings_hash = ("CAST(settings_hash AS VARCHAR)" if "settings_hash" in cur.columns("meta", "build_info")
+                         else "NULL")
         build = cur.one(
             "SELECT built_at::TIMESTAMPTZ AS built_at, CAST(run_id AS VARCHAR) AS run_id, "
-            "CAST(status AS VARCHAR) AS status FROM meta.build_info ORDER BY built_at DESC LIMIT 1"
+            f"CAST(status AS VARCHAR) AS status, {settings_hash} AS settings_hash "
+            "FROM meta.build_info ORDER BY built_at DESC LIMIT 1"
         )
     counts = []
     for table in OPENFIT_TABLES:
@@ -521,8 +525,17 @@ def health(cur: Cursor) -> m.Health:
         snapshot_age_s=round((datetime.now(UTC) - built_at).total_seconds(), 1) if built_at else None,
         build_status=status_text,
         run_id=build["run_id"] if build else None,
+        settings_hash=build["settings_hash"] if build else None,
         row_counts=counts,
     )
+
+
+def build_settings(cur: Cursor) -> dict | None:
+    """The data-shaping settings the published snapshot was built with (meta.build_info.settings), or None."""
+    if "settings" not in cur.columns("meta", "build_info"):
+        return None
+    found = cur.one("SELECT CAST(settings AS VARCHAR) AS settings FROM meta.build_info LIMIT 1")
+    return json.loads(found["settings"]) if found and found["settings"] else None
 
 
 # ---------------------------------------------------------------------------------------------- schema

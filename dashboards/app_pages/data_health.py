@@ -23,6 +23,12 @@ c[0].metric("Snapshot age", ui.hms(age) if age is not None and age < 86400 else
 c[1].metric("Last build", f"{info['built_at']:%Y-%m-%d %H:%M} UTC" if info.get("built_at") else "–")
 c[2].metric("Build status", info.get("build_status") or "–")
 c[3].metric("Run", (info.get("run_id") or "–")[:18])
+settings = data.build_settings()
+if info.get("settings_hash"):
+    with st.expander(f"Built with settings {info['settings_hash']}"):
+        st.caption("The settings that shape the data (`openfit config show` lists this home's current ones).")
+        if isinstance(settings, dict):
+            st.json(settings, expanded=True)
 if info.get("status") != "ok":
     st.warning("The last build did not finish successfully: readers still see the previous good snapshot. "
                "Check the run in the Dagster UI (http://127.0.0.1:3000).")

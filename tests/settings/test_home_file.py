@@ -144,3 +144,21 @@ def test_written_values_read_back_equal(home):
     }
     write_home_file(home, values)
     assert read_home_file(home) == {key: value for key, value in values.items() if value is not None}
+
+
+def test_health_and_the_data_health_page_name_the_settings_the_snapshot_was_built_with(fixture_warehouse):
+    import duckdb
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.query import reads
+    from api.query.snapshot import SnapshotReader
+
+    with duckdb.connect(str(fixture_warehouse.snapshot_path), read_only=True) as con:
+        published = con.execute("select settings_hash from meta.build_info").fetchone()[0]
+    assert published
+    with TestClient(create_app(fixture_warehouse, rate_limit_per_minute=None)) as client:
+        assert client.get("/health").json()["settings_hash"] == published
+    with SnapshotReader(fixture_warehouse.snapshot_path).cursor() as cur:  # what the Data health page shows
+        settings = reads.build_settings(cur)
+    assert settings["algo_pmc"] == fixture_warehouse.algo_pmc
