@@ -80,11 +80,13 @@ def run_build(
     full: bool = False,
     job_name: str | None = None,
     label: str = "build",
+    op_config: dict[str, dict] | None = None,
 ) -> BuildReport:
     """Materialize everything (raw -> dbt -> publish) in this process. Never raises for a failed run.
 
     The transform is incremental (only what the new loads change is recomputed) unless `full` asks for a full
-    refresh of every table. `job_name` picks another job of the code location (default: refresh_all). Progress
+    refresh of every table. `job_name` picks another job of the code location (default: refresh_all);
+    `op_config` gives ops their config by op name (the raw_files asset's paths for `openfit import`). Progress
     goes to `on_progress` and, for readers, to serving/build_progress.json under `label` (openfit/progress.py)."""
     settings = settings or get_settings()
     # What this build was given by flags or the environment becomes the home's setting, so that the schedule,
@@ -119,8 +121,9 @@ def run_build(
     job = job.with_logger_defs({"openfit_progress": progress_logger})
     instance = instance or dg.DagsterInstance.get()
     run_config: dict = {"loggers": {"openfit_progress": {}}}
+    run_config["ops"] = {name: {"config": config} for name, config in (op_config or {}).items()}
     if full:
-        run_config["ops"] = {"openfit_dbt": {"config": {"full_refresh": True}}}
+        run_config["ops"]["openfit_dbt"] = {"config": {"full_refresh": True}}
     for run_id in release_dead_writers(instance):
         logging.getLogger("openfit.build").warning("released the writer slot of dead run %s", run_id)
     try:

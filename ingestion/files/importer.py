@@ -9,8 +9,13 @@ left pending is loaded first, in the same call.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from dlt.pipeline.pipeline import Pipeline
 
 from ingestion.files.archives import ArchiveLimits
 from ingestion.files.source import (
@@ -25,8 +30,18 @@ from ingestion.pipelines import finish_pending_loads, provider_pipeline
 from openfit.settings import Settings, get_settings
 
 
-def import_paths(
-    paths: Sequence[str | Path],
+@dataclass
+class ImportSession:
+    """One import's dlt pipeline, its files source (not yet run) and the summary the source fills in."""
+
+    pipeline: Pipeline
+    source: Any
+    summary: ImportSummary
+
+
+@contextmanager
+def import_session(
+    paths: Sequence[str | Path] | None,
     settings: Settings | None = None,
     *,
     progress: Callable[[ImportProgress], None] | None = None,
@@ -34,44 +49,47 @@ def import_paths(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB,
     limits: ArchiveLimits | None = None,
-) -> ImportSummary:
-    """Import files, folders and archives into ``raw_files``; returns what happened to every file.
-
-    Raises on a failed run (e.g. the warehouse is locked by another writer); bad files never raise.
-    """
+) -> Iterator[ImportSession]:
+    """Prepare an import of `paths` (None: the inbox) for whoever runs it: `import_paths` with dlt directly, the
+    raw_files Dagster asset through dagster-dlt. Finishes what an interrupted import left pending first; the
+    decoder workers live until the block ends."""
     settings = settings or get_settings()
     settings.ensure_dirs()
     started = time.monotonic()
     # Workers boot (forkserver, decoder imports) while dlt sets up and the inputs are walked.
     pool = IsolatedDecoder(workers, timeout_s, memory_limit_mb, decoder_log_path(settings))
     pool.start(background=True)
+    summary = ImportSummary()
     try:
-        summary = _run(paths, settings, pool, progress, limits)
+        pipeline = provider_pipeline("files", settings)
+        summary.finished_packages = finish_pending_loads(pipeline)
+        # read after finishing: the interrupted run's files are then known, and not loaded a second time
+        source = files_source(
+            paths=None if paths is None else [str(p) for p in paths],
+            settings=settings,
+            state=warehouse_state(settings),
+            summary=summary,
+            progress=progress,
+            limits=limits,
+            pool=pool,
+        )
+        yield ImportSession(pipeline, source, summary)
     finally:
         pool.close()
-    summary.elapsed_s = time.monotonic() - started
-    return summary
+        summary.elapsed_s = time.monotonic() - started
 
 
-def _run(
-    paths: Sequence[str | Path],
-    settings: Settings,
-    pool: IsolatedDecoder,
-    progress: Callable[[ImportProgress], None] | None,
-    limits: ArchiveLimits | None,
+def import_paths(
+    paths: Sequence[str | Path] | None,
+    settings: Settings | None = None,
+    **options: Any,
 ) -> ImportSummary:
-    pipeline = provider_pipeline("files", settings)
-    summary = ImportSummary()
-    summary.finished_packages = finish_pending_loads(pipeline)
-    # read after finishing: the interrupted run's files are then known, and not loaded a second time
-    source = files_source(
-        paths=[str(p) for p in paths],
-        settings=settings,
-        state=warehouse_state(settings),
-        summary=summary,
-        progress=progress,
-        limits=limits,
-        pool=pool,
-    )
-    pipeline.run(source, loader_file_format="parquet")
-    return summary
+    """Import files, folders and archives (None: the inbox) into ``raw_files``; returns what happened to every
+    file. Options: see `import_session`. Raises on a failed run (e.g. the warehouse is locked by another
+    writer); bad files never raise."""
+    with import_session(paths, settings, **options) as session:
+        session.pipeline.run(session.source, loader_file_format=LOADER_FILE_FORMAT)
+    return session.summary
+
+
+LOADER_FILE_FORMAT = "parquet"  # the decoders' Arrow tables go to dlt as Parquet

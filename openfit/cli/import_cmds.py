@@ -28,11 +28,12 @@ Every original is kept once in the blob store (by sha256); importing the same fi
 "duplicate" and changes nothing. A corrupt file is salvaged ("partial") or quarantined with its reason;
 it never stops the batch.
 
-The import writes the warehouse, so it must not run while `openfit build` (or the Dagster UI's refresh)
-writes it: DuckDB allows one writer, and the second fails with a lock error (exit 1, nothing half-loaded).
+The import is a Dagster run like every write (job import_inbox with these paths, or import_files_raw_only with
+--no-build; it shows in the Dagster UI): it takes the one writer slot, so it waits while another run writes.
 
 Exit status: 0 every file imported, partial or duplicate; 3 some files quarantined (the rest is loaded);
-2 usage error (no path, or an empty path); 1 the run failed: a path does not exist or the warehouse is locked (nothing loaded), or the build after the
+2 usage error (no path, or an empty path); 1 the run failed: a path does not exist or the import step failed
+(nothing loaded), or the build after the
 import failed (the files stay imported; run `openfit build` again).
 """
 
@@ -94,10 +95,18 @@ def import_(
     if missing:
         err.print(f"[red]import failed[/red]: no such file or folder: {', '.join(missing)}")
         raise typer.Exit(code=EXIT_RUN_FAILED)
-    from ingestion.files.importer import import_paths
+    from openfit.build import run_build
+    from orchestration.defs import REFRESH_JOB
+    from orchestration.defs.files import INBOX_JOB, RAW_FILES_JOB, import_progress, take_import_summary
 
     settings = get_settings()
     console.print(f"[bold]OpenFit import[/bold] into {settings.home_dir}")
+    # Through Dagster like every write: the raw_files asset with these paths, then (unless --no-build) the
+    # transform, which recomputes only what the new files change, and the publish. A home never built before
+    # gets the whole job (its other sources' raw layer does not exist yet, and the dbt project reads it).
+    job_name = RAW_FILES_JOB if not build else INBOX_JOB if settings.snapshot_path.exists() else REFRESH_JOB
+    config = {"paths": [str(p.resolve()) for p in inputs], "workers": workers, "timeout_s": timeout_s,
+              "memory_limit_mb": memory_limit_mb}
     progress = Progress(
         TextColumn("[bold]decoding[/bold]"),
         BarColumn(),
@@ -108,23 +117,28 @@ def import_(
         console=console,
         transient=False,
     )
-    try:
-        with progress:
-            task = progress.add_task("files", total=None, rates="")
-            summary = import_paths(
-                inputs,
-                settings,
-                progress=_RateColumns(progress, task),
-                workers=workers,
-                timeout_s=timeout_s,
-                memory_limit_mb=memory_limit_mb,
+    with progress:
+        task = progress.add_task("files", total=None, rates="")
+        token = import_progress.set(_RateColumns(progress, task))
+        try:
+            report = run_build(
+                settings, job_name=job_name, op_config={"raw_files": config}, label="openfit import",
+                on_progress=lambda stage, msg: progress.update(task, rates=f"[{stage}] {msg}")
+                if stage != "ingest" else None,
             )
+        except Exception as exc:  # a broken code location or home: one line, not a traceback
+            first = (str(exc).strip().splitlines() or [""])[0]
+            err.print(f"[red]import failed[/red]: {type(exc).__name__}: {first}")
+            raise typer.Exit(code=EXIT_RUN_FAILED) from None
+        finally:
+            import_progress.reset(token)
+        summary = take_import_summary(report.run_id)
+        if summary is not None:
             files = len(summary.outcomes)  # duplicates are not decoded, so no callback reports them
             progress.update(task, completed=files, total=files)
-    except Exception as exc:  # the run failed (locked warehouse, unwritable home): one line, not a traceback
-        first = (str(exc).strip().splitlines() or [""])[0]
-        err.print(f"[red]import failed[/red]: {type(exc).__name__}: {first}")
-        raise typer.Exit(code=EXIT_RUN_FAILED) from None
+    if summary is None:  # the import step itself failed (a locked warehouse, an unwritable home)
+        err.print(f"[red]import failed[/red]: {report.failure}")
+        raise typer.Exit(code=EXIT_RUN_FAILED)
 
     if summary.finished_packages:
         console.print(
@@ -139,33 +153,14 @@ def import_(
     megabytes = summary.bytes / 1e6
     console.print(f"{megabytes:,.1f} MB decoded in {summary.elapsed_s:.1f} s")
 
+    if not report.success:
+        err.print(f"[red]build failed[/red]: {report.failure}")
+        err.print("The files are imported; run `openfit build` again once the cause is fixed.")
+        raise typer.Exit(code=EXIT_RUN_FAILED)
     if build:
-        _build(settings)
+        console.print(f"[green]published[/green] {settings.snapshot_path} (run {report.run_id[:8]})")
     else:
         console.print(
             "Run [bold]openfit build[/bold] to normalize the imported files and publish the snapshot."
         )
     raise typer.Exit(code=summary.exit_code)
-
-
-def _build(settings) -> None:
-    from openfit.build import run_build
-    from orchestration.defs import REFRESH_JOB, TRANSFORM_JOB
-
-    # Only the transform and the publish: the files are loaded, nothing else needs extracting, and the
-    # transform recomputes just what the new files change. A home never built before gets the whole job (its
-    # other sources' raw layer does not exist yet, and the dbt project reads it).
-    job_name = TRANSFORM_JOB if settings.snapshot_path.exists() else REFRESH_JOB
-    with console.status("building the snapshot…") as status:
-        try:
-            report = run_build(
-                settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"), job_name=job_name
-            )
-        except Exception as exc:
-            err.print(f"[red]build failed[/red]: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
-            raise typer.Exit(code=EXIT_RUN_FAILED) from None
-    if not report.success:
-        err.print(f"[red]build failed[/red]: {report.failure}")
-        err.print("The files are imported; run `openfit build` again once the cause is fixed.")
-        raise typer.Exit(code=EXIT_RUN_FAILED)
-    console.print(f"[green]published[/green] {settings.snapshot_path} (run {report.run_id[:8]})")

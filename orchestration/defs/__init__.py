@@ -9,7 +9,7 @@ from dagster_dlt import DagsterDltResource
 from ingestion.registry import discover
 from openfit.settings import get_settings
 from orchestration.defs.checks import build_quality_checks
-from orchestration.defs.files import build_inbox_sensor, inbox_job
+from orchestration.defs.files import build_inbox_sensor, files_assets, inbox_job, raw_files_job
 from orchestration.defs.ingest import provider_assets
 from orchestration.defs.providers import provider_jobs, provider_sync_assets
 from orchestration.defs.publish import build_publish_asset
@@ -27,7 +27,11 @@ def build_definitions() -> dg.Definitions:
     providers = [p for p in discover().values() if p.is_configured()]
     # Unconfigured API providers (no client credentials) get no assets: available, not an error.
     api_providers = [p for p in providers if p.api_sync is not None]
-    raw = [provider_assets(p) for p in providers if p.api_sync is None and p.dlt_source is not None]
+    raw = [
+        files_assets(p) if p.kind == "file" else provider_assets(p)
+        for p in providers
+        if p.api_sync is None and p.dlt_source is not None
+    ]
     raw += [provider_sync_assets(p) for p in api_providers]
     dbt = build_dbt_assets()
     # The snapshot copies the published layers: it waits for their tables (an incremental build does not
@@ -60,7 +64,7 @@ def build_definitions() -> dg.Definitions:
         schedules.append(schedule)
     if any(p.name == "files" for p in providers):  # the inbox: files dropped there are imported
         inbox = inbox_job()
-        jobs.append(inbox)
+        jobs += [inbox, raw_files_job()]
         sensors.append(build_inbox_sensor(inbox))
     return dg.Definitions(
         assets=[*raw, dbt, publish],
