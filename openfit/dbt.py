@@ -86,24 +86,32 @@ def build_fingerprint(settings: Settings | None = None) -> str:
     return json.dumps({"files": project_files_digest(), "vars": dbt_vars(settings)}, sort_keys=True)
 
 
-def models_reading_vars(names: set[str], settings: Settings | None = None) -> set[str] | None:
-    """The models whose SQL/Python reads one of the dbt vars `names` (`var('name')` in their code, or a config
-    key of that name, which is how the Python models receive them). None when a macro reads one: then any model
-    may depend on it."""
-    manifest = parsed_manifest(settings)
-    quoted = [f"{q}{name}{q}" for name in names for q in ("'", '"')]
-    for macro in manifest.macros.values():
-        if macro.package_name == "openfit" and any(f"var({q}" in macro.macro_sql for q in quoted):
+def manifest_json(settings: Settings | None = None) -> dict[str, Any]:
+    """target/manifest.json of the current project and vars, as a dict (parsed first when stale)."""
+    return json.loads(ensure_manifest(settings).read_text())
+
+
+def models_reading_vars(names: set[str], manifest: dict[str, Any]) -> set[str] | None:
+    """Unique ids of the models whose code reads one of the dbt vars `names` (`var('name')`, or a config key of
+    that name: how the Python models receive them), with every node downstream of them. None when a macro
+    reads one: then any model may depend on it."""
+    quoted = [f"var({q}{name}{q}" for name in names for q in ("'", '"')]
+    for macro in manifest["macros"].values():
+        if macro["package_name"] == "openfit" and any(call in macro["macro_sql"] for call in quoted):
             return None
-    models = set()
-    for node in manifest.nodes.values():
-        if node.resource_type != "model":
-            continue
-        code = node.raw_code or ""
-        config_keys = set(node.config.to_dict())
-        if any(f"var({q}" in code for q in quoted) or names & config_keys:
-            models.add(node.name)
-    return models
+    reading = {
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model"
+        and (any(call in (node.get("raw_code") or "") for call in quoted) or names & set(node["config"]))
+    }
+    reached, frontier = set(), list(reading)
+    while frontier:
+        node = frontier.pop()
+        if node not in reached:
+            reached.add(node)
+            frontier.extend(manifest["child_map"].get(node, []))
+    return reached
 
 
 def _common_args() -> list[str]:

@@ -29,6 +29,7 @@ import json
 import os
 import re
 import tomllib
+import typing
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -86,6 +87,7 @@ SYNTHETIC_COHORT_SETTINGS = ("synthetic_athletes", "synthetic_days", "synthetic_
 # The settings that shape the published data: builds record them in the home file, build_info carries them.
 DATA_SETTINGS = (
     "synthetic_enabled", *SYNTHETIC_COHORT_SETTINGS, *DBT_VAR_SETTINGS, "daily_source_overrides",
+    "disabled_providers",
 )
 
 
@@ -125,6 +127,12 @@ class Settings(BaseSettings):
     schedule_cron: str = Field(default="0 4 * * *", description="Daily refresh, cron syntax.")
     schedule_timezone: str = "UTC"
     synthetic_enabled: bool = Field(default=True, description="Load the synthetic demo cohort.")
+    disabled_providers: list[str] = Field(
+        default_factory=list,
+        description="Configured providers that no build, schedule or sensor extracts (e.g. [\"strava\"]); the "
+        "data they loaded before stays. The synthetic cohort is switched off with synthetic_enabled instead, "
+        "which also removes its rows.",
+    )
 
     # Memory DuckDB may use in the writer (dlt loads and dbt); beyond it, sorts spill to disk.
     duckdb_memory_limit: str = "4GB"
@@ -298,8 +306,11 @@ def parse_setting(name: str, value: Any) -> Any:
         raise ValueError(f"unknown setting {name!r}")
     if is_secret(name):
         raise ValueError(f"{name} is a secret; set it in the environment (OPENFIT_{name.upper()}), not in a file")
-    if isinstance(value, str) and name == "daily_source_overrides":
-        value = json.loads(value)  # a list of objects, written as JSON as in the environment variable
+    if isinstance(value, str) and typing.get_origin(Settings.model_fields[name].annotation) is list:
+        try:
+            value = json.loads(value)  # a list, written as JSON as in the environment variable
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{name} = {value!r}: not a JSON list ({exc.msg})") from None
     try:
         return _field_adapter(name).validate_python(value)
     except ValidationError as exc:

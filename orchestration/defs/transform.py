@@ -22,6 +22,7 @@ from openfit.dbt import (
     dbt_executable,
     ensure_manifest,
     invoke_dbt,
+    manifest_json,
     models_reading_vars,
     parsed_manifest,
 )
@@ -45,21 +46,15 @@ PATCHED_MODELS = {"model.openfit.activity_samples", "model.openfit.metrics"}
 
 
 def models_to_refresh(plan, settings) -> set[str] | None:
-    """For an incremental plan whose settings (dbt vars) changed: the models reading them; empty when none
-    changed; None when a full build is needed instead (a macro reads one, or it reaches a patched table)."""
+    """For an incremental plan whose settings (dbt vars) changed: the names of the models reading them; empty
+    when none changed; None when a full build is needed instead (a macro reads one, or it reaches a patched
+    table)."""
     if plan.full or not plan.vars_changed:
         return set()
-    models = models_reading_vars(set(plan.vars_changed), settings)
-    if models is None:
+    reached = models_reading_vars(set(plan.vars_changed), manifest_json(settings))
+    if reached is None or reached & PATCHED_MODELS:
         return None
-    manifest = parsed_manifest(settings)
-    reached, frontier = set(), [f"model.openfit.{name}" for name in models]
-    while frontier:
-        node = frontier.pop()
-        if node not in reached:
-            reached.add(node)
-            frontier.extend(manifest.child_map.get(node, []))
-    return None if reached & PATCHED_MODELS else models
+    return {node.split(".")[-1] for node in reached if node.startswith("model.")}
 
 
 def _invoke_all(runs: list[list[str]], settings):
@@ -155,7 +150,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         if rebuilt:  # the models that read a changed setting, and everything downstream of them, in full
             context.log.info("transform: settings changed (%s): rebuilding %s", ", ".join(plan.vars_changed),
                              ", ".join(sorted(rebuilt)))
-            runs.append(["build", "--full-refresh", "--select", *(f"{name}+" for name in sorted(rebuilt))])
+            runs.append(["build", "--full-refresh", "--select", *sorted(rebuilt)])
         if not plan.full and (plan.pending_loads or not rebuilt):
             runs.append(["build", *INCREMENTAL_SELECT, *_views_left_out(plan)])
         run = _invoke_all(runs, settings)

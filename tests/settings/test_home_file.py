@@ -77,7 +77,10 @@ def test_each_layer_beats_the_ones_below_it_and_config_show_names_the_origin(hom
 def test_config_set_writes_the_home_file_and_later_runs_read_it(home):
     result = runner.invoke(app, ["config", "set", "algo.pmc", "trainingpeaks"])
     assert result.exit_code == 0, result.output
-    assert "rebuilds every dbt table" in result.output  # says what it will recompute
+    # says what it will recompute: the PMC models and what reads them, not the warehouse
+    said = " ".join(result.output.split())
+    assert "marts_daily_training_load" in said and "daily_training_load" in said and "everything else stays" in said
+    assert "activity_samples" not in said and "every dbt table" not in said
     assert runner.invoke(app, ["config", "set", "synthetic_end_date", "2026-06-30"]).exit_code == 0
     overrides = '[{"athlete_id": "*", "metric": "resting_hr", "source": "watch"}]'
     assert runner.invoke(app, ["config", "set", "daily_source_overrides", overrides]).exit_code == 0
@@ -162,3 +165,16 @@ def test_health_and_the_data_health_page_name_the_settings_the_snapshot_was_buil
     with SnapshotReader(fixture_warehouse.snapshot_path).cursor() as cur:  # what the Data health page shows
         settings = reads.build_settings(cur)
     assert settings["algo_pmc"] == fixture_warehouse.algo_pmc
+
+
+def test_a_disabled_provider_gets_no_assets_jobs_or_sensors(home):
+    from orchestration.defs import build_definitions
+
+    assert runner.invoke(app, ["config", "set", "disabled_providers", '["files"]']).exit_code == 0
+    get_settings.cache_clear()
+    assert get_settings().disabled_providers == ["files"]
+    definitions = build_definitions()
+    extracts = {asset.node_def.name for asset in definitions.assets if asset.node_def.name.startswith("raw_")}
+    assert "raw_files" not in extracts and "raw_synthetic" in extracts
+    assert not list(definitions.sensors or [])  # the inbox sensor belongs to the files provider
+    assert "import_inbox" not in {job.name for job in definitions.jobs}
