@@ -7,12 +7,13 @@ same version as the `duckdb` module, so it reads the storage format the publishe
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -110,14 +111,25 @@ def sql(
         raise typer.Exit(code=_run_harlequin(settings, snapshot))
 
     cli = duckdb_cli_command(snapshot, command, fmt, output)
+    if command is None:
+        _become(cli)
     if output is None or fmt is OutputFormat.parquet:
-        # The child inherits our terminal (interactive) or our stdin/stdout (scripts, pipes).
+        # The child inherits our stdin/stdout (scripts, pipes).
         raise typer.Exit(code=subprocess.call(cli))
     with output.open("wb") as sink:
         raise typer.Exit(code=subprocess.call(cli, stdout=sink))
 
 
+def _become(command: list[str]) -> NoReturn:
+    """Replace this process by the interactive program. As a child under us, a Ctrl-C (which the DuckDB CLI
+    uses to cancel a query) would also interrupt us, and we would kill the session."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)
+
+
 def _run_harlequin(settings, snapshot: Path) -> int:
+    """Returns only when Harlequin is not installed (1); otherwise this process becomes Harlequin."""
     # Harlequin runs its init script on connect: the same session setup as the CLI. It lives in the home, not
     # in serving/, which only the publisher writes.
     init_script = settings.home_dir / "harlequin_init.sql"
@@ -130,4 +142,4 @@ def _run_harlequin(settings, snapshot: Path) -> int:
         )
         return 1
     init_script.write_text(SESSION_SETUP + "\n")
-    return subprocess.call(command)
+    _become(command)
