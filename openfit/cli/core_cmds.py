@@ -296,6 +296,8 @@ def _serve(settings, background: dict[str, list[str]] | None = None) -> None:
     console.print(f"API         http://127.0.0.1:{settings.api_port}/docs  (MCP at /mcp)")
     console.print(f"Dashboards  http://127.0.0.1:{settings.dashboard_port}")
     console.print(f"Data docs   http://127.0.0.1:{settings.docs_port}  (columns, descriptions, lineage)")
+    if not docs_dir(settings).exists():  # a home built before the data docs existed, or not built yet
+        console.print("            (none generated yet: the next `openfit build` generates them)")
     console.print("Ctrl-C stops everything.")
     helpers = {}
     for name, cmd in (background or {}).items():
