@@ -13,14 +13,15 @@ from openfit.instance import prepare_instance, release_dead_writers, writer_tags
 from openfit.progress import ProgressFile
 from openfit.settings import Settings, get_settings, record_in_home_file
 
-# Stage of each step, from the step key's op name (raw_<provider>, openfit_dbt, serving__openfit_snapshot).
+# Stage of each step, from the step key's op name (raw_<provider>, openfit_dbt, serving__openfit_snapshot,
+# serving__data_docs).
 STAGES = ("ingest", "transform", "publish")
 
 
 def stage_of(step_key: str) -> str:
     if step_key.startswith("raw_"):
         return "ingest"
-    if "snapshot" in step_key:
+    if "snapshot" in step_key or step_key.startswith("serving__"):  # the snapshot, then the data docs
         return "publish"
     return "transform"
 

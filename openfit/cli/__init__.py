@@ -38,3 +38,4 @@ from openfit.cli import connect_cmds  # noqa: E402,F401
 from openfit.cli import api_cmds  # noqa: E402,F401
 from openfit.cli import import_cmds  # noqa: E402,F401
 from openfit.cli import config_cmds  # noqa: E402,F401
+from openfit.cli import sql_cmds  # noqa: E402,F401

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openfit.cli import app
+from openfit.data_docs import docs_dir
 from openfit.settings import REPO_ROOT, get_settings, set_command_line
 
 console = Console()
@@ -231,12 +232,18 @@ def serve_commands(settings) -> dict[str, list[str]]:
             "--server.address", "127.0.0.1", "--server.port", str(settings.dashboard_port),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
         ],
+        # Static files: the site is regenerated into a new folder after each publish and serving/docs is
+        # switched to it, so the server always reads the newest one.
+        "docs": [
+            sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
+            "--directory", str(docs_dir(settings)), str(settings.docs_port),
+        ],
     }
 
 
 @app.command()
 def serve() -> None:
-    """Start the Dagster UI, the API (+ MCP) and the dashboards on 127.0.0.1 until Ctrl-C."""
+    """Start the Dagster UI, the API (+ MCP), the dashboards and the data docs on 127.0.0.1 until Ctrl-C."""
     _serve(get_settings())
 
 
@@ -288,6 +295,9 @@ def _serve(settings, background: dict[str, list[str]] | None = None) -> None:
     console.print(f"Dagster UI  http://127.0.0.1:{settings.dagster_port}")
     console.print(f"API         http://127.0.0.1:{settings.api_port}/docs  (MCP at /mcp)")
     console.print(f"Dashboards  http://127.0.0.1:{settings.dashboard_port}")
+    console.print(f"Data docs   http://127.0.0.1:{settings.docs_port}  (columns, descriptions, lineage)")
+    if not docs_dir(settings).exists():  # a home built before the data docs existed, or not built yet
+        console.print("            (none generated yet: the next `openfit build` generates them)")
     console.print("Ctrl-C stops everything.")
     helpers = {}
     for name, cmd in (background or {}).items():

@@ -12,7 +12,7 @@ from orchestration.defs.checks import build_quality_checks
 from orchestration.defs.files import build_inbox_sensor, files_assets, inbox_job, raw_files_job
 from orchestration.defs.ingest import provider_assets
 from orchestration.defs.providers import provider_jobs, provider_sync_assets
-from orchestration.defs.publish import build_publish_asset
+from orchestration.defs.publish import build_publish_asset, data_docs
 from orchestration.defs.transform import build_dbt_assets, dbt_resource
 
 REFRESH_JOB = "refresh_all"
@@ -68,7 +68,7 @@ def build_definitions() -> dg.Definitions:
         jobs += [inbox, raw_files_job()]
         sensors.append(build_inbox_sensor(inbox))
     return dg.Definitions(
-        assets=[*raw, dbt, publish],
+        assets=[*raw, dbt, publish, data_docs],
         asset_checks=build_quality_checks(),  # GE suites; blocking ones keep a bad build from being published
         jobs=jobs,
         schedules=schedules,

@@ -4,13 +4,16 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from openfit.data_docs import generate_data_docs
 from openfit.instance import WRITER_POOL
 from openfit.publish import publish_snapshot
+
+SNAPSHOT_KEY = dg.AssetKey(["serving", "openfit_snapshot"])
 
 
 def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
-        key=dg.AssetKey(["serving", "openfit_snapshot"]),
+        key=SNAPSHOT_KEY,
         deps=upstream,
         group_name="publish",
         pool=WRITER_POOL,
@@ -35,3 +38,20 @@ def build_publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         )
 
     return openfit_snapshot
+
+
+@dg.asset(
+    key=dg.AssetKey(["serving", "data_docs"]),
+    deps=[SNAPSHOT_KEY],
+    group_name="publish",
+    # In the writer pool: it runs dbt in-process, whose DuckDB environment is process-wide.
+    pool=WRITER_POOL,
+    kinds={"dbt"},
+    description=(
+        "The data docs at $OPENFIT_HOME/serving/docs (dbt's docs site: every column's description, types and "
+        "row counts read from the published snapshot, and the lineage), served by `openfit serve`."
+    ),
+)
+def data_docs(context: AssetExecutionContext) -> dg.MaterializeResult:
+    site = generate_data_docs()
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(site.resolve()))})

@@ -60,6 +60,7 @@ def test_serve_starts_the_dagster_ui_with_the_graph_and_stops_cleanly(fixture_wa
         "OPENFIT_DAGSTER_PORT": str(port),
         "OPENFIT_API_PORT": "8917",
         "OPENFIT_DASHBOARD_PORT": "8916",
+        "OPENFIT_DOCS_PORT": "8915",
     }
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
@@ -78,6 +79,9 @@ def test_serve_starts_the_dagster_ui_with_the_graph_and_stops_cleanly(fixture_wa
         assert data is not None, "the Dagster UI did not answer within 300 s: " + (tmp_path / "serve.log").read_text()[-2000:]
         groups = {node["groupName"] for node in data["data"]["assetNodes"]}
         assert {"raw", "staging", "openfit", "publish"} <= groups
+        # The data docs the build generated, on their own port.
+        with urllib.request.urlopen("http://127.0.0.1:8915/catalog.json", timeout=10) as response:
+            assert "model.openfit.activities" in json.loads(response.read())["nodes"]
         descendants = psutil.Process(proc.pid).children(recursive=True)
         assert descendants, "serve should run the UI in child processes"
     finally:
@@ -112,6 +116,7 @@ def test_demo_serves_a_first_snapshot_then_extends_the_history_in_the_background
         "OPENFIT_DAGSTER_PORT": "3927",
         "OPENFIT_API_PORT": "8927",
         "OPENFIT_DASHBOARD_PORT": "8926",
+        "OPENFIT_DOCS_PORT": "8925",
     }
     settings = Settings(home=home)
     days_published = "select count(distinct date) from openfit.wellness_daily"
