@@ -151,6 +151,17 @@ def hrv_swc(
 _INPUT_COLUMNS = ("resting_hr", "hrv_rmssd_ms", "sleep_s", "tsb", "acwr", "ramp_rate", "monotony")
 
 
+_BASELINE_SCHEMA = {
+    "athlete_id": pl.String, "date": pl.Date, **dict.fromkeys(_INPUT_COLUMNS, pl.Float64),
+    "rhr_baseline_median": pl.Float64, "rhr_baseline_mad": pl.Float64, "rhr_baseline_days": pl.Int64,
+    "rhr_z": pl.Float64, "hrv_ln_rmssd": pl.Float64, "hrv_ln_rmssd_7d": pl.Float64,
+    "hrv_baseline_mean": pl.Float64, "hrv_baseline_sd": pl.Float64, "hrv_swc_lower": pl.Float64,
+    "hrv_swc_upper": pl.Float64, "hrv_baseline_days": pl.Int64, "hrv_z": pl.Float64,
+    "sleep_baseline_median": pl.Float64, "sleep_baseline_mad": pl.Float64, "sleep_baseline_days": pl.Int64,
+    "sleep_z": pl.Float64, "sleep_need_s": pl.Float64,
+}  # fmt: skip
+
+
 def wellness_baselines(daily: pl.DataFrame, sleep_need_s: float = SLEEP_NEED_S) -> pl.DataFrame:
     """Per athlete, every calendar day from the first to the last row: the inputs and their baselines.
 
@@ -162,7 +173,7 @@ def wellness_baselines(daily: pl.DataFrame, sleep_need_s: float = SLEEP_NEED_S) 
     positive(sleep_need_s, "sleep_need_s")
     frame = daily.with_columns(
         [pl.lit(None, dtype=pl.Float64).alias(c) for c in _INPUT_COLUMNS if c not in daily.columns]
-    ).select(["athlete_id", "date", *_INPUT_COLUMNS])
+    ).select(["athlete_id", "date", *[pl.col(c).cast(pl.Float64) for c in _INPUT_COLUMNS]])
     parts = []
     for (athlete,), rows in frame.sort("date").group_by(["athlete_id"], maintain_order=True):
         days = pl.DataFrame({"date": pl.date_range(rows["date"].min(), rows["date"].max(), "1d", eager=True)})
@@ -193,7 +204,7 @@ def wellness_baselines(daily: pl.DataFrame, sleep_need_s: float = SLEEP_NEED_S) 
             pl.lit(float(sleep_need_s)).alias("sleep_need_s"),
         ))  # fmt: skip
     if not parts:
-        return pl.DataFrame()
+        return pl.DataFrame(schema=_BASELINE_SCHEMA)
     # Float NaN (not computable) becomes null, the warehouse's one spelling of "no value".
     out = pl.concat(parts, how="vertical_relaxed")
     floats = [c for c, t in out.schema.items() if t == pl.Float64]
@@ -316,6 +327,8 @@ def detect_anomalies(baselines: pl.DataFrame) -> pl.DataFrame:
     before (agreeing evidence, not one noisy day); high when all three agree today. `evidence` lists the signs.
     """
     rows = []
+    if baselines.height == 0:
+        baselines = pl.DataFrame(schema=_BASELINE_SCHEMA)
     for (athlete,), days in baselines.sort("date").group_by(["athlete_id"], maintain_order=True):
         streak = 0  # consecutive days with >= ILLNESS_MIN_SIGNS signs
         for row in days.iter_rows(named=True):
@@ -397,6 +410,8 @@ def readiness(baselines: pl.DataFrame, weights: dict | None = None) -> pl.DataFr
     component its input, its 0-100 score and its weight (`readiness_components`, `readiness_score`)."""
     weights = weights or READINESS_WEIGHTS
     rows = []
+    if baselines.height == 0:
+        baselines = pl.DataFrame(schema=_BASELINE_SCHEMA)
     for row in baselines.sort(["athlete_id", "date"]).iter_rows(named=True):
         parts = readiness_components(
             row.get("hrv_z"),

@@ -199,3 +199,11 @@ def test_readiness_drops_during_illness_and_exposes_weights():
     recomputed = sum(row[f"{k}_component"] * row[f"{k}_weight"] for k in w.READINESS_WEIGHTS)
     assert row["score"] == pytest.approx(recomputed / sum(w.READINESS_WEIGHTS.values()))
     assert math.isclose(row["coverage"], 1.0)
+
+
+def test_empty_input_gives_typed_empty_frames():
+    empty = pl.DataFrame(schema={"athlete_id": pl.String, "date": pl.Date, "resting_hr": pl.Float64})
+    baselines = a.wellness_baselines(empty)
+    assert baselines.height == 0 and baselines.schema["rhr_z"] == pl.Float64
+    assert a.detect_anomalies(baselines).columns[:3] == ["athlete_id", "date", "kind"]
+    assert a.readiness(baselines).schema["score"] == pl.Float64
