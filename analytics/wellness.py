@@ -45,9 +45,16 @@ RAMP_HIGH = 12.0
 # Foster 1998 (MSSE 30:1164-1168): illnesses clustered when weekly monotony exceeded 2.0.
 MONOTONY_THRESHOLD = 2.0
 MONOTONY_HIGH = 2.5
-# The combined signal needs at least 2 of {RHR up, HRV down, sleep short} on at least 2 consecutive days.
+# The combined signal needs at least 2 of {RHR up, HRV down, sleep short}, each present on 2 consecutive days. Its
+# signs are the days' own values against the athlete's baselines (not the 7-day HRV trend, which lags and, at
+# 0.5 SD, is below its band on about one day in seven): resting HR robust z >= 1.5, ln RMSSD z <= -1.5 against the
+# 60-day mean/SD, sleep below need and z <= -2 against the 28-day median/MAD (short for this athlete, not only
+# for the population). Because two markers must agree on two days, each cut-off can be milder than a single
+# flag's. The cut-offs were chosen on the synthetic cohort (benchmarks/anomalies.py), not taken from a paper.
 ILLNESS_MIN_SIGNS = 2
-ILLNESS_MIN_DAYS = 2
+ILLNESS_RHR_Z = 1.5
+ILLNESS_HRV_Z = -1.5
+ILLNESS_SLEEP_Z = -2.0
 
 ANOMALY_KINDS = (
     "resting_hr_elevated", "hrv_below_swc", "sleep_short", "acwr_high", "ramp_steep", "monotony_high",
@@ -121,9 +128,9 @@ def hrv_swc(
     ln_rmssd_d = ln(RMSSD_d [ms]); rolling_d = mean of ln RMSSD over days d−6..d (>= `rolling_min_days` measured).
     baseline_mean_d, baseline_sd_d = mean and sample SD of daily ln RMSSD over the `baseline_days` days before d
     (>= `baseline_min_days` measured); SWC band = baseline_mean ± swc_sd · baseline_sd (0.5 SD).
-    z_d = (rolling_d − baseline_mean_d) / baseline_sd_d. Non-positive RMSSD is treated as not measured.
-    Returns arrays "ln_rmssd", "rolling", "baseline_mean", "baseline_sd", "swc_lower", "swc_upper", "z",
-    "baseline_days".
+    z_d = (rolling_d − baseline_mean_d) / baseline_sd_d; day_z_d = (ln_rmssd_d − baseline_mean_d) / baseline_sd_d.
+    Non-positive RMSSD is treated as not measured. Returns arrays "ln_rmssd", "rolling", "baseline_mean",
+    "baseline_sd", "swc_lower", "swc_upper", "z", "day_z", "baseline_days".
     """
     raw = as_float_array(rmssd_ms, "rmssd_ms")
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -144,8 +151,10 @@ def hrv_swc(
     half_band = swc_sd * sd
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(sd > 0, (rolling - mean) / sd, np.nan)
+        day_z = np.where(sd > 0, (ln - mean) / sd, np.nan)
     return {"ln_rmssd": ln, "rolling": rolling, "baseline_mean": mean, "baseline_sd": sd,
-            "swc_lower": mean - half_band, "swc_upper": mean + half_band, "z": z, "baseline_days": days}  # fmt: skip
+            "swc_lower": mean - half_band, "swc_upper": mean + half_band, "z": z, "day_z": day_z,
+            "baseline_days": days}  # fmt: skip
 
 
 _INPUT_COLUMNS = ("resting_hr", "hrv_rmssd_ms", "sleep_s", "tsb", "acwr", "ramp_rate", "monotony")
@@ -156,7 +165,7 @@ _BASELINE_SCHEMA = {
     "rhr_baseline_median": pl.Float64, "rhr_baseline_mad": pl.Float64, "rhr_baseline_days": pl.Int64,
     "rhr_z": pl.Float64, "hrv_ln_rmssd": pl.Float64, "hrv_ln_rmssd_7d": pl.Float64,
     "hrv_baseline_mean": pl.Float64, "hrv_baseline_sd": pl.Float64, "hrv_swc_lower": pl.Float64,
-    "hrv_swc_upper": pl.Float64, "hrv_baseline_days": pl.Int64, "hrv_z": pl.Float64,
+    "hrv_swc_upper": pl.Float64, "hrv_baseline_days": pl.Int64, "hrv_z": pl.Float64, "hrv_day_z": pl.Float64,
     "sleep_baseline_median": pl.Float64, "sleep_baseline_mad": pl.Float64, "sleep_baseline_days": pl.Int64,
     "sleep_z": pl.Float64, "sleep_need_s": pl.Float64,
 }  # fmt: skip
@@ -197,6 +206,7 @@ def wellness_baselines(daily: pl.DataFrame, sleep_need_s: float = SLEEP_NEED_S) 
             pl.Series("hrv_swc_upper", hrv["swc_upper"]),
             pl.Series("hrv_baseline_days", hrv["baseline_days"]),
             pl.Series("hrv_z", hrv["z"]),
+            pl.Series("hrv_day_z", hrv["day_z"]),
             pl.Series("sleep_baseline_median", sleep_base["median"]),
             pl.Series("sleep_baseline_mad", sleep_base["mad"]),
             pl.Series("sleep_baseline_days", sleep_base["days"]),
@@ -308,12 +318,32 @@ def _day_flags(row: dict) -> list[dict]:
     return flags
 
 
-_SIGN_KINDS = ("resting_hr_elevated", "hrv_below_swc", "sleep_short")
-_SIGN_WORDS = {
-    "resting_hr_elevated": "resting HR up",
-    "hrv_below_swc": "HRV down",
-    "sleep_short": "sleep short",
-}
+_SIGN_WORDS = {"resting_hr_up": "resting HR up", "hrv_down": "HRV down", "sleep_short": "sleep short"}
+
+
+def _both_days(today: dict, yesterday: dict | None, column: str, beyond) -> bool:
+    """True when the column crosses the threshold (`beyond(value)`) on today and on yesterday."""
+    return yesterday is not None and all(
+        _is(day.get(column)) and beyond(day[column]) for day in (today, yesterday)
+    )
+
+
+def illness_signs(today: dict, yesterday: dict | None) -> set[str]:
+    """Signs for the combined illness/overreaching signal, each present on today AND yesterday (two consecutive
+    days must agree, so one noisy day is never enough): resting HR robust z >= ILLNESS_RHR_Z, daily ln RMSSD
+    z <= ILLNESS_HRV_Z, sleep below need with z <= ILLNESS_SLEEP_Z."""
+    signs = set()
+    if _both_days(today, yesterday, "rhr_z", lambda z: z >= ILLNESS_RHR_Z):
+        signs.add("resting_hr_up")
+    if _both_days(today, yesterday, "hrv_day_z", lambda z: z <= ILLNESS_HRV_Z):
+        signs.add("hrv_down")
+    short = _both_days(today, yesterday, "sleep_z", lambda z: z <= ILLNESS_SLEEP_Z) and all(
+        _is(day.get("sleep_s")) and _is(day.get("sleep_need_s")) and day["sleep_s"] < day["sleep_need_s"]
+        for day in (today, yesterday)
+    )
+    if short:
+        signs.add("sleep_short")
+    return signs
 
 
 def detect_anomalies(baselines: pl.DataFrame) -> pl.DataFrame:
@@ -323,30 +353,33 @@ def detect_anomalies(baselines: pl.DataFrame) -> pl.DataFrame:
     >= 2.5, high >= 3.5), hrv_below_swc (7-day ln RMSSD below mean − 0.5 SD, high below mean − 1 SD),
     sleep_short (below need, high an hour or more short), acwr_high (> 1.5, high > 2.0), ramp_steep (CTL ramp
     > 8 per week, high > 12), monotony_high (> 2.0, high > 2.5).
-    illness_or_overreaching: at least 2 of {resting HR up, HRV down, sleep short} on this day and the day
-    before (agreeing evidence, not one noisy day); high when all three agree today. `evidence` lists the signs.
+    illness_or_overreaching: at least 2 of `illness_signs` {resting HR up (z >= 1.5), HRV down (daily ln RMSSD
+    z <= -1.5), sleep short (below need and z <= -2)}, each present on this day and the day before (agreeing
+    evidence, not one noisy day); high when all three agree. `evidence` lists the signs.
     """
     rows = []
     if baselines.height == 0:
         baselines = pl.DataFrame(schema=_BASELINE_SCHEMA)
     for (athlete,), days in baselines.sort("date").group_by(["athlete_id"], maintain_order=True):
-        streak = 0  # consecutive days with >= ILLNESS_MIN_SIGNS signs
+        streak = 0  # consecutive days flagged
+        yesterday = None
         for row in days.iter_rows(named=True):
             flags = _day_flags(row)
-            signs = {f["kind"] for f in flags if f["kind"] in _SIGN_KINDS}
+            signs = illness_signs(row, yesterday)
+            yesterday = row
             streak = streak + 1 if len(signs) >= ILLNESS_MIN_SIGNS else 0
             for f in flags:
                 rows.append({"athlete_id": athlete, "date": row["date"], **f, "evidence": None})
-            if streak >= ILLNESS_MIN_DAYS:
-                words = ", ".join(_SIGN_WORDS[k] for k in _SIGN_KINDS if k in signs)
+            if streak:
+                words = ", ".join(word for sign, word in _SIGN_WORDS.items() if sign in signs)
                 rows.append({
                     "athlete_id": athlete, "date": row["date"], "kind": "illness_or_overreaching",
-                    "severity": "high" if len(signs) == len(_SIGN_KINDS) else "moderate",
+                    "severity": "high" if len(signs) == len(_SIGN_WORDS) else "moderate",
                     "value": float(len(signs)), "threshold": float(ILLNESS_MIN_SIGNS), "baseline": None,
                     "unit": "signs", "evidence": words,
-                    "explanation": f"{streak} days in a row with agreeing warning signs ({words}). Together they "
-                    "often precede illness or mark overreaching: consider rest or an easy day, and see how you "
-                    "feel.",
+                    "explanation": f"Two days in a row agree on {words} (flagged {streak} day(s) running). "
+                    "Together these often come before an illness or mark overreaching: consider rest or an easy "
+                    "day, and see how you feel.",
                 })  # fmt: skip
     schema = {"athlete_id": pl.String, "date": pl.Date, "kind": pl.String, "severity": pl.String,
               "value": pl.Float64, "threshold": pl.Float64, "baseline": pl.Float64, "unit": pl.String,

@@ -17,6 +17,7 @@ select
     cast(hrv_swc_upper as double) as hrv_swc_upper,
     cast(hrv_baseline_days as integer) as hrv_baseline_days,
     cast(hrv_z as double) as hrv_z,
+    cast(hrv_day_z as double) as hrv_day_z,
     cast(sleep_s as double) as sleep_s,
     cast(sleep_baseline_median as double) as sleep_baseline_median,
     cast(sleep_baseline_mad as double) as sleep_baseline_mad,
