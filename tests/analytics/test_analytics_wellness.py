@@ -207,3 +207,26 @@ def test_empty_input_gives_typed_empty_frames():
     assert baselines.height == 0 and baselines.schema["rhr_z"] == pl.Float64
     assert a.detect_anomalies(baselines).columns[:3] == ["athlete_id", "date", "kind"]
     assert a.readiness(baselines).schema["score"] == pl.Float64
+
+
+def test_markers_that_do_not_agree_on_the_same_two_days_raise_no_illness_signal():
+    series = noisy_athlete()
+    # RHR up on days 200-201 and HRV down on days 202-203: each marker persists, but never together.
+    series["resting_hr"][200:202] += 8
+    series["hrv_rmssd_ms"][202:204] *= 0.55
+    flags = a.detect_anomalies(a.wellness_baselines(frame(series)))
+    assert flags.filter(pl.col("kind") == "illness_or_overreaching").height == 0
+    assert {"resting_hr_elevated"} <= set(flags.filter(pl.col("date") == days(365)[200])["kind"])
+
+
+def test_illness_signs_need_both_days():
+    base = {"rhr_z": 3.0, "hrv_day_z": -2.0, "sleep_z": 0.0, "sleep_s": 8 * 3600.0, "sleep_need_s": 7 * 3600.0}
+    calm = {**base, "rhr_z": 0.0, "hrv_day_z": 0.0}
+    assert w.illness_signs(base, base) == {"resting_hr_up", "hrv_down"}
+    assert w.illness_signs(base, calm) == set()
+    assert w.illness_signs(base, None) == set()
+    short = {**base, "sleep_s": 5 * 3600.0, "sleep_z": -2.5}
+    assert w.illness_signs(short, short) == {"resting_hr_up", "hrv_down", "sleep_short"}
+    # Short for the athlete but not below need is not a sign (nor the reverse).
+    long_sleeper = {**short, "sleep_s": 7.5 * 3600.0}
+    assert "sleep_short" not in w.illness_signs(long_sleeper, long_sleeper)
