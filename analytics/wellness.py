@@ -39,7 +39,7 @@ SLEEP_SHORT_HIGH_S = 3600.0  # an hour or more short of need is "high"
 ACWR_THRESHOLD = 1.5
 ACWR_HIGH = 2.0
 # CTL ramp (CTL_d − CTL_{d−7}, load units per day per week). Not from a paper: 8/week is the upper end of the
-# ramp rates coaches commonly call sustainable (TrainingPeaks/Friel guidance [S]); a setting can change it.
+# ramp rates coaches commonly call sustainable (TrainingPeaks/Friel guidance [S]).
 RAMP_THRESHOLD = 8.0
 RAMP_HIGH = 12.0
 # Foster 1998 (MSSE 30:1164-1168): illnesses clustered when weekly monotony exceeded 2.0.

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,6 +29,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
+
+# This folder holds benchmarks/analytics.py, which would shadow the analytics package that the build's dbt Python
+# models import: take the folder off the path and put the repository on it.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
 LAG_DAYS = 2
 DAYS_PER_MONTH = 30.44
