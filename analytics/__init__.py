@@ -87,6 +87,19 @@ from .trimp import (
     trimp_lucia,
 )
 from .vo2max import vo2max_cooper, vo2max_from_race, vo2max_rockport, vo2max_uth_sorensen
+from .wellness import (
+    ANOMALY_KINDS,
+    READINESS_WEIGHTS,
+    detect_anomalies,
+    hrv_swc,
+    median_mad,
+    readiness,
+    readiness_components,
+    readiness_score,
+    robust_z,
+    rolling_baseline,
+    wellness_baselines,
+)
 
 __all__ = [
     # conventions
@@ -116,4 +129,7 @@ __all__ = [
     # activity scoring
     "Thresholds", "score_activity", "to_stream", "activity_load", "parse_priority",
     "DEFAULT_LOAD_PRIORITY", "DEFAULT_COLUMNS",
+    # wellness baselines, anomalies, readiness
+    "median_mad", "rolling_baseline", "robust_z", "hrv_swc", "wellness_baselines", "detect_anomalies",
+    "ANOMALY_KINDS", "readiness_components", "readiness_score", "readiness", "READINESS_WEIGHTS",
 ]  # fmt: skip

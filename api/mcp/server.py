@@ -38,7 +38,8 @@ request_scope: ContextVar[AthleteScope | None] = ContextVar("openfit_mcp_scope",
 INSTRUCTIONS = """\
 OpenFit is one merged, de-duplicated fitness history per athlete (activities from several devices and
 services, sleep, wellness, metrics) plus sports-science marts (training load, records, power curve).
-Start with list_athletes, then list_activities / get_wellness / get_sleep for one athlete. Times are UTC
+Start with list_athletes, then list_activities / get_wellness / get_sleep for one athlete; for "how am I
+doing today" use get_readiness and get_anomalies. Times are UTC
 ISO 8601; dates are the athlete's local dates. Use correlate_metrics for "does X relate to Y" questions,
 describe_schema and query_sql (one read-only SELECT) for anything the other tools do not cover.
 Everything is read-only."""
@@ -150,6 +151,40 @@ def build_mcp_server(
         (ATL), form (TSB) and the chosen resting HR, HRV, sleep seconds and score, steps. Null = not measured."""
         with reading() as (cur, caller):
             return marts.mart_rows(cur, caller, "daily_athlete_summary", athlete_id=athlete_id,
+                                   start=reads.parse_date(from_date, name="from_date"),
+                                   end=reads.parse_date(to_date, name="to_date"))
+
+    @tool(annotations=READ_ONLY)
+    def get_anomalies(
+        athlete_id: AthleteArg = None,
+        from_date: IsoDate = None,
+        to_date: IsoDate = None,
+        kind: Annotated[str | None, Field(description=(
+            "one of resting_hr_elevated, hrv_below_swc, sleep_short, acwr_high, ramp_steep, monotony_high, "
+            "illness_or_overreaching; omit for all"))] = None,
+        severity: Annotated[str | None, Field(description="moderate or high; omit for both")] = None,
+    ) -> m.MartRows:
+        """Warning flags per day, each against the athlete's OWN baseline: resting HR above its 28-day median,
+        HRV 7-day average below its normal band, sleep short of 7 h, load spikes (ACWR > 1.5, steep fitness
+        ramp, monotonous training). illness_or_overreaching means at least two of resting HR up / HRV down /
+        sleep short on two or more consecutive days: the strongest reason to suggest rest. Each row has a
+        severity (moderate/high), the value, threshold, baseline and an `explanation` you can paraphrase. These
+        are signals, not diagnoses: say what was measured, never that the athlete is ill. No row = no flag."""
+        with reading() as (cur, caller):
+            return marts.anomalies(cur, caller, athlete_id=athlete_id,
+                                   start=reads.parse_date(from_date, name="from_date"),
+                                   end=reads.parse_date(to_date, name="to_date"), kind=kind, severity=severity)
+
+    @tool(annotations=READ_ONLY)
+    def get_readiness(athlete_id: AthleteArg = None, from_date: IsoDate = None,
+                      to_date: IsoDate = None) -> m.MartRows:
+        """Daily readiness 0-100 (75 = the athlete's usual state) with why: each component's input, 0-100 score
+        and weight: HRV (z vs 60-day baseline, 0.30), resting HR (z vs 28-day median, 0.20), sleep vs need
+        (0.20), form TSB (0.15), load spike ACWR (0.15). Explain a low score through its lowest-scoring
+        components. score is null when under half the weight could be measured (coverage < 0.5). OpenFit's own
+        transparent score, not a device's."""
+        with reading() as (cur, caller):
+            return marts.mart_rows(cur, caller, "readiness", athlete_id=athlete_id,
                                    start=reads.parse_date(from_date, name="from_date"),
                                    end=reads.parse_date(to_date, name="to_date"))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from analytics.wellness import ANOMALY_KINDS
 from api.keys import AthleteScope
 from api.query import models as m
 from api.query.errors import InvalidRequest
@@ -25,7 +26,10 @@ MARTS = {
     "fitness-estimates": "fitness_estimates",
     "activity-load": "activity_load",
     "daily-summary": "daily_athlete_summary",
+    "anomalies": "anomalies",
+    "readiness": "readiness",
 }
+SEVERITIES = ("moderate", "high")
 _DATE_COLUMNS = ("date", "local_date", "day", "achieved_on", "start_time")
 _ORDER_HINTS = ("date", "local_date", "day", "start_time", "duration_s", "achieved_on")
 # Curves and records read best in their own order (by window, then duration or distance).
@@ -34,6 +38,7 @@ _TABLE_ORDER = {
     "pace_curve": ("athlete_id", "window", "distance_m"),
     "personal_records": ("athlete_id", "sport", "record_type", "date"),
     "cross_device_daily": ("athlete_id", "date", "metric", "source", "device_id"),
+    "anomalies": ("athlete_id", "date", "kind"),
 }
 
 
@@ -97,6 +102,27 @@ def compare_devices(
         raise InvalidRequest(f"unknown daily metric {metric!r}", {"known": list(DAILY_METRICS)})
     return mart_rows(cur, scope, "cross_device_daily", athlete_id=athlete_id, start=start, end=end,
                      filters={"metric": metric}, limit=limit)
+
+
+def anomalies(
+    cur: Cursor,
+    scope: AthleteScope,
+    *,
+    athlete_id: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    kind: str | None = None,
+    severity: str | None = None,
+    limit: int = 1000,
+) -> m.MartRows:
+    """marts.anomalies: per athlete, day and kind, a flag with its severity, the value against its threshold and
+    baseline, and a plain-language explanation; optionally one kind or one severity."""
+    if kind is not None and kind not in ANOMALY_KINDS:
+        raise InvalidRequest(f"unknown anomaly kind {kind!r}", {"known": list(ANOMALY_KINDS)})
+    if severity is not None and severity not in SEVERITIES:
+        raise InvalidRequest(f"unknown severity {severity!r}", {"known": list(SEVERITIES)})
+    return mart_rows(cur, scope, "anomalies", athlete_id=athlete_id, start=start, end=end,
+                     filters={"kind": kind, "severity": severity}, limit=limit)
 
 
 def trends(

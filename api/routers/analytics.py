@@ -83,6 +83,30 @@ def fitness_estimates(scope: Scope, reader: Reader, from_: FromDate = None, to: 
     return _mart(reader, scope, "fitness_estimates", athlete_id, from_, to, limit)
 
 
+@router.get("/anomalies", response_model=m.MartRows, responses=NOT_BUILT,
+            summary="Flags per athlete-day: resting HR up, HRV below its normal band, short sleep, load spikes, "
+                    "and a combined illness/overreaching signal, each with severity and an explanation "
+                    "(marts.anomalies)")
+def anomalies(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDate = None,
+              athlete_id: AthleteId = None,
+              kind: Annotated[str | None, Query(max_length=64, description=(
+                  "resting_hr_elevated, hrv_below_swc, sleep_short, acwr_high, ramp_steep, monotony_high or "
+                  "illness_or_overreaching; omit for all"))] = None,
+              severity: Annotated[str | None, Query(max_length=16, description="moderate or high")] = None,
+              limit: Limit = 1000) -> m.MartRows:
+    with reader.cursor() as cur:
+        return marts.anomalies(cur, scope, athlete_id=athlete_id, start=from_, end=to, kind=kind,
+                               severity=severity, limit=limit)
+
+
+@router.get("/readiness", response_model=m.MartRows, responses=NOT_BUILT,
+            summary="Daily readiness 0-100 with each component (HRV, resting HR, sleep, TSB, ACWR) and its weight "
+                    "(marts.readiness)")
+def readiness(scope: Scope, reader: Reader, from_: FromDate = None, to: ToDate = None,
+              athlete_id: AthleteId = None, limit: Limit = 1000) -> m.MartRows:
+    return _mart(reader, scope, "readiness", athlete_id, from_, to, limit)
+
+
 @router.get("/trends", response_model=m.Trends, summary="Weekly or monthly activity totals")
 def activity_trends(scope: Scope, reader: Reader,
                     period: Annotated[str, Query(pattern="^(week|month)$")] = "week",

@@ -187,6 +187,19 @@ def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per
                      w.hrv_rmssd_ms, w.sleep_s, w.sleep_score, w.steps
               FROM openfit.wellness_daily w
               LEFT JOIN marts.daily_training_load t ON t.athlete_id = w.athlete_id AND t.date = w.date;
+            CREATE TABLE marts.anomalies AS
+              SELECT athlete_id, DATE '2026-06-30' AS "date", 'resting_hr_elevated' AS kind, 'high' AS severity,
+                     60.0 AS value, 2.5 AS threshold, 50.0 AS baseline, 'bpm' AS unit, NULL::VARCHAR AS evidence,
+                     'Resting heart rate 60 bpm is +10 bpm above the usual 50 bpm.' AS explanation
+              FROM openfit.athletes
+              UNION ALL
+              SELECT athlete_id, DATE '2026-06-29', 'sleep_short', 'moderate', 22000.0, 25200.0, NULL, 's', NULL,
+                     'Slept 6.1 h, 53 min short of the 7.0 h adults need.'
+              FROM openfit.athletes;
+            CREATE TABLE marts.readiness AS
+              SELECT athlete_id, "date", 80.0 AS score, 0.6 AS coverage, 0.0 AS hrv_z, 75.0 AS hrv_component,
+                     0.3 AS hrv_weight, sleep_s, 100.0 AS sleep_component, 0.2 AS sleep_weight
+              FROM openfit.wellness_daily;
             """)
         # Literals like 3600.0 are DECIMAL in DuckDB; the contract's measures are DOUBLE.
         for schema, table, column in con.execute(

@@ -192,7 +192,8 @@ def test_admin_must_name_the_athlete_for_single_athlete_endpoints(client, keys):
 
 
 @pytest.mark.parametrize("path", ["training-load", "personal-records", "power-curve", "pace-curve",
-                                  "fitness-estimates", "cross-device", "daily-summary"])
+                                  "fitness-estimates", "cross-device", "daily-summary", "anomalies",
+                                  "readiness"])
 def test_analytics_without_marts_is_503_not_built_yet(client, keys, path):
     response = get(client, keys, f"/v1/analytics/{path}")
     assert response.status_code == 503
@@ -386,3 +387,29 @@ def test_dates_out_of_range_or_with_trailing_text_are_422(client, keys, url, par
 def test_dates_in_range_still_work(client, keys, params, count):
     response = get(client, keys, "/v1/wellness", **params)
     assert response.status_code == 200 and len(response.json()) == count
+
+
+def test_anomalies_and_readiness_are_scoped_and_filtered(marts_home):
+    settings, keys = marts_home
+    with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
+        flags = get(client, keys, "/v1/analytics/anomalies").json()
+        assert flags["table"] == "marts.anomalies"
+        assert [(r["athlete_id"], r["date"], r["kind"]) for r in flags["rows"]] == [
+            ("ath_1", "2026-06-29", "sleep_short"), ("ath_1", "2026-06-30", "resting_hr_elevated")]
+        assert all(r["explanation"] for r in flags["rows"])
+        high = get(client, keys, "/v1/analytics/anomalies", severity="high").json()["rows"]
+        assert [r["kind"] for r in high] == ["resting_hr_elevated"]
+        only = get(client, keys, "/v1/analytics/anomalies", kind="sleep_short", key="ath_2").json()["rows"]
+        assert [(r["athlete_id"], r["kind"]) for r in only] == [("ath_2", "sleep_short")]
+        unknown = get(client, keys, "/v1/analytics/anomalies", kind="flu")
+        assert unknown.status_code == 400 and "flu" in unknown.json()["error"]["message"]
+        assert get(client, keys, "/v1/analytics/anomalies", severity="low").status_code == 400
+        # Another athlete's flags are not visible to an athlete's key.
+        assert get(client, keys, "/v1/analytics/anomalies", athlete_id="ath_2").status_code in (403, 404)
+        ready = get(client, keys, "/v1/analytics/readiness", **{"from": "2026-06-30"}).json()
+        assert ready["table"] == "marts.readiness"
+        [day] = ready["rows"]
+        assert (day["athlete_id"], day["date"], day["score"]) == ("ath_1", "2026-06-30", 80.0)
+        assert day["hrv_weight"] == 0.3 and day["sleep_component"] == 100.0
+        admin = get(client, keys, "/v1/analytics/readiness", key="admin", **{"from": "2026-06-30"}).json()["rows"]
+        assert {r["athlete_id"] for r in admin} == {"ath_1", "ath_2"}

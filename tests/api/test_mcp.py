@@ -15,7 +15,7 @@ from openfit.settings import get_settings
 EXPECTED_TOOLS = {
     "list_athletes", "list_activities", "get_activity", "get_activity_streams", "get_training_load", "get_wellness",
     "get_sleep", "correlate_metrics", "get_personal_records", "get_power_curve", "compare_devices",
-    "get_daily_summary", "describe_schema", "query_sql",
+    "get_daily_summary", "get_anomalies", "get_readiness", "describe_schema", "query_sql",
 }
 
 
@@ -124,6 +124,21 @@ def test_mart_tools(marts_home):
     [day] = ok(call(server, "get_daily_summary", {"from_date": "2026-06-30"}))["rows"]
     assert (day["athlete_id"], day["ctl"], day["tsb"]) == ("ath_2", 40.0, -5.0)
     assert day["resting_hr"] == next(r["value"] for r in devices["rows"] if r["chosen"])
+
+
+def test_anomaly_and_readiness_tools(marts_home):
+    server = server_for(("ath_2",))
+    flags = ok(call(server, "get_anomalies"))
+    assert flags["table"] == "marts.anomalies"
+    assert [(r["athlete_id"], r["kind"], r["severity"]) for r in flags["rows"]] == [
+        ("ath_2", "sleep_short", "moderate"), ("ath_2", "resting_hr_elevated", "high")]
+    assert ok(call(server, "get_anomalies", {"kind": "sleep_short", "from_date": "2026-06-30"}))["rows"] == []
+    bad = call(server, "get_anomalies", {"kind": "flu"})
+    assert bad.is_error is True and "flu" in bad.content[0].text
+    [day] = ok(call(server, "get_readiness", {"from_date": "2026-06-30"}))["rows"]
+    assert (day["athlete_id"], day["score"], day["coverage"]) == ("ath_2", 80.0, 0.6)
+    hidden = call(server, "get_readiness", {"athlete_id": "ath_1"})
+    assert hidden.is_error is True
 
 
 def test_schema_tool_and_resources(settings):

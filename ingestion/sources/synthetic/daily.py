@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import DayPlan, Device, Profile, Workout
+from .model import DayPlan, Device, IllnessEpisode, Profile, Workout
 from .streams import smooth_noise, white_noise
 
 EPOCH_S = 30
@@ -34,6 +34,7 @@ def physiology(
     ctl: float,
     fit: float,
     rng: np.random.Generator,
+    illness: IllnessEpisode | None = None,
 ) -> Physiology:
     tsb = ctl - atl
     jet_lag = 3.0 if plan.travelling else 0.0
@@ -42,6 +43,9 @@ def physiology(
         hrv_base * (1 + 0.08 * fit) * np.exp(np.clip(tsb, -60, 30) / 120) * (0.85 if plan.travelling else 1.0)
     )
     hrv *= np.exp(rng.normal(0, 0.12))
+    if illness is not None:  # a labelled illness day (ground truth: truth.illness_truth)
+        rhr += illness.rhr_rise_bpm
+        hrv *= illness.hrv_factor
     return Physiology(float(rhr), float(np.clip(hrv, 15, 160)), float(tsb))
 
 

@@ -24,6 +24,7 @@ from .model import (
     Workout,
     day_number,
     day_start_epoch,
+    illness_on,
     make_athlete,
     plan_day,
     profile_on,
@@ -471,6 +472,7 @@ def generate_chunk(
             ctl,
             fit,
             rng_for(seed, athlete_index, day, Purpose.DAILY),
+            illness_on(seed, athlete, day),
         )
         zone = plan.place.zone
 

@@ -29,6 +29,7 @@ class Purpose(enum.IntEnum):
     WEIGH = 7
     INTRADAY = 8
     HYPNO = 9
+    ILLNESS = 10
 
 
 def day_number(day: date) -> int:
@@ -644,3 +645,43 @@ def plan_day(seed: int, athlete: Athlete, day: date) -> DayPlan:
     if athlete.device("scale") and not travelling and day.weekday() in (0, 2, 5) and rng.random() < 0.85:
         weigh_in = sleep.wake_epoch + int(rng.uniform(5, 25) * 60)
     return DayPlan(athlete, day, place, travelling, travel_day, sleep, workouts, weigh_in)
+
+
+# ------------------------------------------------------------------------------------ illness (ground truth)
+
+# Labelled illness episodes for the anomaly benchmark: anchored on absolute 8-week periods (like training blocks),
+# so a day's state never depends on the window. About two episodes a year per athlete.
+ILLNESS_PERIOD_DAYS = 56
+P_ILLNESS_PER_PERIOD = 0.3
+
+
+@dataclass(frozen=True)
+class IllnessEpisode:
+    """A few days of illness: resting HR up and HRV down (Buchheit 2014's typical early-illness picture)."""
+
+    start: date
+    days: int
+    rhr_rise_bpm: float
+    hrv_factor: float  # RMSSD multiplied by this (< 1)
+
+    @property
+    def last(self) -> date:
+        return self.start + timedelta(days=self.days - 1)
+
+
+def illness_in_period(seed: int, athlete: Athlete, period: int) -> IllnessEpisode | None:
+    """The episode of 8-week period `period` (day_number // 56), or None; always inside the period."""
+    first = d.EPOCH_DAY + timedelta(days=period * ILLNESS_PERIOD_DAYS)
+    rng = rng_for(seed, athlete.index, first, Purpose.ILLNESS)
+    if rng.random() >= P_ILLNESS_PER_PERIOD:
+        return None
+    days = int(rng.integers(3, 7))
+    offset = int(rng.integers(0, ILLNESS_PERIOD_DAYS - days + 1))
+    return IllnessEpisode(first + timedelta(days=offset), days, float(rng.uniform(6, 10)),
+                          float(rng.uniform(0.6, 0.75)))
+
+
+def illness_on(seed: int, athlete: Athlete, day: date) -> IllnessEpisode | None:
+    """The illness episode covering `day`, if any."""
+    episode = illness_in_period(seed, athlete, day_number(day) // ILLNESS_PERIOD_DAYS)
+    return episode if episode is not None and episode.start <= day <= episode.last else None

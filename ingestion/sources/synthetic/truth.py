@@ -1,4 +1,5 @@
-"""Ground truth for the merge (issue 5): which recordings are the same real workout. Never loaded into the warehouse.
+"""Ground truth, never loaded into the warehouse: which recordings are the same real workout (the merge, issue 5) and
+the labelled illness episodes injected into the daily physiology (the anomaly benchmark, issue 17).
 
 Computed from the plans alone (no streams), so it is cheap and always agrees with what the source generates for the
 same parameters.
@@ -10,7 +11,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from .model import make_athlete, plan_day
+from .model import ILLNESS_PERIOD_DAYS, day_number, illness_in_period, make_athlete, plan_day
 from .source import resolve_window, validate
 
 TRUTH_SCHEMA = {
@@ -82,3 +83,35 @@ def ground_truth(
                     )
             day += timedelta(days=1)
     return pl.DataFrame(rows, schema=TRUTH_SCHEMA)
+
+
+ILLNESS_SCHEMA = {
+    "athlete_id": pl.String,
+    "kind": pl.String,
+    "start_date": pl.Date,
+    "end_date": pl.Date,
+    "rhr_rise_bpm": pl.Float64,
+    "hrv_factor": pl.Float64,
+}
+
+
+def illness_truth(
+    athletes: int = 3, days: int = 365, seed: int = 42, end_date: date | None = None
+) -> pl.DataFrame:
+    """One row per labelled illness episode (kind 'illness') overlapping the window: its local dates (inclusive),
+    the resting-HR rise (bpm) and the RMSSD factor the synthetic physiology applied on those days."""
+    validate(athletes, days, seed, end_date)
+    window = resolve_window(days, end_date)
+    rows: list[dict] = []
+    for k in range(athletes):
+        athlete = make_athlete(seed, k)
+        first_period = day_number(window.first) // ILLNESS_PERIOD_DAYS
+        last_period = day_number(window.last) // ILLNESS_PERIOD_DAYS
+        for period in range(first_period, last_period + 1):
+            episode = illness_in_period(seed, athlete, period)
+            if episode is None or episode.last < window.first or episode.start > window.last:
+                continue
+            rows.append({"athlete_id": athlete.athlete_id, "kind": "illness", "start_date": episode.start,
+                         "end_date": episode.last, "rhr_rise_bpm": episode.rhr_rise_bpm,
+                         "hrv_factor": episode.hrv_factor})
+    return pl.DataFrame(rows, schema=ILLNESS_SCHEMA)
