@@ -34,12 +34,13 @@ edited value (a corrected weight) keeps its key and replaces the old value inste
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+from hashlib import blake2b
 from pyexpat import ExpatError, ParserCreate, errors
 from typing import BinaryIO
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -48,7 +49,7 @@ from ingestion.files.model import DecodedFile, quarantined
 PARSER = "openfit-apple-health"
 PARSER_VERSION = "1"
 ROOT_ELEMENT = "HealthData"
-BATCH_ROWS = 200_000
+BATCH_ROWS = 50_000  # Python rows alive at once: ~20 MB of tuples before they become Arrow
 READ_CHUNK = 1 << 20
 
 _DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
@@ -90,9 +91,9 @@ class UnsafeExportError(ValueError):
 
 
 def content_key(*parts: str | None) -> str:
-    """A short stable hash of the parts (None and '' differ from each other and from any text)."""
-    joined = "\x1f".join("\x00" if part is None else part for part in parts)
-    return hashlib.blake2b(joined.encode("utf-8"), digest_size=12).hexdigest()
+    """A short stable hash of the parts, joined with a unit separator (None is written "None", as the
+    record keys' f-string does)."""
+    return blake2b("\x1f".join(str(part) for part in parts).encode(), digest_size=12).hexdigest()
 
 
 def parse_device(description: str | None) -> dict[str, str] | None:
@@ -116,58 +117,111 @@ def device_key(fields: dict[str, str]) -> str:
 
 
 class _Collector:
-    """Expat handlers that collect the rows we keep; Arrow batches are cut every BATCH_ROWS records."""
+    """The expat start-element handler and the rows it collects; Arrow batches are cut every BATCH_ROWS.
+
+    Speed matters (a 2 GB export is ~5 million records), so only start tags are handled: an end-tag handler
+    would cost a Python call per element for nothing. A child element belongs to the last element that can
+    hold it: ``MetadataEntry`` to the last ``Record`` or ``Workout`` (or to the ``Correlation`` or
+    ``WorkoutRoute`` just opened, whose metadata is not kept), workout parts to the last ``Workout``.
+    ``Record`` elements inside a ``Correlation`` repeat top-level records (Apple's DTD says so) and are
+    skipped: they are the records right after a ``Correlation`` start with its source and its dates."""
 
     def __init__(self) -> None:
         self.records: list[tuple] = []
+        self.record_metadata: dict[int, dict[str, str]] = {}  # position in self.records -> entries
+        self.metadata_target: dict[str, str] | None = None
         self.record_batches: list[pa.RecordBatch] = []
         self.record_count = 0
-        self.pending_record: tuple | None = None
-        self.pending_metadata: dict[str, str] | None = None
+        self.repeated_records = 0
+        self.correlation: tuple[str | None, str | None, str | None] | None = None  # source, start, end
         self.devices: dict[str, dict[str, str]] = {}  # device_key -> fields
-        self.device_keys: dict[str | None, str | None] = {None: None, "": None}  # raw description -> key
+        self.device_keys: dict[str, str | None] = {}  # description without its address -> key
         self.workouts: list[dict] = []
         self.workout: dict | None = None
-        self.workout_events: list[dict] = []
-        self.workout_statistics: list[dict] = []
-        self.workout_routes: list[dict] = []
         self.activity_summaries: list[dict] = []
         self.export: dict[str, str | None] = {}
-        self.correlation_depth = 0
-        self.skipped_in_correlations = 0
-
-    # ------------------------------------------------------------------------------------------ handlers
+        self.elements = {
+            "MetadataEntry": self._metadata_entry,
+            "Workout": self._workout,
+            "WorkoutEvent": self._workout_event,
+            "WorkoutStatistics": self._workout_statistics,
+            "WorkoutRoute": self._unkept_metadata,
+            "FileReference": self._file_reference,
+            "Correlation": self._correlation,
+            "ActivitySummary": self._activity_summary,
+            "ExportDate": self._export_date,
+            "Me": self._me,
+            ROOT_ELEMENT: self._root,
+        }
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         if name == "Record":
-            if self.correlation_depth:  # a copy of a top-level record (Apple's DTD says so)
-                self.skipped_in_correlations += 1
-                return
             get = attributes.get
-            self.pending_record = (
-                get("type"),
-                get("sourceName"),
-                get("sourceVersion"),
-                self._device(get("device")),
-                get("unit"),
-                get("value"),
-                get("startDate"),
-                get("endDate"),
-                get("creationDate"),
+            if self.correlation is not None:
+                if self.correlation == (get("sourceName"), get("startDate"), get("endDate")):
+                    self.repeated_records += 1
+                    self.metadata_target = {}
+                    return
+                self.correlation = None
+            self.records.append(
+                (
+                    get("type"),
+                    get("sourceName"),
+                    get("sourceVersion"),
+                    self._device(get("device")),
+                    get("unit"),
+                    get("value"),
+                    get("startDate"),
+                    get("endDate"),
+                    get("creationDate"),
+                )
             )
-            self.pending_metadata = None
-        elif name == "MetadataEntry":
-            target = self._metadata_target()
-            if target is not None:
-                target[attributes.get("key", "")] = attributes.get("value", "")
-        elif name == "Workout":
-            self.workout = {column: attributes.get(attr) for attr, column in WORKOUT_ATTRIBUTES.items()}
-            self.workout["device_key"] = self._device(attributes.get("device"))
-            self.workout["metadata"] = {}
-            self.workout["events"] = []
-            self.workout["statistics"] = []
-            self.workout["routes"] = []
-        elif self.workout is not None and name == "WorkoutEvent":
+            self.metadata_target = None
+            if len(self.records) >= BATCH_ROWS:
+                self.flush_records()
+            return
+        handler = self.elements.get(name)
+        if handler is not None:
+            if name != "MetadataEntry":
+                self.correlation = None
+            handler(attributes)
+
+    def _metadata_entry(self, attributes: dict[str, str]) -> None:
+        target = self.metadata_target
+        if target is None:
+            if not self.records:
+                return
+            target = self.metadata_target = self.record_metadata.setdefault(len(self.records) - 1, {})
+        target[attributes.get("key", "")] = attributes.get("value", "")
+
+    def _correlation(self, attributes: dict[str, str]) -> None:
+        self.correlation = (
+            attributes.get("sourceName"),
+            attributes.get("startDate"),
+            attributes.get("endDate"),
+        )
+        self.metadata_target = {}  # its own metadata is not kept
+
+    def _unkept_metadata(self, attributes: dict[str, str]) -> None:
+        self.metadata_target = {}  # a Correlation's or WorkoutRoute's own metadata: not kept
+
+    def _workout(self, attributes: dict[str, str]) -> None:
+        workout = {column: attributes.get(attr) for attr, column in WORKOUT_ATTRIBUTES.items()}
+        workout["device_key"] = self._device(attributes.get("device"))
+        workout["workout_key"] = content_key(
+            workout["activity_type"],
+            workout["source_name"],
+            workout["device_key"],
+            workout["start_date"],
+            workout["end_date"],
+        )
+        workout.update(metadata={}, events=[], statistics=[], routes=[])
+        self.workouts.append(workout)
+        self.workout = workout
+        self.metadata_target = workout["metadata"]
+
+    def _workout_event(self, attributes: dict[str, str]) -> None:
+        if self.workout is not None:
             self.workout["events"].append(
                 {
                     "type": attributes.get("type"),
@@ -176,7 +230,9 @@ class _Collector:
                     "duration_unit": attributes.get("durationUnit"),
                 }
             )
-        elif self.workout is not None and name == "WorkoutStatistics":
+
+    def _workout_statistics(self, attributes: dict[str, str]) -> None:
+        if self.workout is not None:
             self.workout["statistics"].append(
                 {
                     "type": attributes.get("type"),
@@ -189,92 +245,61 @@ class _Collector:
                     "unit": attributes.get("unit"),
                 }
             )
-        elif self.workout is not None and name == "FileReference":
-            self.workout["routes"].append(attributes.get("path"))
-        elif name == "Correlation":
-            self.correlation_depth += 1
-        elif name == "ActivitySummary":
-            self.activity_summaries.append(dict(attributes))
-        elif name == "ExportDate":
-            self.export["export_date"] = attributes.get("value")
-        elif name == "Me":
-            self.export.update({f"me_{key}": value for key, value in attributes.items()})
-        elif name == ROOT_ELEMENT:
-            self.export["locale"] = attributes.get("locale")
 
-    def end(self, name: str) -> None:
-        if name == "Record" and self.pending_record is not None and not self.correlation_depth:
-            metadata = None if self.pending_metadata is None else json.dumps(self.pending_metadata)
-            self.records.append((*self.pending_record, metadata))
-            self.pending_record = None
-            self.pending_metadata = None
-            if len(self.records) >= BATCH_ROWS:
-                self.flush_records()
-        elif name == "Workout" and self.workout is not None:
-            self._finish_workout(self.workout)
-            self.workout = None
-        elif name == "Correlation":
-            self.correlation_depth -= 1
-
-    def _metadata_target(self) -> dict[str, str] | None:
-        if self.pending_record is not None:
-            if self.pending_metadata is None:
-                self.pending_metadata = {}
-            return self.pending_metadata
+    def _file_reference(self, attributes: dict[str, str]) -> None:
         if self.workout is not None:
-            return self.workout["metadata"]
-        return None
+            self.workout["routes"].append(attributes.get("path"))
+
+    def _activity_summary(self, attributes: dict[str, str]) -> None:
+        self.activity_summaries.append(dict(attributes))
+
+    def _export_date(self, attributes: dict[str, str]) -> None:
+        self.export["export_date"] = attributes.get("value")
+
+    def _me(self, attributes: dict[str, str]) -> None:
+        self.export.update({f"me_{key}": value for key, value in attributes.items()})
+
+    def _root(self, attributes: dict[str, str]) -> None:
+        self.export["locale"] = attributes.get("locale")
 
     def _device(self, description: str | None) -> str | None:
-        key = self.device_keys.get(description, "?")
-        if key != "?":
-            return key
+        if not description:
+            return None
+        # "<<HKDevice: 0x3012772a0>, name:..." -> ", name:...": the address differs from record to record
+        cut = description.find(">,") if description.startswith("<<HKDevice") else -1
+        identity = description[cut:] if cut >= 0 else description
+        if identity in self.device_keys:
+            return self.device_keys[identity]
         fields = parse_device(description)
         key = None if fields is None else device_key(fields)
-        if key is not None:
-            self.devices.setdefault(key, fields)  # type: ignore[arg-type]
-        self.device_keys[description] = key
+        if key is not None and fields is not None:
+            self.devices.setdefault(key, fields)
+        self.device_keys[identity] = key
         return key
-
-    def _finish_workout(self, workout: dict) -> None:
-        key = content_key(
-            workout["activity_type"],
-            workout["source_name"],
-            workout["device_key"],
-            workout["start_date"],
-            workout["end_date"],
-        )
-        for event in workout.pop("events"):
-            self.workout_events.append({"workout_key": key, **event})
-        for statistic in workout.pop("statistics"):
-            self.workout_statistics.append({"workout_key": key, **statistic})
-        for path in workout.pop("routes"):
-            self.workout_routes.append({"workout_key": key, "path": path})
-        metadata = workout.pop("metadata")
-        self.workouts.append(
-            {"workout_key": key, **workout, "metadata": json.dumps(metadata) if metadata else None}
-        )
 
     # ------------------------------------------------------------------------------------------- Arrow
 
     def flush_records(self) -> None:
         if not self.records:
             return
-        columns = list(zip(*self.records, strict=True))
-        self.records = []
-        (types, sources, versions, devices, units, values, starts, ends, creations, metadata) = columns
+        rows, self.records = self.records, []
+        metadata_by_row, self.record_metadata = self.record_metadata, {}
+        self.metadata_target = None
+        # the hot loop of the whole decoder: one f-string and one hash per record, no per-part calls
         keys = [
-            content_key(t, s, d, u, a, b)
-            for t, s, d, u, a, b in zip(types, sources, devices, units, starts, ends, strict=True)
+            blake2b(f"{t}\x1f{s}\x1f{d}\x1f{u}\x1f{a}\x1f{b}".encode(), digest_size=12).hexdigest()
+            for t, s, _, d, u, _, a, b, _ in rows
         ]
+        metadata: list[str | None] = [None] * len(rows)
+        for position, entries in metadata_by_row.items():
+            metadata[position] = orjson.dumps(entries).decode()
+        (types, sources, versions, devices, units, values, starts, ends, creations) = zip(*rows, strict=True)
         value_text = pa.array(values, pa.string())
-        is_number = pc.fill_null(pc.match_substring_regex(value_text, _NUMBER), False)
-        value_num = pc.cast(pc.if_else(is_number, value_text, None), pa.float64())
         start, start_offset = _dates(starts)
         end, end_offset = _dates(ends)
         created, created_offset = _dates(creations)
         first = self.record_count
-        count = len(types)
+        count = len(rows)
         batch = pa.RecordBatch.from_pydict(
             {
                 "record_key": pa.array(keys, pa.string()),
@@ -284,7 +309,7 @@ class _Collector:
                 "device_key": _repeated(devices),
                 "unit": _repeated(units),
                 "value": value_text,
-                "value_num": value_num,
+                "value_num": _numbers(value_text),
                 "start_date": start,
                 "start_offset_min": start_offset,
                 "end_date": end,
@@ -303,16 +328,28 @@ class _Collector:
         tables: dict[str, pa.Table] = {}
         if self.record_batches:
             tables["record"] = pa.Table.from_batches(self.record_batches)
-        if self.workouts:
-            tables["workout"] = _workout_table(self.workouts)
-        if self.workout_events:
-            tables["workout_event"] = _with_dates(self.workout_events, ("date",), ("duration",))
-        if self.workout_statistics:
-            tables["workout_statistics"] = _with_dates(
-                self.workout_statistics, ("start_date", "end_date"), ("average", "minimum", "maximum", "sum")
+        events, statistics, routes, workouts = [], [], [], []
+        for workout in self.workouts:
+            key = workout["workout_key"]
+            events += [{"workout_key": key, **event} for event in workout["events"]]
+            statistics += [{"workout_key": key, **statistic} for statistic in workout["statistics"]]
+            routes += [{"workout_key": key, "path": path} for path in workout["routes"]]
+            kept = {
+                k: v for k, v in workout.items() if k not in ("events", "statistics", "routes", "metadata")
+            }
+            workouts.append(
+                {**kept, "metadata": json.dumps(workout["metadata"]) if workout["metadata"] else None}
             )
-        if self.workout_routes:
-            tables["workout_route"] = pa.Table.from_pylist(self.workout_routes)
+        if workouts:
+            tables["workout"] = _workout_table(workouts)
+        if events:
+            tables["workout_event"] = _with_dates(events, ("date",), ("duration",))
+        if statistics:
+            tables["workout_statistics"] = _with_dates(
+                statistics, ("start_date", "end_date"), ("average", "minimum", "maximum", "sum")
+            )
+        if routes:
+            tables["workout_route"] = pa.Table.from_pylist(routes)
         if self.activity_summaries:
             tables["activity_summary"] = _activity_summary_table(self.activity_summaries)
         if self.devices:
@@ -328,9 +365,9 @@ class _Collector:
 
 
 def _repeated(values: tuple) -> pa.Array:
-    """Strings that repeat (type, source, unit, device): dictionary-encoded while decoding (a few bytes a
-    row), plain text in the table given to the loader."""
-    return pa.array(values, pa.string()).dictionary_encode().cast(pa.string())
+    """Strings that repeat (type, source, unit, device): dictionary-encoded, 4 bytes a row instead of the
+    text, which keeps a multi-gigabyte export's tables in a few hundred MB (the loader writes them as text)."""
+    return pa.array(values, pa.string()).dictionary_encode()
 
 
 def _dates(texts: tuple | list) -> tuple[pa.Array, pa.Array]:
@@ -365,8 +402,8 @@ def _with_dates(rows: list[dict], date_columns: tuple[str, ...], numeric: tuple[
     return table
 
 
-def _numbers(texts: list) -> pa.Array:
-    values = pa.array(texts, pa.string())
+def _numbers(texts: list | pa.Array) -> pa.Array:
+    values = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
     is_number = pc.fill_null(pc.match_substring_regex(values, _NUMBER), False)
     return pc.cast(pc.if_else(is_number, values, None), pa.float64())
 
@@ -414,7 +451,6 @@ def decode_apple_health(stream: BinaryIO, size: int | None = None) -> DecodedFil
     parser = ParserCreate()
     parser.buffer_text = True
     parser.StartElementHandler = collector.start
-    parser.EndElementHandler = collector.end
     parser.EntityDeclHandler = _refuse_entity
     parser.UnparsedEntityDeclHandler = _refuse_entity
     parser.ExternalEntityRefHandler = _refuse_external
@@ -443,8 +479,8 @@ def decode_apple_health(stream: BinaryIO, size: int | None = None) -> DecodedFil
     if damage is not None:
         decoded.status = "partial"
         decoded.reason = f"{damage}; the {collector.record_count} records and {len(collector.workouts)} workouts before it are kept"
-    if collector.skipped_in_correlations:
+    if collector.repeated_records:
         decoded.warnings.append(
-            f"{collector.skipped_in_correlations} records inside correlations skipped (they repeat top-level records)"
+            f"{collector.repeated_records} records inside correlations skipped (they repeat top-level records)"
         )
     return decoded

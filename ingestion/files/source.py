@@ -427,6 +427,11 @@ def files_source(
         try:
             for job, decoded in decoder.decode(jobs):
                 candidate = to_decode[job.key]
+                if decoded.format == "apple_health":
+                    # exports are cumulative: load only what earlier exports did not bring
+                    from ingestion.files.apple_health_reimport import keep_new_rows
+
+                    keep_new_rows(decoded, settings.warehouse_path)
                 outcome = _outcome(candidate, decoded)
                 if decoded.status != "quarantined":
                     for kind, table in decoded.tables.items():
