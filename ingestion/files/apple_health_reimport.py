@@ -81,7 +81,7 @@ def _new_positions(
             f"select position from incoming_rows where not exists ("
             f"select 1 from (select distinct {selected} from {DATASET}.{raw_table}) known where {same}"
             f") order by position"
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     finally:
         connection.unregister("incoming_rows")
     return result.column("position").combine_chunks()
