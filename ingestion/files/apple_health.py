@@ -163,19 +163,7 @@ class _Collector:
                     self.metadata_target = {}
                     return
                 self.correlation = None
-            self.records.append(
-                (
-                    get("type"),
-                    get("sourceName"),
-                    get("sourceVersion"),
-                    self._device(get("device")),
-                    get("unit"),
-                    get("value"),
-                    get("startDate"),
-                    get("endDate"),
-                    get("creationDate"),
-                )
-            )
+            self.records.append(attributes)  # expat's own dict: Arrow reads it in C++ at the flush
             self.metadata_target = None
             if len(self.records) >= BATCH_ROWS:
                 self.flush_records()
@@ -262,6 +250,14 @@ class _Collector:
     def _root(self, attributes: dict[str, str]) -> None:
         self.export["locale"] = attributes.get("locale")
 
+    def _device_column(self, descriptions: pa.Array) -> pa.Array:
+        """Device keys for a column of HKDevice descriptions: the addresses are cut in Arrow, and only the few
+        distinct descriptions left are parsed in Python."""
+        identities = pc.replace_substring_regex(descriptions, r"^<<HKDevice: 0x[0-9a-fA-F]+>", "<<HKDevice>")
+        encoded = identities.dictionary_encode()
+        keys = pa.array([self._device(text) for text in encoded.dictionary.to_pylist()], pa.string())
+        return keys.take(encoded.indices)
+
     def _device(self, description: str | None) -> str | None:
         if not description:
             return None
@@ -285,29 +281,38 @@ class _Collector:
         rows, self.records = self.records, []
         metadata_by_row, self.record_metadata = self.record_metadata, {}
         self.metadata_target = None
-        # the hot loop of the whole decoder: one f-string and one hash per record, no per-part calls
-        keys = [
-            blake2b(f"{t}\x1f{s}\x1f{d}\x1f{u}\x1f{a}\x1f{b}".encode(), digest_size=12).hexdigest()
-            for t, s, _, d, u, _, a, b, _ in rows
+        attributes = pa.array(rows, type=_RECORD_ATTRIBUTES)  # the dicts' values, read in C++
+        del rows
+        devices = self._device_column(attributes.field("device"))
+        # content identity: the parts joined (null -> "None"), then one hash per record, the decoder's hot loop
+        parts = [
+            attributes.field("type"),
+            attributes.field("sourceName"),
+            devices,
+            attributes.field("unit"),
+            attributes.field("startDate"),
+            attributes.field("endDate"),
         ]
-        metadata: list[str | None] = [None] * len(rows)
+        joined = pc.binary_join_element_wise(*[pc.fill_null(part, "None") for part in parts], "\x1f")
+        keys = [blake2b(text.encode(), digest_size=12).hexdigest() for text in joined.to_pylist()]
+        del joined
+        metadata: list[str | None] = [None] * len(attributes)
         for position, entries in metadata_by_row.items():
             metadata[position] = orjson.dumps(entries).decode()
-        (types, sources, versions, devices, units, values, starts, ends, creations) = zip(*rows, strict=True)
-        value_text = pa.array(values, pa.string())
-        start, start_offset = _dates(starts)
-        end, end_offset = _dates(ends)
-        created, created_offset = _dates(creations)
+        value_text = attributes.field("value")
+        start, start_offset = _dates(attributes.field("startDate"))
+        end, end_offset = _dates(attributes.field("endDate"))
+        created, created_offset = _dates(attributes.field("creationDate"))
         first = self.record_count
-        count = len(rows)
+        count = len(attributes)
         batch = pa.RecordBatch.from_pydict(
             {
                 "record_key": pa.array(keys, pa.string()),
-                "type": _repeated(types),
-                "source_name": _repeated(sources),
-                "source_version": _repeated(versions),
-                "device_key": _repeated(devices),
-                "unit": _repeated(units),
+                "type": attributes.field("type").dictionary_encode(),
+                "source_name": attributes.field("sourceName").dictionary_encode(),
+                "source_version": attributes.field("sourceVersion").dictionary_encode(),
+                "device_key": devices.dictionary_encode(),
+                "unit": attributes.field("unit").dictionary_encode(),
                 "value": value_text,
                 "value_num": _numbers(value_text),
                 "start_date": start,
@@ -364,15 +369,12 @@ class _Collector:
         return tables
 
 
-def _repeated(values: tuple) -> pa.Array:
-    """Strings that repeat (type, source, unit, device): dictionary-encoded, 4 bytes a row instead of the
-    text, which keeps a multi-gigabyte export's tables in a few hundred MB (the loader writes them as text)."""
-    return pa.array(values, pa.string()).dictionary_encode()
+_RECORD_ATTRIBUTES = pa.struct([(name, pa.string()) for name in RECORD_ATTRIBUTES + ("device",)])
 
 
-def _dates(texts: tuple | list) -> tuple[pa.Array, pa.Array]:
+def _dates(texts: list | pa.Array) -> tuple[pa.Array, pa.Array]:
     """Apple's "2024-01-01 01:01:36 +0200" -> (UTC timestamp, offset in minutes), vectorised."""
-    raw = pa.array(texts, pa.string())
+    raw = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
     utc = pc.strptime(raw, format=_DATE_FORMAT, unit="s", error_is_null=True)
     local = pc.strptime(
         pc.utf8_slice_codeunits(raw, 0, 19), format=_LOCAL_FORMAT, unit="s", error_is_null=True
