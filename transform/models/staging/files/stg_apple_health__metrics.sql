@@ -25,10 +25,13 @@ with series as (
 ),
 
 ranged as (
-    select series.*
+    -- the metric_types seed's plausible ranges (written out: staging builds without the seeds)
+    select *
     from series
-    join {{ ref('metric_types') }} as metric_types using (metric)
-    where series.value between metric_types.min_value and metric_types.max_value
+    where (metric = 'heart_rate' and value between 25 and 250)
+        or (metric = 'hrv_sdnn' and value between 1 and 300)
+        or (metric = 'spo2' and value between 50 and 100)
+        or (metric = 'vo2_max' and value between 10 and 100)
 )
 
 select
