@@ -321,7 +321,7 @@ class _Collector:
                 "end_offset_min": end_offset,
                 "creation_date": created,
                 "creation_offset_min": created_offset,
-                "metadata": pa.array(metadata, pa.string()),
+                "metadata": pa.array(metadata, pa.string()).dictionary_encode(),  # a few distinct values
                 "row_index": pa.array(range(first, first + count), pa.int64()),
             }
         )
