@@ -1,8 +1,9 @@
 """Apple Health ``export.xml``, streamed: records, workouts (events, statistics, metadata, routes) and devices.
 
-Apple exports are 1-4 GB of XML, so the file is never held in memory: expat is fed 1 MB chunks and only the
-elements we keep are turned into rows, which go to Arrow every ``BATCH_ROWS`` records (the Arrow form is a
-few tens of bytes a record: repeated strings are dictionary-encoded, dates are timestamps).
+Apple exports are 1-4 GB of XML, so the file is never held in memory: expat is fed 1 MB chunks, only start
+tags are handled, and the records' attribute dicts go to Arrow every ``BATCH_ROWS`` records (about 100 bytes
+of Arrow a record: repeated strings and metadata are dictionary-encoded, dates are timestamps). The decoded
+tables themselves stay in memory (they are the decoder's result), so memory grows with the record count.
 
 Safety: the export carries a DTD of its own (element and attribute declarations, no entities); any entity
 declaration or external reference is refused, so entity expansion and network access are off.
