@@ -1,4 +1,5 @@
-"""File import: FIT, GPX and TCX files, folders and export archives (Garmin, Strava) into ``raw_files``.
+"""File import: FIT, GPX and TCX files, folders, export archives (Garmin, Strava) and Apple Health exports into
+``raw_files``.
 
 - :func:`ingestion.files.importer.import_paths` - import paths, returns an ImportSummary (CLI and sensor)
 - :func:`ingestion.files.decode.decode_bytes` / ``decode_path`` - decode one file into Arrow tables
@@ -28,7 +29,8 @@ PROVIDER = Provider(
     kind="file",
     dlt_source=_files_source,
     description=(
-        "FIT/GPX/TCX files, folders, .gz, Garmin Connect 'export all data' and Strava bulk-export zips. "
+        "FIT/GPX/TCX files, folders, .gz, Garmin Connect 'export all data' and Strava bulk-export zips, "
+        "Apple Health exports (export.zip or export.xml). "
         "With no paths the source imports $OPENFIT_HOME/inbox. Originals are kept in the blob store; "
         "re-imports are no-ops."
     ),

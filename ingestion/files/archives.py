@@ -11,7 +11,10 @@ Safety: zip members with absolute or ``..`` paths, symlinks and encrypted member
 .gz whose expansion ratio or size is beyond the limits is refused while streaming (the declared sizes in a
 zip are not trusted); the total expanded size of one input is capped; nesting is bounded.
 Inside folders and archives only fitness-looking names are considered (.fit/.gpx/.tcx, their .gz forms,
-nested .zip); other members (Garmin's JSON summaries, photos) are counted as skipped, not quarantined.
+nested .zip), plus any XML whose content is an Apple Health export (root ``<HealthData>``, whatever the file
+is called: Apple's ``apple_health_export/export.xml``, a renamed copy); other members (Garmin's JSON
+summaries, photos, Apple's ``export_cda.xml``) are counted as skipped, not quarantined. A health export may be
+far larger than one activity file (``max_health_export_bytes``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from ingestion.blobstore import BlobStore, BlobStoreError
+from ingestion.files.decode import SNIFF_BYTES, sniff
 
 FITNESS_SUFFIXES = (".fit", ".gpx", ".tcx")
 
@@ -37,6 +41,7 @@ FITNESS_SUFFIXES = (".fit", ".gpx", ".tcx")
 @dataclass(frozen=True)
 class ArchiveLimits:
     max_file_bytes: int = 512 * 1024 * 1024  # one expanded file
+    max_health_export_bytes: int = 16 * 1024 * 1024 * 1024  # one Apple Health export.xml (1-4 GB seen)
     max_total_bytes: int = 32 * 1024 * 1024 * 1024  # everything expanded from one input
     max_ratio: float = 200.0  # expanded / compressed, checked once a member passes min_ratio_bytes
     min_ratio_bytes: int = 4 * 1024 * 1024
@@ -80,12 +85,20 @@ class _Budget:
 class _LimitedReader(io.RawIOBase):
     """Counts what it passes through; refuses beyond the file limit, the ratio limit or the input's budget."""
 
-    def __init__(self, raw: BinaryIO, compressed_size: int | None, budget: _Budget, what: str) -> None:
+    def __init__(
+        self,
+        raw: BinaryIO,
+        compressed_size: int | None,
+        budget: _Budget,
+        what: str,
+        max_bytes: int | None = None,
+    ) -> None:
         self.raw = raw
         self.compressed_size = compressed_size
         self.budget = budget
         self.what = what
         self.count = 0
+        self.max_bytes = budget.limits.max_file_bytes if max_bytes is None else max_bytes
 
     def readable(self) -> bool:
         return True
@@ -95,10 +108,8 @@ class _LimitedReader(io.RawIOBase):
         self.count += len(chunk)
         self.budget.total += len(chunk)
         limits = self.budget.limits
-        if self.count > limits.max_file_bytes:
-            raise LimitExceeded(
-                f"refused: {self.what} expands beyond the {limits.max_file_bytes} byte file limit"
-            )
+        if self.count > self.max_bytes:
+            raise LimitExceeded(f"refused: {self.what} expands beyond the {self.max_bytes} byte file limit")
         if self.budget.total > limits.max_total_bytes:
             raise LimitExceeded(
                 f"refused: input expands beyond the {limits.max_total_bytes} byte total limit"
@@ -123,6 +134,15 @@ def _is_fitness_name(name: str) -> bool:
 
 def _is_zip_name(name: str) -> bool:
     return name.lower().endswith(".zip")
+
+
+def _is_health_export(head: bytes) -> bool:
+    """Whether a file starting with `head` (up to SNIFF_BYTES) is an Apple Health export.xml, by content."""
+    return sniff(head) == "apple_health"
+
+
+def _might_be_xml(start: bytes) -> bool:
+    return start.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"<")
 
 
 def _unsafe_member_name(name: str) -> str | None:
@@ -169,7 +189,7 @@ class InputWalker:
         elif magic.startswith(b"\x1f\x8b"):
             with open(path, "rb") as handle:
                 yield from self._store_gzip(handle, path.stat().st_size, str(path), None, budget, {})
-        elif explicit or _is_fitness_name(name):
+        elif explicit or _is_fitness_name(name) or _file_is_health_export(path):
             yield self._store_plain_file(path)
         else:
             self.stats.skip(str(path))
@@ -185,7 +205,10 @@ class InputWalker:
                         str(path), None, refused="refused: symlink inside a folder is not followed"
                     )
                     continue
-                if not (_is_fitness_name(file_name) or _is_zip_name(file_name)):
+                wanted = (
+                    _is_fitness_name(file_name) or _is_zip_name(file_name) or _file_is_health_export(path)
+                )
+                if not wanted:
                     self.stats.skip(str(path))
                     continue
                 for candidate in self._walk_path(path, explicit=False):
@@ -196,12 +219,17 @@ class InputWalker:
 
     def _store_plain_file(self, path: Path) -> Candidate:
         size = path.stat().st_size
-        if size > self.limits.max_file_bytes:
+        limit = (
+            self.limits.max_health_export_bytes
+            if _file_is_health_export(path)
+            else self.limits.max_file_bytes
+        )
+        if size > limit:
             return Candidate(
                 str(path),
                 None,
                 size=size,
-                refused=f"refused: {size} bytes exceeds the {self.limits.max_file_bytes} byte file limit",
+                refused=f"refused: {size} bytes exceeds the {limit} byte file limit",
             )
         sha = self.store.put_file(path)
         return Candidate(str(path), None, sha256=sha, size=size)
@@ -216,10 +244,12 @@ class InputWalker:
         archive: str | None,
         budget: _Budget,
         metadata: dict[str, Any],
+        max_bytes: int | None = None,
     ) -> Candidate:
-        reader = _LimitedReader(stream, compressed_size, budget, name)
+        max_bytes = self.limits.max_file_bytes if max_bytes is None else max_bytes
+        reader = _LimitedReader(stream, compressed_size, budget, name, max_bytes)
         try:
-            sha = self.store.put_stream(reader, max_bytes=self.limits.max_file_bytes)
+            sha = self.store.put_stream(reader, max_bytes=max_bytes)
         except (LimitExceeded, BlobStoreError) as exc:
             return Candidate(name, archive, refused=str(exc), metadata=metadata)
         except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
@@ -268,10 +298,12 @@ class InputWalker:
             name = info.filename
             if info.is_dir():
                 continue
-            wanted = _is_fitness_name(name) or _is_zip_name(name)
-            if not wanted:
-                self.stats.skip(f"{label}!{name}")
-                continue
+            health_export = False
+            if not (_is_fitness_name(name) or _is_zip_name(name)):
+                health_export = self._member_is_health_export(archive, info)
+                if not health_export:
+                    self.stats.skip(f"{label}!{name}")
+                    continue
             metadata = dict(strava.get(name, {})) if strava else {}
             problem = _unsafe_member_name(name)
             if problem is None and stat.S_ISLNK(info.external_attr >> 16):
@@ -293,12 +325,36 @@ class InputWalker:
                 continue
             try:
                 with archive.open(info) as member:
-                    if name.lower().endswith(".gz"):
+                    if health_export:
+                        yield self._store_stream(
+                            member,
+                            info.compress_size,
+                            name,
+                            label,
+                            budget,
+                            metadata,
+                            max_bytes=self.limits.max_health_export_bytes,
+                        )
+                    elif name.lower().endswith(".gz"):
                         yield from self._store_gzip(member, info.compress_size, name, label, budget, metadata)
                     else:
                         yield self._store_stream(member, info.compress_size, name, label, budget, metadata)
             except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
                 yield Candidate(name, label, refused=f"corrupt archive member: {exc}", metadata=metadata)
+
+    @staticmethod
+    def _member_is_health_export(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+        """Sniff a member's content; only members that start like XML are read further than a few bytes."""
+        if info.flag_bits & 0x1 or _unsafe_member_name(info.filename):
+            return False  # refused below whatever it holds; not worth opening
+        try:
+            with archive.open(info) as member:
+                start = member.read(64)
+                if not _might_be_xml(start):
+                    return False
+                return _is_health_export(start + member.read(SNIFF_BYTES - len(start)))
+        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError, zlib.error):
+            return False
 
     def _walk_nested_zip(
         self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, depth: int, budget: _Budget
@@ -384,3 +440,14 @@ def _strava_index_from_csv_path(path: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file() or path.stat().st_size > 64 * 1024 * 1024:
         return {}
     return _parse_strava_csv(path.read_text(encoding="utf-8-sig", errors="replace"))
+
+
+def _file_is_health_export(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(64)
+            if not _might_be_xml(start):
+                return False
+            return _is_health_export(start + handle.read(SNIFF_BYTES - len(start)))
+    except OSError:
+        return False

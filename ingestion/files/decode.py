@@ -11,6 +11,10 @@ from ingestion.files.model import DecodedFile, quarantined, refuse_empty
 # Larger files are refused unread: the longest real activities (multi-day ultras, 1 Hz) stay far below.
 MAX_FIT_BYTES = 256 * 1024 * 1024
 MAX_XML_BYTES = 512 * 1024 * 1024
+# Apple Health exports are one XML file of the whole history (1-4 GB seen); it is streamed, never read whole.
+MAX_HEALTH_EXPORT_BYTES = 16 * 1024 * 1024 * 1024
+# How much of a file's start is read to find its root element (Apple's export starts with a DTD of ~10 KB).
+SNIFF_BYTES = 1024 * 1024
 
 # Magic numbers of things people drop into an inbox by mistake, for a clear refusal.
 _KNOWN_NON_FITNESS = (
@@ -63,7 +67,9 @@ def _looks_like_xml(data: bytes) -> bool:
 
 
 def sniff(data: bytes) -> str | None:
-    """'fit' | 'gpx' | 'tcx' | None, from the content (never from the file name)."""
+    """'fit' | 'gpx' | 'tcx' | 'apple_health' | None, from the content (never from the file name).
+
+    `data` may be only the start of the file (SNIFF_BYTES are enough)."""
     if looks_like_fit(data):
         return "fit"
     root = xml_root(data)
@@ -71,6 +77,8 @@ def sniff(data: bytes) -> str | None:
         return "tcx"
     if root == "gpx":
         return "gpx"
+    if root == "HealthData":
+        return "apple_health"
     return None
 
 
@@ -83,7 +91,10 @@ def describe_non_fitness(data: bytes, name: str = "") -> str:
     if _looks_like_xml(data):
         root = xml_root(data)
         found = f"its root element is <{root}>" if root else "no root element found"
-        return f"not a fitness file: XML without a <gpx> or <TrainingCenterDatabase> root ({found})"
+        return (
+            "not a fitness file: XML without a <gpx>, <TrainingCenterDatabase> or <HealthData> (Apple Health) "
+            f"root ({found})"
+        )
     if len(data) >= 12 and data[8:12] == b".FIT":
         return f"not a FIT file: header size byte is {data[0]} (12 or 14 expected)"
     suffix = Path(name).suffix.lower()
@@ -102,6 +113,12 @@ def _decode_by_format(data: bytes, name: str) -> DecodedFile:
     fmt = sniff(data)
     if fmt is None:
         return quarantined("unknown", describe_non_fitness(data, name))
+    if fmt == "apple_health":
+        import io
+
+        from ingestion.files.apple_health import decode_apple_health
+
+        return decode_apple_health(io.BytesIO(data))
     limit = MAX_FIT_BYTES if fmt == "fit" else MAX_XML_BYTES
     if len(data) > limit:
         return quarantined(
@@ -121,9 +138,26 @@ def _decode_by_format(data: bytes, name: str) -> DecodedFile:
 
 
 def decode_path(path: str | Path, name: str = "") -> DecodedFile:
-    """Decode a file on disk, refusing absurd sizes before reading it."""
+    """Decode a file on disk, refusing absurd sizes before reading it. An Apple Health export is streamed
+    from the file (it can be gigabytes); every other format is read whole."""
     path = Path(path)
     size = path.stat().st_size
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if sniff(head) == "apple_health":
+        return refuse_empty(_decode_health_export(path, size))
     if size > MAX_XML_BYTES:
         return quarantined("unknown", f"refused: {size} bytes exceeds the {MAX_XML_BYTES} byte limit")
     return decode_bytes(path.read_bytes(), name or path.name)
+
+
+def _decode_health_export(path: Path, size: int) -> DecodedFile:
+    if size > MAX_HEALTH_EXPORT_BYTES:
+        return quarantined(
+            "apple_health",
+            f"refused: {size} bytes exceeds the {MAX_HEALTH_EXPORT_BYTES} byte limit for exports",
+        )
+    from ingestion.files.apple_health import decode_apple_health
+
+    with open(path, "rb") as handle:
+        return decode_apple_health(handle)

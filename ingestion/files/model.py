@@ -68,6 +68,7 @@ def quarantined(fmt: str, reason: str, parser: str = "", parser_version: str = "
 # row is a name; its points are the data.)
 DESCRIPTIVE_TABLES = frozenset(
     {"file_id", "file_creator", "device_info", "developer_data_id", "field_description", "metadata", "track"}
+    | {"export", "device"}  # Apple Health: the export's header and its devices
 )
 
 

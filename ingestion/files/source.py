@@ -360,6 +360,11 @@ def files_source(
     # Files of one table differ in columns (a device writes fields another does not): let dlt merge their
     # Arrow schemas losslessly instead of refusing (types are reconciled below).
     os.environ.setdefault("DATA_WRITER__ARROW_CONCAT_PROMOTE_OPTIONS", "default")
+    # Every raw row carries dlt's load id, whichever process imports (the CLI as well as the Dagster code
+    # location, where another source already turned this on): the incremental build finds new file rows by it.
+    # Without it, an import from `openfit import` was invisible to the next incremental build, and a later
+    # load from the other path failed adding the (NOT NULL) column to the existing tables.
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
 
     @dlt.resource(name="files", write_disposition="append")
     def files() -> Iterator[Any]:
@@ -427,6 +432,11 @@ def files_source(
         try:
             for job, decoded in decoder.decode(jobs):
                 candidate = to_decode[job.key]
+                if decoded.format == "apple_health":
+                    # exports are cumulative: load only what earlier exports did not bring
+                    from ingestion.files.apple_health_reimport import keep_new_rows
+
+                    keep_new_rows(decoded, settings.warehouse_path)
                 outcome = _outcome(candidate, decoded)
                 if decoded.status != "quarantined":
                     for kind, table in decoded.tables.items():

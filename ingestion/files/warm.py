@@ -8,3 +8,7 @@ decode_bytes(
     b'<?xml version="1.0"?><gpx version="1.1"><trk><trkseg><trkpt lat="1" lon="2"/></trkseg></trk></gpx>'
 )
 decode_bytes(b"<TrainingCenterDatabase><Activities/></TrainingCenterDatabase>")
+decode_bytes(
+    b'<HealthData locale="en"><Record type="HKQuantityTypeIdentifierHeartRate" sourceName="w" unit="count/min"'
+    b' startDate="2024-01-01 00:00:00 +0000" endDate="2024-01-01 00:00:00 +0000" value="60"/></HealthData>'
+)

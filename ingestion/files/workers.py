@@ -35,6 +35,20 @@ class DecodeJob:
     name: str = ""  # original name, for messages and format hints
 
 
+# Large inputs (a multi-gigabyte Apple Health export) get time on top of the per-file limit: one second per
+# 10 MB beyond the first 100 MB, far below the decoders' real speed, so only a stuck decoder hits the limit.
+_ALLOWANCE_FREE_BYTES = 100 * 1024 * 1024
+_ALLOWANCE_BYTES_PER_S = 10 * 1024 * 1024
+
+
+def _size_allowance_s(path: str) -> float:
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return 0.0
+    return max(0, size - _ALLOWANCE_FREE_BYTES) / _ALLOWANCE_BYTES_PER_S
+
+
 def _current_address_space() -> int:
     try:
         with open("/proc/self/statm") as statm:
@@ -201,7 +215,7 @@ class IsolatedDecoder:
                 worker = idle.pop()
                 job = pending.popleft()
                 worker.job = job
-                worker.deadline = time.monotonic() + self.timeout_s
+                worker.deadline = time.monotonic() + self.timeout_s + _size_allowance_s(job.path)
                 worker.conn.send(job)
                 busy[worker.conn] = worker
             timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())

@@ -105,6 +105,7 @@ def test_metric_ranges_and_units_come_from_the_metric_types_seed():
         "recovery_high_duration",
         "hrv_rmssd",
         "rr_interval",
+        "hrv_sdnn",
     ]
     validator = jsonschema.Draft202012Validator(schema)
     row = {

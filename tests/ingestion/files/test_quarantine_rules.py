@@ -63,7 +63,8 @@ def test_an_xml_root_after_a_long_prolog_is_found():
     kml = b'<?xml version="1.0"?>\n' + comment + b"<kml><Document/></kml>"
     reason = decode_bytes(kml, "route.kml").reason
     assert reason == (
-        "not a fitness file: XML without a <gpx> or <TrainingCenterDatabase> root (its root element is <kml>)"
+        "not a fitness file: XML without a <gpx>, <TrainingCenterDatabase> or <HealthData> (Apple Health) root "
+        "(its root element is <kml>)"
     )
 
 
