@@ -105,7 +105,8 @@ def import_(
     # transform, which recomputes only what the new files change, and the publish. A home never built before
     # gets the whole job (its other sources' raw layer does not exist yet, and the dbt project reads it).
     job_name = RAW_FILES_JOB if not build else INBOX_JOB if settings.snapshot_path.exists() else REFRESH_JOB
-    config = {"paths": [str(p.resolve()) for p in inputs], "workers": workers, "timeout_s": timeout_s,
+    # absolute, not resolved: the import log keeps the names as the user gave them (symlinks included)
+    config = {"paths": [str(p.absolute()) for p in inputs], "workers": workers, "timeout_s": timeout_s,
               "memory_limit_mb": memory_limit_mb}
     progress = Progress(
         TextColumn("[bold]decoding[/bold]"),

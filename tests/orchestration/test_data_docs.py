@@ -53,6 +53,16 @@ def test_the_docs_are_regenerated_only_when_the_project_or_the_published_tables_
     assert [p.name for p in warehouse_copy.serving_dir.glob("docs-*")] == [second.name]  # the old one is gone
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the static server; a kill when SIGTERM does not end it in time (it may be ignored where CI runs)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -90,8 +100,7 @@ def test_serve_answers_the_docs_site_on_its_own_port(fixture_warehouse):
         assert "model.openfit.activities" in catalog["nodes"]
         assert "model.openfit.activities" in json.loads(_get(f"{base}/manifest.json"))["nodes"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        _stop(proc)
 
 
 @pytest.mark.slow
@@ -126,5 +135,4 @@ def test_a_browser_shows_a_models_columns_with_units_and_its_lineage_graph(fixtu
             assert errors == []
         assert {"activities", "int_activities_merged", "activity_load"} <= set(labels)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        _stop(proc)
