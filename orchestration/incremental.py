@@ -180,6 +180,20 @@ def changed_vars(previous: str | None, current: str) -> tuple[str, ...]:
     return tuple(sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name)))
 
 
+def models_rebuilt_for(var_names: set[str], manifest: dict) -> list[str] | None:
+    """The models an incremental build rebuilds in full when these dbt vars (settings) changed: those reading
+    one, and everything downstream. None when only a full build will do: a macro reads one, or it reaches a
+    table the publish patches instead of replacing (openfit.publish.PATCHED_TABLES), whose changed set of
+    activities would not describe the setting's effect."""
+    from openfit.dbt import models_reading_vars
+    from openfit.publish import PATCHED_TABLES
+
+    reached = models_reading_vars(var_names, manifest)
+    if reached is None or reached & {f"model.openfit.{table}" for _schema, table in PATCHED_TABLES}:
+        return None
+    return sorted(node.split(".")[-1] for node in reached if node.startswith("model."))
+
+
 def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan) -> int:
     """After dbt succeeded: mark the pending loads transformed and log the changed set. Returns the build seq."""
     ensure_state(con)

@@ -63,11 +63,11 @@ def consequence(name: str, enabled_after: bool) -> str:
     if name in SYNTHETIC_COHORT_SETTINGS:
         return "the next build replaces the synthetic cohort's rows (a reload) and rebuilds every table"
     if name in DBT_VAR_SETTINGS or name == "daily_source_overrides":
-        from openfit.dbt import manifest_json, models_reading_vars
+        from openfit.dbt import manifest_json
+        from orchestration.incremental import models_rebuilt_for
 
-        reached = models_reading_vars({name}, manifest_json())
-        models = sorted(node.split(".")[-1] for node in reached or () if node.startswith("model."))
-        if reached is None or {"activity_samples", "metrics"} & set(models):
+        models = models_rebuilt_for({name}, manifest_json())
+        if models is None:
             return "the next build rebuilds every dbt table (a full refresh)"
         return f"the next build rebuilds {', '.join(models)} (they read it); everything else stays"
     if name == "disabled_providers":

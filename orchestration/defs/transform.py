@@ -23,12 +23,11 @@ from openfit.dbt import (
     ensure_manifest,
     invoke_dbt,
     manifest_json,
-    models_reading_vars,
     parsed_manifest,
 )
 from openfit.instance import WRITER_POOL
 from openfit.settings import DBT_PROJECT_DIR, get_settings
-from orchestration.incremental import finish_transform, plan_transform
+from orchestration.incremental import finish_transform, models_rebuilt_for, plan_transform
 from orchestration.synthetic_cohort import remove_synthetic_if_disabled
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -40,21 +39,12 @@ INCREMENTAL_SELECT = ["--select", "resource_type:model", "resource_type:test"]
 VIEWS = "config.materialized:view"
 
 
-# The tables the publish step patches instead of replacing (openfit/publish.py): a setting that reaches them
-# needs a full build, since the changed set of activities would not describe its effect.
-PATCHED_MODELS = {"model.openfit.activity_samples", "model.openfit.metrics"}
-
-
-def models_to_refresh(plan, settings) -> set[str] | None:
-    """For an incremental plan whose settings (dbt vars) changed: the names of the models reading them; empty
-    when none changed; None when a full build is needed instead (a macro reads one, or it reaches a patched
-    table)."""
+def models_to_refresh(plan, settings) -> list[str] | None:
+    """For an incremental plan whose settings (dbt vars) changed: the models to rebuild in full; empty when
+    none changed; None when a full build is needed instead (orchestration.incremental.models_rebuilt_for)."""
     if plan.full or not plan.vars_changed:
-        return set()
-    reached = models_reading_vars(set(plan.vars_changed), manifest_json(settings))
-    if reached is None or reached & PATCHED_MODELS:
-        return None
-    return {node.split(".")[-1] for node in reached if node.startswith("model.")}
+        return []
+    return models_rebuilt_for(set(plan.vars_changed), manifest_json(settings))
 
 
 def _invoke_all(runs: list[list[str]], settings):
@@ -149,8 +139,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         runs = [["build", "--full-refresh"]] if plan.full else []
         if rebuilt:  # the models that read a changed setting, and everything downstream of them, in full
             context.log.info("transform: settings changed (%s): rebuilding %s", ", ".join(plan.vars_changed),
-                             ", ".join(sorted(rebuilt)))
-            runs.append(["build", "--full-refresh", "--select", *sorted(rebuilt)])
+                             ", ".join(rebuilt))
+            runs.append(["build", "--full-refresh", "--select", *rebuilt])
         if not plan.full and (plan.pending_loads or not rebuilt):
             runs.append(["build", *INCREMENTAL_SELECT, *_views_left_out(plan)])
         run = _invoke_all(runs, settings)
