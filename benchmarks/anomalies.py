@@ -30,11 +30,9 @@ from pathlib import Path
 
 import polars as pl
 
-# This folder holds benchmarks/analytics.py, which would shadow the analytics package that the build's dbt Python
-# models import: take the folder off the path and put the repository on it.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cohort import add_cohort_arguments, cohort_env  # noqa: E402  (this folder's helper)
 
 LAG_DAYS = 2
 DAYS_PER_MONTH = 30.44
@@ -91,24 +89,12 @@ def score(event_kind: str, flag_kind: str, truth: pl.DataFrame, flags: pl.DataFr
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--athletes", type=int, default=20)
-    parser.add_argument("--days", type=int, default=730)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--end-date", default="2026-06-30")
+    add_cohort_arguments(parser, athletes=20, days=730)
     parser.add_argument("--home", help="score this already built home (its synthetic settings must match)")
-    parser.add_argument("--keep", action="store_true", help="keep the temp home afterwards")
     args = parser.parse_args()
 
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="openfit-anomaly-bench-"))
-    os.environ.update(
-        {
-            "OPENFIT_HOME": str(home),
-            "OPENFIT_SYNTHETIC_ATHLETES": str(args.athletes),
-            "OPENFIT_SYNTHETIC_DAYS": str(args.days),
-            "OPENFIT_SYNTHETIC_SEED": str(args.seed),
-            "OPENFIT_SYNTHETIC_END_DATE": args.end_date,
-        }
-    )
+    os.environ.update(cohort_env(home, args.athletes, args.days, args.seed, args.end_date))
     import openfit  # noqa: F401
     from ingestion.sources.synthetic import illness_truth
     from openfit.build import run_build

@@ -16,31 +16,21 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from cohort import add_cohort_arguments, cohort_env  # this folder's helper
+
 TARGET_SAMPLES_PER_S = 250_000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--athletes", type=int, default=20)
-    parser.add_argument("--days", type=int, default=730)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--end-date", default="2026-06-30")
+    add_cohort_arguments(parser, athletes=20, days=730)
     parser.add_argument("--home", default=None, help="OPENFIT_HOME to build into (default: a fresh temp dir)")
-    parser.add_argument("--keep", action="store_true", help="keep the temp home afterwards")
     args = parser.parse_args()
 
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="openfit-bench-"))
     if home.exists() and any(home.iterdir()):
         raise SystemExit(f"{home} is not empty: the benchmark builds a fresh warehouse")
-    os.environ.update(
-        {
-            "OPENFIT_HOME": str(home),
-            "OPENFIT_SYNTHETIC_ATHLETES": str(args.athletes),
-            "OPENFIT_SYNTHETIC_DAYS": str(args.days),
-            "OPENFIT_SYNTHETIC_SEED": str(args.seed),
-            "OPENFIT_SYNTHETIC_END_DATE": args.end_date,
-        }
-    )
+    os.environ.update(cohort_env(home, args.athletes, args.days, args.seed, args.end_date))
     import openfit  # noqa: F401
     from openfit.build import run_build
     from openfit.settings import get_settings

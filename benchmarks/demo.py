@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cohort import cohort_env  # noqa: E402  (this folder's helper)
+
 TARGET_SERVED_S = 90.0
 
 
@@ -48,8 +50,7 @@ def main() -> None:
 
     home = Path(tempfile.mkdtemp(prefix="openfit-demo-bench-"))
     ports = {"OPENFIT_DAGSTER_PORT": "3937", "OPENFIT_API_PORT": "8937", "OPENFIT_DASHBOARD_PORT": "8936"}
-    env = {**os.environ, **ports, "OPENFIT_HOME": str(home),
-           "OPENFIT_SYNTHETIC_ATHLETES": str(args.athletes), "OPENFIT_SYNTHETIC_DAYS": str(args.days)}
+    env = {**os.environ, **ports, **cohort_env(home, args.athletes, args.days, end_date=None)}
     settings = Settings(home=home)
     log_path = home / "demo-benchmark.log"
     started = time.monotonic()

@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "ingestion" / "files"))  # fit_samples: the tests' FIT generator
 
+from cohort import cohort_env  # noqa: E402  (this folder's helper)
+
 TARGET_INCREMENT_S = 10.0
 TARGET_FTP_S = 30.0
 FLAT_RATIO = 1.5
@@ -115,15 +117,7 @@ def _new_ftp(settings, days: int, seed: int, end: date) -> None:
 
 def _run_cohort(athletes: int, days: int, seed: int, end: date, keep: bool) -> dict:
     home = Path(tempfile.mkdtemp(prefix=f"openfit-incr-{athletes}x{days}-"))
-    os.environ.update(
-        {
-            "OPENFIT_HOME": str(home),
-            "OPENFIT_SYNTHETIC_ATHLETES": str(athletes),
-            "OPENFIT_SYNTHETIC_DAYS": str(days),
-            "OPENFIT_SYNTHETIC_SEED": str(seed),
-            "OPENFIT_SYNTHETIC_END_DATE": end.isoformat(),
-        }
-    )
+    os.environ.update(cohort_env(home, athletes, days, seed, end.isoformat()))
     import openfit  # noqa: F401  (telemetry off)
     from openfit.build import run_build
     from openfit.settings import get_settings

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from cohort import add_cohort_arguments, cohort_env  # this folder's helper
 
 TARGET = 0.99
 
@@ -70,23 +71,11 @@ def synthetic_recordings(con) -> pl.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--athletes", type=int, default=3)
-    parser.add_argument("--days", type=int, default=120)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--end-date", default="2026-06-30")
-    parser.add_argument("--keep", action="store_true", help="keep the temp home afterwards")
+    add_cohort_arguments(parser, athletes=3, days=120)
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="openfit-merge-bench-"))
-    os.environ.update(
-        {
-            "OPENFIT_HOME": str(home),
-            "OPENFIT_SYNTHETIC_ATHLETES": str(args.athletes),
-            "OPENFIT_SYNTHETIC_DAYS": str(args.days),
-            "OPENFIT_SYNTHETIC_SEED": str(args.seed),
-            "OPENFIT_SYNTHETIC_END_DATE": args.end_date,
-        }
-    )
+    os.environ.update(cohort_env(home, args.athletes, args.days, args.seed, args.end_date))
     import openfit  # noqa: F401
     from ingestion.sources.synthetic import ground_truth
     from openfit.build import run_build

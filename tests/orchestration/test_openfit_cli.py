@@ -52,6 +52,18 @@ def _graphql(port: int, query: str) -> dict:
         return json.loads(response.read())
 
 
+def _ctrl_c(proc: subprocess.Popen) -> None:
+    """What a user's Ctrl-C does to `openfit serve`/`demo` (SIGINT to its group); SIGKILL and fail if it hangs."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+
+
 @pytest.mark.slow
 def test_serve_starts_the_dagster_ui_with_the_graph_and_stops_cleanly(fixture_warehouse, tmp_path):
     port = 3917
@@ -85,12 +97,7 @@ def test_serve_starts_the_dagster_ui_with_the_graph_and_stops_cleanly(fixture_wa
         descendants = psutil.Process(proc.pid).children(recursive=True)
         assert descendants, "serve should run the UI in child processes"
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
+        _ctrl_c(proc)
     assert proc.returncode == 0
     # Every child (dagster dev and its webserver and daemon) is gone with it.
     _, alive = psutil.wait_procs(descendants, timeout=15)
@@ -150,13 +157,8 @@ def test_demo_serves_a_first_snapshot_then_extends_the_history_in_the_background
             assert len(json.loads(response.read())) == 1
         descendants = psutil.Process(proc.pid).children(recursive=True)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                raise
+        _ctrl_c(proc)
     assert proc.returncode == 0
+    # Every child (dagster dev and its webserver and daemon) is gone with it.
     _, alive = psutil.wait_procs(descendants, timeout=15)
     assert alive == []

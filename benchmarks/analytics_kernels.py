@@ -1,7 +1,7 @@
 """Benchmark: vectorised activity scoring (NP + Banister TRIMP + mean-maximal power curve) on a synthetic
 cohort, against a straightforward per-sample pure-Python loop in the same run.
 
-    uv run python benchmarks/analytics.py [--activities 200] [--workers 2] [--baseline-activities 4]
+    uv run python benchmarks/analytics_kernels.py [--activities 200] [--workers 2] [--baseline-activities 4]
 
 The cohort is generated here (realistic 1 Hz power and HR: 1-3 h rides with intervals, coasting, noise,
 HR lagging power with cardiac drift). Generation is not timed. The vectorised path is timed wall-clock
