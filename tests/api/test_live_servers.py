@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,7 +11,7 @@ from pathlib import Path
 import httpx
 import httpx2
 import pytest
-from api_testkit import make_home, make_keys
+from api_testkit import make_home, make_keys, running_api
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
@@ -22,39 +19,13 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """The API started the way `openfit serve` starts it, on a free loopback port."""
     home = make_home(tmp_path_factory.mktemp("live_home"))
     keys = make_keys(home)
-    port = free_port()
-    env = {**os.environ, "OPENFIT_HOME": str(home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=REPO, env=env, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the API did not start")
-        time.sleep(0.2)
-    yield base, keys, home
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=20)
+    with running_api(home) as (base, _server):
+        yield base, keys, home
 
 
 def test_rest_over_loopback(live):
