@@ -230,6 +230,21 @@ def _is(x) -> bool:
     return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 
+# The load flags: one daily_training_load value above its threshold ("high" above the second), no baseline.
+# (kind, column, threshold, high, unit, explanation of the value)
+_LOAD_FLAGS = (
+    ("acwr_high", "acwr", ACWR_THRESHOLD, ACWR_HIGH, "ratio", lambda v: (
+        f"Acute:chronic workload ratio {v:.2f} is above {ACWR_THRESHOLD}: this week's load is well above "
+        "what the last four weeks prepared for, when injury risk rises (Gabbett 2016).")),
+    ("ramp_steep", "ramp_rate", RAMP_THRESHOLD, RAMP_HIGH, "load/day per week", lambda v: (
+        f"Fitness (CTL) rose {v:.1f} in 7 days, faster than the {RAMP_THRESHOLD:.0f} per week usually "
+        "sustainable; plan easier days.")),
+    ("monotony_high", "monotony", MONOTONY_THRESHOLD, MONOTONY_HIGH, "ratio", lambda v: (
+        f"Training monotony {v:.2f} over the last 7 days is above {MONOTONY_THRESHOLD}: days are too "
+        "alike, with little easy time between loads (Foster 1998 linked this to illness).")),
+)
+
+
 def _day_flags(row: dict) -> list[dict]:
     """The single-marker flags of one athlete-day (a row of `wellness_baselines`)."""
     flags = []
@@ -279,42 +294,10 @@ def _day_flags(row: dict) -> list[dict]:
             f"Slept {sleep / 3600:.1f} h, {(need - sleep) / 60:.0f} min short of the {need / 3600:.1f} h "
             "adults need; recovery and next-day performance suffer.",
         )
-    acwr = row.get("acwr")
-    if _is(acwr) and acwr > ACWR_THRESHOLD:
-        flag(
-            "acwr_high",
-            acwr > ACWR_HIGH,
-            acwr,
-            ACWR_THRESHOLD,
-            None,
-            "ratio",
-            f"Acute:chronic workload ratio {acwr:.2f} is above {ACWR_THRESHOLD}: this week's load is well above "
-            "what the last four weeks prepared for, when injury risk rises (Gabbett 2016).",
-        )
-    ramp = row.get("ramp_rate")
-    if _is(ramp) and ramp > RAMP_THRESHOLD:
-        flag(
-            "ramp_steep",
-            ramp > RAMP_HIGH,
-            ramp,
-            RAMP_THRESHOLD,
-            None,
-            "load/day per week",
-            f"Fitness (CTL) rose {ramp:.1f} in 7 days, faster than the {RAMP_THRESHOLD:.0f} per week usually "
-            "sustainable; plan easier days.",
-        )
-    monotony = row.get("monotony")
-    if _is(monotony) and monotony > MONOTONY_THRESHOLD:
-        flag(
-            "monotony_high",
-            monotony > MONOTONY_HIGH,
-            monotony,
-            MONOTONY_THRESHOLD,
-            None,
-            "ratio",
-            f"Training monotony {monotony:.2f} over the last 7 days is above {MONOTONY_THRESHOLD}: days are too "
-            "alike, with little easy time between loads (Foster 1998 linked this to illness).",
-        )
+    for kind, column, threshold, high, unit, explain in _LOAD_FLAGS:
+        value = row.get(column)
+        if _is(value) and value > threshold:
+            flag(kind, value > high, value, threshold, None, unit, explain(value))
     return flags
 
 
