@@ -2,7 +2,7 @@
 
     uv run python benchmarks/health_export.py --size-gb 0.2 [--with-import]
 
-Writes a realistic export.xml (``ingestion.files.apple_health_writer``: an iPhone and an Apple Watch, heart
+Writes a realistic export.xml (``tests/ingestion/files/apple_health_samples.py``: an iPhone and an Apple Watch, heart
 rate every 5 minutes, sleep stages, HRV, workouts, ...) of about ``--size-gb`` GB into a temporary folder,
 then decodes it in a fresh process (so the peak RSS is the decoder's alone, interpreter and imports
 included) with ``ingestion.files.decode.decode_path``, as an import worker does: warmed first (the worker
@@ -36,7 +36,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import openfit  # noqa: E402,F401  (telemetry off)
-from ingestion.files.apple_health_writer import ExportSpec, write_export_xml  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ingestion" / "files"))
+from apple_health_samples import ExportSpec, write_export_xml  # noqa: E402  (the tests' export writer)
 
 
 def _decode_in_this_process(path: Path) -> None:

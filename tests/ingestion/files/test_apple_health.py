@@ -10,9 +10,9 @@ from datetime import date
 import duckdb
 import pyarrow.compute as pc
 import pytest
+from apple_health_samples import ExportSpec, export_xml_bytes, write_export_zip
 
 from ingestion.files.apple_health import decode_apple_health, parse_device
-from ingestion.files.apple_health_writer import ExportSpec, export_xml_bytes, write_export_zip
 from ingestion.files.decode import decode_bytes, decode_path, sniff
 from ingestion.files.importer import import_paths
 from openfit.settings import Settings

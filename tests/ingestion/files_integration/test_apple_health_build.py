@@ -12,7 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.files.apple_health_writer import ExportSpec, write_export_zip
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "files"))
+from apple_health_samples import ExportSpec, write_export_zip  # noqa: E402  (the export writer of tests/ingestion/files)
+
 from ingestion.files.importer import import_paths
 from openfit.settings import get_settings
 
