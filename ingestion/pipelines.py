@@ -16,6 +16,10 @@ def provider_pipeline(provider_name: str, settings: Settings | None = None) -> P
     """The dlt pipeline for one provider: destination = the writer's DuckDB file, dataset = raw_<provider>."""
     settings = settings or get_settings()
     settings.ensure_dirs()
+    # Every raw row carries dlt's load id, Arrow tables too (JSON tables always do): the incremental transform
+    # finds new rows by it (orchestration/incremental.py). Set here, for every pipeline of every process; set by
+    # one source only, a file import in a process without that source was invisible to the next increment.
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     return dlt.pipeline(
         pipeline_name=f"openfit_{provider_name}",
         pipelines_dir=str(settings.dlt_dir),

@@ -360,11 +360,6 @@ def files_source(
     # Files of one table differ in columns (a device writes fields another does not): let dlt merge their
     # Arrow schemas losslessly instead of refusing (types are reconciled below).
     os.environ.setdefault("DATA_WRITER__ARROW_CONCAT_PROMOTE_OPTIONS", "default")
-    # Every raw row carries dlt's load id, whichever process imports (the CLI as well as the Dagster code
-    # location, where another source already turned this on): the incremental build finds new file rows by it.
-    # Without it, an import from `openfit import` was invisible to the next incremental build, and a later
-    # load from the other path failed adding the (NOT NULL) column to the existing tables.
-    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
 
     @dlt.resource(name="files", write_disposition="append")
     def files() -> Iterator[Any]:

@@ -223,8 +223,6 @@ def synthetic_source(
     validate(athletes, days, seed, end_date)
     if not isinstance(chunk_days, int) or chunk_days < 1:
         raise SyntheticConfigError(f"chunk_days must be a positive integer, got {chunk_days!r}")
-    # Arrow tables get dlt's load id column too (JSON tables always do), so every raw row has its provenance.
-    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     cohort = Cohort(seed, athletes, days, end_date, chunk_days, incremental, only_athletes=only_athletes)
 
     resources: list[DltResource] = []
