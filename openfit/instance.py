@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
+from openfit.progress import process_alive
 from openfit.settings import Settings, get_settings
 
 # Every writer of the warehouse file runs in this pool; the instance limits it to one slot (DuckDB allows
@@ -45,16 +46,6 @@ def writer_tags() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
 def release_dead_writers(instance) -> list[str]:
     """Mark in-process runs of this host whose process is gone as failed and free their pool slots; returns
     their run ids."""
@@ -66,7 +57,7 @@ def release_dead_writers(instance) -> list[str]:
     )
     for run in unfinished:
         pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
-        if not pid or host != socket.gethostname() or int(pid) == os.getpid() or _alive(int(pid)):
+        if not pid or host != socket.gethostname() or int(pid) == os.getpid() or process_alive(int(pid)):
             continue
         instance.report_run_failed(run, message=f"the writing process {pid} is gone (killed or crashed)")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)

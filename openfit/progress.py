@@ -71,9 +71,18 @@ def is_running(progress: dict[str, Any] | None) -> bool:
     if not progress or progress.get("finished_at"):
         return False
     try:
-        os.kill(int(progress["pid"]), 0)
-    except (ProcessLookupError, KeyError, ValueError, TypeError):
-        return False  # killed mid-run: nothing is running any more
-    except PermissionError:
+        pid = int(progress["pid"])
+    except (KeyError, ValueError, TypeError):
+        return False
+    return process_alive(pid)  # False: killed mid-run, nothing is running any more
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this host with this pid exists (also used for the writer slots, openfit/instance.py)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
         return True
     return True
