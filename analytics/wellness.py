@@ -60,6 +60,7 @@ ANOMALY_KINDS = (
     "resting_hr_elevated", "hrv_below_swc", "sleep_short", "acwr_high", "ramp_steep", "monotony_high",
     "illness_or_overreaching",
 )  # fmt: skip
+SEVERITIES = ("moderate", "high")
 
 # Readiness weights (this project's choice, documented, not from a paper): the two autonomic markers carry half,
 # sleep a fifth, load the rest. A component that cannot be computed drops out and the others are renormalised.

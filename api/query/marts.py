@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from analytics.wellness import ANOMALY_KINDS
+from analytics.wellness import ANOMALY_KINDS, SEVERITIES
 from api.keys import AthleteScope
 from api.query import models as m
 from api.query.errors import InvalidRequest
@@ -29,7 +29,6 @@ MARTS = {
     "anomalies": "anomalies",
     "readiness": "readiness",
 }
-SEVERITIES = ("moderate", "high")
 _DATE_COLUMNS = ("date", "local_date", "day", "achieved_on", "start_time")
 _ORDER_HINTS = ("date", "local_date", "day", "start_time", "duration_s", "achieved_on")
 # Curves and records read best in their own order (by window, then duration or distance).
