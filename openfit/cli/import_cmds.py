@@ -97,7 +97,7 @@ def import_(
         raise typer.Exit(code=EXIT_RUN_FAILED)
     from openfit.build import run_build
     from orchestration.defs import REFRESH_JOB
-    from orchestration.defs.files import INBOX_JOB, RAW_FILES_JOB, import_progress, take_import_summary
+    from orchestration.defs.files import INBOX_JOB, RAW_FILES_JOB, ImportHandoff, import_handoff
 
     settings = get_settings()
     console.print(f"[bold]OpenFit import[/bold] into {settings.home_dir}")
@@ -120,7 +120,8 @@ def import_(
     )
     with progress:
         task = progress.add_task("files", total=None, rates="")
-        token = import_progress.set(_RateColumns(progress, task))
+        handoff = ImportHandoff(progress=_RateColumns(progress, task))
+        token = import_handoff.set(handoff)
         try:
             report = run_build(
                 settings, job_name=job_name, op_config={"raw_files": config}, label="openfit import",
@@ -132,8 +133,8 @@ def import_(
             err.print(f"[red]import failed[/red]: {type(exc).__name__}: {first}")
             raise typer.Exit(code=EXIT_RUN_FAILED) from None
         finally:
-            import_progress.reset(token)
-        summary = take_import_summary(report.run_id)
+            import_handoff.reset(token)
+        summary = handoff.summary
         if summary is not None:
             files = len(summary.outcomes)  # duplicates are not decoded, so no callback reports them
             progress.update(task, completed=files, total=files)

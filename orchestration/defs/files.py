@@ -12,6 +12,7 @@ not be emptied.
 import hashlib
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -59,16 +60,18 @@ class FilesImportConfig(dg.Config):
     memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB  # per-file decoder memory limit
 
 
-# In-process handoff to `openfit import`, which runs the job in its own process (openfit.build.run_build): the
-# live decoding progress it draws, and the summary of what happened to every file, by run id. A run launched
-# by the daemon has neither; its outcome is the file-import log (openfit.file_imports, Data health).
-import_progress: ContextVar[Callable[[ImportProgress], None] | None] = ContextVar("import_progress", default=None)
-_summaries: dict[str, ImportSummary] = {}
+@dataclass
+class ImportHandoff:
+    """In-process handoff to `openfit import`, which runs the job in its own thread (openfit.build.run_build):
+    the live decoding progress it draws, and the summary of what happened to every file (None until the
+    raw_files step has run). A run launched by the daemon has none; its outcome is the file-import log
+    (openfit.file_imports, Data health)."""
+
+    progress: Callable[[ImportProgress], None] | None = None
+    summary: ImportSummary | None = None
 
 
-def take_import_summary(run_id: str) -> ImportSummary | None:
-    """The summary of the raw_files step of run `run_id` in this process (once), or None if it did not run."""
-    return _summaries.pop(run_id, None)
+import_handoff: ContextVar[ImportHandoff | None] = ContextVar("import_handoff", default=None)
 
 
 def files_assets(provider: Provider) -> dg.AssetsDefinition:
@@ -83,8 +86,9 @@ def files_assets(provider: Provider) -> dg.AssetsDefinition:
         pool=WRITER_POOL,
     )
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource, config: FilesImportConfig):
+        handoff = import_handoff.get()
         with import_session(
-            config.paths, get_settings(), progress=import_progress.get(), workers=config.workers,
+            config.paths, get_settings(), progress=handoff.progress if handoff else None, workers=config.workers,
             timeout_s=config.timeout_s, memory_limit_mb=config.memory_limit_mb,
         ) as session:
             if session.summary.finished_packages:
@@ -95,7 +99,8 @@ def files_assets(provider: Provider) -> dg.AssetsDefinition:
                 dagster_dlt_translator=translator, loader_file_format=LOADER_FILE_FORMAT,
             )
         summary = session.summary
-        _summaries[context.run_id] = summary
+        if handoff is not None:
+            handoff.summary = summary
         context.log.info(
             "files: %d imported, %d partial, %d duplicate, %d quarantined, %d skipped; %d records",
             summary.imported, summary.partial, summary.duplicate, summary.quarantined, summary.skipped,
