@@ -270,13 +270,11 @@ def demo(
         first = [*build_cmd, "--days", str(quick), "--label", f"demo: first snapshot ({quick} days)"]
         if subprocess.run(first, cwd=REPO_ROOT).returncode != 0:
             raise typer.Exit(code=1)
-    key = subprocess.run(
-        [sys.executable, "-m", "openfit", "apikey", "create", "--all-athletes", "--name", "demo"],
-        cwd=REPO_ROOT, capture_output=True, text=True,
-    )
-    if key.returncode == 0:
-        console.print("Demo API key (all athletes; use it as 'Authorization: Bearer <key>'):")
-        print(key.stdout.strip(), flush=True)  # alone on its line, never wrapped
+    from api.keys import KeyStore
+
+    plaintext, _record = KeyStore.for_home(settings.home_dir).create(None, name="demo")  # as `apikey create`
+    console.print("Demo API key (all athletes; use it as 'Authorization: Bearer <key>'):")
+    print(plaintext, flush=True)  # alone on its line, never wrapped
     background = [*build_cmd, "--days", str(full_days), "--label", f"demo: extending the history to {full_days} days"]
     _serve(settings, background={"history": background})
 
