@@ -58,6 +58,11 @@ class TransformPlan:
     vars_changed: tuple[str, ...] = ()
 
 
+# The raw layer's schemas (raw_<source>), without dlt's own staging datasets (raw_<source>_staging, which a
+# merge load creates and no view reads).
+_RAW_SCHEMAS = "starts_with(table_schema, 'raw_') and not ends_with(table_schema, '_staging')"
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -72,8 +77,7 @@ def raw_loads(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         r[0]
         for r in con.execute(
             "select table_schema from information_schema.tables where table_catalog = current_database() "
-            "and table_name = '_dlt_loads' and starts_with(table_schema, 'raw_') "
-            "and not ends_with(table_schema, '_staging')"
+            f"and table_name = '_dlt_loads' and {_RAW_SCHEMAS}"
         ).fetchall()
     ]
     loads: dict[str, str] = {}
@@ -85,12 +89,10 @@ def raw_loads(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def raw_layout(con: duckdb.DuckDBPyConnection) -> str:
     """Per raw schema, a digest of its tables and columns (what that source's staging views were bound to), as
-    JSON {schema: digest}. dlt's own staging datasets (raw_<source>_staging, created by the first merge load)
-    hold no table a view reads."""
+    JSON {schema: digest}."""
     rows = con.execute(
         "select table_schema, table_name, column_name, data_type from information_schema.columns "
-        "where table_catalog = current_database() and starts_with(table_schema, 'raw_') "
-        "and not ends_with(table_schema, '_staging') order by all"
+        f"where table_catalog = current_database() and {_RAW_SCHEMAS} order by all"
     ).fetchall()
     by_schema: dict[str, list[tuple]] = {}
     for row in rows:
