@@ -13,7 +13,6 @@ serving/docs is then switched to it atomically, so a reader of the site never se
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import uuid
@@ -32,27 +31,8 @@ def docs_dir(settings: Settings | None = None) -> Path:
     return settings.serving_dir / DOCS_LINK_NAME
 
 
-KEY_FILE = "openfit_docs_key"  # in each generation: what it describes (project + published tables and columns)
-
-
-def docs_key(settings: Settings) -> str:
-    """The project's fingerprint and every published table's columns and types: the docs change only with these
-    (an incremental build that adds rows keeps them; regenerating costs ~7 s, most of an increment's budget)."""
-    import duckdb
-
-    from openfit.dbt import project_fingerprint
-
-    with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
-        columns = con.execute(
-            "select table_schema, table_name, column_name, data_type from information_schema.columns "
-            "order by all"
-        ).fetchall()
-    return hashlib.sha256(f"{project_fingerprint(settings)}|{columns!r}".encode()).hexdigest()[:24]
-
-
 def generate_data_docs(settings: Settings | None = None) -> Path:
-    """Generate the docs site from the published snapshot and switch serving/docs to it, unless the current site
-    already describes the same project and tables. Returns serving/docs."""
+    """Generate the docs site from the published snapshot and switch serving/docs to it. Returns serving/docs."""
     from openfit.dbt import ensure_manifest, invoke_dbt
     from openfit.snapshot import SnapshotMissing
 
@@ -60,10 +40,6 @@ def generate_data_docs(settings: Settings | None = None) -> Path:
     snapshot = settings.snapshot_path
     if not snapshot.exists():
         raise SnapshotMissing(f"no snapshot at {snapshot}: the data docs are generated after a publish")
-    key = docs_key(settings)
-    current = docs_dir(settings) / KEY_FILE
-    if current.exists() and current.read_text() == key:
-        return docs_dir(settings)
     generation = settings.serving_dir / f"docs-{uuid.uuid4().hex[:12]}"
     # dbt writes more than the site (compiled SQL, run results): it works in a scratch folder we keep 3 files of.
     scratch = settings.home_dir / "tmp" / f"dbt-docs-{generation.name}"
@@ -80,7 +56,6 @@ def generate_data_docs(settings: Settings | None = None) -> Path:
         # With --no-compile dbt writes no manifest: the site's is the project's parsed manifest (descriptions,
         # lineage), the same one the Dagster code location reads.
         shutil.copy2(ensure_manifest(settings), generation / "manifest.json")
-        (generation / KEY_FILE).write_text(key)
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise

@@ -11,13 +11,13 @@ import urllib.request
 import pytest
 
 from openfit.cli.core_cmds import serve_commands
-from openfit.data_docs import DOCS_FILES, KEY_FILE, docs_dir, generate_data_docs
+from openfit.data_docs import DOCS_FILES, docs_dir
 from openfit.snapshot import attach_snapshot
 
 
 def test_a_build_publishes_the_docs_site_describing_the_snapshot(fixture_warehouse):
     site = docs_dir(fixture_warehouse)
-    assert sorted(p.name for p in site.iterdir()) == sorted((*DOCS_FILES, KEY_FILE))
+    assert sorted(p.name for p in site.iterdir()) == sorted(DOCS_FILES)
     catalog = json.loads((site / "catalog.json").read_text())
     manifest = json.loads((site / "manifest.json").read_text())
     # The catalog is read from the snapshot: its tables and their columns, with the snapshot's types.
@@ -41,16 +41,6 @@ def test_a_build_publishes_the_docs_site_describing_the_snapshot(fixture_warehou
     assert activities["description"]
     assert activities["columns"]["activity_id"]["description"]
     assert manifest["parent_map"]["model.openfit.activities"]
-
-
-def test_the_docs_are_regenerated_only_when_the_project_or_the_published_tables_change(warehouse_copy):
-    site = docs_dir(warehouse_copy)
-    first = generate_data_docs(warehouse_copy).resolve()
-    assert generate_data_docs(warehouse_copy).resolve() == first  # same project, tables and columns: kept
-    (site / KEY_FILE).write_text("a site describing other tables")
-    second = generate_data_docs(warehouse_copy).resolve()
-    assert second != first and second.name.startswith("docs-")  # regenerated
-    assert [p.name for p in warehouse_copy.serving_dir.glob("docs-*")] == [second.name]  # the old one is gone
 
 
 def _stop(proc: subprocess.Popen) -> None:
