@@ -246,59 +246,62 @@ def _small_home(monkeypatch, home: Path) -> Settings:
     return _synthetic(monkeypatch, home, 7, END)
 
 
+def _second_file_incrementally_and_in_full(tmp_path, monkeypatch, first: Path, second: Path) -> tuple[Settings, dict]:
+    """A small home built, then `first` imported and transformed, then `second` (each an incremental build),
+    checked equal to a fresh home that loads the same files in the same order (the first-loaded file anchors the
+    activity id) and builds once in full. Returns the incremental home's settings and its checksums."""
+    from orchestration.defs import TRANSFORM_JOB
+
+    settings = _small_home(monkeypatch, tmp_path / "incremental")
+    _build(settings)
+    assert import_paths([first], settings).imported == 1
+    _build(settings, job_name=TRANSFORM_JOB)
+    assert _last_build(settings)[:2] == ("incremental", 1)
+    assert import_paths([second], settings).imported == 1
+    _build(settings, job_name=TRANSFORM_JOB)
+    kind, activities, _ = _last_build(settings)
+    assert kind == "incremental" and activities >= 1
+    incremental = table_checksums(settings.snapshot_path)
+
+    fresh_settings = _small_home(monkeypatch, tmp_path / "fresh")
+    assert import_paths([first], fresh_settings).imported == 1
+    assert import_paths([second], fresh_settings).imported == 1
+    _build(fresh_settings)
+    assert _last_build(fresh_settings)[0] == "full"
+    assert differences(incremental, table_checksums(fresh_settings.snapshot_path)) == {}
+    return _small_home(monkeypatch, tmp_path / "incremental"), incremental
+
+
 def test_fit_file_merging_into_an_activity_incremental_equals_full(tmp_path, monkeypatch):
     from orchestration.defs import TRANSFORM_JOB
     watch = _write(tmp_path / "in" / "watch.fit", samples.activity(n=600, manufacturer=Manufacturer.GARMIN.value, serial=111))
     bike = _write(tmp_path / "in" / "bike.fit", samples.activity(n=590, manufacturer=Manufacturer.WAHOO_FITNESS.value, serial=222))
 
-    settings = _small_home(monkeypatch, tmp_path / "incremental")
-    _build(settings)
-    assert import_paths([watch], settings).imported == 1
-    _build(settings, job_name=TRANSFORM_JOB)
-    assert _last_build(settings)[:2] == ("incremental", 1)
-    assert import_paths([bike], settings).imported == 1
-    _build(settings, job_name=TRANSFORM_JOB)
-    kind, activities, _ = _last_build(settings)
-    assert kind == "incremental" and activities >= 1
-    incremental = table_checksums(settings.snapshot_path)
+    settings, incremental = _second_file_incrementally_and_in_full(tmp_path, monkeypatch, watch, bike)
     with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
         recordings, canonical = con.execute(
             "select count(*), count(distinct activity_id) from openfit.activity_recordings where source = 'files'"
         ).fetchone()
     assert (recordings, canonical) == (2, 1)  # the bike's file merged into the watch's activity
 
-    fresh_settings = _small_home(monkeypatch, tmp_path / "fresh")
-    assert import_paths([watch, bike], fresh_settings).imported == 2
-    _build(fresh_settings)
-    assert _last_build(fresh_settings)[0] == "full"
-    fresh = table_checksums(fresh_settings.snapshot_path)
-    assert differences(incremental, fresh) == {}
-
     # the same file again (another name, same bytes): a duplicate, and a build changes nothing
-    settings = _small_home(monkeypatch, tmp_path / "incremental")
     again = _write(tmp_path / "in2" / "bike-copy.fit", bike.read_bytes())
     summary = import_paths([again], settings)
     assert summary.imported == 0 and summary.duplicate == 1
     _build(settings, job_name=TRANSFORM_JOB)
     assert _last_build(settings) == ("incremental", 0, 0)
-    assert differences(table_checksums(settings.snapshot_path), fresh) == {}
+    assert differences(table_checksums(settings.snapshot_path), incremental) == {}
 
 
 def test_the_same_workout_saved_twice_by_one_device_is_one_activity_with_one_timeline(tmp_path, monkeypatch):
     """Issue 13, point 1: two overlapping files of one device (a summary and a detailed file, or one activity
     exported twice with different bytes) are one activity; the more complete file gives the samples and totals,
-    the other stays linked; incrementally as in a full build."""
-    from orchestration.defs import TRANSFORM_JOB
-
+    the other stays linked; incrementally as in a full build (which failed before: duplicate (activity_id, ts)
+    samples)."""
     detailed = _write(tmp_path / "in" / "run.fit", samples.activity(n=600, manufacturer=Manufacturer.GARMIN.value, serial=111))
     shorter = _write(tmp_path / "in" / "run-export.fit", samples.activity(n=590, manufacturer=Manufacturer.GARMIN.value, serial=111))
 
-    settings = _small_home(monkeypatch, tmp_path / "incremental")
-    _build(settings)
-    assert import_paths([shorter], settings).imported == 1
-    _build(settings, job_name=TRANSFORM_JOB)
-    assert import_paths([detailed], settings).imported == 1
-    _build(settings, job_name=TRANSFORM_JOB)  # failed before: duplicate (activity_id, ts) samples / overlapping activities
+    settings, _ = _second_file_incrementally_and_in_full(tmp_path, monkeypatch, shorter, detailed)
     with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
         recordings = con.execute(
             "select activity_id, recording_role from openfit.activity_recordings where source = 'files' order by 2"
@@ -311,11 +314,3 @@ def test_the_same_workout_saved_twice_by_one_device_is_one_activity_with_one_tim
         duration = con.execute("select duration_s from openfit.activities where activity_id = ?", [activity_id]).fetchone()[0]
     assert samples_count == distinct_ts == 600  # the detailed file's timeline, once
     assert 590 < duration <= 600  # its totals, not the sum of both files
-    incremental = table_checksums(settings.snapshot_path)
-
-    # a full build of the same loads (in the same order: the first-loaded file anchors the activity id)
-    fresh_settings = _small_home(monkeypatch, tmp_path / "fresh")
-    assert import_paths([shorter], fresh_settings).imported == 1
-    assert import_paths([detailed], fresh_settings).imported == 1
-    _build(fresh_settings)
-    assert differences(incremental, table_checksums(fresh_settings.snapshot_path)) == {}

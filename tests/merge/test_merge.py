@@ -18,6 +18,8 @@ TARGET = 0.99
 
 
 def _scoring():
+    if str(BENCHMARK.parent) not in sys.path:  # the script imports its folder's helper (cohort.py) as a script run would
+        sys.path.insert(0, str(BENCHMARK.parent))
     spec = importlib.util.spec_from_file_location("merge_quality", BENCHMARK)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is created
@@ -226,4 +228,6 @@ def test_a_later_copy_of_every_workout_changes_neither_ids_nor_training_load(war
         if r.startswith("synthetic:")
     }
     assert copies_linked == {True}
-    assert load_after == load_before
+    # the mart runs to today: a build that crosses midnight adds a day, which is not what this test is about
+    last_day = max(day for _, day, _, _ in load_before)
+    assert [row for row in load_after if row[1] <= last_day] == load_before
