@@ -33,10 +33,14 @@ build: install
 serve: install
 	$(UV) run openfit serve
 
+# Two workers (this machine has 2 cores), whole files per worker so module fixtures are built once; the
+# session's fixture warehouse is built once for both (tests/conftest.py). The 20 slowest tests are listed.
+TEST_WORKERS ?= 2
+
 test: install
 	bash scripts/install_browser.sh   # Debian's chromium for the dashboards' browser tests
 	$(UV) run lint-imports
-	$(UV) run pytest
+	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 test-fast: install
 	$(UV) run pytest -m "not slow" -x -q

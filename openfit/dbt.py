@@ -22,9 +22,21 @@ from typing import Any
 # DBT_VAR_SETTINGS: settings that dbt receives as vars of the same name (transform/dbt_project.yml declares them).
 from openfit.settings import DBT_PROJECT_DIR, DBT_VAR_SETTINGS, Settings, get_settings
 
-MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
-# Written beside the manifest: the fingerprint (project files + vars) it was parsed from.
-MANIFEST_FINGERPRINT_PATH = DBT_PROJECT_DIR / "target" / "openfit_manifest_fingerprint"
+
+def target_dir() -> Path:
+    """dbt's target folder: DBT_TARGET_PATH when set (dbt reads it too; each parallel test worker gets its own,
+    so two dbt runs never write one manifest), else transform/target."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or DBT_PROJECT_DIR / "target")
+
+
+def manifest_path() -> Path:
+    return target_dir() / "manifest.json"
+
+
+def manifest_fingerprint_path() -> Path:
+    """Written beside the manifest: the fingerprint (project files + vars) it was parsed from."""
+    return target_dir() / "openfit_manifest_fingerprint"
+
 PROJECT_GLOBS = ("models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*", "*.yml")
 
 
@@ -137,7 +149,7 @@ def parsed_manifest(settings: Settings | None = None) -> Any:
         result = dbtRunner().invoke(["parse", *_common_args(), "--quiet", *dbt_vars_arg(settings)])
         if not result.success:
             raise RuntimeError(f"dbt parse failed: {result.exception or 'see dbt logs in transform/logs'}")
-        MANIFEST_FINGERPRINT_PATH.write_text(fingerprint)
+        manifest_fingerprint_path().write_text(fingerprint)
         _parsed.clear()
         _parsed[fingerprint] = result.result
         return result.result
@@ -147,11 +159,12 @@ def ensure_manifest(settings: Settings | None = None) -> Path:
     """target/manifest.json for the current project and vars (parsed in-process when stale)."""
     settings = settings or get_settings()
     fingerprint = project_fingerprint(settings)
-    current = MANIFEST_FINGERPRINT_PATH.read_text() if MANIFEST_FINGERPRINT_PATH.exists() else None
-    if MANIFEST_PATH.exists() and current == fingerprint:
-        return MANIFEST_PATH
+    stamp = manifest_fingerprint_path()
+    current = stamp.read_text() if stamp.exists() else None
+    if manifest_path().exists() and current == fingerprint:
+        return manifest_path()
     parsed_manifest(settings)
-    return MANIFEST_PATH
+    return manifest_path()
 
 
 @dataclass
@@ -159,6 +172,8 @@ class DbtRun:
     success: bool
     events: list[dict[str, Any]] = field(default_factory=list)  # dbt's structured log events, as dicts
     failure: str | None = None
+    statuses: dict[str, str] = field(default_factory=dict)  # unique_id -> dbt's status (success, fail, skipped...)
+    failed_tests: dict[str, str] = field(default_factory=dict)  # unique_id -> compiled SQL of a failing data test
 
 
 def invoke_dbt(
@@ -192,6 +207,12 @@ def invoke_dbt(
     finally:
         _close_dbt_connection()
         os.environ.pop("OPENFIT_DBT_KEEP_OPEN", None)
+    statuses, failed_tests = {}, {}
+    for node_result in getattr(result.result, "results", None) or []:
+        node, status = node_result.node, str(node_result.status)
+        statuses[node.unique_id] = status
+        if status == "fail" and node.resource_type == "test":
+            failed_tests[node.unique_id] = node.compiled_code
     failure = None
     if not result.success:
         failed = [
@@ -202,7 +223,7 @@ def invoke_dbt(
         failure = (
             f"dbt {args[0]} failed: {', '.join(failed[:5])}" if failed else f"dbt {args[0]} failed: {result.exception}"
         )
-    return DbtRun(bool(result.success), events, failure)
+    return DbtRun(bool(result.success), events, failure, statuses, failed_tests)
 
 
 def _close_dbt_connection() -> None:

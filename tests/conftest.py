@@ -12,7 +12,15 @@ import pytest
 import openfit  # noqa: F401  (telemetry off before any tool is imported)
 from openfit.settings import Settings, get_settings, set_command_line
 
-SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+
+# Parallel workers (pytest-xdist) each get their own dbt target and log folders: two dbt runs must never write
+# one manifest.json or partial-parse file. Kept under transform/target so a rerun parses partially.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if WORKER:
+    os.environ["DBT_TARGET_PATH"] = str(REPO / "transform" / "target" / f"worker-{WORKER}")
+    os.environ["DBT_LOG_PATH"] = str(REPO / "transform" / "logs" / f"worker-{WORKER}")
 
 # The session cohort: small enough to build in well under a minute, large enough for every table and for
 # the PMC to be meaningful. A fixed end date keeps it reproducible.
@@ -46,12 +54,9 @@ def _use_home(home: Path, extra: dict[str, str] | None = None) -> Settings:
     return get_settings()
 
 
-@pytest.fixture(scope="session")
-def fixture_home(tmp_path_factory) -> Path:
-    """Build the session's warehouse once; returns its OPENFIT_HOME. Tests must not write to it."""
+def _build_fixture_home(home: Path) -> None:
     from openfit.build import run_build
 
-    home = tmp_path_factory.mktemp("openfit_home")
     saved = {k: os.environ.get(k) for k in ["OPENFIT_HOME", *FIXTURE_COHORT]}
     settings = _use_home(home)
     report = run_build(settings)
@@ -62,6 +67,26 @@ def fixture_home(tmp_path_factory) -> Path:
             os.environ[key] = value
     get_settings.cache_clear()
     assert report.success, report.failure
+
+
+@pytest.fixture(scope="session")
+def fixture_home(tmp_path_factory) -> Path:
+    """The session's warehouse, built once (once for all parallel workers: the first builds it under a file
+    lock, the others wait and share it); returns its OPENFIT_HOME. Tests must not write to it."""
+    if not WORKER:
+        home = tmp_path_factory.mktemp("openfit_home")
+        _build_fixture_home(home)
+        return home
+    from filelock import FileLock
+
+    shared_root = tmp_path_factory.getbasetemp().parent  # the run's folder, common to all workers
+    home, built = shared_root / "openfit_home", shared_root / "openfit_home.built"
+    with FileLock(str(shared_root / "openfit_home.lock")):
+        if not built.exists():
+            shutil.rmtree(home, ignore_errors=True)  # a worker that failed to build leaves no half-built home
+            home.mkdir()
+            _build_fixture_home(home)
+            built.touch()
     return home
 
 
