@@ -124,6 +124,7 @@ table_rows = _cached(q.table_rows)
 source_freshness = _cached(q.source_freshness)
 quarantined_files = _cached(q.quarantined_files)
 failed_checks = _cached(q.failed_checks)
+withheld_athletes = _cached(q.withheld_athletes)
 
 
 @_cached

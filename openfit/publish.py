@@ -149,7 +149,9 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
             and previous.tables == {f"{schema}.{table}" for schema, table in tables}
         )
         start_from = settings.snapshot_path if incremental else None
-        with _swapped_in(con, settings.snapshot_path, "snap", start_from=start_from):
+        withheld = _withheld(con)
+        with _swapped_in(con, settings.snapshot_path, "snap", start_from=start_from), \
+                _previous_attached(con, settings.snapshot_path if previous is not None else None) as prev:
             if incremental:
                 seqs = [seq for seq, _ in since]
                 con.execute(f"drop schema if exists snap.{META_SCHEMA} cascade")
@@ -163,16 +165,104 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
                     con.execute(f"create schema snap.{_quote(schema)}")
                 for schema, table in tables:
                     rewritten[f"{schema}.{table}"] = _copy_table(con, schema, table, replace=False)
+            released = (_previously_withheld(con, prev) - set(withheld)) if incremental else set()
+            _keep_withheld_athletes(con, tables, set(withheld), released, prev)
             for schema, table in tables:
                 target = f"snap.{_quote(schema)}.{_quote(table)}"
                 row_counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
             _write_meta(con, run_id, built_at, row_counts, change_seq, "incremental" if incremental else "full",
                         rewritten, settings)
+            _write_withheld(con)
             _write_quality_checks(con, settings.home_dir / "quality" / run_id)
     finally:
         con.close()
     return PublishResult(settings.snapshot_path, built_at, row_counts, settings.snapshot_path.stat().st_size,
                          "incremental" if incremental else "full", rewritten)
+
+
+# ------------------------------------------------------------------------------------------ withheld athletes
+# Athletes whose rows failed a blocking test (orchestration/withholding.py) keep, in every published table, the
+# rows the previous snapshot had for them (none when there was none); everyone else's rows are the warehouse's.
+# Tables without athlete_id reach their athlete through the parent they are keyed by.
+ATHLETE_PARENTS = {"activity_id": "openfit.activities", "sleep_session_id": "openfit.sleep_sessions"}
+
+
+def _withheld(con: duckdb.DuckDBPyConnection) -> list[str]:
+    from orchestration.withholding import withheld_athletes
+
+    return sorted(withheld_athletes(con))
+
+
+def _write_withheld(con: duckdb.DuckDBPyConnection) -> None:
+    """`meta.withheld`: who is withheld and which test named them, for `openfit status` and Data health."""
+    from orchestration.withholding import WITHHELD_SUMMARY
+
+    con.execute(f"create table snap.{META_SCHEMA}.withheld as {WITHHELD_SUMMARY}")
+
+
+@contextmanager
+def _previous_attached(con: duckdb.DuckDBPyConnection, path: Path | None) -> Iterator[str | None]:
+    """The published snapshot attached read-only as `prev` (None when there is none)."""
+    if path is None:
+        yield None
+        return
+    con.execute(f"attach {_quote_literal(path)} as prev (read_only)")
+    try:
+        yield "prev"
+    finally:
+        con.execute("detach prev")
+
+
+def _previously_withheld(con: duckdb.DuckDBPyConnection, prev: str | None) -> set[str]:
+    if prev is None:
+        return set()
+    try:
+        return {r[0] for r in con.execute(f"select athlete_id from {prev}.{META_SCHEMA}.withheld").fetchall()}
+    except duckdb.CatalogException:  # a snapshot published before withholding existed
+        return set()
+
+
+def _athlete_predicate(con: duckdb.DuckDBPyConnection, schema: str, table: str, databases: list[str]) -> str | None:
+    """A WHERE clause (one list parameter: athlete ids) selecting a table's rows of those athletes, by their own
+    athlete_id or their parent's; the parent's ids are looked up in each of `databases`. None: no athlete."""
+    columns = set(_columns(con, schema, table))
+    if "athlete_id" in columns:
+        return "list_contains($1, athlete_id)"
+    for key, parent in ATHLETE_PARENTS.items():
+        if key in columns:
+            ids = " union ".join(f"select {key} from {db}.{parent} where list_contains($1, athlete_id)"
+                                 for db in databases)
+            return f"{key} in ({ids})"
+    return None
+
+
+def _keep_withheld_athletes(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]], withheld: set[str],
+                            released: set[str], prev: str | None) -> None:
+    """Withheld athletes' rows back to the previous snapshot's; released athletes' rows (withheld last time, not
+    now) rewritten from the warehouse, since an incremental publish patched only what changed meanwhile."""
+    warehouse = con.execute("select current_database()").fetchone()[0]
+    previous_tables = set() if prev is None else {
+        (r[0], r[1]) for r in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_catalog = ?", [prev]
+        ).fetchall()}
+    for schema, table in tables:
+        target = f"snap.{_quote(schema)}.{_quote(table)}"
+        for athletes, source in ((sorted(withheld), prev), (sorted(released), warehouse)):
+            if not athletes:
+                continue
+            lookups = [warehouse, "snap"] + ([prev] if prev is not None else [])
+            predicate = _athlete_predicate(con, schema, table, lookups)
+            if predicate is None:
+                break
+            con.execute(f"delete from {target} where {predicate}", [athletes])
+            if source is None or (source == prev and (schema, table) not in previous_tables):
+                continue
+            source_predicate = _athlete_predicate(con, schema, table, [source])
+            # by name, the columns both have: a full publish may have added or dropped columns since
+            shared = set(_columns(con, schema, table, "snap")) & set(_columns(con, schema, table, source))
+            columns = ", ".join(_quote(c) for c in _columns(con, schema, table, "snap") if c in shared)
+            con.execute(f"insert into {target} ({columns}) select {columns} "
+                        f"from {source}.{_quote(schema)}.{_quote(table)} where {source_predicate}", [athletes])
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, replace: bool) -> int:
@@ -349,10 +439,10 @@ def raw_payload_tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     return found
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str, database: str | None = None) -> list[str]:
     return [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_catalog = current_database() "
-        "and table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()]
+        "select column_name from information_schema.columns where table_catalog = coalesce(?, current_database()) "
+        "and table_schema = ? and table_name = ? order by ordinal_position", [database, schema, table]).fetchall()]
 
 
 def _athlete_expression(con: duckdb.DuckDBPyConnection, schema: str, table: str, tables: list[str]) -> tuple[str, str]:

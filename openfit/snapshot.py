@@ -76,6 +76,14 @@ def snapshot_summary(settings: Settings | None = None) -> dict[str, Any]:
                 "select source, table_name, row_count, newest_record from meta.source_freshness order by 1, 2"
             ).fetchall()
         ]
+        try:  # athletes whose rows failed a blocking test: their rows stay as last published
+            withheld = [
+                {"athlete_id": a, "test": t, "failing_rows": n}
+                for a, t, n in con.execute("select athlete_id, test, failing_rows from meta.withheld order by all")
+                .fetchall()
+            ]
+        except duckdb.CatalogException:  # published before withholding existed
+            withheld = []
     return {
         "path": str(settings.snapshot_path),
         "run_id": run_id,
@@ -88,4 +96,5 @@ def snapshot_summary(settings: Settings | None = None) -> dict[str, Any]:
         "settings": json.loads(info["settings"]) if info.get("settings") else None,
         "row_counts": rows,
         "freshness": freshness,
+        "withheld": withheld,
     }

@@ -11,7 +11,7 @@ first build, when the dbt project's files changed since the last build (fingerpr
 the algorithm settings, rebuilds just the models that read them and what follows), when a load that
 was transformed has vanished from the raw layer (a source's raw schema was dropped or replaced): incremental
 models can add and replace rows, but only a full rebuild forgets rows whose raw data is gone), and when the
-previous transform did not finish (killed, or a dbt test failed): dbt commits model by model, so an
+previous transform did not finish (killed, or a dbt test failed for the whole warehouse): dbt commits model by model, so an
 interrupted run may have left some tables updated and others not, which the changed set cannot describe.
 """
 
@@ -38,6 +38,8 @@ create table if not exists {STATE_SCHEMA}.builds (
 create table if not exists {STATE_SCHEMA}.changed_activities (seq bigint, activity_id varchar, athlete_id varchar);
 create table if not exists {STATE_SCHEMA}.changed_metric_windows (
     seq bigint, athlete_id varchar, ts_from timestamptz, ts_to timestamptz);
+create table if not exists {STATE_SCHEMA}.withheld (
+    athlete_id varchar, test varchar, failing_rows bigint, recorded_at timestamptz, subject varchar);
 """
 
 
@@ -196,8 +198,12 @@ def models_rebuilt_for(var_names: set[str], manifest: dict) -> list[str] | None:
     return sorted(node.split(".")[-1] for node in reached if node.startswith("model."))
 
 
-def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan) -> int:
-    """After dbt succeeded: mark the pending loads transformed and log the changed set. Returns the build seq."""
+def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan, withheld: list | None = None) -> int:
+    """After dbt succeeded (or failed only tests that withhold some athletes: `withheld`, see
+    orchestration/withholding.py): mark the pending loads transformed, log the changed set and record the
+    withheld athletes. Returns the build seq."""
+    from orchestration.withholding import record_withheld
+
     ensure_state(con)
     con.execute("begin")
     try:
@@ -230,6 +236,7 @@ def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan) -> int
             [seq, "full" if plan.full else "incremental", plan.reason, plan.fingerprint, plan.pending_loads, now,
              plan.raw_layout],
         )
+        record_withheld(con, withheld or [])
         con.execute(f"delete from {STATE_SCHEMA}.pending_loads")
         con.execute(f"delete from {STATE_SCHEMA}.transform_started")
         con.execute("commit")

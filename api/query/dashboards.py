@@ -404,6 +404,14 @@ def quarantined_files(cur: Cursor) -> pd.DataFrame:
                        f"ORDER BY {order} LIMIT 500")
 
 
+def withheld_athletes(cur: Cursor) -> pd.DataFrame:
+    """Athletes whose new data a failing blocking test kept out of this snapshot, with the test and its failing
+    rows (empty when nobody is withheld, or in a snapshot published before withholding existed)."""
+    if ("meta", "withheld") not in cur.tables:
+        return pd.DataFrame(columns=["athlete_id", "test", "failing_rows"])
+    return _frame(cur, "SELECT athlete_id, test, failing_rows FROM meta.withheld ORDER BY ALL")
+
+
 def failed_checks(cur: Cursor) -> pd.DataFrame:
     """Data-quality checks that did not pass in the build that produced this snapshot."""
     found = _find_table(cur, ("quality", "check"), "status")

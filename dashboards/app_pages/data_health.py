@@ -33,6 +33,14 @@ if info.get("status") != "ok":
     st.warning("The last build did not finish successfully: readers still see the previous good snapshot. "
                "Check the run in the Dagster UI (http://127.0.0.1:3000).")
 
+withheld = data.withheld_athletes()
+if not withheld.empty:
+    st.error(f"Withheld from this snapshot: {', '.join(sorted(set(withheld['athlete_id'])))}. A blocking test "
+             "failed for their rows, so they show what was last published; everyone else's data is current. "
+             "Fix or remove the offending input and build again.", icon=":material/block:")
+    st.dataframe(withheld.rename(columns={"athlete_id": "Athlete", "test": "Failing test",
+                                          "failing_rows": "Failing rows"}), hide_index=True, key="withheld")
+
 rows = data.table_rows()
 if not ui.unavailable(rows, "Rows per table", "Run `openfit build` to publish a snapshot."):
     rows = rows.sort_values("row_count")

@@ -112,6 +112,7 @@ def status() -> None:
         f"run {summary['run_id'][:8]}, status {summary['status']}"
     )
     _print_settings_hash(settings, summary.get("settings_hash"))
+    _print_withheld(summary["withheld"])
     _print_last_run(settings)
     rows = Table(title="rows per table")
     rows.add_column("table")
@@ -131,6 +132,18 @@ def status() -> None:
     for line in format_report(quarantine_report(settings)):
         console.print(line, markup=False, highlight=False)
     _print_connections()
+
+
+def _print_withheld(withheld: list[dict]) -> None:
+    """Athletes whose new data a failing blocking test keeps out of the snapshot, and the tests that named them."""
+    if not withheld:
+        return
+    table = Table(title="[red]withheld from this snapshot[/red] (their rows are as last published)")
+    for col in ("athlete", "failing test", "failing rows"):
+        table.add_column(col)
+    for item in withheld:
+        table.add_row(item["athlete_id"], item["test"], f"{item['failing_rows']:,}")
+    console.print(table)
 
 
 def _print_settings_hash(settings, published_hash: str | None) -> None:

@@ -26,6 +26,7 @@ from dagster import AssetCheckExecutionContext
 
 from openfit.instance import WRITER_POOL
 from openfit.settings import SYNTHETIC_COHORT_SETTINGS, Settings, data_settings, get_settings
+from orchestration.withholding import record_check_withheld
 
 HR_RANGE = (25, 250)  # bpm
 POWER_RANGE = (0, 2500)  # W
@@ -48,6 +49,9 @@ class Suite:
         [float], list
     ]  # now (epoch s) -> GE expectations; built lazily (GE imports slowly)
     blocking: bool = True
+    # The frame's activity_id when it holds only part of the data (the changed activities): a verdict on an
+    # activity then stands until that activity is validated again (orchestration/withholding.py).
+    partial_by: str | None = None
 
 
 def _sql(query: str) -> Callable[[duckdb.DuckDBPyConnection, Settings], Any]:
@@ -97,16 +101,18 @@ window athlete_timeline as (partition by athlete_id order by start_time, activit
 # Per-activity extremes computed in DuckDB: a frame of one row per activity instead of the 1 Hz samples.
 SAMPLES_SQL = """
 select
-    activity_id,
-    min(heart_rate) as min_hr,
-    max(heart_rate) as max_hr,
-    min(power_w) as min_power_w,
-    max(power_w) as max_power_w,
-    typeof(min(ts)) as ts_type,
-    epoch(max(ts)) as last_ts_epoch
-from openfit.activity_samples
+    s.activity_id,
+    any_value(a.athlete_id) as athlete_id,
+    min(s.heart_rate) as min_hr,
+    max(s.heart_rate) as max_hr,
+    min(s.power_w) as min_power_w,
+    max(s.power_w) as max_power_w,
+    typeof(min(s.ts)) as ts_type,
+    epoch(max(s.ts)) as last_ts_epoch
+from openfit.activity_samples s
+left join openfit.activities a on a.activity_id = s.activity_id
 {where}
-group by activity_id
+group by s.activity_id
 """
 
 
@@ -120,12 +126,13 @@ def _changed_samples_frame(con: duckdb.DuckDBPyConnection, _settings: Settings):
         last = None
     if last is None or last[1] == "full":
         return con.execute(SAMPLES_SQL.format(where="")).df()
-    changed = "where activity_id in (select activity_id from openfit_state.changed_activities where seq = ?)"
+    changed = "where s.activity_id in (select activity_id from openfit_state.changed_activities where seq = ?)"
     return con.execute(SAMPLES_SQL.format(where=changed), [last[0]]).df()
 
 SLEEP_SQL = """
 select
     sleep_id,
+    athlete_id,
     typeof(start_time) as start_time_type,
     epoch(start_time) as start_epoch,
     epoch(end_time) as end_epoch,
@@ -210,6 +217,7 @@ SUITES = [
         asset=("openfit", "activity_samples"),
         description="Per-activity min/max HR and power within range; sample times UTC and not in the future.",
         frame=_changed_samples_frame,
+        partial_by="activity_id",
         expectations=lambda now: [
             _between("min_hr", *HR_RANGE),
             _between("max_hr", *HR_RANGE),
@@ -263,10 +271,28 @@ class SuiteOutcome:
     json_path: Path
     html_path: Path
     statistics: dict
+    # (athlete_id, subject) of every failing row when each failed expectation's rows name their athlete (the
+    # frame has athlete_id); None when a failure concerns no athlete (then it blocks the whole publish)
+    failing_rows: list[tuple[str, str | None]] | None = None
+    examined: list[str] | None = None  # the subjects validated, for a partial frame (Suite.partial_by)
 
 
-def validate_frame(suite_name: str, frame, expectations: list, out_dir: Path) -> SuiteOutcome:
-    """Validate a pandas frame with GE 1.x (ephemeral context) and write the result as JSON and HTML."""
+def _failing_rows(document: dict, subject: str | None) -> list[tuple[str, str | None]] | None:
+    failing: list[tuple[str, str | None]] = []
+    for item in document["results"]:
+        if item["success"]:
+            continue
+        rows = item.get("result", {}).get("unexpected_index_list") or []
+        if not rows or any(not isinstance(row, dict) or row.get("athlete_id") is None for row in rows):
+            return None
+        failing += [(row["athlete_id"], row.get(subject) if subject else None) for row in rows]
+    return failing
+
+
+def validate_frame(suite_name: str, frame, expectations: list, out_dir: Path, subject: str | None = None) -> SuiteOutcome:
+    """Validate a pandas frame with GE 1.x (ephemeral context) and write the result as JSON and HTML. When the
+    frame has athlete_id, every unexpected row is reported with it (and with `subject`), so a failure can
+    withhold only those athletes."""
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
@@ -280,7 +306,10 @@ def validate_frame(suite_name: str, frame, expectations: list, out_dir: Path) ->
     suite = context.suites.add(
         gx.ExpectationSuite(name=suite_name, expectations=[copy.copy(e) for e in expectations])
     )
-    result = batch.validate(suite, result_format="SUMMARY")
+    attributable = "athlete_id" in frame.columns
+    index_columns = ["athlete_id"] + ([subject] if subject else [])
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names":
+                                                  index_columns} if attributable else "SUMMARY")
     document = result.to_json_dict()
     failed = []
     for item in document["results"]:
@@ -296,7 +325,9 @@ def validate_frame(suite_name: str, frame, expectations: list, out_dir: Path) ->
     json_path.write_text(json.dumps(document, indent=2, default=str))
     html_path.write_text(_render_html(suite_name, len(frame), document))
     return SuiteOutcome(
-        bool(result.success), len(frame), failed, json_path, html_path, document["statistics"]
+        bool(result.success), len(frame), failed, json_path, html_path, document["statistics"],
+        _failing_rows(document, subject) if attributable else None,
+        [str(v) for v in frame[subject].unique()] if subject else None,
     )
 
 
@@ -338,7 +369,7 @@ def run_suite(suite: Suite, settings: Settings, run_id: str, out_dir: Path | Non
         con.close()
     now = datetime.now(UTC).timestamp()
     out_dir = out_dir or settings.home_dir / "quality" / run_id
-    return validate_frame(suite.name, frame, suite.expectations(now), out_dir)
+    return validate_frame(suite.name, frame, suite.expectations(now), out_dir, subject=suite.partial_by)
 
 
 def _build_check(suite: Suite) -> dg.AssetChecksDefinition:
@@ -351,12 +382,23 @@ def _build_check(suite: Suite) -> dg.AssetChecksDefinition:
     )
     def _check(context: AssetCheckExecutionContext) -> dg.AssetCheckResult:
         started = time.perf_counter()
-        outcome = run_suite(suite, get_settings(), context.run.run_id)
+        settings = get_settings()
+        outcome = run_suite(suite, settings, context.run.run_id)
+        withheld = sorted({athlete for athlete, _ in outcome.failing_rows or []})
+        if outcome.failing_rows is not None:  # attributable: this check's verdicts per athlete, for the publish
+            with duckdb.connect(str(settings.warehouse_path)) as con:
+                record_check_withheld(con, f"gx:{suite.name}", outcome.failing_rows, outcome.examined)
+        # A failure that names its athletes withholds them (WARN does not block the publish); any other blocks.
+        severity = dg.AssetCheckSeverity.WARN if withheld else dg.AssetCheckSeverity.ERROR
+        description = "; ".join(outcome.failed) or "all expectations met"
+        if withheld:
+            description += f"; withheld from the publish: {', '.join(withheld)}"
         return dg.AssetCheckResult(
             passed=outcome.success,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description="; ".join(outcome.failed) or "all expectations met",
+            severity=severity,
+            description=description,
             metadata={
+                "withheld_athletes": dg.MetadataValue.json(withheld),
                 "report": dg.MetadataValue.path(str(outcome.html_path)),
                 "result_json": dg.MetadataValue.path(str(outcome.json_path)),
                 "rows_validated": outcome.rows,

@@ -3,8 +3,9 @@
 Each run transforms only the dlt loads that arrived since the last one (orchestration/incremental.py decides;
 the dbt models recompute the changed activities and metric windows); a full refresh rebuilds everything. dbt
 runs in this process on the once-parsed project (openfit/dbt.py); its results become Dagster events, and dbt
-tests become Dagster asset checks (dagster-dbt's default), so a failing test fails the step and the publish
-step downstream does not run.
+tests become Dagster asset checks (dagster-dbt's default). A failing test fails the step, so the publish
+step downstream does not run, unless every failing row belongs to some athletes: then those athletes are
+withheld from the publish and the rest goes on (orchestration/withholding.py).
 """
 
 import dataclasses
@@ -29,6 +30,7 @@ from openfit.instance import WRITER_POOL
 from openfit.settings import DBT_PROJECT_DIR, get_settings
 from orchestration.incremental import finish_transform, models_rebuilt_for, plan_transform
 from orchestration.synthetic_cohort import remove_synthetic_if_disabled
+from orchestration.withholding import attribute_failures
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # An incremental build runs the models and the data tests only: seeds and unit tests change only with the
@@ -47,21 +49,62 @@ def models_to_refresh(plan, settings) -> list[str] | None:
     return models_rebuilt_for(set(plan.vars_changed), manifest_json(settings))
 
 
+def _only_tests_failed(run) -> bool:
+    """Whether a failed dbt run failed only data tests (rows that break a rule), nothing that errored."""
+    return bool(run.failed_tests) and all(
+        status in ("success", "pass", "skipped", "warn", "no-op") or unique_id in run.failed_tests
+        for unique_id, status in run.statuses.items()
+    )
+
+
 def _invoke_all(runs: list[list[str]], settings):
-    """The dbt invocations in order, stopping at the first failure; their result events merged as Dagster
-    needs them from one multi-asset: each node once (its last result) and in the graph's order."""
-    events, result = [], None
+    """The dbt invocations in order, stopping at the first failure other than failing data tests (those may
+    withhold athletes instead, see _withhold_failing_athletes); their results merged as Dagster needs them from
+    one multi-asset: each node once (its last result) and in the graph's order."""
+    merged = None
     for args in runs:
         result = invoke_dbt(args, settings)
-        events += result.events
-        if not result.success:
+        merged = result if merged is None else _merge(merged, result, settings)
+        if not result.success and not _only_tests_failed(result):
             break
-    if len(runs) == 1:
-        return result
+    return merged
+
+
+def _merge(first, second, settings):
+    """Two dbt runs as one: the later result of a node wins; a test that failed and later passed is cleared."""
     rank = _graph_order(parsed_manifest(settings))
-    latest = {event["data"]["node_info"]["unique_id"]: event for event in events}
-    merged = sorted(latest.values(), key=lambda event: rank.get(event["data"]["node_info"]["unique_id"], len(rank)))
-    return dataclasses.replace(result, events=merged)
+    latest = {event["data"]["node_info"]["unique_id"]: event for event in first.events + second.events}
+    events = sorted(latest.values(), key=lambda event: rank.get(event["data"]["node_info"]["unique_id"], len(rank)))
+    statuses = {**first.statuses, **second.statuses}
+    failed_tests = {k: v for k, v in {**first.failed_tests, **second.failed_tests}.items() if statuses[k] == "fail"}
+    success = (
+        all(run.success or _only_tests_failed(run) for run in (first, second))
+        and not any(status in ("error", "fail", "runtime error") for status in statuses.values())
+    )
+    return dataclasses.replace(second, success=success, events=events, statuses=statuses, failed_tests=failed_tests,
+                               failure=second.failure or first.failure)
+
+
+def _withhold_failing_athletes(run, settings, log, full_refresh: bool):
+    """When only data tests failed and each failing row belongs to an athlete: build what the failures skipped
+    (dbt build skips the children of a failed test) and return (run, withheld). Otherwise (run, None): a
+    whole-warehouse failure."""
+    for _ in range(3):  # a rerun can meet another failing test, whose children it skips in turn
+        if not _only_tests_failed(run):
+            return run, None
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            withheld = attribute_failures(con, run.failed_tests)
+        if withheld is None:
+            return run, None
+        skipped = sorted(unique_id for unique_id, status in run.statuses.items() if status == "skipped")
+        if not skipped:
+            return run, withheld
+        log.warning("transform: %d test(s) failed for some athletes' rows; building the %d node(s) they skipped",
+                    len(run.failed_tests), len(skipped))
+        names = [unique_id.split(".")[2] for unique_id in skipped]  # <type>.<package>.<name>[.<hash>]
+        refresh = ["--full-refresh"] if full_refresh else []  # as the run that skipped them would have built them
+        run = _merge(run, invoke_dbt(["build", *refresh, "--select", *names], settings), settings)
+    return run, None
 
 
 def _graph_order(manifest) -> dict[str, int]:
@@ -144,16 +187,35 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         if not plan.full and (plan.pending_loads or not rebuilt):
             runs.append(["build", *INCREMENTAL_SELECT, *_views_left_out(plan)])
         run = _invoke_all(runs, settings)
+        withheld = []
+        if not run.success:
+            run, withheld = _withhold_failing_athletes(run, settings, context.log, plan.full or bool(rebuilt))
+        by_test = {}
+        for item in withheld or []:
+            by_test.setdefault(item.test, []).append(item.athlete_id)
         manifest = ensure_manifest(settings)
         for raw in run.events:
             event = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
-            yield from event.to_default_asset_events(
+            athletes = by_test.get(raw["data"]["node_info"]["unique_id"])
+            for dagster_event in event.to_default_asset_events(
                 manifest=manifest, dagster_dbt_translator=translator, context=context
-            )
-        if not run.success:
+            ):
+                if athletes and isinstance(dagster_event, dg.AssetCheckResult):
+                    # WARN: dagster-dbt makes a failing test an ERROR, which would block the publish for everyone
+                    dagster_event = dagster_event._replace(severity=dg.AssetCheckSeverity.WARN, metadata={
+                        **dagster_event.metadata,
+                        "withheld_athletes": dg.MetadataValue.json(sorted(athletes)),
+                    })
+                yield dagster_event
+        if withheld is None:
             raise dg.Failure(description=run.failure)
+        if withheld:
+            context.log.warning(
+                "transform: withheld from the publish (failing tests): %s",
+                "; ".join(f"{w.athlete_id}: {w.test} ({w.failing_rows} rows)" for w in withheld),
+            )
         with duckdb.connect(str(settings.warehouse_path)) as con:
-            seq = finish_transform(con, plan)
+            seq = finish_transform(con, plan, withheld)
         context.log.info("transform: build %d recorded", seq)
 
     return _assets

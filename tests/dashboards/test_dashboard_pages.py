@@ -195,6 +195,23 @@ def test_data_health_lists_quarantined_files_and_failed_checks(open_page, tmp_pa
     assert list(checks["check_name"]) == ["end_time after start_time"]
 
 
+def test_data_health_names_withheld_athletes(open_page, factory_home, tmp_path):
+    at = open_page(factory_home, "data_health")
+    assert not [e for e in at.error if "Withheld" in e.value]  # nobody withheld: no banner
+    home = tmp_path / "home"
+    snapshot = home / "serving" / "snapshot.duckdb"
+    build_snapshot(snapshot, athletes=1, days=10)
+    with duckdb.connect(str(snapshot)) as con:
+        con.execute("create table meta.withheld as select 'ath-7' as athlete_id, "
+                    "'test.openfit.not_in_future_activities_start_time.1a' as test, 12::bigint as failing_rows, "
+                    "now() as recorded_at")
+    at = open_page(home, "data_health")
+    no_exception(at)
+    assert any("Withheld from this snapshot: ath-7" in e.value for e in at.error)
+    withheld = table_with(at, "Failing test")
+    assert list(withheld["Athlete"]) == ["ath-7"] and list(withheld["Failing rows"]) == [12]
+
+
 @pytest.mark.parametrize("page", ["fitness", "power_pace"])
 def test_missing_marts_give_an_empty_state(open_page, no_marts_home, page):
     at = open_page(no_marts_home, page)

@@ -161,11 +161,18 @@ def test_failed_build_keeps_the_previous_snapshot(warehouse_copy):
         before_info = con.execute("select run_id, built_at from meta.build_info").fetchone()
         before_counts = row_counts(con)
 
-    # Corrupt the raw layer behind dlt's back: a second copy of an old recording (activities load
-    # incrementally, so the next extraction does not rewrite it). dbt's unique test on the OpenFit key
-    # must catch it, fail the build, and leave the published snapshot untouched.
+    # Corrupt the raw layer behind dlt's back: a new load with an activity whose average heart rate is 300 bpm.
+    # The model's CHECK constraint stops the build: a model error is a whole-warehouse fault (failing test rows
+    # that name their athletes would only withhold those: orchestration/withholding.py), so the build fails
+    # and the published snapshot stays untouched.
     con = duckdb.connect(str(warehouse_copy.warehouse_path))
-    con.execute("insert into raw_synthetic.activities select * from raw_synthetic.activities limit 1")
+    con.execute("""
+        insert into raw_synthetic.activities by name
+        select * replace ('bad' || activity_id as activity_id, 'bad' || _dlt_id as _dlt_id,
+                          json_merge_patch(payload, '{"averageHR": 300}') as payload, '9999999999.0' as _dlt_load_id)
+        from raw_synthetic.activities order by activity_id limit 1""")
+    con.execute("insert into raw_synthetic._dlt_loads (load_id, schema_name, status, inserted_at) "
+                "select '9999999999.0', 'synthetic', 0, now()")
     con.close()
 
     # Through the CLI, as a user would: exit 1 and a one-line cause.

@@ -61,19 +61,21 @@ def test_the_snapshot_publishes_the_checks_of_its_build(fixture_warehouse):
 
 
 @pytest.mark.slow
-def test_an_overlapping_activity_fails_the_check_and_keeps_the_snapshot(warehouse_copy):
-    """A broken row (a second canonical activity on top of an existing run) fails the blocking check: the build
-    fails and the previously published snapshot stays as it was."""
-    from openfit.build import run_build
+def test_an_overlapping_activity_withholds_its_athlete_and_publishes_everyone_else(warehouse_copy, monkeypatch):
+    """A broken row (a second canonical activity on top of an existing run) fails the blocking check for one
+    athlete: the build still publishes the other athletes' new day, keeps that athlete's rows as they were
+    published, and names the athlete and the check in the snapshot, `openfit status` and the check's result."""
+    from typer.testing import CliRunner
 
-    with snapshot_connection(warehouse_copy) as con:
-        run_before = con.execute("select run_id from meta.build_info").fetchone()[0]
-        activities_before = con.execute("select count(*) from openfit.activities").fetchone()[0]
+    from openfit.build import run_build
+    from openfit.cli import app
+    from openfit.settings import get_settings
+
     con = duckdb.connect(str(warehouse_copy.warehouse_path))
     try:
         # the same watch "records" a strength session during one of its runs: not a duplicate (other sport),
         # so it becomes a canonical activity of its own that overlaps the run
-        inserted = con.execute(
+        broken_athlete = con.execute(
             """
             insert into raw_synthetic.activities by name
             select * replace (
@@ -85,20 +87,41 @@ def test_an_overlapping_activity_fails_the_check_and_keeps_the_snapshot(warehous
             where payload->>'activityType' = 'running'
             order by activity_id
             limit 1
+            returning athlete_id
             """
         ).fetchone()[0]
     finally:
         con.close()
-    assert inserted == 1
+    with snapshot_connection(warehouse_copy) as con:
+        run_before = con.execute("select run_id from meta.build_info").fetchone()[0]
+        activities_before = con.execute(
+            "select athlete_id, activity_id, name from openfit.activities order by all").fetchall()
+        athletes = [r[0] for r in con.execute("select athlete_id from openfit.athletes order by 1").fetchall()]
+    others = [a for a in athletes if a != broken_athlete]
 
-    report = run_build(warehouse_copy)
-    assert not report.success
+    # every athlete gets one more day of data in the same build
+    monkeypatch.setenv("OPENFIT_SYNTHETIC_DAYS", "61")
+    monkeypatch.setenv("OPENFIT_SYNTHETIC_END_DATE", "2026-07-01")
+    get_settings.cache_clear()
+    report = run_build(get_settings())
+    assert report.success, report.failure
 
     with snapshot_connection(warehouse_copy) as con:
-        assert con.execute("select run_id from meta.build_info").fetchone()[0] == run_before
-        assert con.execute("select count(*) from openfit.activities").fetchone()[0] == activities_before
-    report_path = warehouse_copy.home_dir / "quality" / report.run_id / "activities_quality.json"
-    result = json.loads(report_path.read_text())
+        assert con.execute("select run_id from meta.build_info").fetchone()[0] != run_before
+        new_day = dict(con.execute("select athlete_id, count(*) from openfit.wellness_daily "
+                                   "where date = '2026-07-01' group by 1").fetchall())
+        mine = con.execute("select athlete_id, activity_id, name from openfit.activities where athlete_id = ? "
+                           "order by all", [broken_athlete]).fetchall()
+        withheld = con.execute("select athlete_id, test from meta.withheld order by all").fetchall()
+    assert set(new_day) == set(others)  # the others' new day is published, the withheld athlete's is not
+    assert mine == [row for row in activities_before if row[0] == broken_athlete]  # as last published
+    assert withheld == [(broken_athlete, "gx:activities_quality")]
+
+    result = json.loads((warehouse_copy.home_dir / "quality" / report.run_id / "activities_quality.json").read_text())
     assert result["success"] is False
     failed = [r["expectation_config"]["kwargs"]["column"] for r in result["results"] if not r["success"]]
     assert failed == ["overlap_with_previous_s"]
+
+    status = CliRunner().invoke(app, ["status"])
+    assert status.exit_code == 0, status.output
+    assert "withheld" in status.output and broken_athlete in status.output and "gx:activities_quality" in status.output
