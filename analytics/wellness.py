@@ -234,15 +234,39 @@ def _is(x) -> bool:
 # The load flags: one daily_training_load value above its threshold ("high" above the second), no baseline.
 # (kind, column, threshold, high, unit, explanation of the value)
 _LOAD_FLAGS = (
-    ("acwr_high", "acwr", ACWR_THRESHOLD, ACWR_HIGH, "ratio", lambda v: (
-        f"Acute:chronic workload ratio {v:.2f} is above {ACWR_THRESHOLD}: this week's load is well above "
-        "what the last four weeks prepared for, when injury risk rises (Gabbett 2016).")),
-    ("ramp_steep", "ramp_rate", RAMP_THRESHOLD, RAMP_HIGH, "load/day per week", lambda v: (
-        f"Fitness (CTL) rose {v:.1f} in 7 days, faster than the {RAMP_THRESHOLD:.0f} per week usually "
-        "sustainable; plan easier days.")),
-    ("monotony_high", "monotony", MONOTONY_THRESHOLD, MONOTONY_HIGH, "ratio", lambda v: (
-        f"Training monotony {v:.2f} over the last 7 days is above {MONOTONY_THRESHOLD}: days are too "
-        "alike, with little easy time between loads (Foster 1998 linked this to illness).")),
+    (
+        "acwr_high",
+        "acwr",
+        ACWR_THRESHOLD,
+        ACWR_HIGH,
+        "ratio",
+        lambda v: (
+            f"Acute:chronic workload ratio {v:.2f} is above {ACWR_THRESHOLD}: this week's load is well above "
+            "what the last four weeks prepared for, when injury risk rises (Gabbett 2016)."
+        ),
+    ),
+    (
+        "ramp_steep",
+        "ramp_rate",
+        RAMP_THRESHOLD,
+        RAMP_HIGH,
+        "load/day per week",
+        lambda v: (
+            f"Fitness (CTL) rose {v:.1f} in 7 days, faster than the {RAMP_THRESHOLD:.0f} per week usually "
+            "sustainable; plan easier days."
+        ),
+    ),
+    (
+        "monotony_high",
+        "monotony",
+        MONOTONY_THRESHOLD,
+        MONOTONY_HIGH,
+        "ratio",
+        lambda v: (
+            f"Training monotony {v:.2f} over the last 7 days is above {MONOTONY_THRESHOLD}: days are too "
+            "alike, with little easy time between loads (Foster 1998 linked this to illness)."
+        ),
+    ),
 )
 
 

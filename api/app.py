@@ -125,7 +125,7 @@ def create_app(
         title="OpenFit API",
         version=__version__,
         description="Read-only access to the published OpenFit snapshot. Every /v1 call needs "
-                    "`Authorization: Bearer <key>` (create one with `openfit apikey create`).",
+        "`Authorization: Bearer <key>` (create one with `openfit apikey create`).",
         lifespan=lifespan,
         # FastAPI's built-in OpenTelemetry hooks: off, like every tool's telemetry here.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
@@ -139,15 +139,23 @@ def create_app(
         app.include_router(module.router, prefix="/v1")
     app.include_router(health.router)
     if mcp_manager is not None:
-        app.router.routes.append(Route("/mcp", BearerScopeASGI(mcp_manager, current_settings, limiter, limits)))
+        app.router.routes.append(
+            Route("/mcp", BearerScopeASGI(mcp_manager, current_settings, limiter, limits))
+        )
 
     # Added first = innermost: CORS and security headers also wrap the answers the cache replays.
     if response_cache_mb:
         app.state.response_cache = ResponseCache(response_cache_mb << 20)
-        app.add_middleware(CachedReads, settings=current_settings, limiter=limiter, cache=app.state.response_cache)
+        app.add_middleware(
+            CachedReads, settings=current_settings, limiter=limiter, cache=app.state.response_cache
+        )
     if cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"],
-                           allow_headers=["Authorization"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET"],
+            allow_headers=["Authorization"],
+        )
     app.add_middleware(SecurityHeaders)
     return app
 
@@ -157,4 +165,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info")
     import uvicorn
 
     # A keep-alive longer than the default 5 s avoids a client reusing a connection the server is closing.
-    uvicorn.run(create_app(), host=host, port=port, log_level=log_level, proxy_headers=False, timeout_keep_alive=30)
+    uvicorn.run(
+        create_app(), host=host, port=port, log_level=log_level, proxy_headers=False, timeout_keep_alive=30
+    )

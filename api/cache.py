@@ -75,8 +75,15 @@ _REPLAYED = (b"content-type", b"content-length")
 class CachedReads:
     """ASGI middleware: authenticates every GET /v1 request and answers repeated ones from the cache."""
 
-    def __init__(self, app: ASGIApp, *, settings: Callable[[], Settings], limiter: RateLimiter | None,
-                 cache: ResponseCache, uncached_prefixes: tuple[str, ...] = ("/v1/export",)) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        settings: Callable[[], Settings],
+        limiter: RateLimiter | None,
+        cache: ResponseCache,
+        uncached_prefixes: tuple[str, ...] = ("/v1/export",),
+    ) -> None:
         self.app = app
         self.settings = settings
         self.limiter = limiter
@@ -85,8 +92,13 @@ class CachedReads:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if (scope["type"] != "http" or scope["method"] != "GET" or not path.startswith("/v1/")
-                or path.startswith(self.uncached_prefixes) or path.endswith("/original")):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not path.startswith("/v1/")
+            or path.startswith(self.uncached_prefixes)
+            or path.endswith("/original")
+        ):
             await self.app(scope, receive, send)
             return
         settings = self.settings()
@@ -106,13 +118,23 @@ class CachedReads:
         except OSError:
             await self.app(scope, receive, send)  # nothing published: the route says so
             return
-        key = (identity, record.scope.athlete_ids, path, scope.get("query_string", b""),
-               datetime.now(UTC).date())
+        key = (
+            identity,
+            record.scope.athlete_ids,
+            path,
+            scope.get("query_string", b""),
+            datetime.now(UTC).date(),
+        )
         found = self.cache.get(key)
         if found is not None:
             headers, body = found
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [*headers, (b"x-openfit-cache", b"hit")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [*headers, (b"x-openfit-cache", b"hit")],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
 
@@ -127,8 +149,9 @@ class CachedReads:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 kept = [(k, v) for k, v in headers if k.lower() in _REPLAYED]
-                is_json = any(k.lower() == b"content-type" and v.startswith(b"application/json")
-                              for k, v in headers)
+                is_json = any(
+                    k.lower() == b"content-type" and v.startswith(b"application/json") for k, v in headers
+                )
                 cacheable = status == 200 and is_json
                 message = {**message, "headers": [*headers, (b"x-openfit-cache", b"miss")]}
             elif message["type"] == "http.response.body" and cacheable:

@@ -65,17 +65,30 @@ def authenticate(authorization: str, settings: Settings, limiter: RateLimiter | 
     Raises ApiError 401 (no key echoed) or 429. The REST routes, the response cache and /mcp all call this."""
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer <key>'",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "unauthorized",
+            "send an API key as 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     record = key_store(settings).verify(token.strip())
     if record is None:
-        raise ApiError(401, "unauthorized", "the API key is not valid or has been revoked",
-                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        raise ApiError(
+            401,
+            "unauthorized",
+            "the API key is not valid or has been revoked",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     if limiter is not None:
         wait = limiter.take(record.key_id)
         if wait > 0:
-            raise ApiError(429, "rate_limited", "too many requests for this key; slow down",
-                           {"retry_after_s": math.ceil(wait)}, headers={"Retry-After": str(math.ceil(wait))})
+            raise ApiError(
+                429,
+                "rate_limited",
+                "too many requests for this key; slow down",
+                {"retry_after_s": math.ceil(wait)},
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
     return record
 
 
@@ -83,8 +96,9 @@ def bearer_key(request: Request, settings: Settings) -> StoredKey:
     verified = request.scope.get(VERIFIED_KEY)
     if verified is not None:
         return verified
-    return authenticate(request.headers.get("authorization", ""), settings,
-                        getattr(request.app.state, "rate_limiter", None))
+    return authenticate(
+        request.headers.get("authorization", ""), settings, getattr(request.app.state, "rate_limiter", None)
+    )
 
 
 def require_key(request: Request, settings: Annotated[Settings, Depends(app_settings)]) -> StoredKey:

@@ -147,7 +147,7 @@ class KeyStore:
         """The active key matching `presented`, or None. Constant-time hash comparison."""
         if not presented.startswith(KEY_PREFIX):
             return None
-        key_id = presented[len(KEY_PREFIX):].split("_", 1)[0]
+        key_id = presented[len(KEY_PREFIX) :].split("_", 1)[0]
         record = self._current().get(key_id)
         if record is None or record.revoked_at is not None:
             return None

@@ -45,10 +45,14 @@ class ConcurrencyLimit:
         with self._lock:
             held = self._by_key.get(key_id, 0)
             if held >= self.per_key:
-                raise self._refusal(f"this key already has {held} {self.what} in progress (at most {self.per_key})")
+                raise self._refusal(
+                    f"this key already has {held} {self.what} in progress (at most {self.per_key})"
+                )
             if self._in_progress >= self.total:
-                raise self._refusal(f"the server already has {self._in_progress} {self.what} in progress "
-                                    f"(at most {self.total})")
+                raise self._refusal(
+                    f"the server already has {self._in_progress} {self.what} in progress "
+                    f"(at most {self.total})"
+                )
             self._by_key[key_id] = held + 1
             self._in_progress += 1
 
@@ -76,9 +80,13 @@ class ConcurrencyLimit:
             return self._in_progress if key_id is None else self._by_key.get(key_id, 0)
 
     def _refusal(self, message: str) -> ApiError:
-        return ApiError(429, "rate_limited", f"{message}; retry when one has finished",
-                        {"retry_after_s": self.retry_after_s},
-                        headers={"Retry-After": str(self.retry_after_s)})
+        return ApiError(
+            429,
+            "rate_limited",
+            f"{message}; retry when one has finished",
+            {"retry_after_s": self.retry_after_s},
+            headers={"Retry-After": str(self.retry_after_s)},
+        )
 
 
 @dataclass(frozen=True)
@@ -90,12 +98,24 @@ class ReadLimits:
     @classmethod
     def from_settings(cls, settings: Settings) -> ReadLimits:
         return cls(
-            heavy_calls=ConcurrencyLimit("query_sql calls", per_key=settings.api_heavy_calls_per_key,
-                                         total=settings.api_heavy_calls_total, retry_after_s=2),
-            mcp_streams=ConcurrencyLimit("open GET /mcp streams", per_key=settings.api_mcp_streams_per_key,
-                                         total=settings.api_mcp_streams_total, retry_after_s=30),
-            exports=ConcurrencyLimit("exports", per_key=settings.api_exports_per_key,
-                                     total=settings.api_exports_total, retry_after_s=30),
+            heavy_calls=ConcurrencyLimit(
+                "query_sql calls",
+                per_key=settings.api_heavy_calls_per_key,
+                total=settings.api_heavy_calls_total,
+                retry_after_s=2,
+            ),
+            mcp_streams=ConcurrencyLimit(
+                "open GET /mcp streams",
+                per_key=settings.api_mcp_streams_per_key,
+                total=settings.api_mcp_streams_total,
+                retry_after_s=30,
+            ),
+            exports=ConcurrencyLimit(
+                "exports",
+                per_key=settings.api_exports_per_key,
+                total=settings.api_exports_total,
+                retry_after_s=30,
+            ),
         )
 
 
@@ -125,6 +145,9 @@ def run_heavy(workers: int, fn: Callable[..., T], *args: object, **kwargs: objec
     global _heavy_pool
     with _heavy_pool_lock:
         if _heavy_pool is None:
-            _heavy_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="openfit-heavy",
-                                             initializer=_lower_this_threads_priority)
+            _heavy_pool = ThreadPoolExecutor(
+                max_workers=workers,
+                thread_name_prefix="openfit-heavy",
+                initializer=_lower_this_threads_priority,
+            )
     return _heavy_pool.submit(fn, *args, **kwargs).result()

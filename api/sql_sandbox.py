@@ -62,23 +62,81 @@ _FETCH_BATCH = 256
 # Functions that read files, URLs, other databases or run SQL from a string. External access is off
 # anyway; rejecting them up front gives a clear reason and a second wall.
 _FORBIDDEN_FUNCTIONS = {
-    "glob", "query", "query_table", "sniff_csv", "json_execute_serialized_sql", "checkpoint",
-    "force_checkpoint", "duckdb_secrets", "which_secret", "getenv", "load_aws_credentials",
-    "iceberg_scan", "iceberg_metadata", "iceberg_snapshots", "delta_scan", "st_read", "st_read_meta",
-    "sqlite_attach", "postgres_attach", "mysql_attach", "postgres_query", "mysql_query", "duckdb_extensions",
-    "install_extension", "load_extension",
+    "glob",
+    "query",
+    "query_table",
+    "sniff_csv",
+    "json_execute_serialized_sql",
+    "checkpoint",
+    "force_checkpoint",
+    "duckdb_secrets",
+    "which_secret",
+    "getenv",
+    "load_aws_credentials",
+    "iceberg_scan",
+    "iceberg_metadata",
+    "iceberg_snapshots",
+    "delta_scan",
+    "st_read",
+    "st_read_meta",
+    "sqlite_attach",
+    "postgres_attach",
+    "mysql_attach",
+    "postgres_query",
+    "mysql_query",
+    "duckdb_extensions",
+    "install_extension",
+    "load_extension",
 }
-_FORBIDDEN_PREFIXES = ("read_", "parquet_", "sqlite_", "postgres_", "mysql_", "iceberg_", "delta_", "pragma_",
-                       "ducklake_", "http", "s3_", "gcs_", "azure_", "excel_", "xlsx")
+_FORBIDDEN_PREFIXES = (
+    "read_",
+    "parquet_",
+    "sqlite_",
+    "postgres_",
+    "mysql_",
+    "iceberg_",
+    "delta_",
+    "pragma_",
+    "ducklake_",
+    "http",
+    "s3_",
+    "gcs_",
+    "azure_",
+    "excel_",
+    "xlsx",
+)
 _FORBIDDEN_SUFFIXES = ("_scan", "_attach")
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ALLOWED_ROOTS = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)
 _FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
     getattr(exp, name)
     for name in (
-        "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "Command", "Set", "Pragma", "Copy",
-        "Attach", "Detach", "Install", "Use", "Transaction", "Commit", "Rollback", "Into", "Describe",
-        "Summarize", "Show", "Export", "Load", "TruncateTable", "Kill",
+        "Insert",
+        "Update",
+        "Delete",
+        "Merge",
+        "Create",
+        "Drop",
+        "Alter",
+        "Command",
+        "Set",
+        "Pragma",
+        "Copy",
+        "Attach",
+        "Detach",
+        "Install",
+        "Use",
+        "Transaction",
+        "Commit",
+        "Rollback",
+        "Into",
+        "Describe",
+        "Summarize",
+        "Show",
+        "Export",
+        "Load",
+        "TruncateTable",
+        "Kill",
     )
     if hasattr(exp, name)
 )
@@ -127,7 +185,9 @@ def _check_nesting(sql: str) -> None:
         elif char in ")]}":
             depth -= 1
     if deepest > MAX_NESTING:
-        raise SqlRejected(f"the statement is nested too deeply ({deepest} levels of brackets, at most {MAX_NESTING})")
+        raise SqlRejected(
+            f"the statement is nested too deeply ({deepest} levels of brackets, at most {MAX_NESTING})"
+        )
 
 
 def _check_built_length(node: exp.Func, name: str) -> None:
@@ -163,7 +223,9 @@ def _check_with_sqlglot(sql: str) -> None:
         if isinstance(node, exp.Func):
             name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
             if name and _function_forbidden(name):
-                raise SqlRejected(f"function {name.lower()}() reads files, URLs or other databases; not allowed")
+                raise SqlRejected(
+                    f"function {name.lower()}() reads files, URLs or other databases; not allowed"
+                )
             if name:
                 _check_built_length(node, name)
             if isinstance(node, exp.ReadCSV):
@@ -220,7 +282,9 @@ def _check_with_duckdb(sql: str) -> set[tuple[str, str]]:
     finally:
         parser.close()
     if serialised.get("error"):
-        raise SqlRejected(f"only a plain SELECT is allowed: {serialised.get('error_message', 'not a SELECT')}")
+        raise SqlRejected(
+            f"only a plain SELECT is allowed: {serialised.get('error_message', 'not a SELECT')}"
+        )
     tables: set[tuple[str, str]] = set()
     for node in _walk_json(serialised["statements"]):
         name = node.get("function_name")
@@ -265,7 +329,9 @@ def _athlete_filter(columns: set[str], schema: str, table: str) -> str | None:
     if "athlete_id" in columns:
         return allowed
     if "activity_id" in columns:
-        return f"activity_id IN (SELECT activity_id FROM {SNAPSHOT_CATALOG}.openfit.activities WHERE {allowed})"
+        return (
+            f"activity_id IN (SELECT activity_id FROM {SNAPSHOT_CATALOG}.openfit.activities WHERE {allowed})"
+        )
     if "sleep_id" in columns:
         return f"sleep_id IN (SELECT sleep_id FROM {SNAPSHOT_CATALOG}.openfit.sleep_sessions WHERE {allowed})"
     if schema == "meta" and table in _SCOPED_META:
@@ -273,7 +339,9 @@ def _athlete_filter(columns: set[str], schema: str, table: str) -> str | None:
     return None
 
 
-def _scope_to_athletes(conn: duckdb.DuckDBPyConnection, tables: set[tuple[str, str]], athletes: list[str]) -> None:
+def _scope_to_athletes(
+    conn: duckdb.DuckDBPyConnection, tables: set[tuple[str, str]], athletes: list[str]
+) -> None:
     """Copies the referenced tables, filtered to `athletes`, into the in-memory catalog; detaches the snapshot."""
     available = conn.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [SNAPSHOT_CATALOG]
@@ -337,11 +405,15 @@ def run_sql(
     if not Path(snapshot).exists():
         raise SnapshotUnavailable("no snapshot published yet")
     too_slow = f"query exceeded the time limit of {timeout_s:g} s"
-    too_big = (f"the result exceeds the limit of {max_result_bytes / (1 << 20):g} MB; select fewer rows or "
-               "columns, or shorter values")
+    too_big = (
+        f"the result exceeds the limit of {max_result_bytes / (1 << 20):g} MB; select fewer rows or "
+        "columns, or shorter values"
+    )
     deadline = started + timeout_s
     # No temp_directory: an in-memory instance would otherwise spill to ./.tmp, up to 90% of the disk.
-    conn = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": memory_limit, "temp_directory": ""})
+    conn = duckdb.connect(
+        ":memory:", config={"threads": 1, "memory_limit": memory_limit, "temp_directory": ""}
+    )
     timed_out = threading.Event()
 
     def interrupt() -> None:
@@ -398,6 +470,10 @@ def run_sql(
     rows = rows[:max_rows]
     elapsed_ms = (time.perf_counter() - started) * 1000
     return SqlResult(
-        columns=names, types=types, rows=rows, row_count=len(rows), truncated=truncated,
+        columns=names,
+        types=types,
+        rows=rows,
+        row_count=len(rows),
+        truncated=truncated,
         elapsed_ms=round(elapsed_ms, 2),
     )

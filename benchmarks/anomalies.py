@@ -70,10 +70,16 @@ def alerts(flags: pl.DataFrame) -> pl.DataFrame:
     days = flags.select("athlete_id", "date").unique().sort("athlete_id", "date")
     gap = (pl.col("date") - pl.col("date").shift(1).over("athlete_id")).dt.total_days()
     runs = days.with_columns(run=(gap.is_null() | (gap > 1)).cast(pl.Int32).cum_sum().over("athlete_id"))
-    return runs.group_by("athlete_id", "run").agg(first=pl.col("date").min(), last=pl.col("date").max()).drop("run")
+    return (
+        runs.group_by("athlete_id", "run")
+        .agg(first=pl.col("date").min(), last=pl.col("date").max())
+        .drop("run")
+    )
 
 
-def score(event_kind: str, flag_kind: str, truth: pl.DataFrame, flags: pl.DataFrame, athlete_months: float) -> Score:
+def score(
+    event_kind: str, flag_kind: str, truth: pl.DataFrame, flags: pl.DataFrame, athlete_months: float
+) -> Score:
     """Event-level precision, recall and false alarms of one flag kind against one kind of labelled episode."""
     episodes = truth.filter(pl.col("kind") == event_kind).with_columns(
         window_last=pl.col("end_date") + timedelta(days=LAG_DAYS)
@@ -118,16 +124,24 @@ def main() -> None:
         ).pl()
     athlete_months = args.athletes * args.days / DAYS_PER_MONTH
     scores = [
-        score(event, flag, truth, flags, athlete_months) for event, kinds in DETECTORS.items() for flag in kinds
+        score(event, flag, truth, flags, athlete_months)
+        for event, kinds in DETECTORS.items()
+        for flag in kinds
     ]
 
-    print(f"{'event':<8} {'flag kind':<24} {'episodes':>8} {'detected':>8} {'alerts':>7} {'precision':>9} "
-          f"{'recall':>7} {'false/ath-month':>15}")
+    print(
+        f"{'event':<8} {'flag kind':<24} {'episodes':>8} {'detected':>8} {'alerts':>7} {'precision':>9} "
+        f"{'recall':>7} {'false/ath-month':>15}"
+    )
     for s in scores:
-        print(f"{s.event_kind:<8} {s.flag_kind:<24} {s.episodes:>8} {s.detected:>8} {s.alerts:>7} "
-              f"{s.precision:>9.3f} {s.recall:>7.3f} {s.false_alarms_per_athlete_month:>15.3f}")
-    print(f"{args.athletes} athletes x {args.days} days, {athlete_months:.1f} athlete-months; "
-          "targets: precision >= 0.9, recall >= 0.9, <= 1 false alarm per athlete-month (combined signal)")
+        print(
+            f"{s.event_kind:<8} {s.flag_kind:<24} {s.episodes:>8} {s.detected:>8} {s.alerts:>7} "
+            f"{s.precision:>9.3f} {s.recall:>7.3f} {s.false_alarms_per_athlete_month:>15.3f}"
+        )
+    print(
+        f"{args.athletes} athletes x {args.days} days, {athlete_months:.1f} athlete-months; "
+        "targets: precision >= 0.9, recall >= 0.9, <= 1 false alarm per athlete-month (combined signal)"
+    )
     if not args.home and not args.keep:
         shutil.rmtree(home, ignore_errors=True)
     main_score = scores[0]

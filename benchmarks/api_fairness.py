@@ -43,9 +43,15 @@ HEAVY_CALLS = 45
 STREAMS = 100
 SLOW_SQL = "SELECT count(*) FROM range(1000000000) a, range(100000) b"
 TARGET_RATIO = 2.0
-UNLIMITED = {name: "100000" for name in (
-    "OPENFIT_API_HEAVY_CALLS_PER_KEY", "OPENFIT_API_HEAVY_CALLS_TOTAL", "OPENFIT_API_MCP_STREAMS_PER_KEY",
-    "OPENFIT_API_MCP_STREAMS_TOTAL")}
+UNLIMITED = {
+    name: "100000"
+    for name in (
+        "OPENFIT_API_HEAVY_CALLS_PER_KEY",
+        "OPENFIT_API_HEAVY_CALLS_TOTAL",
+        "OPENFIT_API_MCP_STREAMS_PER_KEY",
+        "OPENFIT_API_MCP_STREAMS_TOTAL",
+    )
+}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -83,8 +89,11 @@ async def reads_of_b(base: str, key: str, targets: dict, seconds: float, rate: f
     """B's reads at a fixed rate; latencies in ms and the failures."""
     athlete = targets["athlete"]
     activities = targets["activities"]
-    paths = [f"/v1/activities?athlete_id={athlete}&limit=20", "/v1/activities/{activity}",
-             f"/v1/wellness?athlete_id={athlete}&limit=30"]
+    paths = [
+        f"/v1/activities?athlete_id={athlete}&limit=20",
+        "/v1/activities/{activity}",
+        f"/v1/wellness?athlete_id={athlete}&limit=30",
+    ]
     latencies: list[float] = []
     errors: list[str] = []
 
@@ -101,8 +110,9 @@ async def reads_of_b(base: str, key: str, targets: dict, seconds: float, rate: f
         latencies.append((time.perf_counter() - started) * 1000)
 
     headers = {"Authorization": f"Bearer {key}"}
-    async with aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=60),
-                                     connector=aiohttp.TCPConnector(limit=0)) as session:
+    async with aiohttp.ClientSession(
+        headers=headers, timeout=aiohttp.ClientTimeout(total=60), connector=aiohttp.TCPConnector(limit=0)
+    ) as session:
         await one(session, 0)  # warm-up, not counted
         latencies.clear()
         tasks = []
@@ -117,8 +127,12 @@ async def reads_of_b(base: str, key: str, targets: dict, seconds: float, rate: f
 async def load_of_a(base: str, key: str, stop: asyncio.Event, outcome: dict) -> None:
     """A's heavy calls and streams until `stop` is set."""
     headers = {"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"}
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-            "params": {"name": "query_sql", "arguments": {"sql": SLOW_SQL}}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "query_sql", "arguments": {"sql": SLOW_SQL}},
+    }
 
     async def heavy(session: aiohttp.ClientSession) -> None:
         while not stop.is_set():
@@ -146,16 +160,27 @@ async def load_of_a(base: str, key: str, stop: asyncio.Event, outcome: dict) -> 
         except (TimeoutError, aiohttp.ClientError):
             outcome["streams_failed"] += 1
 
-    async with aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=None),
-                                     connector=aiohttp.TCPConnector(limit=0)) as session:
-        await asyncio.gather(*(stream(session) for _ in range(STREAMS)),
-                             *(heavy(session) for _ in range(HEAVY_CALLS)))
+    async with aiohttp.ClientSession(
+        headers=headers, timeout=aiohttp.ClientTimeout(total=None), connector=aiohttp.TCPConnector(limit=0)
+    ) as session:
+        await asyncio.gather(
+            *(stream(session) for _ in range(STREAMS)), *(heavy(session) for _ in range(HEAVY_CALLS))
+        )
 
 
 async def run_phases(base: str, key_a: str, key_b: str, targets: dict, seconds: float, rate: float) -> dict:
     alone = await reads_of_b(base, key_b, targets, seconds, rate)
-    outcome = dict.fromkeys(("calls_run_to_time_limit", "calls_refused_429", "calls_other", "streams_held",
-                             "streams_refused", "streams_failed"), 0)
+    outcome = dict.fromkeys(
+        (
+            "calls_run_to_time_limit",
+            "calls_refused_429",
+            "calls_other",
+            "streams_held",
+            "streams_refused",
+            "streams_failed",
+        ),
+        0,
+    )
     stop = asyncio.Event()
     load = asyncio.create_task(load_of_a(base, key_a, stop, outcome))
     await asyncio.sleep(2)  # A's streams are open and its calls running before B's second phase starts
@@ -193,38 +218,50 @@ def main() -> None:
     ratio = round(pct(loaded, 95) / pct(alone, 95), 2)
     limits = "lifted (--unlimited)" if args.unlimited else "as shipped"
     print(f"snapshot: {origin}")
-    print(f"server: 1 uvicorn worker on 127.0.0.1, limits {limits}, response cache off; {os.cpu_count()} cores "
-          f"shared with this load generator; load average {os.getloadavg()[0]:.1f}")
-    print(f"key B: {args.rate:g} reads/s for {args.seconds:g} s per phase; key A: {HEAVY_CALLS} concurrent "
-          f"query_sql workers and {STREAMS} GET /mcp streams")
+    print(
+        f"server: 1 uvicorn worker on 127.0.0.1, limits {limits}, response cache off; {os.cpu_count()} cores "
+        f"shared with this load generator; load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"key B: {args.rate:g} reads/s for {args.seconds:g} s per phase; key A: {HEAVY_CALLS} concurrent "
+        f"query_sql workers and {STREAMS} GET /mcp streams"
+    )
     print(f"{'phase':<22}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'errors':>8}")
-    for name, values, errors in (("B alone", alone, result["alone"]["errors"]),
-                                 ("B while A loads", loaded, result["loaded"]["errors"])):
-        print(f"{name:<22}{len(values):>6}{pct(values, 50):>10}{pct(values, 95):>10}{pct(values, 99):>10}"
-              f"{len(errors):>8}")
+    for name, values, errors in (
+        ("B alone", alone, result["alone"]["errors"]),
+        ("B while A loads", loaded, result["loaded"]["errors"]),
+    ):
+        print(
+            f"{name:<22}{len(values):>6}{pct(values, 50):>10}{pct(values, 95):>10}{pct(values, 99):>10}"
+            f"{len(errors):>8}"
+        )
     print(f"p95 ratio (loaded / alone): {ratio} (target <= {TARGET_RATIO:g})")
     print("key A: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in a.items()))
     print(f"server peak RSS: {rss.peak / (1 << 20):.0f} MB")
     for line in b_errors[:5]:
         print("B error:", line)
-    print(json.dumps({
-        "benchmark": "api_fairness",
-        "limits": "unlimited" if args.unlimited else "shipped",
-        "seconds_per_phase": args.seconds,
-        "b_rate_per_s": args.rate,
-        "b_alone_p50_ms": pct(alone, 50),
-        "b_alone_p95_ms": pct(alone, 95),
-        "b_loaded_p50_ms": pct(loaded, 50),
-        "b_loaded_p95_ms": pct(loaded, 95),
-        "p95_ratio": ratio,
-        "target_ratio": TARGET_RATIO,
-        "meets_target": ratio <= TARGET_RATIO and not b_errors,
-        "b_requests": len(alone) + len(loaded),
-        "b_errors": len(b_errors),
-        "a": a,
-        "server_peak_rss_mb": round(rss.peak / (1 << 20), 1),
-        "load_average": round(os.getloadavg()[0], 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "api_fairness",
+                "limits": "unlimited" if args.unlimited else "shipped",
+                "seconds_per_phase": args.seconds,
+                "b_rate_per_s": args.rate,
+                "b_alone_p50_ms": pct(alone, 50),
+                "b_alone_p95_ms": pct(alone, 95),
+                "b_loaded_p50_ms": pct(loaded, 50),
+                "b_loaded_p95_ms": pct(loaded, 95),
+                "p95_ratio": ratio,
+                "target_ratio": TARGET_RATIO,
+                "meets_target": ratio <= TARGET_RATIO and not b_errors,
+                "b_requests": len(alone) + len(loaded),
+                "b_errors": len(b_errors),
+                "a": a,
+                "server_peak_rss_mb": round(rss.peak / (1 << 20), 1),
+                "load_average": round(os.getloadavg()[0], 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

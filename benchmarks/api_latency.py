@@ -51,8 +51,10 @@ def rest_endpoints(targets: dict) -> dict[str, tuple[str, dict | None]]:
         "detail": ("/v1/activities/{activity}", None),
         "streams": ("/v1/activities/{activity}/streams?max_points=500", None),
         "training-load": (f"/v1/analytics/training-load?athlete_id={athlete}&limit=365", None),
-        "correlate": (f"/v1/metrics/correlate?athlete_id={athlete}&metrics=resting_hr,hrv,sleep_score"
-                      "&max_lag_days=3", None),
+        "correlate": (
+            f"/v1/metrics/correlate?athlete_id={athlete}&metrics=resting_hr,hrv,sleep_score&max_lag_days=3",
+            None,
+        ),
     }
 
 
@@ -60,15 +62,28 @@ def mcp_endpoints(targets: dict) -> dict[str, tuple[str, dict | None]]:
     """name -> ("/mcp", the tools/call params with {activity})."""
     athlete = targets["athlete"]
     return {
-        "mcp:list_activities": ("/mcp", {"name": "list_activities", "arguments": {"athlete_id": athlete, "limit": 20}}),
+        "mcp:list_activities": (
+            "/mcp",
+            {"name": "list_activities", "arguments": {"athlete_id": athlete, "limit": 20}},
+        ),
         "mcp:get_activity": ("/mcp", {"name": "get_activity", "arguments": {"activity_id": "{activity}"}}),
-        "mcp:get_training_load": ("/mcp", {"name": "get_training_load", "arguments": {"athlete_id": athlete}}),
-        "mcp:correlate_metrics": ("/mcp", {"name": "correlate_metrics", "arguments": {
-            "athlete_id": athlete, "metrics": ["resting_hr", "hrv", "sleep_score"]}}),
+        "mcp:get_training_load": (
+            "/mcp",
+            {"name": "get_training_load", "arguments": {"athlete_id": athlete}},
+        ),
+        "mcp:correlate_metrics": (
+            "/mcp",
+            {
+                "name": "correlate_metrics",
+                "arguments": {"athlete_id": athlete, "metrics": ["resting_hr", "hrv", "sleep_score"]},
+            },
+        ),
     }
 
 
-async def drive(base: str, key: str, targets: dict, plan: dict, total: int, concurrency: int) -> dict[str, dict]:
+async def drive(
+    base: str, key: str, targets: dict, plan: dict, total: int, concurrency: int
+) -> dict[str, dict]:
     names = list(plan)
     latencies: dict[str, list[float]] = {n: [] for n in names}
     errors: dict[str, int] = {n: 0 for n in names}
@@ -87,8 +102,9 @@ async def drive(base: str, key: str, targets: dict, plan: dict, total: int, conc
                 hits += response.headers.get("x-openfit-cache") == "hit"
                 return response.status == 200, f"{response.status} {text[:200]}"
         params = json.loads(json.dumps(body).replace("{activity}", activity))
-        async with session.post(url, json={"jsonrpc": "2.0", "id": i, "method": "tools/call",
-                                           "params": params}) as response:
+        async with session.post(
+            url, json={"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": params}
+        ) as response:
             text = await response.text()
             ok = response.status == 200 and not json.loads(text).get("result", {}).get("isError", True)
             return ok, f"{response.status} {text[:200]}"
@@ -109,15 +125,19 @@ async def drive(base: str, key: str, targets: dict, plan: dict, total: int, conc
                     samples.append(f"{name}: {detail}")
 
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(headers=headers, connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=60)) as session:
+    async with aiohttp.ClientSession(
+        headers=headers, connector=connector, timeout=aiohttp.ClientTimeout(total=60)
+    ) as session:
         for name in names:  # warm-up: one of each, not counted
             await call(session, 0, name, targets["activities"][0])
         hits = 0
         await asyncio.gather(*(worker(session) for _ in range(concurrency)))
     for line in samples:
         print("error:", line)
-    return {"endpoints": {n: {"latencies": latencies[n], "errors": errors[n]} for n in names}, "cache_hits": hits}
+    return {
+        "endpoints": {n: {"latencies": latencies[n], "errors": errors[n]} for n in names},
+        "cache_hits": hits,
+    }
 
 
 def pct(values: list[float], q: float) -> float:
@@ -142,8 +162,16 @@ def main() -> None:
     results = {}
     try:
         for run, (plan, env) in runs.items():
-            passes = run_server_and_drive(home, key, targets, plan, env, args.requests, args.concurrency,
-                                          passes=2 if run == "rest" else 1)
+            passes = run_server_and_drive(
+                home,
+                key,
+                targets,
+                plan,
+                env,
+                args.requests,
+                args.concurrency,
+                passes=2 if run == "rest" else 1,
+            )
             results[run] = passes[0]
             if len(passes) > 1:
                 results["rest, warm"] = passes[1]
@@ -151,50 +179,71 @@ def main() -> None:
         shutil.rmtree(home, ignore_errors=True)
 
     print(f"snapshot: {origin}")
-    print(f"{args.requests} requests per run, {args.concurrency} concurrent clients, server: 1 uvicorn worker on "
-          f"127.0.0.1, {os.cpu_count()} cores shared with the load generator, load average "
-          f"{os.getloadavg()[0]:.1f}")
+    print(
+        f"{args.requests} requests per run, {args.concurrency} concurrent clients, server: 1 uvicorn worker on "
+        f"127.0.0.1, {os.cpu_count()} cores shared with the load generator, load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
     print(f"{'run':<16}{'endpoint':<24}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for run, result in results.items():
         for name, data in result["endpoints"].items():
             lat = data["latencies"]
-            print(f"{run:<16}{name:<24}{len(lat):>6}{pct(lat, 50):>10}{pct(lat, 95):>10}{pct(lat, 99):>10}"
-                  f"{data['errors']:>8}")
-        print(f"{run:<16}{result['rps']:.0f} requests/s, server CPU {result['server_cpu_ms']:.2f} ms per request, "
-              f"cache hits {result['cache_hits']}")
+            print(
+                f"{run:<16}{name:<24}{len(lat):>6}{pct(lat, 50):>10}{pct(lat, 95):>10}{pct(lat, 99):>10}"
+                f"{data['errors']:>8}"
+            )
+        print(
+            f"{run:<16}{result['rps']:.0f} requests/s, server CPU {result['server_cpu_ms']:.2f} ms per request, "
+            f"cache hits {result['cache_hits']}"
+        )
 
     def headline(run: str) -> list[float]:
         found = results[run]["endpoints"]
         return found["list"]["latencies"] + found["detail"]["latencies"]
 
     mcp_all = [v for d in results["mcp"]["endpoints"].values() for v in d["latencies"]]
-    print(json.dumps({
-        "benchmark": "api_latency",
-        "requests": args.requests,
-        "concurrency": args.concurrency,
-        "p50_ms": pct(headline("rest"), 50),
-        "p95_ms": pct(headline("rest"), 95),
-        "p99_ms": pct(headline("rest"), 99),
-        "errors": sum(d["errors"] for r in results.values() for d in r["endpoints"].values()),
-        "throughput_rps": round(results["rest"]["rps"], 1),
-        "cache_hit_ratio": round(results["rest"]["cache_hits"] / args.requests, 3),
-        "warm_p50_ms": pct(headline("rest, warm"), 50),
-        "warm_p95_ms": pct(headline("rest, warm"), 95),
-        "uncached_p50_ms": pct(headline("rest, cache off"), 50),
-        "uncached_p95_ms": pct(headline("rest, cache off"), 95),
-        "uncached_throughput_rps": round(results["rest, cache off"]["rps"], 1),
-        "server_cpu_ms_per_request": {r: round(v["server_cpu_ms"], 2) for r, v in results.items()},
-        "mcp_p50_ms": pct(mcp_all, 50),
-        "mcp_p95_ms": pct(mcp_all, 95),
-        "mcp_throughput_rps": round(results["mcp"]["rps"], 1),
-        "load_average": round(os.getloadavg()[0], 1),
-        "per_endpoint_p95_ms": {f"{r}: {n}": pct(d["latencies"], 95)
-                                for r, v in results.items() for n, d in v["endpoints"].items()},
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "api_latency",
+                "requests": args.requests,
+                "concurrency": args.concurrency,
+                "p50_ms": pct(headline("rest"), 50),
+                "p95_ms": pct(headline("rest"), 95),
+                "p99_ms": pct(headline("rest"), 99),
+                "errors": sum(d["errors"] for r in results.values() for d in r["endpoints"].values()),
+                "throughput_rps": round(results["rest"]["rps"], 1),
+                "cache_hit_ratio": round(results["rest"]["cache_hits"] / args.requests, 3),
+                "warm_p50_ms": pct(headline("rest, warm"), 50),
+                "warm_p95_ms": pct(headline("rest, warm"), 95),
+                "uncached_p50_ms": pct(headline("rest, cache off"), 50),
+                "uncached_p95_ms": pct(headline("rest, cache off"), 95),
+                "uncached_throughput_rps": round(results["rest, cache off"]["rps"], 1),
+                "server_cpu_ms_per_request": {r: round(v["server_cpu_ms"], 2) for r, v in results.items()},
+                "mcp_p50_ms": pct(mcp_all, 50),
+                "mcp_p95_ms": pct(mcp_all, 95),
+                "mcp_throughput_rps": round(results["mcp"]["rps"], 1),
+                "load_average": round(os.getloadavg()[0], 1),
+                "per_endpoint_p95_ms": {
+                    f"{r}: {n}": pct(d["latencies"], 95)
+                    for r, v in results.items()
+                    for n, d in v["endpoints"].items()
+                },
+            }
+        )
+    )
 
 
-def run_server_and_drive(home: Path, key: str, targets: dict, plan: dict, extra_env: dict, requests: int,
-                         concurrency: int, passes: int = 1) -> list[dict]:
+def run_server_and_drive(
+    home: Path,
+    key: str,
+    targets: dict,
+    plan: dict,
+    extra_env: dict,
+    requests: int,
+    concurrency: int,
+    passes: int = 1,
+) -> list[dict]:
     with running_api(home, {"OPENFIT_API_RATE_LIMIT_PER_MINUTE": "0", **extra_env}) as (base, server_process):
         results = []
         for _ in range(passes):

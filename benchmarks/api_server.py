@@ -46,7 +46,9 @@ def pick_targets(snapshot: Path) -> dict:
     try:
         with reader.cursor() as cur:
             athletes = [a.athlete_id for a in reads.list_athletes(cur, AthleteScope.everyone())]
-            activities = reads.list_activities(cur, AthleteScope.everyone(), athlete_id=athletes[0], limit=50).items
+            activities = reads.list_activities(
+                cur, AthleteScope.everyone(), athlete_id=athletes[0], limit=50
+            ).items
     finally:
         reader.close()
     return {"athlete": athletes[0], "athletes": athletes, "activities": [a.activity_id for a in activities]}

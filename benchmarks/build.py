@@ -54,21 +54,27 @@ def main() -> None:
     for stage in ("ingest", "transform", "publish"):
         print(f"{'seconds ' + stage:<28}{stages.get(stage, 0):.1f}")
     print(f"{'seconds total':<28}{report.seconds_total:.1f}")
-    print(f"{'samples/s (end to end)':<28}{rate:,.0f}   target {TARGET_SAMPLES_PER_S:,}  "
-          f"({'meets' if rate >= TARGET_SAMPLES_PER_S else 'MISSES'} target, x{rate / TARGET_SAMPLES_PER_S:.2f})")
+    print(
+        f"{'samples/s (end to end)':<28}{rate:,.0f}   target {TARGET_SAMPLES_PER_S:,}  "
+        f"({'meets' if rate >= TARGET_SAMPLES_PER_S else 'MISSES'} target, x{rate / TARGET_SAMPLES_PER_S:.2f})"
+    )
     print(f"{'peak RSS MB (self/dbt)':<28}{peak_self_mb:.0f} / {peak_child_mb:.0f}")
-    print(json.dumps({
-        "benchmark": "build",
-        "athletes": args.athletes,
-        "days": args.days,
-        "samples": samples,
-        "seconds_total": round(report.seconds_total, 2),
-        "seconds_ingest": round(stages.get("ingest", 0), 2),
-        "seconds_transform": round(stages.get("transform", 0), 2),
-        "seconds_publish": round(stages.get("publish", 0), 2),
-        "samples_per_s": round(rate),
-        "peak_rss_mb": round(max(peak_self_mb, peak_child_mb)),
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "build",
+                "athletes": args.athletes,
+                "days": args.days,
+                "samples": samples,
+                "seconds_total": round(report.seconds_total, 2),
+                "seconds_ingest": round(stages.get("ingest", 0), 2),
+                "seconds_transform": round(stages.get("transform", 0), 2),
+                "seconds_publish": round(stages.get("publish", 0), 2),
+                "samples_per_s": round(rate),
+                "peak_rss_mb": round(max(peak_self_mb, peak_child_mb)),
+            }
+        )
+    )
     if not args.home and not args.keep:
         shutil.rmtree(home, ignore_errors=True)
 

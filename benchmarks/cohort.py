@@ -17,7 +17,9 @@ def add_cohort_arguments(parser: argparse.ArgumentParser, athletes: int, days: i
     parser.add_argument("--keep", action="store_true", help="keep the temp home afterwards")
 
 
-def cohort_env(home: Path, athletes: int, days: int, seed: int = 42, end_date: str | None = "2026-06-30") -> dict:
+def cohort_env(
+    home: Path, athletes: int, days: int, seed: int = 42, end_date: str | None = "2026-06-30"
+) -> dict:
     """OPENFIT_* variables for a home holding this cohort (end_date None: ending today)."""
     env = {
         "OPENFIT_HOME": str(home),

@@ -43,11 +43,17 @@ def athletes_in(home: Path) -> list[str]:
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"ATTACH '{home / 'serving' / 'snapshot.duckdb'}' AS s (READ_ONLY)")
-        has_curve = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 's' "
-                                "AND schema_name = 'marts' AND table_name = 'power_curve'").fetchone()[0]
+        has_curve = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 's' "
+            "AND schema_name = 'marts' AND table_name = 'power_curve'"
+        ).fetchone()[0]
         where = "WHERE athlete_id IN (SELECT athlete_id FROM s.marts.power_curve)" if has_curve else ""
-        return [r[0] for r in con.execute(f"SELECT CAST(athlete_id AS VARCHAR) FROM s.openfit.athletes {where} "
-                                          "ORDER BY 1").fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                f"SELECT CAST(athlete_id AS VARCHAR) FROM s.openfit.athletes {where} ORDER BY 1"
+            ).fetchall()
+        ]
     finally:
         con.close()
 
@@ -99,8 +105,12 @@ def run(home: Path, rounds: int) -> dict:
                 tab.goto("about:blank")
                 reload[page.title].append(bc.open_page(tab, base, page))
     per_page = [
-        {"page": p.title, "first_ms": statistics.median(first[p.title]),
-         "revisit_ms": statistics.median(revisit[p.title]), "reload_ms": statistics.median(reload[p.title])}
+        {
+            "page": p.title,
+            "first_ms": statistics.median(first[p.title]),
+            "revisit_ms": statistics.median(revisit[p.title]),
+            "reload_ms": statistics.median(reload[p.title]),
+        }
         for p in bc.PAGES
     ]
     firsts = [r["first_ms"] for r in per_page]
@@ -137,11 +147,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="openfit-dashbench-") as tmp:
         home = args.home.expanduser().resolve() if args.home else synthetic_home(args.synthetic, Path(tmp))
         if not (home / "serving" / "snapshot.duckdb").exists():
-            raise SystemExit(f"no snapshot at {home / 'serving' / 'snapshot.duckdb'}: run `openfit build` first")
+            raise SystemExit(
+                f"no snapshot at {home / 'serving' / 'snapshot.duckdb'}: run `openfit build` first"
+            )
         result = run(home, args.rounds)
     print(f"{'page':<20} {'first visit ms':>15} {'revisit ms':>11} {'reload ms':>10}")
     for row in result["per_page"]:
-        print(f"{row['page']:<20} {row['first_ms']:>15.0f} {row['revisit_ms']:>11.0f} {row['reload_ms']:>10.0f}")
+        print(
+            f"{row['page']:<20} {row['first_ms']:>15.0f} {row['revisit_ms']:>11.0f} {row['reload_ms']:>10.0f}"
+        )
     print(json.dumps(result["summary"]))
 
 

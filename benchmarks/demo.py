@@ -32,14 +32,18 @@ TARGET_SERVED_S = 90.0
 
 def _answers(url: str, headers: dict[str, str] | None = None) -> bool:
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers or {}), timeout=5
+        ) as response:
             return response.status == 200 and bool(json.loads(response.read()) if "/v1/" in url else True)
     except (OSError, ValueError):
         return False
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--athletes", type=int, default=3)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--timeout", type=float, default=1800)
@@ -54,8 +58,14 @@ def main() -> None:
     settings = Settings(home=home)
     log_path = home / "demo-benchmark.log"
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "openfit", "demo"], cwd=ROOT, env=env, start_new_session=True,
-                            stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openfit", "demo"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     marks: dict[str, float] = {}
     try:
         key = None
@@ -64,10 +74,19 @@ def main() -> None:
             log = log_path.read_text()
             if "first_snapshot_s" not in marks and settings.snapshot_path.exists():
                 marks["first_snapshot_s"] = elapsed
-            if key is None and "Demo API key" in log and len(log.split("Demo API key", 1)[1].splitlines()) > 1:
+            if (
+                key is None
+                and "Demo API key" in log
+                and len(log.split("Demo API key", 1)[1].splitlines()) > 1
+            ):
                 key = log.split("Demo API key", 1)[1].splitlines()[1].strip()
-            if "api_serves_s" not in marks and key and _answers(
-                f"http://127.0.0.1:{ports['OPENFIT_API_PORT']}/v1/athletes", {"Authorization": f"Bearer {key}"}
+            if (
+                "api_serves_s" not in marks
+                and key
+                and _answers(
+                    f"http://127.0.0.1:{ports['OPENFIT_API_PORT']}/v1/athletes",
+                    {"Authorization": f"Bearer {key}"},
+                )
             ):
                 marks["api_serves_s"] = elapsed
             if "dashboards_serve_s" not in marks and _answers(
@@ -90,8 +109,19 @@ def main() -> None:
         print(f"  {name:<22}{value}")
     verdict = "meets" if served <= TARGET_SERVED_S else "MISSES"
     print(f"served (API and dashboards) after {served} s (target <= {TARGET_SERVED_S:.0f} s) -> {verdict}")
-    print(json.dumps({"benchmark": "demo", "athletes": args.athletes, "days": args.days, **marks,
-                      "served_s": served, "target_s": TARGET_SERVED_S, "meets": served <= TARGET_SERVED_S}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "demo",
+                "athletes": args.athletes,
+                "days": args.days,
+                **marks,
+                "served_s": served,
+                "target_s": TARGET_SERVED_S,
+                "meets": served <= TARGET_SERVED_S,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -41,22 +41,39 @@ def main() -> None:
         archive = Path(folder) / "export.zip"
         started = time.perf_counter()
         with archive.open("wb") as out:
-            for chunk in stream_export(SnapshotReader(settings.snapshot_path), AthleteScope.everyone(),
-                                       settings.blob_dir, raw):
+            for chunk in stream_export(
+                SnapshotReader(settings.snapshot_path), AthleteScope.everyone(), settings.blob_dir, raw
+            ):
                 out.write(chunk)
         seconds = time.perf_counter() - started
-        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the export's, not the check's
+        peak_rss_mb = (
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        )  # the export's, not the check's
         size_mb = archive.stat().st_size / 1e6
         manifest = verify_export(archive)
     tables = [f for f in manifest["files"] if f["path"].endswith(".parquet")]
     rows = sum(f["rows"] for f in tables)
     largest = max(tables, key=lambda f: f["rows"])
-    print(f"{len(manifest['files'])} files, {rows:,} rows in Parquet (largest: {largest['path']}, "
-          f"{largest['rows']:,} rows); raw payloads: {manifest['raw_payloads']}")
-    print(f"{seconds:.1f} s, archive {size_mb:.0f} MB, peak RSS {peak_rss_mb:.0f} MB, load average "
-          f"{os.getloadavg()[0]:.1f}")
-    print(json.dumps({"benchmark": "export", "seconds": round(seconds, 1), "archive_mb": round(size_mb),
-                      "peak_rss_mb": round(peak_rss_mb), "rows": rows, "largest_table_rows": largest["rows"]}))
+    print(
+        f"{len(manifest['files'])} files, {rows:,} rows in Parquet (largest: {largest['path']}, "
+        f"{largest['rows']:,} rows); raw payloads: {manifest['raw_payloads']}"
+    )
+    print(
+        f"{seconds:.1f} s, archive {size_mb:.0f} MB, peak RSS {peak_rss_mb:.0f} MB, load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "export",
+                "seconds": round(seconds, 1),
+                "archive_mb": round(size_mb),
+                "peak_rss_mb": round(peak_rss_mb),
+                "rows": rows,
+                "largest_table_rows": largest["rows"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,9 @@ def _rows_written(settings) -> dict[str, int]:
     import duckdb
 
     with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
-        rows = con.execute("select table_name, rows_written from meta.table_rows where rows_written > 0").fetchall()
+        rows = con.execute(
+            "select table_name, rows_written from meta.table_rows where rows_written > 0"
+        ).fetchall()
     return dict(sorted(rows))
 
 
@@ -108,7 +110,10 @@ def _new_ftp(settings, days: int, seed: int, end: date) -> None:
         name="athlete_profiles",
         write_disposition="merge",
         primary_key=JSON_TABLES["athlete_profiles"],
-        columns={"payload": {"data_type": "json"}, "_fetched_at": {"data_type": "timestamp"}},  # as the source's
+        columns={
+            "payload": {"data_type": "json"},
+            "_fetched_at": {"data_type": "timestamp"},
+        },  # as the source's
     )
     started = time.perf_counter()
     provider_pipeline("synthetic", settings).run(resource).raise_on_failed_jobs()
@@ -169,13 +174,24 @@ def main() -> None:
             print(f"rows written, {step}, {r['cohort']}: {written}")
     small, large = results[0], results[-1]
     verdicts = {}
-    for step, target in (("new_day", TARGET_INCREMENT_S), ("new_file", TARGET_INCREMENT_S), ("new_ftp", TARGET_FTP_S)):
+    for step, target in (
+        ("new_day", TARGET_INCREMENT_S),
+        ("new_file", TARGET_INCREMENT_S),
+        ("new_ftp", TARGET_FTP_S),
+    ):
         seconds = large[f"{step}_s"]
         ratio = seconds / small[f"{step}_s"] if small[f"{step}_s"] else float("inf")
         meets = seconds <= target and (step == "new_ftp" or ratio <= FLAT_RATIO)
-        verdicts[step] = {"seconds": seconds, "target_s": target, "ratio_to_smallest": round(ratio, 2), "meets": meets}
-        print(f"{step:<10} {large['cohort']}: {seconds:.1f} s (target <= {target:.0f} s), "
-              f"x{ratio:.2f} of {small['cohort']} -> {'meets' if meets else 'MISSES'}")
+        verdicts[step] = {
+            "seconds": seconds,
+            "target_s": target,
+            "ratio_to_smallest": round(ratio, 2),
+            "meets": meets,
+        }
+        print(
+            f"{step:<10} {large['cohort']}: {seconds:.1f} s (target <= {target:.0f} s), "
+            f"x{ratio:.2f} of {small['cohort']} -> {'meets' if meets else 'MISSES'}"
+        )
     print(json.dumps({"benchmark": "incremental", "results": results, "verdicts": verdicts}))
 
 

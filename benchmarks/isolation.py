@@ -64,14 +64,21 @@ def _overlapping_pair(settings, workdir: Path) -> dict:
 
     first, second = workdir / "morning-run.fit", workdir / "morning-run (export).fit"
     first.write_bytes(fit_samples.activity(n=1800))
-    second.write_bytes(fit_samples.activity(n=1800, developer_field=True))  # same device and time, other bytes
+    second.write_bytes(
+        fit_samples.activity(n=1800, developer_field=True)
+    )  # same device and time, other bytes
     started = time.perf_counter()
     _import(settings, [first, second])
     _transform_and_publish(settings)
     seconds = round(time.perf_counter() - started, 2)
-    activities = _published(settings, "select count(*) from openfit.activities where athlete_id = ?", [OWNER])[0][0]
-    duplicates = _published(settings, "select count(*) from (select activity_id, ts from openfit.activity_samples "
-                                      "group by all having count(*) > 1)")[0][0]
+    activities = _published(
+        settings, "select count(*) from openfit.activities where athlete_id = ?", [OWNER]
+    )[0][0]
+    duplicates = _published(
+        settings,
+        "select count(*) from (select activity_id, ts from openfit.activity_samples "
+        "group by all having count(*) > 1)",
+    )[0][0]
     return {"seconds": seconds, "published_activities": activities, "duplicate_sample_keys": duplicates}
 
 
@@ -91,17 +98,25 @@ def _bad_beside_good(settings, args, workdir: Path) -> dict:
 
     started = time.perf_counter()
     _import(settings, [clock_wrong])
-    source = synthetic_source(athletes=args.athletes, days=args.days + 1, seed=args.seed, end_date=new_day,
-                              only_athletes=[1])
+    source = synthetic_source(
+        athletes=args.athletes, days=args.days + 1, seed=args.seed, end_date=new_day, only_athletes=[1]
+    )
     provider_pipeline("synthetic", settings).run(source).raise_on_failed_jobs()
     _transform_and_publish(settings)
     seconds = round(time.perf_counter() - started, 2)
 
     other = _published(settings, "select athlete_id from openfit.athletes order by 1")[1][0]
-    new_rows = _published(settings, "select count(*) from openfit.wellness_daily where athlete_id = ? and date = ?",
-                          [other, new_day])[0][0]
-    withheld = [{"athlete_id": a, "test": t, "failing_rows": n} for a, t, n in _published(
-        settings, "select athlete_id, test, failing_rows from meta.withheld order by all")]
+    new_rows = _published(
+        settings,
+        "select count(*) from openfit.wellness_daily where athlete_id = ? and date = ?",
+        [other, new_day],
+    )[0][0]
+    withheld = [
+        {"athlete_id": a, "test": t, "failing_rows": n}
+        for a, t, n in _published(
+            settings, "select athlete_id, test, failing_rows from meta.withheld order by all"
+        )
+    ]
     after = dict(_published(settings, "select athlete_id, count(*) from openfit.activities group by 1"))
     return {
         "seconds": seconds,
@@ -135,23 +150,38 @@ def main() -> None:
         shutil.rmtree(home, ignore_errors=True)
 
     isolated = (
-        pair["published_activities"] == 1 and pair["duplicate_sample_keys"] == 0
+        pair["published_activities"] == 1
+        and pair["duplicate_sample_keys"] == 0
         and mixed["other_athlete_new_day_rows"] > 0
         and {w["athlete_id"] for w in mixed["withheld"]} == {OWNER}
         and mixed["owner_activities_before_after"][0] == mixed["owner_activities_before_after"][1]
     )
     print(f"{'step':<44} {'seconds':>8}  result")
     print(f"{'full build (anchor), ' + f'{args.athletes}x{args.days}':<44} {anchor:>8}")
-    print(f"{'(1) overlapping pair from one device':<44} {pair['seconds']:>8}  "
-          f"{pair['published_activities']} activity, {pair['duplicate_sample_keys']} duplicate sample keys")
-    print(f"{'(2) 2031 file (owner) + new day (other)':<44} {mixed['seconds']:>8}  "
-          f"{mixed['other_athlete']}: {mixed['other_athlete_new_day_rows']} new-day row(s) "
-          f"published; withheld: {', '.join(sorted({w['athlete_id'] for w in mixed['withheld']})) or 'nobody'}")
+    print(
+        f"{'(1) overlapping pair from one device':<44} {pair['seconds']:>8}  "
+        f"{pair['published_activities']} activity, {pair['duplicate_sample_keys']} duplicate sample keys"
+    )
+    print(
+        f"{'(2) 2031 file (owner) + new day (other)':<44} {mixed['seconds']:>8}  "
+        f"{mixed['other_athlete']}: {mixed['other_athlete_new_day_rows']} new-day row(s) "
+        f"published; withheld: {', '.join(sorted({w['athlete_id'] for w in mixed['withheld']})) or 'nobody'}"
+    )
     for w in mixed["withheld"]:
         print(f"{'':<44} {'':>8}  {w['athlete_id']}: {w['test']} ({w['failing_rows']} failing rows)")
     print(f"isolated: {'yes' if isolated else 'NO'}")
-    print(json.dumps({"benchmark": "isolation", "cohort": f"{args.athletes}x{args.days}", "full_build_s": anchor,
-                      "overlapping_pair": pair, "bad_beside_good": mixed, "isolated": isolated}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "isolation",
+                "cohort": f"{args.athletes}x{args.days}",
+                "full_build_s": anchor,
+                "overlapping_pair": pair,
+                "bad_beside_good": mixed,
+                "isolated": isolated,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,14 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = REPO_ROOT / "dashboards" / "streamlit_app.py"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -49,7 +55,11 @@ PAGES = (
 
 def chromium_path() -> str | None:
     """The system Chromium, if installed (scripts/install_browser.sh installs it from Debian)."""
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or ""):
+    for candidate in (
+        "/usr/bin/chromium",
+        shutil.which("chromium") or "",
+        shutil.which("chromium-browser") or "",
+    ):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -64,9 +74,19 @@ def free_port() -> int:
 def streamlit_command(port: int) -> list[str]:
     """The command `openfit serve` runs for the dashboards (with the port made explicit)."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
 
 
@@ -84,11 +104,21 @@ def serve_command(home: Path, port: int) -> list[str]:
 def running_dashboards(home: Path, port: int | None = None, timeout_s: float = 90.0) -> Iterator[str]:
     """Start the dashboards on 127.0.0.1 over `home`'s snapshot; yields the base URL; stops them on exit."""
     port = port or free_port()
-    env = {**os.environ, "OPENFIT_HOME": str(home), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-           "DO_NOT_TRACK": "1"}
+    env = {
+        **os.environ,
+        "OPENFIT_HOME": str(home),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(serve_command(home, port), cwd=REPO_ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            serve_command(home, port),
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             _wait_healthy(proc, log, f"http://127.0.0.1:{port}", timeout_s)
             yield f"http://127.0.0.1:{port}"
@@ -129,7 +159,10 @@ def chromium(executable: str | None = None):
         raise RuntimeError("no Chromium found: run scripts/install_browser.sh")
     with tempfile.TemporaryDirectory(prefix="openfit-chromium-") as profile, sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            profile, executable_path=executable, args=CHROMIUM_ARGS, headless=True,
+            profile,
+            executable_path=executable,
+            args=CHROMIUM_ARGS,
+            headless=True,
             viewport={"width": 1400, "height": 2200},
         )
         try:
@@ -160,13 +193,17 @@ def wait_for_page(tab, page: DashboardPage, timeout_ms: float = 30_000, allow_em
     selector = main_chart_selector(page)
     while True:
         if tab.locator(EXCEPTION_SELECTOR).count():
-            raise AssertionError(f"{page.title}: Streamlit exception: {tab.locator(EXCEPTION_SELECTOR).first.inner_text()[:2000]}")
+            raise AssertionError(
+                f"{page.title}: Streamlit exception: {tab.locator(EXCEPTION_SELECTOR).first.inner_text()[:2000]}"
+            )
         if tab.locator(selector).count():
             return "chart"
         if allow_empty and tab.locator(EMPTY_STATE_SELECTOR).count() and _script_finished(tab):
             return "empty"
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{page.title}: main chart {page.main_chart!r} not drawn within {timeout_ms / 1000:.0f} s")
+            raise TimeoutError(
+                f"{page.title}: main chart {page.main_chart!r} not drawn within {timeout_ms / 1000:.0f} s"
+            )
         tab.wait_for_timeout(25)
 
 

@@ -100,8 +100,10 @@ def build_settings(cur) -> dict | None:
 
 @_cached
 def athletes(cur) -> list[dict]:
-    return [{"athlete_id": a.athlete_id, "display_name": a.display_name}
-            for a in reads.list_athletes(cur, LOCAL_SCOPE)]
+    return [
+        {"athlete_id": a.athlete_id, "display_name": a.display_name}
+        for a in reads.list_athletes(cur, LOCAL_SCOPE)
+    ]
 
 
 athlete_date_bounds = _cached(q.athlete_date_bounds)
@@ -162,8 +164,14 @@ def activity_samples_view(cur, activity_id: str) -> dict | None:
     elapsed = (samples["ts"] - samples["ts"].iloc[0]).dt.total_seconds()
     channels = [c for c in q.STREAM_CHANNELS if c in samples]
     bucket = max(1.0, float(np.ceil((elapsed.iloc[-1] + 1) / STREAM_POINTS)))
-    streams = (samples[channels].astype(float).groupby((elapsed // bucket) * bucket).mean()
-               .rename_axis("elapsed_s").reset_index())
+    streams = (
+        samples[channels]
+        .astype(float)
+        .groupby((elapsed // bucket) * bucket)
+        .mean()
+        .rename_axis("elapsed_s")
+        .reset_index()
+    )
     counts = samples.groupby("recording_id", dropna=False)[channels].count().reset_index()
     long = counts.melt(id_vars="recording_id", var_name="channel", value_name="samples")
     long = long[long["samples"] > 0]
@@ -172,16 +180,23 @@ def activity_samples_view(cur, activity_id: str) -> dict | None:
         long = long.merge(q.recording_devices(cur, recordings), on="recording_id", how="left")
     else:
         long = long.assign(source=None, device=None)
-    hr = pd.DataFrame({"elapsed_s": elapsed, "heart_rate": samples["heart_rate"]}) if "heart_rate" in samples \
+    hr = (
+        pd.DataFrame({"elapsed_s": elapsed, "heart_rate": samples["heart_rate"]})
+        if "heart_rate" in samples
         else pd.DataFrame(columns=["elapsed_s", "heart_rate"])
-    power = pd.DataFrame({"elapsed_s": elapsed, "power_w": samples["power_w"]}) if "power_w" in samples \
+    )
+    power = (
+        pd.DataFrame({"elapsed_s": elapsed, "power_w": samples["power_w"]})
+        if "power_w" in samples
         else pd.DataFrame(columns=["elapsed_s", "power_w"])
+    )
     return {
         "streams": streams,
         "hr": hr.dropna(),
         "power": power.dropna(),
         "channels": long[["channel", "recording_id", "source", "device", "samples"]]
-        .sort_values(["channel", "samples"], ascending=[True, False]).reset_index(drop=True),
+        .sort_values(["channel", "samples"], ascending=[True, False])
+        .reset_index(drop=True),
     }
 
 
@@ -213,18 +228,22 @@ def _on_1hz_grid(frame: pd.DataFrame, column: str):
     """A channel of the activity view resampled to the 1 Hz grid the zone counters expect."""
     import analytics
 
-    stream = analytics.resample_1hz(frame["elapsed_s"].to_numpy(float), {column: frame[column].to_numpy(float)})
+    stream = analytics.resample_1hz(
+        frame["elapsed_s"].to_numpy(float), {column: frame[column].to_numpy(float)}
+    )
     return stream.channels[column]
 
 
 def _zones_answer(model: str, zones: list, seconds: dict[str, float], low_attr: str) -> dict:
     return {
         "model": model,
-        "zones": pd.DataFrame({
-            "zone": [z.name for z in zones],
-            low_attr: [getattr(z, low_attr) for z in zones],
-            "seconds": [seconds[z.name] for z in zones],
-        }),
+        "zones": pd.DataFrame(
+            {
+                "zone": [z.name for z in zones],
+                low_attr: [getattr(z, low_attr) for z in zones],
+                "seconds": [seconds[z.name] for z in zones],
+            }
+        ),
     }
 
 
@@ -251,7 +270,9 @@ def _warm() -> None:
     from plotly.subplots import make_subplots
 
     # Plotly loads its validators on the first figure (about 0.4 s); `analytics` imports SciPy (seconds).
-    make_subplots(rows=2, cols=1, specs=[[{"secondary_y": True}], [{}]]).add_scatter(x=[0], y=[0], row=2, col=1)
+    make_subplots(rows=2, cols=1, specs=[[{"secondary_y": True}], [{}]]).add_scatter(
+        x=[0], y=[0], row=2, col=1
+    )
     importlib.import_module("analytics")
 
 

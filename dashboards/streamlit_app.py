@@ -27,7 +27,9 @@ st.set_page_config(page_title="OpenFit", layout="wide")
 navigation = st.navigation(
     {
         "Training": [
-            st.Page(PAGES / "fitness.py", title="Fitness & form", icon=":material/trending_up:", default=True),
+            st.Page(
+                PAGES / "fitness.py", title="Fitness & form", icon=":material/trending_up:", default=True
+            ),
             st.Page(PAGES / "activities.py", title="Activities", icon=":material/directions_run:"),
             st.Page(PAGES / "power_pace.py", title="Power & pace", icon=":material/bolt:"),
         ],

@@ -11,8 +11,14 @@ from dashboards import data
 
 # Okabe & Ito (2008) colour-blind-safe palette; black is swapped for grey so it reads on the dark theme too.
 OKABE_ITO = {
-    "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
-    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#999999",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#999999",
 }
 COLORWAY = list(OKABE_ITO.values())
 SOURCE_COLORS: dict[str, str] = {}
@@ -49,12 +55,15 @@ def sidebar_pickers() -> None:
     days = PERIODS[st.session_state["period"]]
     if days == -1:
         current = st.session_state.get("custom_range")
-        if not (isinstance(current, tuple | list) and len(current) == 2 and lo <= current[0] <= current[1] <= hi):
+        if not (
+            isinstance(current, tuple | list) and len(current) == 2 and lo <= current[0] <= current[1] <= hi
+        ):
             # Another athlete's range may lie outside this one's data: start again from the last 90 days.
             st.session_state.pop("custom_range", None)
             current = (max(lo, hi - timedelta(days=89)), hi)
-        picked = st.sidebar.date_input("From – to", value=tuple(current), min_value=lo, max_value=hi,
-                                       key="custom_range")
+        picked = st.sidebar.date_input(
+            "From – to", value=tuple(current), min_value=lo, max_value=hi, key="custom_range"
+        )
         start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (lo, hi)
     elif days is None:
         start, end = lo, hi
@@ -68,8 +77,10 @@ def selection() -> tuple[str, date, date] | None:
     """(athlete_id, start, end) from the sidebar, or None (after saying why) when there is no athlete."""
     athlete = st.session_state.get("athlete_id")
     if not athlete:
-        st.info("No athletes in the snapshot yet. Run `openfit build` (or `make demo`) to load the synthetic "
-                "cohort, or import files with `openfit import`.")
+        st.info(
+            "No athletes in the snapshot yet. Run `openfit build` (or `make demo`) to load the synthetic "
+            "cohort, or import files with `openfit import`."
+        )
         return None
     start, end = st.session_state.get("date_range", (date.today() - timedelta(days=89), date.today()))
     return athlete, start, end
@@ -78,11 +89,16 @@ def selection() -> tuple[str, date, date] | None:
 def unavailable(result: object, what: str, todo: str) -> bool:
     """Show an empty state and return True when `result` is NotBuilt or empty; False when there is data."""
     if isinstance(result, data.NotBuilt):
-        st.info(f"**{what}: not built yet.** {todo}\n\n_{result.message}._", icon=":material/hourglass_empty:")
+        st.info(
+            f"**{what}: not built yet.** {todo}\n\n_{result.message}._", icon=":material/hourglass_empty:"
+        )
         return True
     if result is None or getattr(result, "empty", False) or (isinstance(result, list | dict) and not result):
-        st.info(f"**{what}: nothing in this period.** Widen the period in the sidebar or pick another athlete. "
-                f"{todo}", icon=":material/info:")
+        st.info(
+            f"**{what}: nothing in this period.** Widen the period in the sidebar or pick another athlete. "
+            f"{todo}",
+            icon=":material/info:",
+        )
         return True
     return False
 
@@ -90,8 +106,11 @@ def unavailable(result: object, what: str, todo: str) -> bool:
 def style(fig: go.Figure, *, y: str | None = None, x: str | None = None, height: int = 380) -> go.Figure:
     """Common layout: palette, axis titles with units, legend on top, compact margins, unified hover."""
     fig.update_layout(
-        colorway=COLORWAY, height=height, margin={"l": 10, "r": 10, "t": 80, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}, hovermode="x unified",
+        colorway=COLORWAY,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hovermode="x unified",
     )
     # Title pinned to the top of the figure, the legend just above the plot area: they never overlap.
     fig.update_layout(title={"yref": "container", "y": 0.98, "yanchor": "top", "x": 0.01})

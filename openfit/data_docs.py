@@ -47,7 +47,10 @@ def generate_data_docs(settings: Settings | None = None) -> Path:
         scratch.mkdir(parents=True)  # dbt's --no-compile path copies index.html there without creating it
         # --no-compile: compiling runs the models' introspective queries, which read the writer's
         # intermediate tables; the snapshot has none, and the docs need only the catalog.
-        run = invoke_dbt(["docs", "generate", "--no-compile", "--target", DOCS_TARGET, "--target-path", str(scratch)], settings)
+        run = invoke_dbt(
+            ["docs", "generate", "--no-compile", "--target", DOCS_TARGET, "--target-path", str(scratch)],
+            settings,
+        )
         if not run.success:
             raise RuntimeError(run.failure)
         generation.mkdir()

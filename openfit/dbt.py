@@ -37,6 +37,7 @@ def manifest_fingerprint_path() -> Path:
     """Written beside the manifest: the fingerprint (project files + vars) it was parsed from."""
     return target_dir() / "openfit_manifest_fingerprint"
 
+
 PROJECT_GLOBS = ("models/**/*", "macros/**/*", "seeds/**/*", "tests/**/*", "*.yml")
 
 
@@ -53,7 +54,6 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
 
 def apply_dbt_env(settings: Settings | None = None) -> None:
     os.environ.update(dbt_env(settings))
-
 
 
 def dbt_vars(settings: Settings | None = None) -> dict[str, str | int | list]:
@@ -172,12 +172,18 @@ class DbtRun:
     success: bool
     events: list[dict[str, Any]] = field(default_factory=list)  # dbt's structured log events, as dicts
     failure: str | None = None
-    statuses: dict[str, str] = field(default_factory=dict)  # unique_id -> dbt's status (success, fail, skipped...)
-    failed_tests: dict[str, str] = field(default_factory=dict)  # unique_id -> compiled SQL of a failing data test
+    statuses: dict[str, str] = field(
+        default_factory=dict
+    )  # unique_id -> dbt's status (success, fail, skipped...)
+    failed_tests: dict[str, str] = field(
+        default_factory=dict
+    )  # unique_id -> compiled SQL of a failing data test
 
 
 def invoke_dbt(
-    args: list[str], settings: Settings | None = None, on_event: Callable[[dict[str, Any]], None] | None = None
+    args: list[str],
+    settings: Settings | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> DbtRun:
     """Run `dbt <args>` in this process on the parsed project; returns its result events.
 
@@ -221,7 +227,9 @@ def invoke_dbt(
             if e["data"].get("node_info", {}).get("node_status") in ("error", "fail")
         ]
         failure = (
-            f"dbt {args[0]} failed: {', '.join(failed[:5])}" if failed else f"dbt {args[0]} failed: {result.exception}"
+            f"dbt {args[0]} failed: {', '.join(failed[:5])}"
+            if failed
+            else f"dbt {args[0]} failed: {result.exception}"
         )
     return DbtRun(bool(result.success), events, failure, statuses, failed_tests)
 

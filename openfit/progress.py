@@ -43,8 +43,13 @@ class ProgressFile:
     def __init__(self, settings: Settings, label: str):
         self.path = progress_path(settings)
         self.state: dict[str, Any] = {
-            "label": label, "pid": os.getpid(), "started_at": _now(), "stage": "starting", "message": "",
-            "finished_at": None, "outcome": None,
+            "label": label,
+            "pid": os.getpid(),
+            "started_at": _now(),
+            "stage": "starting",
+            "message": "",
+            "finished_at": None,
+            "outcome": None,
         }
         self._written_at = 0.0
         self._write()
@@ -55,7 +60,9 @@ class ProgressFile:
             self._write()
 
     def finish(self, success: bool, failure: str | None = None) -> None:
-        self.state.update(finished_at=_now(), outcome="published" if success else "failed", message=failure or "")
+        self.state.update(
+            finished_at=_now(), outcome="published" if success else "failed", message=failure or ""
+        )
         self._write()
 
     def _write(self) -> None:

@@ -99,8 +99,12 @@ def _previous_snapshot(path: Path) -> PreviousSnapshot | None:
     try:
         with duckdb.connect(":memory:") as con:
             con.execute(f"attach {_quote_literal(path)} as prev (read_only)")
-            info = con.execute(f"select change_seq, layout_version from prev.{META_SCHEMA}.build_info").fetchone()
-            tables = {r[0] for r in con.execute(f"select table_name from prev.{META_SCHEMA}.table_rows").fetchall()}
+            info = con.execute(
+                f"select change_seq, layout_version from prev.{META_SCHEMA}.build_info"
+            ).fetchone()
+            tables = {
+                r[0] for r in con.execute(f"select table_name from prev.{META_SCHEMA}.table_rows").fetchall()
+            }
     except duckdb.Error:
         return None
     return PreviousSnapshot(info[0], info[1], frozenset(tables))
@@ -139,8 +143,11 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
         log = _change_log(con)
         change_seq = log[-1][0] if log else None
         previous = _previous_snapshot(settings.snapshot_path)
-        since = [(seq, kind) for seq, kind in log if previous is not None and previous.change_seq is not None
-                 and seq > previous.change_seq]
+        since = [
+            (seq, kind)
+            for seq, kind in log
+            if previous is not None and previous.change_seq is not None and seq > previous.change_seq
+        ]
         incremental = (
             previous is not None
             and previous.change_seq is not None
@@ -150,8 +157,10 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
         )
         start_from = settings.snapshot_path if incremental else None
         withheld = _withheld(con)
-        with _swapped_in(con, settings.snapshot_path, "snap", start_from=start_from), \
-                _previous_attached(con, settings.snapshot_path if previous is not None else None) as prev:
+        with (
+            _swapped_in(con, settings.snapshot_path, "snap", start_from=start_from),
+            _previous_attached(con, settings.snapshot_path if previous is not None else None) as prev,
+        ):
             if incremental:
                 seqs = [seq for seq, _ in since]
                 con.execute(f"drop schema if exists snap.{META_SCHEMA} cascade")
@@ -170,14 +179,28 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
             for schema, table in tables:
                 target = f"snap.{_quote(schema)}.{_quote(table)}"
                 row_counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {target}").fetchone()[0]
-            _write_meta(con, run_id, built_at, row_counts, change_seq, "incremental" if incremental else "full",
-                        rewritten, settings)
+            _write_meta(
+                con,
+                run_id,
+                built_at,
+                row_counts,
+                change_seq,
+                "incremental" if incremental else "full",
+                rewritten,
+                settings,
+            )
             _write_withheld(con)
             _write_quality_checks(con, settings.home_dir / "quality" / run_id)
     finally:
         con.close()
-    return PublishResult(settings.snapshot_path, built_at, row_counts, settings.snapshot_path.stat().st_size,
-                         "incremental" if incremental else "full", rewritten)
+    return PublishResult(
+        settings.snapshot_path,
+        built_at,
+        row_counts,
+        settings.snapshot_path.stat().st_size,
+        "incremental" if incremental else "full",
+        rewritten,
+    )
 
 
 # ------------------------------------------------------------------------------------------ withheld athletes
@@ -222,7 +245,9 @@ def _previously_withheld(con: duckdb.DuckDBPyConnection, prev: str | None) -> se
         return set()
 
 
-def _athlete_predicate(con: duckdb.DuckDBPyConnection, schema: str, table: str, databases: list[str]) -> str | None:
+def _athlete_predicate(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, databases: list[str]
+) -> str | None:
     """A WHERE clause (one list parameter: athlete ids) selecting a table's rows of those athletes, by their own
     athlete_id or their parent's; the parent's ids are looked up in each of `databases`. None: no athlete."""
     columns = set(_columns(con, schema, table))
@@ -230,21 +255,34 @@ def _athlete_predicate(con: duckdb.DuckDBPyConnection, schema: str, table: str, 
         return "list_contains($1, athlete_id)"
     for key, parent in ATHLETE_PARENTS.items():
         if key in columns:
-            ids = " union ".join(f"select {key} from {db}.{parent} where list_contains($1, athlete_id)"
-                                 for db in databases)
+            ids = " union ".join(
+                f"select {key} from {db}.{parent} where list_contains($1, athlete_id)" for db in databases
+            )
             return f"{key} in ({ids})"
     return None
 
 
-def _keep_withheld_athletes(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]], withheld: set[str],
-                            released: set[str], prev: str | None) -> None:
+def _keep_withheld_athletes(
+    con: duckdb.DuckDBPyConnection,
+    tables: list[tuple[str, str]],
+    withheld: set[str],
+    released: set[str],
+    prev: str | None,
+) -> None:
     """Withheld athletes' rows back to the previous snapshot's; released athletes' rows (withheld last time, not
     now) rewritten from the warehouse, since an incremental publish patched only what changed meanwhile."""
     warehouse = con.execute("select current_database()").fetchone()[0]
-    previous_tables = set() if prev is None else {
-        (r[0], r[1]) for r in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_catalog = ?", [prev]
-        ).fetchall()}
+    previous_tables = (
+        set()
+        if prev is None
+        else {
+            (r[0], r[1])
+            for r in con.execute(
+                "select table_schema, table_name from information_schema.tables where table_catalog = ?",
+                [prev],
+            ).fetchall()
+        }
+    )
     for schema, table in tables:
         target = f"snap.{_quote(schema)}.{_quote(table)}"
         for athletes, source in ((sorted(withheld), prev), (sorted(released), warehouse)):
@@ -261,8 +299,11 @@ def _keep_withheld_athletes(con: duckdb.DuckDBPyConnection, tables: list[tuple[s
             # by name, the columns both have: a full publish may have added or dropped columns since
             shared = set(_columns(con, schema, table, "snap")) & set(_columns(con, schema, table, source))
             columns = ", ".join(_quote(c) for c in _columns(con, schema, table, "snap") if c in shared)
-            con.execute(f"insert into {target} ({columns}) select {columns} "
-                        f"from {source}.{_quote(schema)}.{_quote(table)} where {source_predicate}", [athletes])
+            con.execute(
+                f"insert into {target} ({columns}) select {columns} "
+                f"from {source}.{_quote(schema)}.{_quote(table)} where {source_predicate}",
+                [athletes],
+            )
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, replace: bool) -> int:
@@ -281,24 +322,32 @@ def _patch(con: duckdb.DuckDBPyConnection, schema: str, table: str, seqs: list[i
     if not seqs:
         return 0
     if table == "activity_samples":
-        ids = [r[0] for r in con.execute(
-            f"select distinct activity_id from {STATE_SCHEMA}.changed_activities where list_contains(?, seq)",
-            [seqs]).fetchall()]
+        ids = [
+            r[0]
+            for r in con.execute(
+                f"select distinct activity_id from {STATE_SCHEMA}.changed_activities where list_contains(?, seq)",
+                [seqs],
+            ).fetchall()
+        ]
         if not ids:
             return 0
         con.execute(f"delete from {target} where list_contains(?, activity_id)", [ids])
         return con.execute(
             f"insert into {target} select * from {source} where list_contains(?, activity_id) order by activity_id, ts",
-            [ids]).fetchone()[0]
+            [ids],
+        ).fetchone()[0]
     windows = con.execute(
         f"select athlete_id, min(ts_from), max(ts_to) from {STATE_SCHEMA}.changed_metric_windows "
-        "where list_contains(?, seq) group by athlete_id", [seqs]).fetchall()
+        "where list_contains(?, seq) group by athlete_id",
+        [seqs],
+    ).fetchall()
     written = 0
     for athlete_id, ts_from, ts_to in windows:
         predicate = "athlete_id = ? and ts between ? and ?"
         con.execute(f"delete from {target} where {predicate}", [athlete_id, ts_from, ts_to])
-        written += con.execute(f"insert into {target} select * from {source} where {predicate}",
-                               [athlete_id, ts_from, ts_to]).fetchone()[0]
+        written += con.execute(
+            f"insert into {target} select * from {source} where {predicate}", [athlete_id, ts_from, ts_to]
+        ).fetchone()[0]
     return written
 
 
@@ -386,12 +435,24 @@ def _write_meta(
         select ?::varchar as run_id, ?::timestamptz as built_at, ?::varchar as openfit_version,
                'success'::varchar as status, ?::bigint as change_seq, ?::varchar as publish_kind,
                ?::integer as layout_version, ?::json as settings, ?::varchar as settings_hash""",
-        [run_id, built_at, __version__, change_seq, publish_kind, SNAPSHOT_LAYOUT_VERSION,
-         json.dumps(data_settings(settings), sort_keys=True), settings_hash(settings)],
+        [
+            run_id,
+            built_at,
+            __version__,
+            change_seq,
+            publish_kind,
+            SNAPSHOT_LAYOUT_VERSION,
+            json.dumps(data_settings(settings), sort_keys=True),
+            settings_hash(settings),
+        ],
     )
-    con.execute(f"create table snap.{META_SCHEMA}.table_rows (table_name varchar, row_count bigint, rows_written bigint)")
-    con.executemany(f"insert into snap.{META_SCHEMA}.table_rows values (?, ?, ?)",
-                    [(name, count, rewritten.get(name)) for name, count in row_counts.items()])
+    con.execute(
+        f"create table snap.{META_SCHEMA}.table_rows (table_name varchar, row_count bigint, rows_written bigint)"
+    )
+    con.executemany(
+        f"insert into snap.{META_SCHEMA}.table_rows values (?, ?, ?)",
+        [(name, count, rewritten.get(name)) for name, count in row_counts.items()],
+    )
     # Freshness per source: the newest record each source delivered, and how many rows it has per table.
     parts = []
     for table in ("activity_recordings", "sleep_sessions", "wellness_daily_by_source", "metrics"):
@@ -411,9 +472,13 @@ def _write_meta(
             f"select source, '{table}' as table_name, count(*) as row_count, {newest} as newest_record "
             f"from snap.openfit.{table} group by source"
         )
-    query = " union all ".join(parts) if parts else (
-        "select null::varchar as source, null::varchar as table_name, 0::bigint as row_count, "
-        "null::timestamptz as newest_record where false"
+    query = (
+        " union all ".join(parts)
+        if parts
+        else (
+            "select null::varchar as source, null::varchar as table_name, 0::bigint as row_count, "
+            "null::timestamptz as newest_record where false"
+        )
     )
     con.execute(f"create table snap.{META_SCHEMA}.source_freshness as {query}")
 
@@ -439,13 +504,22 @@ def raw_payload_tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     return found
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str, database: str | None = None) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_catalog = coalesce(?, current_database()) "
-        "and table_schema = ? and table_name = ? order by ordinal_position", [database, schema, table]).fetchall()]
+def _columns(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, database: str | None = None
+) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_catalog = coalesce(?, current_database()) "
+            "and table_schema = ? and table_name = ? order by ordinal_position",
+            [database, schema, table],
+        ).fetchall()
+    ]
 
 
-def _athlete_expression(con: duckdb.DuckDBPyConnection, schema: str, table: str, tables: list[str]) -> tuple[str, str]:
+def _athlete_expression(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, tables: list[str]
+) -> tuple[str, str]:
     """(SQL for the row's OpenFit athlete over alias t, extra FROM clause). Providers name the athlete in
     `athlete_id` (synthetic) or `athlete` (API providers: the athlete the token was connected for); child
     rows (streams, laps, sleep levels) inherit it from their parent activity or sleep in the same schema."""
@@ -462,8 +536,10 @@ def _athlete_expression(con: duckdb.DuckDBPyConnection, schema: str, table: str,
             parent_columns = _columns(con, schema, parent)
             owner = next((c for c in ("athlete_id", "athlete") if c in parent_columns), None)
             if key in parent_columns and owner:
-                lookup = (f"(select cast({_quote(key)} as varchar) as k, any_value(cast({_quote(owner)} as varchar)) "
-                          f"as a from {_quote(schema)}.{_quote(parent)} group by 1)")
+                lookup = (
+                    f"(select cast({_quote(key)} as varchar) as k, any_value(cast({_quote(owner)} as varchar)) "
+                    f"as a from {_quote(schema)}.{_quote(parent)} group by 1)"
+                )
                 return "p.a", f" left join {lookup} p on p.k = cast(t.{_quote(key)} as varchar)"
     return "null::varchar", ""
 
@@ -473,7 +549,12 @@ def _raw_loads(con: duckdb.DuckDBPyConnection, schemas: dict[str, list[str]]) ->
     loads: set[str] = set()
     for schema in schemas:
         if _columns(con, schema, "_dlt_loads"):
-            loads |= {r[0] for r in con.execute(f"select load_id from {_quote(schema)}._dlt_loads where status = 0").fetchall()}
+            loads |= {
+                r[0]
+                for r in con.execute(
+                    f"select load_id from {_quote(schema)}._dlt_loads where status = 0"
+                ).fetchall()
+            }
     return loads
 
 
@@ -481,7 +562,9 @@ def _row_keys(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, list[str
     """table -> the columns dlt merges it on (primary key, else merge key), from the schema dlt stored last."""
     if not _columns(con, schema, "_dlt_version"):
         return {}
-    stored = con.execute(f"select schema from {_quote(schema)}._dlt_version order by inserted_at desc limit 1").fetchone()
+    stored = con.execute(
+        f"select schema from {_quote(schema)}._dlt_version order by inserted_at desc limit 1"
+    ).fetchone()
     tables = json.loads(stored[0]).get("tables", {}) if stored else {}
     keys: dict[str, list[str]] = {}
     for table, spec in tables.items():
@@ -508,25 +591,40 @@ def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
                 old.execute(f"attach {_quote_literal(target)} as old (read_only)")
                 layout = old.execute(f"select layout from old.{META_SCHEMA}.raw_info").fetchone()[0]
                 if layout == RAW_LAYOUT_VERSION:
-                    copied = {r[0] for r in old.execute(f"select load_id from old.{META_SCHEMA}.raw_loads").fetchall()}
-                    copied_tables = {f"{r[0]}.{r[1]}" for r in old.execute(
-                        "select table_schema, table_name from information_schema.tables "
-                        "where table_catalog = 'old' and table_schema <> ?", [META_SCHEMA]).fetchall()}
+                    copied = {
+                        r[0]
+                        for r in old.execute(f"select load_id from old.{META_SCHEMA}.raw_loads").fetchall()
+                    }
+                    copied_tables = {
+                        f"{r[0]}.{r[1]}"
+                        for r in old.execute(
+                            "select table_schema, table_name from information_schema.tables "
+                            "where table_catalog = 'old' and table_schema <> ?",
+                            [META_SCHEMA],
+                        ).fetchall()
+                    }
         except duckdb.Error:
             copied = None  # unreadable or from an older version: rebuild it
     if copied is not None and copied == loads:
         return "unchanged"
-    wanted = {f"{schema.removeprefix(RAW_PREFIX)}.{table}" for schema, tables in schemas.items() for table in tables}
+    wanted = {
+        f"{schema.removeprefix(RAW_PREFIX)}.{table}" for schema, tables in schemas.items() for table in tables
+    }
     incremental = copied is not None and copied <= loads and wanted == copied_tables
     new_loads = sorted(loads - copied) if incremental and copied is not None else []
     with _swapped_in(con, target, "rawsnap", start_from=target if incremental else None):
         con.execute(f"drop schema if exists rawsnap.{META_SCHEMA} cascade")
         con.execute(f"create schema rawsnap.{META_SCHEMA}")
-        con.execute(f"create table rawsnap.{META_SCHEMA}.raw_info as select ?::integer as layout, "
-                    "?::timestamptz as built_at", [RAW_LAYOUT_VERSION, datetime.now(UTC)])
+        con.execute(
+            f"create table rawsnap.{META_SCHEMA}.raw_info as select ?::integer as layout, "
+            "?::timestamptz as built_at",
+            [RAW_LAYOUT_VERSION, datetime.now(UTC)],
+        )
         con.execute(f"create table rawsnap.{META_SCHEMA}.raw_loads (load_id varchar)")
         if loads:  # none when the only source was removed (synthetic_enabled = false); executemany needs rows
-            con.executemany(f"insert into rawsnap.{META_SCHEMA}.raw_loads values (?)", [(x,) for x in sorted(loads)])
+            con.executemany(
+                f"insert into rawsnap.{META_SCHEMA}.raw_loads values (?)", [(x,) for x in sorted(loads)]
+            )
         for schema, tables in schemas.items():
             provider = schema.removeprefix(RAW_PREFIX)
             keys = _row_keys(con, schema) if incremental else {}
@@ -548,11 +646,15 @@ def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
                     columns = ", ".join(_quote(k) for k in key)
                     con.execute(
                         f"delete from {copy} where ({columns}) in (select ({columns}) from {_quote(schema)}.{_quote(table)} "
-                        "where list_contains(?, _dlt_load_id))", [new_loads])
+                        "where list_contains(?, _dlt_load_id))",
+                        [new_loads],
+                    )
                 con.execute(f"insert into {copy} {new_rows}", [new_loads])
                 # Rows can leave the raw layer without a new load naming them (a merge key that shrank, a
                 # manual repair): a count that disagrees after the patch means copy this table whole.
-                source_rows = con.execute(f"select count(*) from {_quote(schema)}.{_quote(table)}").fetchone()[0]
+                source_rows = con.execute(
+                    f"select count(*) from {_quote(schema)}.{_quote(table)}"
+                ).fetchone()[0]
                 if con.execute(f"select count(*) from {copy}").fetchone()[0] != source_rows:
                     con.execute(f"create or replace table {copy} as {rows}")
     return "incremental" if incremental else "full"

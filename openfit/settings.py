@@ -53,7 +53,14 @@ DBT_PROJECT_DIR = REPO_ROOT / "transform"
 # The daily wellness metrics that get one chosen value per athlete and day (the dbt macro daily_metrics() holds
 # the same list; openfit.wellness_daily has a column and a <metric>_source column for each).
 DAILY_METRICS = (
-    "resting_hr", "hrv_rmssd_ms", "steps", "weight_kg", "body_fat_pct", "active_kcal", "stress_avg", "sleep_s",
+    "resting_hr",
+    "hrv_rmssd_ms",
+    "steps",
+    "weight_kg",
+    "body_fat_pct",
+    "active_kcal",
+    "stress_avg",
+    "sleep_s",
     "sleep_score",
 )
 
@@ -80,13 +87,28 @@ HOME_FILE_NAME = "openfit.toml"
 
 # Settings that dbt receives as vars of the same name (declared, with defaults, in transform/dbt_project.yml).
 DBT_VAR_SETTINGS = (
-    "algo_pmc", "algo_tsb", "algo_load_priority", "algo_np", "algo_trimp", "algo_hrss", "algo_rtss", "algo_gap",
-    "algo_acwr", "algo_ewma_seed", "algo_monotony_sd", "algo_cp_fit", "estimates_window_days", "marts_as_of_date",
+    "algo_pmc",
+    "algo_tsb",
+    "algo_load_priority",
+    "algo_np",
+    "algo_trimp",
+    "algo_hrss",
+    "algo_rtss",
+    "algo_gap",
+    "algo_acwr",
+    "algo_ewma_seed",
+    "algo_monotony_sd",
+    "algo_cp_fit",
+    "estimates_window_days",
+    "marts_as_of_date",
 )
 SYNTHETIC_COHORT_SETTINGS = ("synthetic_athletes", "synthetic_days", "synthetic_seed", "synthetic_end_date")
 # The settings that shape the published data: builds record them in the home file, build_info carries them.
 DATA_SETTINGS = (
-    "synthetic_enabled", *SYNTHETIC_COHORT_SETTINGS, *DBT_VAR_SETTINGS, "daily_source_overrides",
+    "synthetic_enabled",
+    *SYNTHETIC_COHORT_SETTINGS,
+    *DBT_VAR_SETTINGS,
+    "daily_source_overrides",
     "disabled_providers",
 )
 
@@ -129,7 +151,7 @@ class Settings(BaseSettings):
     synthetic_enabled: bool = Field(default=True, description="Load the synthetic demo cohort.")
     disabled_providers: list[str] = Field(
         default_factory=list,
-        description="Configured providers that no build, schedule or sensor extracts (e.g. [\"strava\"]); the "
+        description='Configured providers that no build, schedule or sensor extracts (e.g. ["strava"]); the '
         "data they loaded before stays. The synthetic cohort is switched off with synthetic_enabled instead, "
         "which also removes its rows.",
     )
@@ -138,14 +160,19 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = "4GB"
 
     # Bounds of the read layer (API and MCP), so one key cannot exhaust the server.
-    api_sql_timeout_s: float = Field(default=10.0, gt=0, le=600,
-                                     description="query_sql: the whole call, setup and conversion included.")
+    api_sql_timeout_s: float = Field(
+        default=10.0, gt=0, le=600, description="query_sql: the whole call, setup and conversion included."
+    )
     api_sql_memory_limit: str = Field(default="256MB", description="query_sql: DuckDB memory per query.")
-    api_sql_max_result_mb: float = Field(default=4.0, gt=0, le=512,
-                                         description="query_sql: largest result (JSON) in MB; larger is an error.")
-    api_heavy_calls_per_key: int = Field(default=2, ge=1,
-                                         description="Concurrent query_sql calls per key; more are answered 429.")
-    api_heavy_calls_total: int = Field(default=8, ge=1, description="Concurrent query_sql calls over all keys.")
+    api_sql_max_result_mb: float = Field(
+        default=4.0, gt=0, le=512, description="query_sql: largest result (JSON) in MB; larger is an error."
+    )
+    api_heavy_calls_per_key: int = Field(
+        default=2, ge=1, description="Concurrent query_sql calls per key; more are answered 429."
+    )
+    api_heavy_calls_total: int = Field(
+        default=8, ge=1, description="Concurrent query_sql calls over all keys."
+    )
     api_mcp_streams_per_key: int = Field(default=4, ge=0, description="Open GET /mcp streams per key.")
     api_mcp_streams_total: int = Field(default=64, ge=0, description="Open GET /mcp streams over all keys.")
     api_exports_per_key: int = Field(default=1, ge=1, description="Concurrent /v1/export downloads per key.")
@@ -171,7 +198,9 @@ class Settings(BaseSettings):
     algo_monotony_sd: str = "population"
     algo_cp_fit: str = "work_time"
     estimates_window_days: int = 90
-    marts_as_of_date: date | None = Field(default=None, description="Last day of the daily marts; default today.")
+    marts_as_of_date: date | None = Field(
+        default=None, description="Last day of the daily marts; default today."
+    )
 
     # Per-athlete daily source preferences over seeds/daily_source_priority.csv, first match wins, as JSON, e.g.
     # OPENFIT_DAILY_SOURCE_OVERRIDES='[{"athlete_id": "synthetic:a1", "metric": "resting_hr", "source": "watch"}]'
@@ -222,7 +251,14 @@ class Settings(BaseSettings):
         return self.home_dir / "dlt"
 
     def ensure_dirs(self) -> None:
-        for path in (self.home_dir, self.blob_dir, self.serving_dir, self.inbox_dir, self.dagster_home, self.dlt_dir):
+        for path in (
+            self.home_dir,
+            self.blob_dir,
+            self.serving_dir,
+            self.inbox_dir,
+            self.dagster_home,
+            self.dlt_dir,
+        ):
             path.mkdir(parents=True, exist_ok=True)
 
 
@@ -245,8 +281,10 @@ def _home_from(*sources: PydanticBaseSettingsSource) -> Path:
 def _field_adapter(name: str) -> TypeAdapter:
     """Validates one setting's value on its own (type and constraints), so a bad value can be blamed on its line."""
     field = Settings.model_fields[name]
-    return TypeAdapter(Annotated[field.annotation, *field.metadata]) if field.metadata else TypeAdapter(
-        field.annotation
+    return (
+        TypeAdapter(Annotated[field.annotation, *field.metadata])
+        if field.metadata
+        else TypeAdapter(field.annotation)
     )
 
 
@@ -278,7 +316,9 @@ class HomeFileSettingsSource(TomlConfigSettingsSource):
             if key not in Settings.model_fields or key == "home":
                 raise HomeFileError(f"{where}: unknown setting {key!r} (`openfit config show` lists them)")
             if is_secret(key):
-                raise HomeFileError(f"{where}: {key} is a secret; set it in the environment, not in the home file")
+                raise HomeFileError(
+                    f"{where}: {key} is a secret; set it in the environment, not in the home file"
+                )
             try:
                 _field_adapter(key).validate_python(value)
             except ValidationError as exc:
@@ -288,8 +328,15 @@ class HomeFileSettingsSource(TomlConfigSettingsSource):
 def current_home() -> Path:
     """This process's home from flags, environment or default, without reading the home file (which may be
     the broken thing someone is trying to look at)."""
-    return _home_from(InitSettingsSource(Settings, dict(_command_line)), EnvSettingsSource(Settings),
-                      DotEnvSettingsSource(Settings)).expanduser().resolve()
+    return (
+        _home_from(
+            InitSettingsSource(Settings, dict(_command_line)),
+            EnvSettingsSource(Settings),
+            DotEnvSettingsSource(Settings),
+        )
+        .expanduser()
+        .resolve()
+    )
 
 
 def home_file_path(home: Path) -> Path:
@@ -306,7 +353,9 @@ def parse_setting(name: str, value: Any) -> Any:
     if name not in Settings.model_fields or name == "home":
         raise ValueError(f"unknown setting {name!r}")
     if is_secret(name):
-        raise ValueError(f"{name} is a secret; set it in the environment (OPENFIT_{name.upper()}), not in a file")
+        raise ValueError(
+            f"{name} is a secret; set it in the environment (OPENFIT_{name.upper()}), not in a file"
+        )
     if isinstance(value, str) and typing.get_origin(Settings.model_fields[name].annotation) is list:
         try:
             value = json.loads(value)  # a list, written as JSON as in the environment variable
@@ -326,7 +375,9 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string (checked on write)
+        return json.dumps(
+            value, ensure_ascii=False
+        )  # a JSON string is a TOML basic string (checked on write)
     if isinstance(value, BaseModel):
         return _toml_value(value.model_dump())
     if isinstance(value, dict):
@@ -344,7 +395,9 @@ def write_home_file(home: Path, values: dict[str, Any]) -> Path:
     """
     path = home_file_path(home)
     data = {key: value for key, value in sorted(values.items()) if value is not None}
-    lines = ["# OpenFit settings of this home (see `openfit config show`); written by openfit build / config set."]
+    lines = [
+        "# OpenFit settings of this home (see `openfit config show`); written by openfit build / config set."
+    ]
     lines += [f"{key} = {_toml_value(value)}" for key, value in data.items()]
     text = "\n".join(lines) + "\n"
     expected = {key: _jsonable(value) for key, value in data.items()}

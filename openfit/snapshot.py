@@ -68,7 +68,12 @@ def snapshot_summary(settings: Settings | None = None) -> dict[str, Any]:
     with snapshot_connection(settings) as con:
         cursor = con.execute("select * from meta.build_info")
         info = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
-        run_id, built_at, version, status = info["run_id"], info["built_at"], info["openfit_version"], info["status"]
+        run_id, built_at, version, status = (
+            info["run_id"],
+            info["built_at"],
+            info["openfit_version"],
+            info["status"],
+        )
         rows = dict(con.execute("select table_name, row_count from meta.table_rows order by 1").fetchall())
         freshness = [
             {"source": s, "table": t, "rows": n, "newest_record": newest}
@@ -79,8 +84,9 @@ def snapshot_summary(settings: Settings | None = None) -> dict[str, Any]:
         try:  # athletes whose rows failed a blocking test: their rows stay as last published
             withheld = [
                 {"athlete_id": a, "test": t, "failing_rows": n}
-                for a, t, n in con.execute("select athlete_id, test, failing_rows from meta.withheld order by all")
-                .fetchall()
+                for a, t, n in con.execute(
+                    "select athlete_id, test, failing_rows from meta.withheld order by all"
+                ).fetchall()
             ]
         except duckdb.CatalogException:  # published before withholding existed
             withheld = []

@@ -84,7 +84,9 @@ def raw_loads(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     ]
     loads: dict[str, str] = {}
     for schema in schemas:
-        for (load_id,) in con.execute(f"select load_id from {_quote(schema)}._dlt_loads where status = 0").fetchall():
+        for (load_id,) in con.execute(
+            f"select load_id from {_quote(schema)}._dlt_loads where status = 0"
+        ).fetchall():
             loads[load_id] = schema
     return loads
 
@@ -99,7 +101,9 @@ def raw_layout(con: duckdb.DuckDBPyConnection) -> str:
     by_schema: dict[str, list[tuple]] = {}
     for row in rows:
         by_schema.setdefault(row[0], []).append(row[1:])
-    digests = {schema: hashlib.sha256(repr(cols).encode()).hexdigest()[:16] for schema, cols in by_schema.items()}
+    digests = {
+        schema: hashlib.sha256(repr(cols).encode()).hexdigest()[:16] for schema, cols in by_schema.items()
+    }
     return json.dumps(digests, sort_keys=True)
 
 
@@ -113,7 +117,9 @@ def changed_sources(previous_layout: str | None, layout: str) -> tuple[str, ...]
     if not isinstance(before, dict):
         return None
     now = json.loads(layout)
-    return tuple(sorted(s.removeprefix("raw_") for s in set(before) | set(now) if before.get(s) != now.get(s)))
+    return tuple(
+        sorted(s.removeprefix("raw_") for s in set(before) | set(now) if before.get(s) != now.get(s))
+    )
 
 
 def _has_published_layer(con: duckdb.DuckDBPyConnection) -> bool:
@@ -126,7 +132,9 @@ def _has_published_layer(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
-def plan_transform(con: duckdb.DuckDBPyConnection, fingerprint: str, force_full: bool = False) -> TransformPlan:
+def plan_transform(
+    con: duckdb.DuckDBPyConnection, fingerprint: str, force_full: bool = False
+) -> TransformPlan:
     """Decide full or incremental and write openfit_state.pending_loads (call on the writer's connection)."""
     ensure_state(con)
     loads = raw_loads(con)
@@ -198,7 +206,9 @@ def models_rebuilt_for(var_names: set[str], manifest: dict) -> list[str] | None:
     return sorted(node.split(".")[-1] for node in reached if node.startswith("model."))
 
 
-def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan, withheld: list | None = None) -> int:
+def finish_transform(
+    con: duckdb.DuckDBPyConnection, plan: TransformPlan, withheld: list | None = None
+) -> int:
     """After dbt succeeded (or failed only tests that withhold some athletes: `withheld`, see
     orchestration/withholding.py): mark the pending loads transformed, log the changed set and record the
     withheld athletes. Returns the build seq."""
@@ -212,7 +222,9 @@ def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan, withhe
             con.execute(f"delete from {STATE_SCHEMA}.transformed_loads")
             loads = raw_loads(con)
         else:
-            pending = [r[0] for r in con.execute(f"select load_id from {STATE_SCHEMA}.pending_loads").fetchall()]
+            pending = [
+                r[0] for r in con.execute(f"select load_id from {STATE_SCHEMA}.pending_loads").fetchall()
+            ]
             loads = {load_id: schema for load_id, schema in raw_loads(con).items() if load_id in set(pending)}
         now = datetime.now(UTC)
         if loads:
@@ -233,8 +245,15 @@ def finish_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan, withhe
             )
         con.execute(
             f"insert into {STATE_SCHEMA}.builds values (?, ?, ?, ?, ?, ?, ?)",
-            [seq, "full" if plan.full else "incremental", plan.reason, plan.fingerprint, plan.pending_loads, now,
-             plan.raw_layout],
+            [
+                seq,
+                "full" if plan.full else "incremental",
+                plan.reason,
+                plan.fingerprint,
+                plan.pending_loads,
+                now,
+                plan.raw_layout,
+            ],
         )
         record_withheld(con, withheld or [])
         con.execute(f"delete from {STATE_SCHEMA}.pending_loads")

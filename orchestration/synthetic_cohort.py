@@ -29,7 +29,9 @@ def wanted_cohort(settings: Settings) -> str | None:
     """The cohort the settings ask for, as a comparable string; None when the synthetic source is disabled."""
     if not settings.synthetic_enabled:
         return None
-    return json.dumps({name: str(getattr(settings, name)) for name in SYNTHETIC_COHORT_SETTINGS}, sort_keys=True)
+    return json.dumps(
+        {name: str(getattr(settings, name)) for name in SYNTHETIC_COHORT_SETTINGS}, sort_keys=True
+    )
 
 
 def replaces(recorded: str | None, wanted: str | None) -> bool:

@@ -81,7 +81,10 @@ def record_withheld(con: duckdb.DuckDBPyConnection, withheld: list[Withheld]) ->
 
 
 def record_check_withheld(
-    con: duckdb.DuckDBPyConnection, check: str, failing: list[tuple[str, str | None]], examined: list[str] | None
+    con: duckdb.DuckDBPyConnection,
+    check: str,
+    failing: list[tuple[str, str | None]],
+    examined: list[str] | None,
 ) -> None:
     """Replace a quality check's part of the withheld set: `failing` is (athlete, subject) per failing row, where
     subject is the row's key when the check examines only part of the data (the samples suite validates the
@@ -92,18 +95,25 @@ def record_check_withheld(
         if examined is None:
             con.execute(f"delete from {STATE_SCHEMA}.withheld where test = ?", [check])
         else:
-            con.execute(f"delete from {STATE_SCHEMA}.withheld where test = ? and list_contains(?, subject)",
-                        [check, examined])
+            con.execute(
+                f"delete from {STATE_SCHEMA}.withheld where test = ? and list_contains(?, subject)",
+                [check, examined],
+            )
             # verdicts on activities that no longer exist (a full rebuild without them) lapse
-            con.execute(f"delete from {STATE_SCHEMA}.withheld where test = ? and subject not in "
-                        "(select activity_id from openfit.activities)", [check])
+            con.execute(
+                f"delete from {STATE_SCHEMA}.withheld where test = ? and subject not in "
+                "(select activity_id from openfit.activities)",
+                [check],
+            )
         counts: dict[tuple[str, str | None], int] = {}
         for key in failing:
             counts[key] = counts.get(key, 0) + 1
         now = datetime.now(UTC)
         if counts:
-            con.executemany(f"insert into {STATE_SCHEMA}.withheld values (?, ?, ?, ?, ?)",
-                            [(athlete, check, n, now, subject) for (athlete, subject), n in counts.items()])
+            con.executemany(
+                f"insert into {STATE_SCHEMA}.withheld values (?, ?, ?, ?, ?)",
+                [(athlete, check, n, now, subject) for (athlete, subject), n in counts.items()],
+            )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -42,7 +42,9 @@ def _calls_heavy_tool(body: bytes) -> bool:
         return False  # the MCP layer answers the parse error
     messages = message if isinstance(message, list) else [message]
     return any(
-        isinstance(m, dict) and m.get("method") == "tools/call" and isinstance(m.get("params"), dict)
+        isinstance(m, dict)
+        and m.get("method") == "tools/call"
+        and isinstance(m.get("params"), dict)
         and m["params"].get("name") in HEAVY_TOOLS
         for m in messages
     )
@@ -69,8 +71,13 @@ class BearerScopeASGI:
     athlete scope. A GET opens a stream that lasts as long as the client wants: it holds one of the key's
     stream slots while open. A POST calling a heavy tool holds one of the key's heavy-call slots while it runs."""
 
-    def __init__(self, manager: StreamableHTTPSessionManager, settings: Callable[[], Settings],
-                 limiter: RateLimiter | None, limits: ReadLimits | None = None) -> None:
+    def __init__(
+        self,
+        manager: StreamableHTTPSessionManager,
+        settings: Callable[[], Settings],
+        limiter: RateLimiter | None,
+        limits: ReadLimits | None = None,
+    ) -> None:
         self.inner = StreamableHTTPASGIApp(manager)
         self.settings = settings
         self.limiter = limiter
@@ -92,8 +99,12 @@ class BearerScopeASGI:
         elif self.limits is not None and scope.get("method") == "POST":
             body = await _read_body(receive)
             if body is None:
-                await send_error(send, ApiError(413, "too_large", f"an MCP request body may hold at most "
-                                                                  f"{MAX_BODY_BYTES} bytes"))
+                await send_error(
+                    send,
+                    ApiError(
+                        413, "too_large", f"an MCP request body may hold at most {MAX_BODY_BYTES} bytes"
+                    ),
+                )
                 return
             receive = _replay(body, receive)
             if _calls_heavy_tool(body):

@@ -30,8 +30,9 @@ from api.query.snapshot import Cursor, SnapshotUnavailable, reader_for
 from api.sql_sandbox import SqlFailed, SqlRejected, run_sql
 from openfit.settings import Settings, get_settings
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-                            open_world_hint=False)
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
 
 request_scope: ContextVar[AthleteScope | None] = ContextVar("openfit_mcp_scope", default=None)
 
@@ -46,7 +47,8 @@ Everything is read-only."""
 
 IsoDate = Annotated[str | None, Field(description="ISO 8601 date (YYYY-MM-DD), inclusive; omit for no bound")]
 AthleteArg = Annotated[
-    str | None, Field(description="athlete_id from list_athletes; may be omitted if only one athlete is visible")
+    str | None,
+    Field(description="athlete_id from list_athletes; may be omitted if only one athlete is visible"),
 ]
 
 
@@ -100,9 +102,15 @@ def build_mcp_server(
         """
         with reading() as (cur, caller):
             return reads.list_activities(
-                cur, caller, athlete_id=athlete_id, start=reads.parse_time_bound(from_date, name="from_date"),
-                end=reads.parse_time_bound(to_date, name="to_date", end=True), sport=sport, source=source,
-                cursor=cursor, limit=limit,
+                cur,
+                caller,
+                athlete_id=athlete_id,
+                start=reads.parse_time_bound(from_date, name="from_date"),
+                end=reads.parse_time_bound(to_date, name="to_date", end=True),
+                sport=sport,
+                source=source,
+                cursor=cursor,
+                limit=limit,
             )
 
     @tool(annotations=READ_ONLY)
@@ -114,9 +122,12 @@ def build_mcp_server(
     @tool(annotations=READ_ONLY)
     def get_activity_streams(
         activity_id: str,
-        channels: Annotated[list[str] | None, Field(
-            description=f"subset of {list(reads.STREAM_CHANNELS)}; default all")] = None,
-        max_points: Annotated[int, Field(ge=2, le=2000, description="downsample to at most this many points")] = 200,
+        channels: Annotated[
+            list[str] | None, Field(description=f"subset of {list(reads.STREAM_CHANNELS)}; default all")
+        ] = None,
+        max_points: Annotated[
+            int, Field(ge=2, le=2000, description="downsample to at most this many points")
+        ] = 200,
     ) -> m.Streams:
         """Time series of one activity (heart rate, power, speed, cadence, altitude, position...),
         averaged into at most `max_points` buckets so it fits in context."""
@@ -124,44 +135,71 @@ def build_mcp_server(
             return reads.get_streams(cur, caller, activity_id, channels=channels, max_points=max_points)
 
     @tool(annotations=READ_ONLY)
-    def get_training_load(athlete_id: AthleteArg = None, from_date: IsoDate = None,
-                          to_date: IsoDate = None) -> m.MartRows:
+    def get_training_load(
+        athlete_id: AthleteArg = None, from_date: IsoDate = None, to_date: IsoDate = None
+    ) -> m.MartRows:
         """Daily training load with fitness (CTL), fatigue (ATL) and form (TSB) from the load mart.
         Use the metric catalogue resource for the algorithm and its defaults."""
         with reading() as (cur, caller):
-            return marts.mart_rows(cur, caller, "daily_training_load", athlete_id=athlete_id,
-                                   start=reads.parse_date(from_date, name="from_date"),
-                                   end=reads.parse_date(to_date, name="to_date"))
+            return marts.mart_rows(
+                cur,
+                caller,
+                "daily_training_load",
+                athlete_id=athlete_id,
+                start=reads.parse_date(from_date, name="from_date"),
+                end=reads.parse_date(to_date, name="to_date"),
+            )
 
     @tool(annotations=READ_ONLY)
-    def get_wellness(athlete_id: AthleteArg = None, from_date: IsoDate = None, to_date: IsoDate = None,
-                     limit: Annotated[int, Field(ge=1, le=1000)] = 60) -> list[m.WellnessDay]:
+    def get_wellness(
+        athlete_id: AthleteArg = None,
+        from_date: IsoDate = None,
+        to_date: IsoDate = None,
+        limit: Annotated[int, Field(ge=1, le=1000)] = 60,
+    ) -> list[m.WellnessDay]:
         """Daily wellness, one row per athlete-day: resting HR, HRV (RMSSD), steps, weight, body fat, stress,
         sleep, each the preferred source's value with <metric>_source naming the device it came from. Every
         source's own values: compare_devices."""
         with reading() as (cur, caller):
-            return reads.list_wellness(cur, caller, athlete_id=athlete_id,
-                                       start=reads.parse_date(from_date, name="from_date"),
-                                       end=reads.parse_date(to_date, name="to_date"), limit=limit)
+            return reads.list_wellness(
+                cur,
+                caller,
+                athlete_id=athlete_id,
+                start=reads.parse_date(from_date, name="from_date"),
+                end=reads.parse_date(to_date, name="to_date"),
+                limit=limit,
+            )
 
     @tool(annotations=READ_ONLY)
-    def get_daily_summary(athlete_id: AthleteArg = None, from_date: IsoDate = None,
-                          to_date: IsoDate = None) -> m.MartRows:
+    def get_daily_summary(
+        athlete_id: AthleteArg = None, from_date: IsoDate = None, to_date: IsoDate = None
+    ) -> m.MartRows:
         """One row per athlete-day, aligned for cross-metric questions: training load, fitness (CTL), fatigue
         (ATL), form (TSB) and the chosen resting HR, HRV, sleep seconds and score, steps. Null = not measured."""
         with reading() as (cur, caller):
-            return marts.mart_rows(cur, caller, "daily_athlete_summary", athlete_id=athlete_id,
-                                   start=reads.parse_date(from_date, name="from_date"),
-                                   end=reads.parse_date(to_date, name="to_date"))
+            return marts.mart_rows(
+                cur,
+                caller,
+                "daily_athlete_summary",
+                athlete_id=athlete_id,
+                start=reads.parse_date(from_date, name="from_date"),
+                end=reads.parse_date(to_date, name="to_date"),
+            )
 
     @tool(annotations=READ_ONLY)
     def get_anomalies(
         athlete_id: AthleteArg = None,
         from_date: IsoDate = None,
         to_date: IsoDate = None,
-        kind: Annotated[str | None, Field(description=(
-            "one of resting_hr_elevated, hrv_below_swc, sleep_short, acwr_high, ramp_steep, monotony_high, "
-            "illness_or_overreaching; omit for all"))] = None,
+        kind: Annotated[
+            str | None,
+            Field(
+                description=(
+                    "one of resting_hr_elevated, hrv_below_swc, sleep_short, acwr_high, ramp_steep, monotony_high, "
+                    "illness_or_overreaching; omit for all"
+                )
+            ),
+        ] = None,
         severity: Annotated[str | None, Field(description="moderate or high; omit for both")] = None,
     ) -> m.MartRows:
         """Warning flags per day, each against the athlete's OWN baseline: resting HR above its 28-day median,
@@ -171,37 +209,66 @@ def build_mcp_server(
         severity (moderate/high), the value, threshold, baseline and an `explanation` you can paraphrase. These
         are signals, not diagnoses: say what was measured, never that the athlete is ill. No row = no flag."""
         with reading() as (cur, caller):
-            return marts.anomalies(cur, caller, athlete_id=athlete_id,
-                                   start=reads.parse_date(from_date, name="from_date"),
-                                   end=reads.parse_date(to_date, name="to_date"), kind=kind, severity=severity)
+            return marts.anomalies(
+                cur,
+                caller,
+                athlete_id=athlete_id,
+                start=reads.parse_date(from_date, name="from_date"),
+                end=reads.parse_date(to_date, name="to_date"),
+                kind=kind,
+                severity=severity,
+            )
 
     @tool(annotations=READ_ONLY)
-    def get_readiness(athlete_id: AthleteArg = None, from_date: IsoDate = None,
-                      to_date: IsoDate = None) -> m.MartRows:
+    def get_readiness(
+        athlete_id: AthleteArg = None, from_date: IsoDate = None, to_date: IsoDate = None
+    ) -> m.MartRows:
         """Daily readiness 0-100 (75 = the athlete's usual state) with why: each component's input, 0-100 score
         and weight: HRV (z vs 60-day baseline, 0.30), resting HR (z vs 28-day median, 0.20), sleep vs need
         (0.20), form TSB (0.15), load spike ACWR (0.15). Explain a low score through its lowest-scoring
         components. score is null when under half the weight could be measured (coverage < 0.5). OpenFit's own
         transparent score, not a device's."""
         with reading() as (cur, caller):
-            return marts.mart_rows(cur, caller, "readiness", athlete_id=athlete_id,
-                                   start=reads.parse_date(from_date, name="from_date"),
-                                   end=reads.parse_date(to_date, name="to_date"))
+            return marts.mart_rows(
+                cur,
+                caller,
+                "readiness",
+                athlete_id=athlete_id,
+                start=reads.parse_date(from_date, name="from_date"),
+                end=reads.parse_date(to_date, name="to_date"),
+            )
 
     @tool(annotations=READ_ONLY)
-    def get_sleep(athlete_id: AthleteArg = None, from_date: IsoDate = None, to_date: IsoDate = None,
-                  limit: Annotated[int, Field(ge=1, le=500)] = 30) -> list[m.SleepSession]:
+    def get_sleep(
+        athlete_id: AthleteArg = None,
+        from_date: IsoDate = None,
+        to_date: IsoDate = None,
+        limit: Annotated[int, Field(ge=1, le=500)] = 30,
+    ) -> list[m.SleepSession]:
         """Sleep sessions (newest first): duration, stages (deep/light/REM/awake seconds), score, HR, HRV."""
         with reading() as (cur, caller):
-            return reads.list_sleep(cur, caller, athlete_id=athlete_id,
-                                    start=reads.parse_date(from_date, name="from_date"),
-                                    end=reads.parse_date(to_date, name="to_date"), limit=limit)
+            return reads.list_sleep(
+                cur,
+                caller,
+                athlete_id=athlete_id,
+                start=reads.parse_date(from_date, name="from_date"),
+                end=reads.parse_date(to_date, name="to_date"),
+                limit=limit,
+            )
 
     @tool(annotations=READ_ONLY)
     def correlate_metrics(
-        metrics: Annotated[list[str], Field(min_length=2, max_length=8, description=(
-            "daily metrics, e.g. ['resting_hr', 'hrv', 'sleep_score', 'training_load']; see the metric "
-            "catalogue resource; names in openfit.metrics work too"))],
+        metrics: Annotated[
+            list[str],
+            Field(
+                min_length=2,
+                max_length=8,
+                description=(
+                    "daily metrics, e.g. ['resting_hr', 'hrv', 'sleep_score', 'training_load']; see the metric "
+                    "catalogue resource; names in openfit.metrics work too"
+                ),
+            ),
+        ],
         athlete_id: AthleteArg = None,
         from_date: IsoDate = None,
         to_date: IsoDate = None,
@@ -211,49 +278,76 @@ def build_mcp_server(
         """Align daily series and compute Pearson r for every pair at lags -max..+max days.
         A positive lag pairs a(day) with b(day + lag), i.e. a leads b. r is null with fewer than 3 days."""
         with reading() as (cur, caller):
-            return series.correlate(cur, caller, metrics, athlete_id=athlete_id,
-                                    start=reads.parse_date(from_date, name="from_date"),
-                                    end=reads.parse_date(to_date, name="to_date"),
-                                    normalize=normalize, max_lag_days=max_lag_days)
+            return series.correlate(
+                cur,
+                caller,
+                metrics,
+                athlete_id=athlete_id,
+                start=reads.parse_date(from_date, name="from_date"),
+                end=reads.parse_date(to_date, name="to_date"),
+                normalize=normalize,
+                max_lag_days=max_lag_days,
+            )
 
     @tool(annotations=READ_ONLY)
-    def get_personal_records(athlete_id: AthleteArg = None,
-                             sport: Annotated[str | None, Field(description="e.g. running")] = None) -> m.MartRows:
+    def get_personal_records(
+        athlete_id: AthleteArg = None, sport: Annotated[str | None, Field(description="e.g. running")] = None
+    ) -> m.MartRows:
         """Personal records (best efforts by distance or duration) with the activity they came from."""
         with reading() as (cur, caller):
-            return marts.mart_rows(cur, caller, "personal_records", athlete_id=athlete_id, filters={"sport": sport})
+            return marts.mart_rows(
+                cur, caller, "personal_records", athlete_id=athlete_id, filters={"sport": sport}
+            )
 
     @tool(annotations=READ_ONLY)
     def get_power_curve(
         athlete_id: AthleteArg = None,
-        window: Annotated[str | None, Field(description="all_time, 90d or season_YYYY; omit for all windows")]
-        = "all_time",
+        window: Annotated[
+            str | None, Field(description="all_time, 90d or season_YYYY; omit for all windows")
+        ] = "all_time",
         from_date: IsoDate = None,
         to_date: IsoDate = None,
     ) -> m.MartRows:
         """Mean-maximal power curve: best average power (watts) for each duration, per window, with the
         activity and date it was set. from/to filter on the date the best was set."""
         with reading() as (cur, caller):
-            return marts.mart_rows(cur, caller, "power_curve", athlete_id=athlete_id,
-                                   start=reads.parse_date(from_date, name="from_date"),
-                                   end=reads.parse_date(to_date, name="to_date"), filters={"window": window})
+            return marts.mart_rows(
+                cur,
+                caller,
+                "power_curve",
+                athlete_id=athlete_id,
+                start=reads.parse_date(from_date, name="from_date"),
+                end=reads.parse_date(to_date, name="to_date"),
+                filters={"window": window},
+            )
 
     @tool(annotations=READ_ONLY)
     def compare_devices(
         athlete_id: AthleteArg = None,
         from_date: IsoDate = None,
         to_date: IsoDate = None,
-        metric: Annotated[str | None, Field(description=(
-            "one daily metric: resting_hr, hrv_rmssd_ms, steps, weight_kg, body_fat_pct, active_kcal, stress_avg, "
-            "sleep_s or sleep_score; omit for all"))] = None,
+        metric: Annotated[
+            str | None,
+            Field(
+                description=(
+                    "one daily metric: resting_hr, hrv_rmssd_ms, steps, weight_kg, body_fat_pct, active_kcal, stress_avg, "
+                    "sleep_s or sleep_score; omit for all"
+                )
+            ),
+        ] = None,
     ) -> m.MartRows:
         """Where devices disagree: per day and daily metric, what each source device measured, which value was
         chosen for the athlete's daily record, and each value's deviation (absolute and relative) from the
         mean of the other sources that day."""
         with reading() as (cur, caller):
-            return marts.compare_devices(cur, caller, athlete_id=athlete_id,
-                                         start=reads.parse_date(from_date, name="from_date"),
-                                         end=reads.parse_date(to_date, name="to_date"), metric=metric)
+            return marts.compare_devices(
+                cur,
+                caller,
+                athlete_id=athlete_id,
+                start=reads.parse_date(from_date, name="from_date"),
+                end=reads.parse_date(to_date, name="to_date"),
+                metric=metric,
+            )
 
     @tool(annotations=READ_ONLY)
     def describe_schema() -> list[m.SchemaTable]:
@@ -263,8 +357,13 @@ def build_mcp_server(
 
     @tool(annotations=READ_ONLY)
     def query_sql(
-        sql: Annotated[str, Field(description="ONE SELECT (or WITH ... SELECT) in DuckDB SQL, e.g. "
-                                  "SELECT sport, count(*) FROM openfit.activities GROUP BY 1")],
+        sql: Annotated[
+            str,
+            Field(
+                description="ONE SELECT (or WITH ... SELECT) in DuckDB SQL, e.g. "
+                "SELECT sport, count(*) FROM openfit.activities GROUP BY 1"
+            ),
+        ],
         max_rows: Annotated[int, Field(ge=1, le=10_000)] = 1000,
     ) -> m.SqlResultModel:
         """Run one read-only SELECT over the snapshot (see describe_schema). No writes, no files, no
@@ -274,10 +373,17 @@ def build_mcp_server(
         settings = settings_provider()
         try:
             # On the heavy-work threads (api/limits.py): lower CPU priority than every other key's reads.
-            result = run_heavy(settings.api_heavy_calls_total, run_sql, settings.snapshot_path, sql,
-                               athletes=caller.as_list(), max_rows=max_rows, timeout_s=settings.api_sql_timeout_s,
-                               memory_limit=settings.api_sql_memory_limit,
-                               max_result_bytes=int(settings.api_sql_max_result_mb * (1 << 20)))
+            result = run_heavy(
+                settings.api_heavy_calls_total,
+                run_sql,
+                settings.snapshot_path,
+                sql,
+                athletes=caller.as_list(),
+                max_rows=max_rows,
+                timeout_s=settings.api_sql_timeout_s,
+                memory_limit=settings.api_sql_memory_limit,
+                max_result_bytes=int(settings.api_sql_max_result_mb * (1 << 20)),
+            )
         except SqlRejected as exc:
             raise ToolError(f"rejected: {exc}") from exc
         except SqlFailed as exc:
@@ -286,26 +392,39 @@ def build_mcp_server(
             raise ToolError(f"not_built_yet: {exc}") from exc
         return m.SqlResultModel(**result.__dict__)
 
-    @server.resource("openfit://schema", name="schema", mime_type="application/json",
-                     description="The OpenFit snapshot schema: tables and columns with types.")
+    @server.resource(
+        "openfit://schema",
+        name="schema",
+        mime_type="application/json",
+        description="The OpenFit snapshot schema: tables and columns with types.",
+    )
     def schema_resource() -> str:
         with reading() as (cur, _):
             return json.dumps([t.model_dump(mode="json") for t in reads.describe_schema(cur)], indent=1)
 
-    @server.resource("openfit://metrics", name="metric-catalogue", mime_type="application/json",
-                     description="Daily metrics: units, definitions, source tables, and the algorithm defaults.")
+    @server.resource(
+        "openfit://metrics",
+        name="metric-catalogue",
+        mime_type="application/json",
+        description="Daily metrics: units, definitions, source tables, and the algorithm defaults.",
+    )
     def metrics_resource() -> str:
         settings = settings_provider()
-        return json.dumps({
-            "daily_metrics": series.catalogue(),
-            "stream_channels": list(reads.STREAM_CHANNELS),
-            "algorithm_defaults": {"pmc": settings.algo_pmc, "tsb": settings.algo_tsb},
-            "conventions": {"times": "ISO 8601 UTC", "dates": "athlete's local calendar date"},
-        }, indent=1)
+        return json.dumps(
+            {
+                "daily_metrics": series.catalogue(),
+                "stream_channels": list(reads.STREAM_CHANNELS),
+                "algorithm_defaults": {"pmc": settings.algo_pmc, "tsb": settings.algo_tsb},
+                "conventions": {"times": "ISO 8601 UTC", "dates": "athlete's local calendar date"},
+            },
+            indent=1,
+        )
 
     return server
 
 
 def stdio_server(athletes: list[str] | None = None) -> MCPServer:
     """The server `openfit mcp` runs: local use, every athlete unless `athletes` narrows it."""
-    return build_mcp_server(get_settings, AthleteScope(None if not athletes else tuple(sorted(set(athletes)))))
+    return build_mcp_server(
+        get_settings, AthleteScope(None if not athletes else tuple(sorted(set(athletes))))
+    )

@@ -15,14 +15,25 @@ import pandas as pd
 from api.query.errors import InvalidRequest, NotBuiltYet
 from api.query.snapshot import Cursor
 
-WELLNESS_METRICS = ("resting_hr", "hrv_rmssd_ms", "sleep_s", "sleep_score", "steps", "weight_kg", "body_fat_pct",
-                    "stress_avg", "active_kcal")
+WELLNESS_METRICS = (
+    "resting_hr",
+    "hrv_rmssd_ms",
+    "sleep_s",
+    "sleep_score",
+    "steps",
+    "weight_kg",
+    "body_fat_pct",
+    "stress_avg",
+    "active_kcal",
+)
 STREAM_CHANNELS = ("heart_rate", "power_w", "speed_mps", "cadence", "altitude_m", "lat", "lon")
 
 
 def _require(cur: Cursor, schema: str, table: str) -> list[str]:
     if not cur.has_table(schema, table):
-        raise NotBuiltYet(f"{schema}.{table} is not in the published snapshot yet", {"table": f"{schema}.{table}"})
+        raise NotBuiltYet(
+            f"{schema}.{table} is not in the published snapshot yet", {"table": f"{schema}.{table}"}
+        )
     return cur.columns(schema, table)
 
 
@@ -42,9 +53,11 @@ def _device_label(cur: Cursor, alias: str, columns: list[str]) -> tuple[str, str
     One source can deliver several devices (a ring and a watch through one account): comparisons are
     per device, so each needs its own name."""
     if "device_id" in columns and cur.has_table("openfit", "devices"):
-        return (f"coalesce(dev.vendor || ' ' || dev.model || ' (' || {alias}.source || ')', "
-                f"CAST({alias}.device_id AS VARCHAR), {alias}.source)",
-                f"LEFT JOIN openfit.devices dev ON CAST(dev.device_id AS VARCHAR) = CAST({alias}.device_id AS VARCHAR)")
+        return (
+            f"coalesce(dev.vendor || ' ' || dev.model || ' (' || {alias}.source || ')', "
+            f"CAST({alias}.device_id AS VARCHAR), {alias}.source)",
+            f"LEFT JOIN openfit.devices dev ON CAST(dev.device_id AS VARCHAR) = CAST({alias}.device_id AS VARCHAR)",
+        )
     return f"{alias}.source", ""
 
 
@@ -54,7 +67,9 @@ def _frame(cur: Cursor, sql: str, params: list | None = None) -> pd.DataFrame:
 
 def _check_range(start: date, end: date) -> None:
     if start > end:
-        raise InvalidRequest("the start date must not be after the end date", {"start": str(start), "end": str(end)})
+        raise InvalidRequest(
+            "the start date must not be after the end date", {"start": str(start), "end": str(end)}
+        )
 
 
 # ------------------------------------------------------------------------------------------------ pickers
@@ -64,14 +79,22 @@ def athlete_date_bounds(cur: Cursor, athlete_id: str) -> tuple[date, date] | Non
     """First and last local date with any activity or wellness record of the athlete (None when none)."""
     parts = []
     if cur.has_table("openfit", "activities"):
-        parts.append("SELECT min(local_date) AS lo, max(local_date) AS hi FROM openfit.activities "
-                     "WHERE CAST(athlete_id AS VARCHAR) = ?")
+        parts.append(
+            "SELECT min(local_date) AS lo, max(local_date) AS hi FROM openfit.activities "
+            "WHERE CAST(athlete_id AS VARCHAR) = ?"
+        )
     if cur.has_table("openfit", "wellness_daily"):
-        parts.append('SELECT min("date"), max("date") FROM openfit.wellness_daily WHERE CAST(athlete_id AS VARCHAR) = ?')
+        parts.append(
+            'SELECT min("date"), max("date") FROM openfit.wellness_daily WHERE CAST(athlete_id AS VARCHAR) = ?'
+        )
     if not parts:
-        raise NotBuiltYet("openfit.activities is not in the published snapshot yet", {"table": "openfit.activities"})
-    row = cur.one(f"SELECT min(lo) AS lo, max(hi) AS hi FROM ({' UNION ALL '.join(parts)})",
-                  [str(athlete_id)] * len(parts))
+        raise NotBuiltYet(
+            "openfit.activities is not in the published snapshot yet", {"table": "openfit.activities"}
+        )
+    row = cur.one(
+        f"SELECT min(lo) AS lo, max(hi) AS hi FROM ({' UNION ALL '.join(parts)})",
+        [str(athlete_id)] * len(parts),
+    )
     if row is None or row["lo"] is None:
         return None
     return row["lo"], row["hi"]
@@ -86,12 +109,20 @@ def training_load(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.Da
     cols = _require(cur, "marts", "daily_training_load")
     wanted = ["date", "load", "ctl", "atl", "tsb", "ramp_rate", "acwr", "monotony", "strain"]
     # The variant names that produced the numbers (pmc_convention, tsb_alignment, acwr_method, ...).
-    algo = [c for c in cols if c not in wanted and any(k in c for k in ("algorithm", "convention", "alignment",
-                                                                         "_method", "method"))]
+    algo = [
+        c
+        for c in cols
+        if c not in wanted
+        and any(k in c for k in ("algorithm", "convention", "alignment", "_method", "method"))
+    ]
     select = ", ".join(f'"{c}"' if c in cols else f'NULL::DOUBLE AS "{c}"' for c in wanted)
     select += "".join(f', "{c}"' for c in algo)
-    return _frame(cur, f'SELECT {select} FROM marts.daily_training_load WHERE CAST(athlete_id AS VARCHAR) = ? '
-                       'AND "date" BETWEEN ? AND ? ORDER BY "date"', [str(athlete_id), start, end])
+    return _frame(
+        cur,
+        f"SELECT {select} FROM marts.daily_training_load WHERE CAST(athlete_id AS VARCHAR) = ? "
+        'AND "date" BETWEEN ? AND ? ORDER BY "date"',
+        [str(athlete_id), start, end],
+    )
 
 
 def weekly_load(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
@@ -117,38 +148,73 @@ def weekly_load(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.Data
 def activity_filter_options(cur: Cursor, athlete_id: str) -> dict[str, list[str]]:
     """The sports and sources that occur in the athlete's activities (for the table's filters)."""
     _require(cur, "openfit", "activities")
-    sports = [r["sport"] for r in cur.rows(
-        "SELECT DISTINCT sport FROM openfit.activities WHERE CAST(athlete_id AS VARCHAR) = ? AND sport IS NOT NULL "
-        "ORDER BY 1", [str(athlete_id)])]
-    sources = [r["source"] for r in cur.rows(
-        "SELECT DISTINCT primary_source AS source FROM openfit.activities WHERE CAST(athlete_id AS VARCHAR) = ? "
-        "AND primary_source IS NOT NULL ORDER BY 1", [str(athlete_id)])]
+    sports = [
+        r["sport"]
+        for r in cur.rows(
+            "SELECT DISTINCT sport FROM openfit.activities WHERE CAST(athlete_id AS VARCHAR) = ? AND sport IS NOT NULL "
+            "ORDER BY 1",
+            [str(athlete_id)],
+        )
+    ]
+    sources = [
+        r["source"]
+        for r in cur.rows(
+            "SELECT DISTINCT primary_source AS source FROM openfit.activities WHERE CAST(athlete_id AS VARCHAR) = ? "
+            "AND primary_source IS NOT NULL ORDER BY 1",
+            [str(athlete_id)],
+        )
+    ]
     return {"sports": sports, "sources": sources}
 
 
 def activity_table(
-    cur: Cursor, athlete_id: str, start: date, end: date, *, sports: list[str] | None = None,
-    sources: list[str] | None = None, limit: int = 5000,
+    cur: Cursor,
+    athlete_id: str,
+    start: date,
+    end: date,
+    *,
+    sports: list[str] | None = None,
+    sources: list[str] | None = None,
+    limit: int = 5000,
 ) -> pd.DataFrame:
     """The athlete's activities in an inclusive local-date range, newest first, with load when the mart exists."""
     _check_range(start, end)
     cols = _require(cur, "openfit", "activities")
-    wanted = ["activity_id", "local_date", "start_time", "sport", "duration_s", "distance_m", "avg_hr",
-              "avg_power_w", "avg_speed_mps", "primary_source", "primary_device_id", "recording_count"]
+    wanted = [
+        "activity_id",
+        "local_date",
+        "start_time",
+        "sport",
+        "duration_s",
+        "distance_m",
+        "avg_hr",
+        "avg_power_w",
+        "avg_speed_mps",
+        "primary_source",
+        "primary_device_id",
+        "recording_count",
+    ]
     select = ", ".join(f'a."{c}"' if c in cols else f'NULL AS "{c}"' for c in wanted)
     join, load = "", "NULL::DOUBLE AS load"
     if cur.has_table("marts", "activity_load") and "load" in cur.columns("marts", "activity_load"):
         join = "LEFT JOIN marts.activity_load l ON CAST(l.activity_id AS VARCHAR) = CAST(a.activity_id AS VARCHAR)"
         load = "l.load"
-    where, params = "CAST(a.athlete_id AS VARCHAR) = ? AND a.local_date BETWEEN ? AND ?", [str(athlete_id), start, end]
+    where, params = (
+        "CAST(a.athlete_id AS VARCHAR) = ? AND a.local_date BETWEEN ? AND ?",
+        [str(athlete_id), start, end],
+    )
     if sports:
         where += " AND list_contains(?, a.sport)"
         params.append(list(sports))
     if sources:
         where += " AND list_contains(?, a.primary_source)"
         params.append(list(sources))
-    return _frame(cur, f"SELECT {select}, {load} FROM openfit.activities a {join} WHERE {where} "
-                       "ORDER BY a.start_time DESC LIMIT ?", [*params, limit])
+    return _frame(
+        cur,
+        f"SELECT {select}, {load} FROM openfit.activities a {join} WHERE {where} "
+        "ORDER BY a.start_time DESC LIMIT ?",
+        [*params, limit],
+    )
 
 
 def activity_samples(cur: Cursor, activity_id: str) -> pd.DataFrame:
@@ -161,8 +227,12 @@ def activity_samples(cur: Cursor, activity_id: str) -> pd.DataFrame:
     channels = [c for c in STREAM_CHANNELS if c in cols]
     recording = "CAST(recording_id AS VARCHAR)" if "recording_id" in cols else "NULL::VARCHAR"
     select = ", ".join(f'"{c}"' for c in channels)
-    return _frame(cur, f"SELECT ts, {recording} AS recording_id{', ' + select if select else ''} "
-                       "FROM openfit.activity_samples WHERE activity_id = ? ORDER BY ts", [str(activity_id)])
+    return _frame(
+        cur,
+        f"SELECT ts, {recording} AS recording_id{', ' + select if select else ''} "
+        "FROM openfit.activity_samples WHERE activity_id = ? ORDER BY ts",
+        [str(activity_id)],
+    )
 
 
 def recording_devices(cur: Cursor, recording_ids: list[str]) -> pd.DataFrame:
@@ -173,15 +243,20 @@ def recording_devices(cur: Cursor, recording_ids: list[str]) -> pd.DataFrame:
     if "device_id" in cols and cur.has_table("openfit", "devices"):
         device = "coalesce(d.vendor || ' ' || d.model, CAST(r.device_id AS VARCHAR))"
         join = "LEFT JOIN openfit.devices d ON CAST(d.device_id AS VARCHAR) = CAST(r.device_id AS VARCHAR)"
-    return _frame(cur, f"SELECT CAST(r.recording_id AS VARCHAR) AS recording_id, r.source, {device} AS device "
-                       f"FROM openfit.activity_recordings r {join} WHERE list_contains(?, CAST(r.recording_id AS VARCHAR))",
-                  [list(recording_ids)])
+    return _frame(
+        cur,
+        f"SELECT CAST(r.recording_id AS VARCHAR) AS recording_id, r.source, {device} AS device "
+        f"FROM openfit.activity_recordings r {join} WHERE list_contains(?, CAST(r.recording_id AS VARCHAR))",
+        [list(recording_ids)],
+    )
 
 
 def activity_load_metrics(cur: Cursor, activity_id: str) -> dict | None:
     """The activity's row of marts.activity_load (None when the activity has none)."""
     _require(cur, "marts", "activity_load")
-    return cur.one("SELECT * FROM marts.activity_load WHERE CAST(activity_id AS VARCHAR) = ?", [str(activity_id)])
+    return cur.one(
+        "SELECT * FROM marts.activity_load WHERE CAST(activity_id AS VARCHAR) = ?", [str(activity_id)]
+    )
 
 
 def thresholds_on(cur: Cursor, athlete_id: str, day: date) -> dict | None:
@@ -191,8 +266,11 @@ def thresholds_on(cur: Cursor, athlete_id: str, day: date) -> dict | None:
     end = _pick(cols, "valid_to", table="openfit.athlete_thresholds", required=False)
     until = f" AND ({end} IS NULL OR {end} >= ?)" if end else ""
     params = [str(athlete_id), day] + ([day] if end else [])
-    return cur.one(f"SELECT * FROM openfit.athlete_thresholds WHERE CAST(athlete_id AS VARCHAR) = ? AND {start} <= ?"
-                   f"{until} ORDER BY {start} DESC LIMIT 1", params)
+    return cur.one(
+        f"SELECT * FROM openfit.athlete_thresholds WHERE CAST(athlete_id AS VARCHAR) = ? AND {start} <= ?"
+        f"{until} ORDER BY {start} DESC LIMIT 1",
+        params,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ power & pace
@@ -206,9 +284,13 @@ def power_curve(cur: Cursor, athlete_id: str) -> pd.DataFrame:
     watts = _pick(cols, "watts", "power_w", "mean_max_w", table=t)
     activity = _pick(cols, "activity_id", table=t, required=False) or "NULL"
     day = _pick(cols, "date", "effort_date", table=t, required=False) or "NULL::DATE"
-    return _frame(cur, f'SELECT CAST({window} AS VARCHAR) AS "window", duration_s, {watts} AS watts, '
-                       f'CAST({activity} AS VARCHAR) AS activity_id, {day} AS "date" FROM {t} '
-                       'WHERE CAST(athlete_id AS VARCHAR) = ? ORDER BY 1, duration_s', [str(athlete_id)])
+    return _frame(
+        cur,
+        f'SELECT CAST({window} AS VARCHAR) AS "window", duration_s, {watts} AS watts, '
+        f'CAST({activity} AS VARCHAR) AS activity_id, {day} AS "date" FROM {t} '
+        "WHERE CAST(athlete_id AS VARCHAR) = ? ORDER BY 1, duration_s",
+        [str(athlete_id)],
+    )
 
 
 def pace_curve(cur: Cursor, athlete_id: str) -> pd.DataFrame:
@@ -228,9 +310,13 @@ def pace_curve(cur: Cursor, athlete_id: str) -> pd.DataFrame:
         x, pace = "distance_m", "pace_s_per_km"
     else:
         raise NotBuiltYet(f"{t} has neither distance/time nor duration/speed columns", {"table": t})
-    return _frame(cur, f'SELECT CAST({window} AS VARCHAR) AS "window", {x} AS {x}, {pace} AS pace_s_per_km, '
-                       f'CAST({activity} AS VARCHAR) AS activity_id, {day} AS "date" FROM {t} '
-                       f'WHERE CAST(athlete_id AS VARCHAR) = ? ORDER BY 1, 2', [str(athlete_id)])
+    return _frame(
+        cur,
+        f'SELECT CAST({window} AS VARCHAR) AS "window", {x} AS {x}, {pace} AS pace_s_per_km, '
+        f'CAST({activity} AS VARCHAR) AS activity_id, {day} AS "date" FROM {t} '
+        f"WHERE CAST(athlete_id AS VARCHAR) = ? ORDER BY 1, 2",
+        [str(athlete_id)],
+    )
 
 
 def fitness_estimates(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
@@ -239,8 +325,12 @@ def fitness_estimates(cur: Cursor, athlete_id: str, start: date, end: date) -> p
     cols = _require(cur, "marts", "fitness_estimates")
     wanted = ["date", "eftp_w", "cp_w", "w_prime_j", "vdot", "vo2max", "method"]
     select = ", ".join(f'"{c}"' if c in cols else f'NULL AS "{c}"' for c in wanted)
-    return _frame(cur, f'SELECT {select} FROM marts.fitness_estimates WHERE CAST(athlete_id AS VARCHAR) = ? '
-                       'AND "date" BETWEEN ? AND ? ORDER BY "date"', [str(athlete_id), start, end])
+    return _frame(
+        cur,
+        f"SELECT {select} FROM marts.fitness_estimates WHERE CAST(athlete_id AS VARCHAR) = ? "
+        'AND "date" BETWEEN ? AND ? ORDER BY "date"',
+        [str(athlete_id), start, end],
+    )
 
 
 # ------------------------------------------------------------------------------------------------ sleep & recovery
@@ -251,13 +341,31 @@ def sleep_nights(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.Dat
     HRV, and `device` naming the device (and source) that recorded it."""
     _check_range(start, end)
     cols = _require(cur, "openfit", "sleep_sessions")
-    wanted = ["sleep_id", "local_date", "source", "device_id", "start_time", "end_time", "duration_s", "deep_s",
-              "light_s", "rem_s", "awake_s", "score", "hrv_rmssd_ms", "lowest_hr"]
+    wanted = [
+        "sleep_id",
+        "local_date",
+        "source",
+        "device_id",
+        "start_time",
+        "end_time",
+        "duration_s",
+        "deep_s",
+        "light_s",
+        "rem_s",
+        "awake_s",
+        "score",
+        "hrv_rmssd_ms",
+        "lowest_hr",
+    ]
     select = ", ".join(f's."{c}"' if c in cols else f'NULL AS "{c}"' for c in wanted)
     label, join = _device_label(cur, "s", cols)
-    return _frame(cur, f"SELECT {select}, {label} AS device FROM openfit.sleep_sessions s {join} "
-                       "WHERE CAST(s.athlete_id AS VARCHAR) = ? AND s.local_date BETWEEN ? AND ? "
-                       "ORDER BY s.local_date, device", [str(athlete_id), start, end])
+    return _frame(
+        cur,
+        f"SELECT {select}, {label} AS device FROM openfit.sleep_sessions s {join} "
+        "WHERE CAST(s.athlete_id AS VARCHAR) = ? AND s.local_date BETWEEN ? AND ? "
+        "ORDER BY s.local_date, device",
+        [str(athlete_id), start, end],
+    )
 
 
 def wellness_chosen(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
@@ -266,8 +374,12 @@ def wellness_chosen(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.
     cols = _require(cur, "openfit", "wellness_daily")
     wanted = [c for m in WELLNESS_METRICS for c in (m, f"{m}_source") if c in cols]
     select = ", ".join(f'"{c}"' for c in ["date", *wanted])
-    return _frame(cur, f'SELECT {select} FROM openfit.wellness_daily WHERE CAST(athlete_id AS VARCHAR) = ? '
-                       'AND "date" BETWEEN ? AND ? ORDER BY "date"', [str(athlete_id), start, end])
+    return _frame(
+        cur,
+        f"SELECT {select} FROM openfit.wellness_daily WHERE CAST(athlete_id AS VARCHAR) = ? "
+        'AND "date" BETWEEN ? AND ? ORDER BY "date"',
+        [str(athlete_id), start, end],
+    )
 
 
 # ------------------------------------------------------------------------------------------------ cross-device
@@ -279,16 +391,21 @@ def cross_device_metrics(cur: Cursor, athlete_id: str) -> list[str]:
     if cur.has_table("marts", "cross_device_daily"):
         # Two devices of one provider (a watch and a ring both synced through it) count as two.
         device = ", device_id" if "device_id" in cur.columns("marts", "cross_device_daily") else ""
-        rows = cur.rows("SELECT metric FROM marts.cross_device_daily WHERE CAST(athlete_id AS VARCHAR) = ? "
-                        f"GROUP BY metric HAVING count(DISTINCT (source{device})) > 1 ORDER BY metric",
-                        [str(athlete_id)])
+        rows = cur.rows(
+            "SELECT metric FROM marts.cross_device_daily WHERE CAST(athlete_id AS VARCHAR) = ? "
+            f"GROUP BY metric HAVING count(DISTINCT (source{device})) > 1 ORDER BY metric",
+            [str(athlete_id)],
+        )
         return [r["metric"] for r in rows]
     cols = _require(cur, "openfit", "wellness_daily_by_source")
     found = []
     for metric in (c for c in WELLNESS_METRICS if c in cols):
         device = ", device_id" if "device_id" in cols else ""
-        row = cur.one(f"SELECT count(DISTINCT (source{device})) AS n FROM openfit.wellness_daily_by_source "
-                      f'WHERE CAST(athlete_id AS VARCHAR) = ? AND "{metric}" IS NOT NULL', [str(athlete_id)])
+        row = cur.one(
+            f"SELECT count(DISTINCT (source{device})) AS n FROM openfit.wellness_daily_by_source "
+            f'WHERE CAST(athlete_id AS VARCHAR) = ? AND "{metric}" IS NOT NULL',
+            [str(athlete_id)],
+        )
         if row and row["n"] > 1:
             found.append(metric)
     return found
@@ -313,7 +430,9 @@ def cross_device(cur: Cursor, athlete_id: str, metric: str, start: date, end: da
         )
     cols = _require(cur, "openfit", "wellness_daily_by_source")
     if metric not in WELLNESS_METRICS or metric not in cols:
-        raise InvalidRequest(f"unknown wellness metric {metric!r}", {"known": [c for c in WELLNESS_METRICS if c in cols]})
+        raise InvalidRequest(
+            f"unknown wellness metric {metric!r}", {"known": [c for c in WELLNESS_METRICS if c in cols]}
+        )
     label, join = _device_label(cur, "w", cols)
     return _frame(
         cur,
@@ -339,28 +458,50 @@ def daily_series(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.Dat
     _check_range(start, end)
     params = [str(athlete_id), start, end]
     if cur.has_table("marts", "daily_athlete_summary"):
-        return _frame(cur, 'SELECT * EXCLUDE (athlete_id) FROM marts.daily_athlete_summary '
-                           'WHERE CAST(athlete_id AS VARCHAR) = ? AND "date" BETWEEN ? AND ? ORDER BY "date"', params)
+        return _frame(
+            cur,
+            "SELECT * EXCLUDE (athlete_id) FROM marts.daily_athlete_summary "
+            'WHERE CAST(athlete_id AS VARCHAR) = ? AND "date" BETWEEN ? AND ? ORDER BY "date"',
+            params,
+        )
     parts, joins, all_params = [], [], []
     if cur.has_table("openfit", "wellness_daily"):
         metrics = [c for c in WELLNESS_METRICS if c in cur.columns("openfit", "wellness_daily")]
-        parts.append(("w", f'SELECT "date", {", ".join(f"avg({c}) AS {c}" for c in metrics)} FROM openfit.wellness_daily '
-                           'WHERE CAST(athlete_id AS VARCHAR) = ? AND "date" BETWEEN ? AND ? GROUP BY "date"'))
+        parts.append(
+            (
+                "w",
+                f'SELECT "date", {", ".join(f"avg({c}) AS {c}" for c in metrics)} FROM openfit.wellness_daily '
+                'WHERE CAST(athlete_id AS VARCHAR) = ? AND "date" BETWEEN ? AND ? GROUP BY "date"',
+            )
+        )
     if cur.has_table("openfit", "activities"):
-        parts.append(("a", 'SELECT local_date AS "date", sum(duration_s) / 3600.0 AS training_h, '
-                           'sum(distance_m) / 1000.0 AS distance_km FROM openfit.activities '
-                           'WHERE CAST(athlete_id AS VARCHAR) = ? AND local_date BETWEEN ? AND ? GROUP BY 1'))
+        parts.append(
+            (
+                "a",
+                'SELECT local_date AS "date", sum(duration_s) / 3600.0 AS training_h, '
+                "sum(distance_m) / 1000.0 AS distance_km FROM openfit.activities "
+                "WHERE CAST(athlete_id AS VARCHAR) = ? AND local_date BETWEEN ? AND ? GROUP BY 1",
+            )
+        )
     if cur.has_table("marts", "daily_training_load"):
-        parts.append(("t", 'SELECT "date", "load", ctl, atl, tsb FROM marts.daily_training_load '
-                           'WHERE CAST(athlete_id AS VARCHAR) = ? AND "date" BETWEEN ? AND ?'))
+        parts.append(
+            (
+                "t",
+                'SELECT "date", "load", ctl, atl, tsb FROM marts.daily_training_load '
+                'WHERE CAST(athlete_id AS VARCHAR) = ? AND "date" BETWEEN ? AND ?',
+            )
+        )
     if not parts:
-        raise NotBuiltYet("openfit.wellness_daily is not in the published snapshot yet",
-                          {"table": "openfit.wellness_daily"})
-    days = "SELECT d::DATE AS \"date\" FROM range(?::DATE, ?::DATE + INTERVAL 1 DAY, INTERVAL 1 DAY) r(d)"
+        raise NotBuiltYet(
+            "openfit.wellness_daily is not in the published snapshot yet", {"table": "openfit.wellness_daily"}
+        )
+    days = 'SELECT d::DATE AS "date" FROM range(?::DATE, ?::DATE + INTERVAL 1 DAY, INTERVAL 1 DAY) r(d)'
     for alias, sql in parts:
-        joins.append(f"LEFT JOIN ({sql}) {alias} USING (\"date\")")
+        joins.append(f'LEFT JOIN ({sql}) {alias} USING ("date")')
         all_params += params
-    return _frame(cur, f"SELECT * FROM ({days}) days {' '.join(joins)} ORDER BY \"date\"", [start, end, *all_params])
+    return _frame(
+        cur, f'SELECT * FROM ({days}) days {" ".join(joins)} ORDER BY "date"', [start, end, *all_params]
+    )
 
 
 # ------------------------------------------------------------------------------------------------ data health
@@ -376,15 +517,21 @@ def source_freshness(cur: Cursor) -> pd.DataFrame:
     """Per source and table: rows and the newest record, plus its age in hours at publish time."""
     _require(cur, "meta", "source_freshness")
     built = "(SELECT max(built_at) FROM meta.build_info)" if cur.has_table("meta", "build_info") else "now()"
-    return _frame(cur, f"SELECT source, table_name, row_count, newest_record, "
-                       f"date_diff('minute', newest_record::TIMESTAMPTZ, {built}::TIMESTAMPTZ) / 60.0 AS age_h "
-                       "FROM meta.source_freshness ORDER BY source, table_name")
+    return _frame(
+        cur,
+        f"SELECT source, table_name, row_count, newest_record, "
+        f"date_diff('minute', newest_record::TIMESTAMPTZ, {built}::TIMESTAMPTZ) / 60.0 AS age_h "
+        "FROM meta.source_freshness ORDER BY source, table_name",
+    )
 
 
 def _find_table(cur: Cursor, needles: tuple[str, ...], required_column: str) -> tuple[str, str] | None:
     for schema, name in sorted(cur.tables):
-        if (schema in ("openfit", "meta", "marts") and any(n in name for n in needles)
-                and required_column in cur.columns(schema, name)):
+        if (
+            schema in ("openfit", "meta", "marts")
+            and any(n in name for n in needles)
+            and required_column in cur.columns(schema, name)
+        ):
             return schema, name
     return None
 
@@ -393,15 +540,33 @@ def quarantined_files(cur: Cursor) -> pd.DataFrame:
     """Files the importer quarantined or only partly loaded, with the reason (from the file-import log)."""
     found = _find_table(cur, ("file_import", "import_log", "file_log"), "status")
     if found is None:
-        raise NotBuiltYet("the file-import log is not in the published snapshot yet", {"table": "file import log"})
+        raise NotBuiltYet(
+            "the file-import log is not in the published snapshot yet", {"table": "file import log"}
+        )
     schema, name = found
     cols = cur.columns(schema, name)
-    wanted = [c for c in ("imported_at", "original_name", "source_archive", "format", "status", "reason", "parser",
-                          "records", "sha256") if c in cols]
+    wanted = [
+        c
+        for c in (
+            "imported_at",
+            "original_name",
+            "source_archive",
+            "format",
+            "status",
+            "reason",
+            "parser",
+            "records",
+            "sha256",
+        )
+        if c in cols
+    ]
     order = '"imported_at" DESC' if "imported_at" in cols else "1"
-    return _frame(cur, f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in wanted)} FROM {schema}."{name}" '
-                       "WHERE lower(CAST(status AS VARCHAR)) IN ('quarantined', 'partial') "
-                       f"ORDER BY {order} LIMIT 500")
+    return _frame(
+        cur,
+        f'SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in wanted)} FROM {schema}."{name}" '
+        "WHERE lower(CAST(status AS VARCHAR)) IN ('quarantined', 'partial') "
+        f"ORDER BY {order} LIMIT 500",
+    )
 
 
 def withheld_athletes(cur: Cursor) -> pd.DataFrame:
@@ -416,7 +581,12 @@ def failed_checks(cur: Cursor) -> pd.DataFrame:
     """Data-quality checks that did not pass in the build that produced this snapshot."""
     found = _find_table(cur, ("quality", "check"), "status")
     if found is None:
-        raise NotBuiltYet("no data-quality results are in the published snapshot yet", {"table": "quality checks"})
+        raise NotBuiltYet(
+            "no data-quality results are in the published snapshot yet", {"table": "quality checks"}
+        )
     schema, name = found
-    return _frame(cur, f'SELECT * FROM {schema}."{name}" WHERE lower(CAST(status AS VARCHAR)) '
-                       "NOT IN ('passed', 'pass', 'success', 'ok') LIMIT 500")
+    return _frame(
+        cur,
+        f'SELECT * FROM {schema}."{name}" WHERE lower(CAST(status AS VARCHAR)) '
+        "NOT IN ('passed', 'pass', 'success', 'ok') LIMIT 500",
+    )

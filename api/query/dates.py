@@ -16,7 +16,9 @@ MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2999, 12, 31)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # Digits, separators, a fraction and an offset or Z: what fromisoformat reads, and nothing else after it.
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?", re.ASCII)
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?", re.ASCII
+)
 RANGE_TEXT = f"between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}"
 
 
@@ -43,8 +45,10 @@ def iso_time_bound(text: str, *, end: bool = False) -> datetime:
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         return start + timedelta(days=1) if end else start
     if not _ISO_DATETIME.fullmatch(text):
-        raise ValueError("must be an ISO 8601 date or datetime (e.g. 2026-01-31 or 2026-01-31T06:00:00Z) "
-                         "with nothing after it")
+        raise ValueError(
+            "must be an ISO 8601 date or datetime (e.g. 2026-01-31 or 2026-01-31T06:00:00Z) "
+            "with nothing after it"
+        )
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -105,8 +105,9 @@ class _HashingWriter:
         self.closed = True
 
 
-def _write_parquet(conn, query: str, params: list, zf: zipfile.ZipFile, path: str, files: list[dict],
-                   sink: _Sink) -> Iterator[bytes]:
+def _write_parquet(
+    conn, query: str, params: list, zf: zipfile.ZipFile, path: str, files: list[dict], sink: _Sink
+) -> Iterator[bytes]:
     """The query's rows as Parquet (types kept), written batch by batch into the archive: memory holds one
     batch, not the table (an account can hold hundreds of millions of samples)."""
     batches = conn.execute(query, params).to_arrow_reader(PARQUET_BATCH_ROWS)
@@ -122,8 +123,16 @@ def _write_parquet(conn, query: str, params: list, zf: zipfile.ZipFile, path: st
     yield sink.drain()
 
 
-def _write_jsonl(conn, query: str, params: list, zf: zipfile.ZipFile, path: str, files: list[dict], sink: _Sink,
-                 verbatim: str | None = None) -> Iterator[bytes]:
+def _write_jsonl(
+    conn,
+    query: str,
+    params: list,
+    zf: zipfile.ZipFile,
+    path: str,
+    files: list[dict],
+    sink: _Sink,
+    verbatim: str | None = None,
+) -> Iterator[bytes]:
     """One JSON object per row (ISO 8601 UTC times), in batches. `verbatim` names a JSON text column written
     as stored (the provider's document), not re-serialised."""
     result = conn.execute(query, params)
@@ -148,8 +157,9 @@ def _write_jsonl(conn, query: str, params: list, zf: zipfile.ZipFile, path: str,
     files.append({"path": path, "sha256": out.sha.hexdigest(), "bytes": out.size, "rows": rows})
 
 
-def _write_raw_payloads(raw_reader: SnapshotReader, scope: AthleteScope, zf: zipfile.ZipFile, files: list[dict],
-                        sink: _Sink) -> Iterator[bytes]:
+def _write_raw_payloads(
+    raw_reader: SnapshotReader, scope: AthleteScope, zf: zipfile.ZipFile, files: list[dict], sink: _Sink
+) -> Iterator[bytes]:
     """raw/<provider>/<table>.parquet (+ .jsonl for payload tables), only the caller's athletes' rows. Rows the
     publisher could not attribute to an athlete go to admin keys only."""
     with raw_reader.cursor() as raw:
@@ -157,27 +167,40 @@ def _write_raw_payloads(raw_reader: SnapshotReader, scope: AthleteScope, zf: zip
             columns = raw.columns(schema, table)
             if schema == "meta" or RAW_ATHLETE_COLUMN not in columns:
                 continue
-            where, params = ("TRUE", []) if scope.is_admin else (
-                f"list_contains(?, {RAW_ATHLETE_COLUMN})", [list(scope.athlete_ids or ())])
+            where, params = (
+                ("TRUE", [])
+                if scope.is_admin
+                else (f"list_contains(?, {RAW_ATHLETE_COLUMN})", [list(scope.athlete_ids or ())])
+            )
             query = f'SELECT * FROM "{schema}"."{table}" WHERE {where}'
             path = f"raw/{schema}/{table}"
             yield from _write_parquet(raw.conn, query, params, zf, f"{path}.parquet", files, sink)
             if "payload" in columns:
-                yield from _write_jsonl(raw.conn, query, params, zf, f"{path}.jsonl", files, sink, verbatim="payload")
+                yield from _write_jsonl(
+                    raw.conn, query, params, zf, f"{path}.jsonl", files, sink, verbatim="payload"
+                )
 
 
-def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path,
-                  raw_reader: SnapshotReader | None = None) -> Iterator[bytes]:
+def stream_export(
+    reader: SnapshotReader, scope: AthleteScope, blob_dir: Path, raw_reader: SnapshotReader | None = None
+) -> Iterator[bytes]:
     """Yields the ZIP in chunks. Generator: the snapshot cursor stays open until the last chunk.
     `raw_reader` reads serving/raw_payloads.duckdb; None (or no such file yet) = no provider payloads."""
     sink = _Sink()
     files: list[dict] = []
     with reader.cursor() as cur, zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         athletes_where, athletes_params = _table_filter(cur, "athletes", scope)
-        athletes = [r["a"] for r in cur.rows(
-            f"SELECT CAST(athlete_id AS VARCHAR) AS a FROM openfit.athletes WHERE {athletes_where} ORDER BY 1",
-            athletes_params,
-        )] if cur.has_table("openfit", "athletes") else []
+        athletes = (
+            [
+                r["a"]
+                for r in cur.rows(
+                    f"SELECT CAST(athlete_id AS VARCHAR) AS a FROM openfit.athletes WHERE {athletes_where} ORDER BY 1",
+                    athletes_params,
+                )
+            ]
+            if cur.has_table("openfit", "athletes")
+            else []
+        )
         blob_shas: set[str] = set()
         for table in OPENFIT_TABLES:
             if not cur.has_table("openfit", table):
@@ -190,17 +213,25 @@ def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path,
                 sha_column = next((c for c in cur.columns("openfit", table) if c.endswith("sha256")), None)
                 stored = f'CAST("{sha_column}" AS VARCHAR)' if sha_column else "NULL"
                 for recording_id, sha in cur.conn.execute(
-                        f"SELECT CAST(recording_id AS VARCHAR), {stored} FROM openfit.{table} WHERE {where}",
-                        params).fetchall():
+                    f"SELECT CAST(recording_id AS VARCHAR), {stored} FROM openfit.{table} WHERE {where}",
+                    params,
+                ).fetchall():
                     if found := blob_sha_of_recording(recording_id, sha):
                         blob_shas.add(found)
         if cur.has_table("openfit", "file_imports"):
             # The file-import log, and through it every original file of the caller's (not only activities).
             where, params = _table_filter(cur, "file_imports", scope)
             query = f"SELECT * FROM openfit.file_imports WHERE {where}"
-            yield from _write_parquet(cur.conn, query, params, zf, "openfit/file_imports.parquet", files, sink)
-            blob_shas.update(sha for (sha,) in cur.conn.execute(
-                f"SELECT CAST(sha256 AS VARCHAR) FROM openfit.file_imports WHERE {where}", params).fetchall() if sha)
+            yield from _write_parquet(
+                cur.conn, query, params, zf, "openfit/file_imports.parquet", files, sink
+            )
+            blob_shas.update(
+                sha
+                for (sha,) in cur.conn.execute(
+                    f"SELECT CAST(sha256 AS VARCHAR) FROM openfit.file_imports WHERE {where}", params
+                ).fetchall()
+                if sha
+            )
         missing_originals = []
         for sha in sorted(blob_shas):
             blob = blob_dir / sha[:2] / sha
@@ -209,8 +240,14 @@ def stream_export(reader: SnapshotReader, scope: AthleteScope, blob_dir: Path,
                 continue
             data = blob.read_bytes()
             zf.writestr(f"originals/{sha}", data)
-            files.append({"path": f"originals/{sha}", "sha256": hashlib.sha256(data).hexdigest(),
-                          "bytes": len(data), "rows": None})
+            files.append(
+                {
+                    "path": f"originals/{sha}",
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "bytes": len(data),
+                    "rows": None,
+                }
+            )
             yield sink.drain()
         raw_payloads = "none published"
         if raw_reader is not None:

@@ -76,7 +76,9 @@ def mart_rows(
             continue
         where += f' AND CAST("{column}" AS VARCHAR) = ?'
         params.append(str(value))
-    order = [f'"{c}"' for c in _TABLE_ORDER.get(table, ("athlete_id", *_ORDER_HINTS)) if c in columns] or ["1"]
+    order = [f'"{c}"' for c in _TABLE_ORDER.get(table, ("athlete_id", *_ORDER_HINTS)) if c in columns] or [
+        "1"
+    ]
     result = cur.conn.execute(
         f"SELECT * FROM marts.{table} WHERE {where} ORDER BY {', '.join(order)} LIMIT ?", [*params, limit]
     )
@@ -99,8 +101,16 @@ def compare_devices(
     the one openfit.wellness_daily chose, and its deviation from the other sources' mean."""
     if metric is not None and metric not in DAILY_METRICS:
         raise InvalidRequest(f"unknown daily metric {metric!r}", {"known": list(DAILY_METRICS)})
-    return mart_rows(cur, scope, "cross_device_daily", athlete_id=athlete_id, start=start, end=end,
-                     filters={"metric": metric}, limit=limit)
+    return mart_rows(
+        cur,
+        scope,
+        "cross_device_daily",
+        athlete_id=athlete_id,
+        start=start,
+        end=end,
+        filters={"metric": metric},
+        limit=limit,
+    )
 
 
 def anomalies(
@@ -120,8 +130,16 @@ def anomalies(
         raise InvalidRequest(f"unknown anomaly kind {kind!r}", {"known": list(ANOMALY_KINDS)})
     if severity is not None and severity not in SEVERITIES:
         raise InvalidRequest(f"unknown severity {severity!r}", {"known": list(SEVERITIES)})
-    return mart_rows(cur, scope, "anomalies", athlete_id=athlete_id, start=start, end=end,
-                     filters={"kind": kind, "severity": severity}, limit=limit)
+    return mart_rows(
+        cur,
+        scope,
+        "anomalies",
+        athlete_id=athlete_id,
+        start=start,
+        end=end,
+        filters={"kind": kind, "severity": severity},
+        limit=limit,
+    )
 
 
 def trends(

@@ -109,19 +109,28 @@ MERGED_FIELDS = ("hr", "power", "gps", "distance")
 class ActivityDetail(ActivitySummary):
     recordings: list[Recording] = []
     laps: list[Lap] = []
-    hr_source: str | None = Field(None, description="Device (or source) that supplied avg/max HR and heart_rate.")
-    power_source: str | None = Field(None, description="Device (or source) that supplied avg power and power_w.")
+    hr_source: str | None = Field(
+        None, description="Device (or source) that supplied avg/max HR and heart_rate."
+    )
+    power_source: str | None = Field(
+        None, description="Device (or source) that supplied avg power and power_w."
+    )
     gps_source: str | None = Field(None, description="Device (or source) that supplied the GPS track.")
-    distance_source: str | None = Field(None, description="Device (or source) that supplied distance and speed.")
+    distance_source: str | None = Field(
+        None, description="Device (or source) that supplied distance and speed."
+    )
     field_sources: dict[str, str] | None = Field(
-        None, description="The same per-field provenance as a map (hr, power, gps, distance -> device); only the "
-                          "fields some device measured; null when the snapshot does not record it."
+        None,
+        description="The same per-field provenance as a map (hr, power, gps, distance -> device); only the "
+        "fields some device measured; null when the snapshot does not record it.",
     )
 
 
 class ActivityPage(Model):
     items: list[ActivitySummary]
-    next_cursor: str | None = Field(None, description="Pass as `cursor` to get the next page; null at the end.")
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` to get the next page; null at the end."
+    )
 
 
 class Streams(Model):
@@ -221,7 +230,9 @@ class MetricPoint(Model):
 
 class MetricSeries(Model):
     metric: str
-    kind: str = Field(description="raw (points from openfit.metrics) or daily (the catalogue's daily series).")
+    kind: str = Field(
+        description="raw (points from openfit.metrics) or daily (the catalogue's daily series)."
+    )
     unit: str | None = None
     points: list[MetricPoint]
 
@@ -269,14 +280,17 @@ class TableCount(Model):
 
 
 class Health(Model):
-    status: str = Field(description="ok, degraded (snapshot present but build not successful) or unavailable.")
+    status: str = Field(
+        description="ok, degraded (snapshot present but build not successful) or unavailable."
+    )
     snapshot_present: bool
     built_at: datetime | None = None
     snapshot_age_s: float | None = None
     build_status: str | None = None
     run_id: str | None = None
     settings_hash: str | None = Field(
-        default=None, description="Hash of the settings the published data were built with (`openfit config show`)."
+        default=None,
+        description="Hash of the settings the published data were built with (`openfit config show`).",
     )
     row_counts: list[TableCount] = []
 

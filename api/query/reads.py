@@ -24,11 +24,31 @@ from api.query.values import iso_utc, iso_utc_sql, json_safe
 
 MAX_PAGE = 500
 MAX_STREAM_POINTS = 10_000
-STREAM_CHANNELS = ("heart_rate", "power_w", "speed_mps", "cadence", "altitude_m", "lat", "lon", "distance_m",
-                   "temperature_c")
-OPENFIT_TABLES = ("athletes", "athlete_thresholds", "devices", "activity_recordings", "activities",
-                  "activity_samples", "laps", "sleep_sessions", "sleep_stages", "wellness_daily",
-                  "wellness_daily_by_source", "metrics")
+STREAM_CHANNELS = (
+    "heart_rate",
+    "power_w",
+    "speed_mps",
+    "cadence",
+    "altitude_m",
+    "lat",
+    "lon",
+    "distance_m",
+    "temperature_c",
+)
+OPENFIT_TABLES = (
+    "athletes",
+    "athlete_thresholds",
+    "devices",
+    "activity_recordings",
+    "activities",
+    "activity_samples",
+    "laps",
+    "sleep_sessions",
+    "sleep_stages",
+    "wellness_daily",
+    "wellness_daily_by_source",
+    "metrics",
+)
 
 ACTIVITY_COLUMNS = list(m.ActivitySummary.model_fields)
 RECORDING_COLUMNS = list(m.Recording.model_fields)
@@ -36,8 +56,16 @@ SLEEP_COLUMNS = list(m.SleepSession.model_fields)
 WELLNESS_COLUMNS = list(m.WellnessDay.model_fields)
 WELLNESS_SOURCE_COLUMNS = list(m.WellnessSourceDay.model_fields)
 FIELD_SOURCE_COLUMNS = [f"{field}_source" for field in m.MERGED_FIELDS]
-TEXT_IDS = {"activity_id", "athlete_id", "recording_id", "sleep_id", "device_id", "primary_device_id",
-            "primary_recording_id", "external_id"}
+TEXT_IDS = {
+    "activity_id",
+    "athlete_id",
+    "recording_id",
+    "sleep_id",
+    "device_id",
+    "primary_device_id",
+    "primary_recording_id",
+    "external_id",
+}
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -78,7 +106,9 @@ def _scope_clause(scope: AthleteScope, column: str = "athlete_id") -> tuple[str,
     return f"list_contains(?, CAST({column} AS VARCHAR))", [list(scope.athlete_ids)]
 
 
-def _athlete_clause(scope: AthleteScope, athlete_id: str | None, column: str = "athlete_id") -> tuple[str, list]:
+def _athlete_clause(
+    scope: AthleteScope, athlete_id: str | None, column: str = "athlete_id"
+) -> tuple[str, list]:
     """Scope plus an optional single-athlete filter; an athlete outside the scope is NotFound."""
     if athlete_id is not None and not scope.allows(athlete_id):
         raise NotFound(f"athlete {athlete_id!r} not found")
@@ -187,8 +217,10 @@ def list_sources(cur: Cursor, scope: AthleteScope) -> list[m.SourceStatus]:
         # The same "newest" column the publisher uses for meta.source_freshness.
         time_col = next((c for c in ("loaded_at", "end_time", "ts", "date") if c in columns), None)
         newest = f'max("{time_col}")::TIMESTAMPTZ' if time_col else "NULL::TIMESTAMPTZ"
-        parts.append(f"SELECT source, count(*) AS n, {newest} AS newest FROM openfit.{table} "
-                     f"WHERE {where} GROUP BY source")
+        parts.append(
+            f"SELECT source, count(*) AS n, {newest} AS newest FROM openfit.{table} "
+            f"WHERE {where} GROUP BY source"
+        )
         all_params += params
     rows = cur.rows(
         f"SELECT CAST(source AS VARCHAR) AS source, sum(n)::BIGINT AS rows, max(newest) AS last_loaded_at "
@@ -235,8 +267,10 @@ def list_activities(
         params.append(sport)
     if source:
         # Any recording of the activity came from that source (not only the primary one).
-        where += (" AND (primary_source = ? OR EXISTS (SELECT 1 FROM openfit.activity_recordings r "
-                  "WHERE r.activity_id = t.activity_id AND r.source = ?))")
+        where += (
+            " AND (primary_source = ? OR EXISTS (SELECT 1 FROM openfit.activity_recordings r "
+            "WHERE r.activity_id = t.activity_id AND r.source = ?))"
+        )
         params += [source, source]
     if cursor:
         after_time, after_id = decode_cursor(cursor)
@@ -273,16 +307,19 @@ def get_activity(cur: Cursor, scope: AthleteScope, activity_id: str) -> m.Activi
     recordings: list[m.Recording] = []
     if cur.has_table("openfit", "activity_recordings"):
         cols = _select_list(cur, "activity_recordings", RECORDING_COLUMNS, alias="r")
-        found = cur.rows(f"SELECT {cols} FROM openfit.activity_recordings r WHERE r.activity_id = ?",
-                         [str(activity_id)])
+        found = cur.rows(
+            f"SELECT {cols} FROM openfit.activity_recordings r WHERE r.activity_id = ?", [str(activity_id)]
+        )
         found.sort(key=lambda r: (_nulls_last(r["start_time"]), _nulls_last(r["recording_id"])))
         recordings = [m.Recording(**r) for r in found]
     laps: list[m.Lap] = []
     if cur.has_table("openfit", "laps"):
         cols = _select_list(cur, "laps", list(m.Lap.model_fields), alias="l")
-        found = cur.rows(f"SELECT {cols} FROM openfit.laps l WHERE activity_id = ? "
-                         "AND recording_id IS NOT DISTINCT FROM ?",
-                         [str(activity_id), row["primary_recording_id"]])
+        found = cur.rows(
+            f"SELECT {cols} FROM openfit.laps l WHERE activity_id = ? "
+            "AND recording_id IS NOT DISTINCT FROM ?",
+            [str(activity_id), row["primary_recording_id"]],
+        )
         found.sort(key=lambda r: _nulls_last(r["lap_index"]))
         laps = [m.Lap(**r) for r in found]
     return m.ActivityDetail(**row, recordings=recordings, laps=laps, field_sources=_field_sources(cur, row))
@@ -292,7 +329,9 @@ def _field_sources(cur: Cursor, row: dict) -> dict[str, str] | None:
     """Per-field provenance from openfit.activities.<field>_source (null when the snapshot predates it)."""
     if not set(FIELD_SOURCE_COLUMNS) & set(cur.columns("openfit", "activities")):
         return None
-    return {field: row[f"{field}_source"] for field in m.MERGED_FIELDS if row.get(f"{field}_source") is not None}
+    return {
+        field: row[f"{field}_source"] for field in m.MERGED_FIELDS if row.get(f"{field}_source") is not None
+    }
 
 
 def get_streams(
@@ -312,7 +351,9 @@ def get_streams(
     if unknown:
         raise InvalidRequest(f"unknown channel(s): {', '.join(unknown)}", {"known": list(STREAM_CHANNELS)})
     if max_points is not None and not 2 <= max_points <= MAX_STREAM_POINTS:
-        raise InvalidRequest(f"max_points must be between 2 and {MAX_STREAM_POINTS}", {"max_points": max_points})
+        raise InvalidRequest(
+            f"max_points must be between 2 and {MAX_STREAM_POINTS}", {"max_points": max_points}
+        )
     present = set(cur.columns("openfit", "activity_samples"))
     wanted = [c for c in wanted if c in present]
     recording = recording_id if recording_id is not None else row["primary_recording_id"]
@@ -338,8 +379,13 @@ def get_streams(
     columns: dict[str, list[Any]] = {"time": list(transposed[0])}
     for c, values in zip(wanted, transposed[2:], strict=True):
         columns[c] = [json_safe(v) for v in values]
-    return m.Streams(activity_id=str(activity_id), recording_id=recording, points=len(rows), source_points=total,
-                     channels=columns)
+    return m.Streams(
+        activity_id=str(activity_id),
+        recording_id=recording,
+        points=len(rows),
+        source_points=total,
+        channels=columns,
+    )
 
 
 _FILE_RECORDING = re.compile(r"^files:([0-9a-f]{64})(?::|$)")
@@ -367,7 +413,9 @@ def original_blob_sha(cur: Cursor, scope: AthleteScope, activity_id: str) -> str
         stored = found["sha"] if found else None
     sha = blob_sha_of_recording(row["primary_recording_id"], stored)
     if sha is None:
-        raise NotFound(f"activity {activity_id!r} has no stored original file", {"activity_id": str(activity_id)})
+        raise NotFound(
+            f"activity {activity_id!r} has no stored original file", {"activity_id": str(activity_id)}
+        )
     return sha
 
 
@@ -429,8 +477,9 @@ def get_sleep(cur: Cursor, scope: AthleteScope, sleep_id: str) -> m.SleepDetail:
     return m.SleepDetail(**row, stages=stages)
 
 
-def _wellness_where(scope: AthleteScope, athlete_id: str | None, start: date | None,
-                    end: date | None) -> tuple[str, list]:
+def _wellness_where(
+    scope: AthleteScope, athlete_id: str | None, start: date | None, end: date | None
+) -> tuple[str, list]:
     _check_range(start, end)
     where, params = _athlete_clause(scope, athlete_id)
     if start is not None:
@@ -503,8 +552,11 @@ def health(cur: Cursor) -> m.Health:
     build = None
     if cur.has_table("meta", "build_info"):
         # snapshots published before settings were recorded have no settings_hash column
-        settings_hash = ("CAST(settings_hash AS VARCHAR)" if "settings_hash" in cur.columns("meta", "build_info")
-                         else "NULL")
+        settings_hash = (
+            "CAST(settings_hash AS VARCHAR)"
+            if "settings_hash" in cur.columns("meta", "build_info")
+            else "NULL"
+        )
         build = cur.one(
             "SELECT built_at::TIMESTAMPTZ AS built_at, CAST(run_id AS VARCHAR) AS run_id, "
             f"CAST(status AS VARCHAR) AS status, {settings_hash} AS settings_hash "
@@ -513,8 +565,11 @@ def health(cur: Cursor) -> m.Health:
     counts = []
     for table in OPENFIT_TABLES:
         if cur.has_table("openfit", table):
-            counts.append(m.TableCount(table=f"openfit.{table}",
-                                       rows=cur.one(f"SELECT count(*) AS n FROM openfit.{table}")["n"]))
+            counts.append(
+                m.TableCount(
+                    table=f"openfit.{table}", rows=cur.one(f"SELECT count(*) AS n FROM openfit.{table}")["n"]
+                )
+            )
     built_at = build["built_at"] if build else None
     status_text = build["status"] if build else None
     ok = status_text is None or status_text.lower() in {"ok", "success", "succeeded", "published"}

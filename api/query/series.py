@@ -38,43 +38,136 @@ class DailyMetric:
 CATALOGUE: dict[str, DailyMetric] = {
     d.name: d
     for d in (
-        DailyMetric("resting_hr", "bpm", "Resting heart rate of the day (the preferred source's).",
-                    "openfit", "wellness_daily", ("resting_hr",)),
-        DailyMetric("hrv", "ms", "Heart-rate variability, RMSSD, of the day (the preferred source's).",
-                    "openfit", "wellness_daily", ("hrv_rmssd_ms",)),
-        DailyMetric("steps", "steps", "Steps of the day (the preferred source's).", "openfit", "wellness_daily",
-                    ("steps",)),
+        DailyMetric(
+            "resting_hr",
+            "bpm",
+            "Resting heart rate of the day (the preferred source's).",
+            "openfit",
+            "wellness_daily",
+            ("resting_hr",),
+        ),
+        DailyMetric(
+            "hrv",
+            "ms",
+            "Heart-rate variability, RMSSD, of the day (the preferred source's).",
+            "openfit",
+            "wellness_daily",
+            ("hrv_rmssd_ms",),
+        ),
+        DailyMetric(
+            "steps",
+            "steps",
+            "Steps of the day (the preferred source's).",
+            "openfit",
+            "wellness_daily",
+            ("steps",),
+        ),
         DailyMetric("weight_kg", "kg", "Body weight.", "openfit", "wellness_daily", ("weight_kg",)),
         DailyMetric("body_fat_pct", "%", "Body fat.", "openfit", "wellness_daily", ("body_fat_pct",)),
-        DailyMetric("active_kcal", "kcal", "Active energy of the day (the preferred source's).", "openfit",
-                    "wellness_daily", ("active_kcal",)),
-        DailyMetric("stress_avg", "score", "Average stress score (vendor scale).", "openfit", "wellness_daily",
-                    ("stress_avg",)),
-        DailyMetric("sleep_score", "score", "Score of the main sleep ending on that local date (the preferred "
-                    "source's, vendor scale).", "openfit", "wellness_daily", ("sleep_score",)),
-        DailyMetric("sleep_hours", "h", "Time asleep in sleep ending on that local date (the preferred source's).",
-                    "openfit", "wellness_daily", ("sleep_s",), scale=1 / 3600),
-        DailyMetric("activity_hours", "h", "Total activity duration of the day.", "openfit", "activities",
-                    ("duration_s",), date_columns=("local_date",), aggregate="sum", scale=1 / 3600),
-        DailyMetric("activity_km", "km", "Total activity distance of the day.", "openfit", "activities",
-                    ("distance_m",), date_columns=("local_date",), aggregate="sum", scale=1 / 1000),
-        DailyMetric("training_load", "load", "Daily training load from the load mart (algorithm per settings).",
-                    "marts", "daily_training_load", ("load", "daily_load", "training_load", "tss"),
-                    date_columns=("date", "local_date", "day")),
-        DailyMetric("ctl", "load", "Chronic training load (fitness) from the load mart.",
-                    "marts", "daily_training_load", ("ctl", "fitness"), date_columns=("date", "local_date", "day")),
-        DailyMetric("atl", "load", "Acute training load (fatigue) from the load mart.",
-                    "marts", "daily_training_load", ("atl", "fatigue"), date_columns=("date", "local_date", "day")),
-        DailyMetric("tsb", "load", "Training stress balance (form) from the load mart.",
-                    "marts", "daily_training_load", ("tsb", "form"), date_columns=("date", "local_date", "day")),
+        DailyMetric(
+            "active_kcal",
+            "kcal",
+            "Active energy of the day (the preferred source's).",
+            "openfit",
+            "wellness_daily",
+            ("active_kcal",),
+        ),
+        DailyMetric(
+            "stress_avg",
+            "score",
+            "Average stress score (vendor scale).",
+            "openfit",
+            "wellness_daily",
+            ("stress_avg",),
+        ),
+        DailyMetric(
+            "sleep_score",
+            "score",
+            "Score of the main sleep ending on that local date (the preferred source's, vendor scale).",
+            "openfit",
+            "wellness_daily",
+            ("sleep_score",),
+        ),
+        DailyMetric(
+            "sleep_hours",
+            "h",
+            "Time asleep in sleep ending on that local date (the preferred source's).",
+            "openfit",
+            "wellness_daily",
+            ("sleep_s",),
+            scale=1 / 3600,
+        ),
+        DailyMetric(
+            "activity_hours",
+            "h",
+            "Total activity duration of the day.",
+            "openfit",
+            "activities",
+            ("duration_s",),
+            date_columns=("local_date",),
+            aggregate="sum",
+            scale=1 / 3600,
+        ),
+        DailyMetric(
+            "activity_km",
+            "km",
+            "Total activity distance of the day.",
+            "openfit",
+            "activities",
+            ("distance_m",),
+            date_columns=("local_date",),
+            aggregate="sum",
+            scale=1 / 1000,
+        ),
+        DailyMetric(
+            "training_load",
+            "load",
+            "Daily training load from the load mart (algorithm per settings).",
+            "marts",
+            "daily_training_load",
+            ("load", "daily_load", "training_load", "tss"),
+            date_columns=("date", "local_date", "day"),
+        ),
+        DailyMetric(
+            "ctl",
+            "load",
+            "Chronic training load (fitness) from the load mart.",
+            "marts",
+            "daily_training_load",
+            ("ctl", "fitness"),
+            date_columns=("date", "local_date", "day"),
+        ),
+        DailyMetric(
+            "atl",
+            "load",
+            "Acute training load (fatigue) from the load mart.",
+            "marts",
+            "daily_training_load",
+            ("atl", "fatigue"),
+            date_columns=("date", "local_date", "day"),
+        ),
+        DailyMetric(
+            "tsb",
+            "load",
+            "Training stress balance (form) from the load mart.",
+            "marts",
+            "daily_training_load",
+            ("tsb", "form"),
+            date_columns=("date", "local_date", "day"),
+        ),
     )
 }
 
 
 def catalogue() -> list[dict]:
     return [
-        {"name": d.name, "unit": d.unit, "description": d.description, "table": f"{d.schema}.{d.table}",
-         "daily_aggregate": d.aggregate}
+        {
+            "name": d.name,
+            "unit": d.unit,
+            "description": d.description,
+            "table": f"{d.schema}.{d.table}",
+            "daily_aggregate": d.aggregate,
+        }
         for d in CATALOGUE.values()
     ]
 
@@ -132,9 +225,10 @@ def metric_series(
     _check_range(start, end)
     if not 1 <= limit <= 50_000:
         raise InvalidRequest("limit must be between 1 and 50000", {"limit": limit})
-    is_raw = cur.has_table("openfit", "metrics") and cur.one(
-        "SELECT 1 AS x FROM openfit.metrics WHERE metric = ? LIMIT 1", [metric]
-    ) is not None
+    is_raw = (
+        cur.has_table("openfit", "metrics")
+        and cur.one("SELECT 1 AS x FROM openfit.metrics WHERE metric = ? LIMIT 1", [metric]) is not None
+    )
     if is_raw:
         where, params = _athlete_clause(scope, athlete_id)
         if start is not None:
@@ -158,14 +252,18 @@ def metric_series(
     if spec is None:
         raise NotFound(f"unknown metric {metric!r}", {"catalogue": list(CATALOGUE)})
     if sources:
-        raise InvalidRequest(f"{metric} is a daily series merged over sources; `sources` applies to raw metrics")
+        raise InvalidRequest(
+            f"{metric} is a daily series merged over sources; `sources` applies to raw metrics"
+        )
     athlete = resolve_athlete(cur, scope, athlete_id)
     last = (end - timedelta(microseconds=1)).date() if end else latest_day(cur, scope, athlete)
     first = start.date() if start else last - timedelta(days=365)
     values = daily_series(cur, scope, athlete, metric, first, last)
     # A daily point's ts is the local date at 00:00 (marked UTC): the date is what counts.
     points = [
-        m.MetricPoint(athlete_id=athlete, ts=datetime(d.year, d.month, d.day, tzinfo=UTC), value=v, unit=spec.unit)
+        m.MetricPoint(
+            athlete_id=athlete, ts=datetime(d.year, d.month, d.day, tzinfo=UTC), value=v, unit=spec.unit
+        )
         for d, v in sorted(values.items())
     ][:limit]
     return m.MetricSeries(metric=metric, kind="daily", unit=spec.unit, points=points)
@@ -174,9 +272,15 @@ def metric_series(
 def latest_day(cur: Cursor, scope: AthleteScope, athlete_id: str) -> date:
     """The athlete's last day with wellness or activity data (a default end for daily windows), else today."""
     where, params = _athlete_clause(scope, athlete_id)
-    for table, column in (("wellness_daily", "date"), ("activities", "local_date"), ("sleep_sessions", "local_date")):
+    for table, column in (
+        ("wellness_daily", "date"),
+        ("activities", "local_date"),
+        ("sleep_sessions", "local_date"),
+    ):
         if column in cur.columns("openfit", table):
-            row = cur.one(f'SELECT max(CAST("{column}" AS DATE)) AS d FROM openfit.{table} WHERE {where}', params)
+            row = cur.one(
+                f'SELECT max(CAST("{column}" AS DATE)) AS d FROM openfit.{table} WHERE {where}', params
+            )
             if row and row["d"] is not None:
                 return row["d"]
     return date.today()
@@ -210,7 +314,9 @@ def correlate(
     if not 2 <= len(names) <= 8:
         raise InvalidRequest("pass between 2 and 8 distinct metrics", {"metrics": names})
     if not 0 <= max_lag_days <= MAX_LAG_DAYS:
-        raise InvalidRequest(f"max_lag_days must be between 0 and {MAX_LAG_DAYS}", {"max_lag_days": max_lag_days})
+        raise InvalidRequest(
+            f"max_lag_days must be between 0 and {MAX_LAG_DAYS}", {"max_lag_days": max_lag_days}
+        )
     _check_range(start, end)
     athlete = resolve_athlete(cur, scope, athlete_id)
     last = end or latest_day(cur, scope, athlete)
@@ -230,7 +336,7 @@ def correlate(
         arrays[name] = arr
     pairs = []
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             for lag in range(-max_lag_days, max_lag_days + 1):
                 # a(day) against b(day + lag)
                 if lag >= 0:
@@ -240,5 +346,6 @@ def correlate(
                 r, n = _pearson(x, y)
                 pairs.append(m.Correlation(a=a, b=b, lag_days=lag, r=None if r is None else round(r, 4), n=n))
     series = {k: [None if np.isnan(v) else round(float(v), 4) for v in arr] for k, arr in arrays.items()}
-    return m.CorrelationResult(athlete_id=athlete, dates=calendar, normalized=normalize, series=series,
-                               correlations=pairs)
+    return m.CorrelationResult(
+        athlete_id=athlete, dates=calendar, normalized=normalize, series=series, correlations=pairs
+    )

@@ -31,7 +31,9 @@ def search_path_for(conn: duckdb.DuckDBPyConnection, catalog: str) -> str:
     """The published schemas that exist in `catalog` (DuckDB refuses a search_path naming a missing one)."""
     present = {
         r[0]
-        for r in conn.execute("SELECT schema_name FROM duckdb_schemas() WHERE database_name = ?", [catalog]).fetchall()
+        for r in conn.execute(
+            "SELECT schema_name FROM duckdb_schemas() WHERE database_name = ?", [catalog]
+        ).fetchall()
     }
     return ",".join(s for s in PUBLISHED_SCHEMAS if s in present) or "main"
 
@@ -129,7 +131,10 @@ class SnapshotReader:
                 ).fetchall():
                     columns.setdefault((schema, table), []).append(column)
                 fresh = _Generation(
-                    identity=identity, conn=conn, tables=tables, columns=columns,
+                    identity=identity,
+                    conn=conn,
+                    tables=tables,
+                    columns=columns,
                     search_path=search_path_for(conn, SNAPSHOT_CATALOG),
                 )
                 if current is not None:

@@ -15,7 +15,9 @@ def list_athletes(scope: Scope, reader: Reader) -> list[m.Athlete]:
         return reads.list_athletes(cur, scope)
 
 
-@router.get("/sources", response_model=list[m.SourceStatus], summary="Each data source: last sync, rows, status")
+@router.get(
+    "/sources", response_model=list[m.SourceStatus], summary="Each data source: last sync, rows, status"
+)
 def list_sources(scope: Scope, reader: Reader) -> list[m.SourceStatus]:
     with reader.cursor() as cur:
         return reads.list_sources(cur, scope)

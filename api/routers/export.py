@@ -14,9 +14,12 @@ from api.query.snapshot import reader_for
 router = APIRouter(tags=["export"])
 
 
-@router.get("/export", response_class=StreamingResponse,
-            summary="The full account as a ZIP (JSON Lines + Parquet, originals, provider payloads, manifest with sha256)",
-            responses={200: {"content": {"application/zip": {}}}})
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    summary="The full account as a ZIP (JSON Lines + Parquet, originals, provider payloads, manifest with sha256)",
+    responses={200: {"content": {"application/zip": {}}}},
+)
 def export(request: Request, key: CallerKey, reader: Reader, settings: AppSettings) -> StreamingResponse:
     # Open the snapshot before answering, so a missing snapshot is a clean 503, not a broken stream.
     with reader.cursor():

@@ -11,8 +11,12 @@ from api.query.snapshot import SnapshotUnavailable
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=m.Health, summary="Snapshot age, build status and row counts (no key needed)",
-            responses={503: {"model": m.Health, "description": "No snapshot published yet."}})
+@router.get(
+    "/health",
+    response_model=m.Health,
+    summary="Snapshot age, build status and row counts (no key needed)",
+    responses={503: {"model": m.Health, "description": "No snapshot published yet."}},
+)
 def health(reader: Reader):
     try:
         with reader.cursor() as cur:

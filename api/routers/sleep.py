@@ -15,7 +15,9 @@ FromDate = Annotated[IsoDate | None, Query(alias="from", description="ISO 8601 l
 ToDate = Annotated[IsoDate | None, Query(description="ISO 8601 local date, inclusive")]
 
 
-@router.get("/sleep", response_model=list[m.SleepSession], summary="Sleep sessions by local date, newest first")
+@router.get(
+    "/sleep", response_model=list[m.SleepSession], summary="Sleep sessions by local date, newest first"
+)
 def list_sleep(
     scope: Scope,
     reader: Reader,
@@ -26,7 +28,9 @@ def list_sleep(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[m.SleepSession]:
     with reader.cursor() as cur:
-        return reads.list_sleep(cur, scope, athlete_id=athlete_id, start=from_, end=to, source=source, limit=limit)
+        return reads.list_sleep(
+            cur, scope, athlete_id=athlete_id, start=from_, end=to, source=source, limit=limit
+        )
 
 
 @router.get("/sleep/{sleep_id}", response_model=m.SleepDetail, summary="One sleep session with its stages")
@@ -35,8 +39,11 @@ def get_sleep(sleep_id: Annotated[str, Path(max_length=256)], scope: Scope, read
         return reads.get_sleep(cur, scope, sleep_id)
 
 
-@router.get("/wellness", response_model=list[m.WellnessDay],
-            summary="Daily wellness, one row per athlete-day: each metric's chosen value and its source, newest first")
+@router.get(
+    "/wellness",
+    response_model=list[m.WellnessDay],
+    summary="Daily wellness, one row per athlete-day: each metric's chosen value and its source, newest first",
+)
 def list_wellness(
     scope: Scope,
     reader: Reader,
@@ -49,8 +56,11 @@ def list_wellness(
         return reads.list_wellness(cur, scope, athlete_id=athlete_id, start=from_, end=to, limit=limit)
 
 
-@router.get("/wellness/by-source", response_model=list[m.WellnessSourceDay],
-            summary="Every source's daily wellness values (one row per athlete, date and device), newest first")
+@router.get(
+    "/wellness/by-source",
+    response_model=list[m.WellnessSourceDay],
+    summary="Every source's daily wellness values (one row per athlete, date and device), newest first",
+)
 def list_wellness_by_source(
     scope: Scope,
     reader: Reader,
@@ -61,5 +71,6 @@ def list_wellness_by_source(
     limit: Annotated[int, Query(ge=1, le=5000)] = 366,
 ) -> list[m.WellnessSourceDay]:
     with reader.cursor() as cur:
-        return reads.list_wellness_by_source(cur, scope, athlete_id=athlete_id, start=from_, end=to,
-                                             source=source, limit=limit)
+        return reads.list_wellness_by_source(
+            cur, scope, athlete_id=athlete_id, start=from_, end=to, source=source, limit=limit
+        )

@@ -243,8 +243,14 @@ class TokenStore:
             # The status file says what the last write saw; a changed key makes the token unusable since.
             unreadable = self._unreadable_reason(provider, athlete)
             if unreadable is not None:
-                return ConnectionStatus(provider, athlete, "needs_reauth", unreadable, scope=record.get("scope"),
-                                        updated_at=record.get("updated_at"))
+                return ConnectionStatus(
+                    provider,
+                    athlete,
+                    "needs_reauth",
+                    unreadable,
+                    scope=record.get("scope"),
+                    updated_at=record.get("updated_at"),
+                )
         return ConnectionStatus(
             provider=provider,
             athlete=athlete,
@@ -261,7 +267,9 @@ class TokenStore:
             self.load(provider, athlete)
         except SecretKeyError:
             # The error's own text names the key's source, never the key or the token.
-            return "the stored token cannot be decrypted with the current key; reconnect or restore the old key"
+            return (
+                "the stored token cannot be decrypted with the current key; reconnect or restore the old key"
+            )
         return None
 
     # -- key rotation ------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _every_command(ctx: typer.Context) -> None:
     """Each command starts from its own flags, and none starts on a malformed home file (nothing is built from

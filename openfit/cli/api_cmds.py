@@ -14,7 +14,9 @@ from openfit.settings import get_settings
 console = Console()
 err = Console(stderr=True)
 
-apikey_app = typer.Typer(help="API keys for the REST API and /mcp (only a hash is stored).", no_args_is_help=True)
+apikey_app = typer.Typer(
+    help="API keys for the REST API and /mcp (only a hash is stored).", no_args_is_help=True
+)
 app.add_typer(apikey_app, name="apikey")
 
 
@@ -39,10 +41,12 @@ def _everyone():
 
 @apikey_app.command("create")
 def apikey_create(
-    athlete: Annotated[list[str] | None, typer.Option("--athlete", help="athlete id the key may read (repeatable)")]
-    = None,
-    all_athletes: Annotated[bool, typer.Option("--all-athletes", help="an admin key that reads every athlete")]
-    = False,
+    athlete: Annotated[
+        list[str] | None, typer.Option("--athlete", help="athlete id the key may read (repeatable)")
+    ] = None,
+    all_athletes: Annotated[
+        bool, typer.Option("--all-athletes", help="an admin key that reads every athlete")
+    ] = False,
     name: Annotated[str, typer.Option(help="a label to recognise the key by")] = "",
 ) -> None:
     """Create a key and print it once. Only its hash is stored (in $OPENFIT_HOME/api_keys.json)."""
@@ -57,10 +61,13 @@ def apikey_create(
             err.print(f"[red]not in the published snapshot: {', '.join(missing)}[/red]")
             raise typer.Exit(code=2)
     settings = get_settings()
-    plaintext, record = KeyStore.for_home(settings.home_dir).create(None if all_athletes else list(athlete or []),
-                                                                    name=name)
-    err.print(f"key id {record.key_id} for {'all athletes' if all_athletes else ', '.join(record.athlete_ids or [])}"
-              " — shown once, store it now:")
+    plaintext, record = KeyStore.for_home(settings.home_dir).create(
+        None if all_athletes else list(athlete or []), name=name
+    )
+    err.print(
+        f"key id {record.key_id} for {'all athletes' if all_athletes else ', '.join(record.athlete_ids or [])}"
+        " — shown once, store it now:"
+    )
     # The key alone on stdout, so `KEY=$(openfit apikey create ...)` works.
     print(plaintext)
 
@@ -80,7 +87,9 @@ def apikey_list() -> None:
 
 
 @apikey_app.command("revoke")
-def apikey_revoke(key_id: Annotated[str, typer.Argument(help="the key id from `openfit apikey list`")]) -> None:
+def apikey_revoke(
+    key_id: Annotated[str, typer.Argument(help="the key id from `openfit apikey list`")],
+) -> None:
     """Revoke a key: it stops working at once (the API re-reads the key file when it changes)."""
     from api.keys import ApiKeyError, KeyStore
 
@@ -94,8 +103,9 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="the key id from `o
 
 @app.command("mcp")
 def mcp_stdio(
-    athlete: Annotated[list[str] | None, typer.Option("--athlete", help="limit to these athletes (repeatable)")]
-    = None,
+    athlete: Annotated[
+        list[str] | None, typer.Option("--athlete", help="limit to these athletes (repeatable)")
+    ] = None,
 ) -> None:
     """Run the read-only MCP server over stdio (for Claude Desktop and other MCP clients)."""
     from api.mcp.server import stdio_server

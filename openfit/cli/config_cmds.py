@@ -25,7 +25,9 @@ from openfit.settings import (
     write_home_file,
 )
 
-config_app = typer.Typer(help="Show or change this home's settings ($OPENFIT_HOME/openfit.toml).", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Show or change this home's settings ($OPENFIT_HOME/openfit.toml).", no_args_is_help=True
+)
 app.add_typer(config_app, name="config")
 
 console = Console()
@@ -57,7 +59,8 @@ def consequence(name: str, enabled_after: bool) -> str:
     """What the next build recomputes after this setting changed."""
     if name == "synthetic_enabled":
         return (
-            "the next build loads the synthetic cohort and rebuilds every table" if enabled_after
+            "the next build loads the synthetic cohort and rebuilds every table"
+            if enabled_after
             else "the next build removes the synthetic cohort's rows from the warehouse and the snapshot"
         )
     if name in SYNTHETIC_COHORT_SETTINGS:
@@ -101,6 +104,7 @@ def set_(
         console.print(
             f"note: {name} is overridden by the {setting_origins(effective)[name]} "
             f"(effective value {display_value(effective, name)})",
-            markup=False, highlight=False,
+            markup=False,
+            highlight=False,
         )
     console.print(consequence(name, bool(effective.synthetic_enabled)))

@@ -41,9 +41,12 @@ def build(
     seed: Annotated[int | None, typer.Option(help="Synthetic cohort: random seed.")] = None,
     end_date: Annotated[str | None, typer.Option(help="Synthetic cohort: last day (YYYY-MM-DD).")] = None,
     full: Annotated[
-        bool, typer.Option("--full", help="Rebuild every table from the raw layer instead of only what changed.")
+        bool,
+        typer.Option("--full", help="Rebuild every table from the raw layer instead of only what changed."),
     ] = False,
-    label: Annotated[str, typer.Option(hidden=True, help="What the dashboards call this build.")] = "openfit build",
+    label: Annotated[
+        str, typer.Option(hidden=True, help="What the dashboards call this build.")
+    ] = "openfit build",
 ) -> None:
     """Extract every configured source, rebuild the OpenFit schema and publish the snapshot (via Dagster)."""
     # Flags beat the environment and the home file; the build records them in the home file (run_build).
@@ -68,7 +71,10 @@ def build(
     with console.status("starting Dagster…") as status:
         try:
             report = run_build(
-                settings, on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"), full=full, label=label
+                settings,
+                on_progress=lambda stage, msg: status.update(f"[{stage}] {msg}"),
+                full=full,
+                label=label,
             )
         except Exception as exc:  # a broken code location or settings: one line, not a traceback
             err.print(f"[red]build failed[/red]: {type(exc).__name__}: {str(exc).strip().splitlines()[0]}")
@@ -214,7 +220,11 @@ def sources() -> None:
         else:
             state = "available (not configured)"
         table.add_row(
-            provider.name, provider.display_name, provider.kind, ", ".join(provider.capabilities.names()), state
+            provider.name,
+            provider.display_name,
+            provider.kind,
+            ", ".join(provider.capabilities.names()),
+            state,
         )
     console.print(table)
 
@@ -233,23 +243,53 @@ def serve_commands(settings) -> dict[str, list[str]]:
     bin_dir = Path(sys.executable).parent
     return {
         "dagster": [
-            str(bin_dir / "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml"),
-            "-h", "127.0.0.1", "-p", str(settings.dagster_port),
+            str(bin_dir / "dagster"),
+            "dev",
+            "-w",
+            str(REPO_ROOT / "workspace.yaml"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(settings.dagster_port),
         ],
         "api": [
-            sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(settings.api_port), "--no-access-log",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(settings.api_port),
+            "--no-access-log",
         ],
         "dashboards": [
-            sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboards" / "streamlit_app.py"),
-            "--server.address", "127.0.0.1", "--server.port", str(settings.dashboard_port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(REPO_ROOT / "dashboards" / "streamlit_app.py"),
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(settings.dashboard_port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
         ],
         # Static files: the site is regenerated into a new folder after each publish and serving/docs is
         # switched to it, so the server always reads the newest one.
         "docs": [
-            sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
-            "--directory", str(docs_dir(settings)), str(settings.docs_port),
+            sys.executable,
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(docs_dir(settings)),
+            str(settings.docs_port),
         ],
     }
 
@@ -267,7 +307,9 @@ DEMO_FIRST_DAYS = 42
 
 @app.command()
 def demo(
-    first_days: Annotated[int, typer.Option(min=7, help="Days in the first, quick snapshot.")] = DEMO_FIRST_DAYS,
+    first_days: Annotated[
+        int, typer.Option(min=7, help="Days in the first, quick snapshot.")
+    ] = DEMO_FIRST_DAYS,
 ) -> None:
     """Publish a small synthetic cohort quickly, serve it, and extend it to the full history in the background.
 
@@ -279,7 +321,9 @@ def demo(
     build_cmd = [sys.executable, "-m", "openfit", "build"]
     if not settings.snapshot_path.exists():
         quick = min(first_days, full_days)
-        console.print(f"[bold]demo[/bold]: first snapshot with {quick} days, then the full {full_days} in the background")
+        console.print(
+            f"[bold]demo[/bold]: first snapshot with {quick} days, then the full {full_days} in the background"
+        )
         first = [*build_cmd, "--days", str(quick), "--label", f"demo: first snapshot ({quick} days)"]
         if subprocess.run(first, cwd=REPO_ROOT).returncode != 0:
             raise typer.Exit(code=1)
@@ -288,7 +332,13 @@ def demo(
     plaintext, _record = KeyStore.for_home(settings.home_dir).create(None, name="demo")  # as `apikey create`
     console.print("Demo API key (all athletes; use it as 'Authorization: Bearer <key>'):")
     print(plaintext, flush=True)  # alone on its line, never wrapped
-    background = [*build_cmd, "--days", str(full_days), "--label", f"demo: extending the history to {full_days} days"]
+    background = [
+        *build_cmd,
+        "--days",
+        str(full_days),
+        "--label",
+        f"demo: extending the history to {full_days} days",
+    ]
     _serve(settings, background={"history": background})
 
 
@@ -314,7 +364,9 @@ def _serve(settings, background: dict[str, list[str]] | None = None) -> None:
     for name, cmd in (background or {}).items():
         log = settings.home_dir / f"{name}-build.log"
         helpers[name] = _spawn(cmd, env, log)
-        console.print(f"background {name} build started (progress in the dashboards' sidebar and the Dagster UI; log {log})")
+        console.print(
+            f"background {name} build started (progress in the dashboards' sidebar and the Dagster UI; log {log})"
+        )
 
     stopping = False
 
@@ -332,7 +384,11 @@ def _serve(settings, background: dict[str, list[str]] | None = None) -> None:
                     stopping = True
             for name, proc in list(helpers.items()):
                 if proc.poll() is not None:
-                    done = "[green]done[/green]" if proc.returncode == 0 else f"[red]failed ({proc.returncode})[/red]"
+                    done = (
+                        "[green]done[/green]"
+                        if proc.returncode == 0
+                        else f"[red]failed ({proc.returncode})[/red]"
+                    )
                     console.print(f"background {name} build {done}; still serving")
                     del helpers[name]
             time.sleep(0.5)

@@ -106,8 +106,12 @@ def import_(
     # gets the whole job (its other sources' raw layer does not exist yet, and the dbt project reads it).
     job_name = RAW_FILES_JOB if not build else INBOX_JOB if settings.snapshot_path.exists() else REFRESH_JOB
     # absolute, not resolved: the import log keeps the names as the user gave them (symlinks included)
-    config = {"paths": [str(p.absolute()) for p in inputs], "workers": workers, "timeout_s": timeout_s,
-              "memory_limit_mb": memory_limit_mb}
+    config = {
+        "paths": [str(p.absolute()) for p in inputs],
+        "workers": workers,
+        "timeout_s": timeout_s,
+        "memory_limit_mb": memory_limit_mb,
+    }
     progress = Progress(
         TextColumn("[bold]decoding[/bold]"),
         BarColumn(),
@@ -124,9 +128,13 @@ def import_(
         token = import_handoff.set(handoff)
         try:
             report = run_build(
-                settings, job_name=job_name, op_config={"raw_files": config}, label="openfit import",
-                on_progress=lambda stage, msg: progress.update(task, rates=f"[{stage}] {msg}")
-                if stage != "ingest" else None,
+                settings,
+                job_name=job_name,
+                op_config={"raw_files": config},
+                label="openfit import",
+                on_progress=lambda stage, msg: (
+                    progress.update(task, rates=f"[{stage}] {msg}") if stage != "ingest" else None
+                ),
             )
         except Exception as exc:  # a broken code location or home: one line, not a traceback
             first = (str(exc).strip().splitlines() or [""])[0]

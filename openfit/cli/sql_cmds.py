@@ -51,8 +51,12 @@ def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def duckdb_cli_command(snapshot: Path, query: str | None = None, fmt: OutputFormat = OutputFormat.table,
-                       output: Path | None = None) -> list[str]:
+def duckdb_cli_command(
+    snapshot: Path,
+    query: str | None = None,
+    fmt: OutputFormat = OutputFormat.table,
+    output: Path | None = None,
+) -> list[str]:
     """The DuckDB CLI's arguments: the snapshot read-only, the session setup, then the query if any."""
     command = [str(duckdb_cli_binary()), "-readonly", str(snapshot), "-cmd", SESSION_SETUP]
     if query is None:
@@ -83,9 +87,12 @@ def sql(
         OutputFormat, typer.Option("--format", "-f", help="Result format for -c (parquet needs --output).")
     ] = OutputFormat.table,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the -c result to this file instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write the -c result to this file instead of stdout."),
     ] = None,
-    ide: Annotated[bool, typer.Option("--ide", help="Open Harlequin (the 'ide' extra) instead of the CLI.")] = False,
+    ide: Annotated[
+        bool, typer.Option("--ide", help="Open Harlequin (the 'ide' extra) instead of the CLI.")
+    ] = False,
 ) -> None:
     """Open the published snapshot read-only in the DuckDB CLI: `select * from activities` just works.
 

@@ -25,7 +25,9 @@ def build_definitions() -> dg.Definitions:
     settings = get_settings()
     settings.ensure_dirs()
     # Configured (credentials present) and not switched off in the home's settings.
-    providers = [p for p in discover().values() if p.is_configured() and p.name not in settings.disabled_providers]
+    providers = [
+        p for p in discover().values() if p.is_configured() and p.name not in settings.disabled_providers
+    ]
     # Unconfigured API providers (no client credentials) get no assets: available, not an error.
     api_providers = [p for p in providers if p.api_sync is not None]
     raw = [

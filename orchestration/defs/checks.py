@@ -126,8 +126,11 @@ def _changed_samples_frame(con: duckdb.DuckDBPyConnection, _settings: Settings):
         last = None
     if last is None or last[1] == "full":
         return con.execute(SAMPLES_SQL.format(where="")).df()
-    changed = "where s.activity_id in (select activity_id from openfit_state.changed_activities where seq = ?)"
+    changed = (
+        "where s.activity_id in (select activity_id from openfit_state.changed_activities where seq = ?)"
+    )
     return con.execute(SAMPLES_SQL.format(where=changed), [last[0]]).df()
+
 
 SLEEP_SQL = """
 select
@@ -145,8 +148,13 @@ DAILY_LOAD_SQL = "select athlete_id, date, load, ctl from marts.daily_training_l
 
 def _synthetic_cohort_changed(snap: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
     """Whether the published snapshot was built with another synthetic cohort (or with/without it) than now."""
-    columns = {r[0] for r in snap.execute("select column_name from information_schema.columns where "
-                                           "table_catalog = 'snap' and table_name = 'build_info'").fetchall()}
+    columns = {
+        r[0]
+        for r in snap.execute(
+            "select column_name from information_schema.columns where "
+            "table_catalog = 'snap' and table_name = 'build_info'"
+        ).fetchall()
+    }
     if "settings" not in columns:
         return False  # published before settings were recorded: compare as before
     published = json.loads(snap.execute("select settings from snap.meta.build_info").fetchone()[0])
@@ -289,7 +297,9 @@ def _failing_rows(document: dict, subject: str | None) -> list[tuple[str, str | 
     return failing
 
 
-def validate_frame(suite_name: str, frame, expectations: list, out_dir: Path, subject: str | None = None) -> SuiteOutcome:
+def validate_frame(
+    suite_name: str, frame, expectations: list, out_dir: Path, subject: str | None = None
+) -> SuiteOutcome:
     """Validate a pandas frame with GE 1.x (ephemeral context) and write the result as JSON and HTML. When the
     frame has athlete_id, every unexpected row is reported with it (and with `subject`), so a failure can
     withhold only those athletes."""
@@ -308,8 +318,12 @@ def validate_frame(suite_name: str, frame, expectations: list, out_dir: Path, su
     )
     attributable = "athlete_id" in frame.columns
     index_columns = ["athlete_id"] + ([subject] if subject else [])
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names":
-                                                  index_columns} if attributable else "SUMMARY")
+    result = batch.validate(
+        suite,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns}
+        if attributable
+        else "SUMMARY",
+    )
     document = result.to_json_dict()
     failed = []
     for item in document["results"]:
@@ -325,7 +339,12 @@ def validate_frame(suite_name: str, frame, expectations: list, out_dir: Path, su
     json_path.write_text(json.dumps(document, indent=2, default=str))
     html_path.write_text(_render_html(suite_name, len(frame), document))
     return SuiteOutcome(
-        bool(result.success), len(frame), failed, json_path, html_path, document["statistics"],
+        bool(result.success),
+        len(frame),
+        failed,
+        json_path,
+        html_path,
+        document["statistics"],
         _failing_rows(document, subject) if attributable else None,
         [str(v) for v in frame[subject].unique()] if subject else None,
     )
@@ -385,7 +404,9 @@ def _build_check(suite: Suite) -> dg.AssetChecksDefinition:
         settings = get_settings()
         outcome = run_suite(suite, settings, context.run.run_id)
         withheld = sorted({athlete for athlete, _ in outcome.failing_rows or []})
-        if outcome.failing_rows is not None:  # attributable: this check's verdicts per athlete, for the publish
+        if (
+            outcome.failing_rows is not None
+        ):  # attributable: this check's verdicts per athlete, for the publish
             with duckdb.connect(str(settings.warehouse_path)) as con:
                 record_check_withheld(con, f"gx:{suite.name}", outcome.failing_rows, outcome.examined)
         # A failure that names its athletes withholds them (WARN does not block the publish); any other blocks.

@@ -88,22 +88,35 @@ def files_assets(provider: Provider) -> dg.AssetsDefinition:
     def _assets(context: AssetExecutionContext, dlt: DagsterDltResource, config: FilesImportConfig):
         handoff = import_handoff.get()
         with import_session(
-            config.paths, get_settings(), progress=handoff.progress if handoff else None, workers=config.workers,
-            timeout_s=config.timeout_s, memory_limit_mb=config.memory_limit_mb,
+            config.paths,
+            get_settings(),
+            progress=handoff.progress if handoff else None,
+            workers=config.workers,
+            timeout_s=config.timeout_s,
+            memory_limit_mb=config.memory_limit_mb,
         ) as session:
             if session.summary.finished_packages:
-                context.log.info("files: finished %d load package(s) an interrupted import left",
-                                 session.summary.finished_packages)
+                context.log.info(
+                    "files: finished %d load package(s) an interrupted import left",
+                    session.summary.finished_packages,
+                )
             yield from dlt.run(
-                context=context, dlt_source=session.source, dlt_pipeline=session.pipeline,
-                dagster_dlt_translator=translator, loader_file_format=LOADER_FILE_FORMAT,
+                context=context,
+                dlt_source=session.source,
+                dlt_pipeline=session.pipeline,
+                dagster_dlt_translator=translator,
+                loader_file_format=LOADER_FILE_FORMAT,
             )
         summary = session.summary
         if handoff is not None:
             handoff.summary = summary
         context.log.info(
             "files: %d imported, %d partial, %d duplicate, %d quarantined, %d skipped; %d records",
-            summary.imported, summary.partial, summary.duplicate, summary.quarantined, summary.skipped,
+            summary.imported,
+            summary.partial,
+            summary.duplicate,
+            summary.quarantined,
+            summary.skipped,
             summary.records,
         )
 

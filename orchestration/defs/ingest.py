@@ -1,6 +1,5 @@
 """Raw layer: one dlt asset group per provider, loading into `raw_<provider>` of the warehouse."""
 
-
 import random
 
 import dagster as dg
@@ -72,7 +71,9 @@ def provider_assets(provider: Provider) -> dg.AssetsDefinition:
             context.log.info(
                 "%s: finished %d load package(s) an interrupted run left", provider.name, finished
             )
-        if provider.name == "synthetic":  # never two cohorts under one athlete id (orchestration/synthetic_cohort.py)
+        if (
+            provider.name == "synthetic"
+        ):  # never two cohorts under one athlete id (orchestration/synthetic_cohort.py)
             with duckdb.connect(str(current.warehouse_path)) as con:
                 replaced = prepare_synthetic_extraction(con, current)
             if replaced:

@@ -1,6 +1,5 @@
 """Publish: the last asset of every build; readers only ever see what it swapped in."""
 
-
 import dagster as dg
 from dagster import AssetExecutionContext
 

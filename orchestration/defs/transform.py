@@ -74,15 +74,24 @@ def _merge(first, second, settings):
     """Two dbt runs as one: the later result of a node wins; a test that failed and later passed is cleared."""
     rank = _graph_order(parsed_manifest(settings))
     latest = {event["data"]["node_info"]["unique_id"]: event for event in first.events + second.events}
-    events = sorted(latest.values(), key=lambda event: rank.get(event["data"]["node_info"]["unique_id"], len(rank)))
-    statuses = {**first.statuses, **second.statuses}
-    failed_tests = {k: v for k, v in {**first.failed_tests, **second.failed_tests}.items() if statuses[k] == "fail"}
-    success = (
-        all(run.success or _only_tests_failed(run) for run in (first, second))
-        and not any(status in ("error", "fail", "runtime error") for status in statuses.values())
+    events = sorted(
+        latest.values(), key=lambda event: rank.get(event["data"]["node_info"]["unique_id"], len(rank))
     )
-    return dataclasses.replace(second, success=success, events=events, statuses=statuses, failed_tests=failed_tests,
-                               failure=second.failure or first.failure)
+    statuses = {**first.statuses, **second.statuses}
+    failed_tests = {
+        k: v for k, v in {**first.failed_tests, **second.failed_tests}.items() if statuses[k] == "fail"
+    }
+    success = all(run.success or _only_tests_failed(run) for run in (first, second)) and not any(
+        status in ("error", "fail", "runtime error") for status in statuses.values()
+    )
+    return dataclasses.replace(
+        second,
+        success=success,
+        events=events,
+        statuses=statuses,
+        failed_tests=failed_tests,
+        failure=second.failure or first.failure,
+    )
 
 
 def _withhold_failing_athletes(run, settings, log, full_refresh: bool):
@@ -99,10 +108,15 @@ def _withhold_failing_athletes(run, settings, log, full_refresh: bool):
         skipped = sorted(unique_id for unique_id, status in run.statuses.items() if status == "skipped")
         if not skipped:
             return run, withheld
-        log.warning("transform: %d test(s) failed for some athletes' rows; building the %d node(s) they skipped",
-                    len(run.failed_tests), len(skipped))
+        log.warning(
+            "transform: %d test(s) failed for some athletes' rows; building the %d node(s) they skipped",
+            len(run.failed_tests),
+            len(skipped),
+        )
         names = [unique_id.split(".")[2] for unique_id in skipped]  # <type>.<package>.<name>[.<hash>]
-        refresh = ["--full-refresh"] if full_refresh else []  # as the run that skipped them would have built them
+        refresh = (
+            ["--full-refresh"] if full_refresh else []
+        )  # as the run that skipped them would have built them
         run = _merge(run, invoke_dbt(["build", *refresh, "--select", *names], settings), settings)
     return run, None
 
@@ -120,7 +134,9 @@ def _graph_order(manifest) -> dict[str, int]:
             elif node not in seen:
                 seen.add(node)
                 stack.append((node, True))
-                stack.extend((child, False) for child in manifest.child_map.get(node, []) if child not in seen)
+                stack.extend(
+                    (child, False) for child in manifest.child_map.get(node, []) if child not in seen
+                )
     return {node: len(order) - i for i, node in enumerate(order)}
 
 
@@ -173,16 +189,23 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 context.log.info("synthetic: %s", removed)
             plan = plan_transform(con, build_fingerprint(settings), force_full=config.full_refresh)
             rebuilt = models_to_refresh(plan, settings)
-            if rebuilt is None:  # a changed setting reaches the patched tables (or a macro): rebuild everything
+            if (
+                rebuilt is None
+            ):  # a changed setting reaches the patched tables (or a macro): rebuild everything
                 plan = plan_transform(con, build_fingerprint(settings), force_full=True)
         context.log.info(
-            "transform: %s (%s); %d new load(s)", "full refresh" if plan.full else "incremental", plan.reason,
+            "transform: %s (%s); %d new load(s)",
+            "full refresh" if plan.full else "incremental",
+            plan.reason,
             plan.pending_loads,
         )
         runs = [["build", "--full-refresh"]] if plan.full else []
         if rebuilt:  # the models that read a changed setting, and everything downstream of them, in full
-            context.log.info("transform: settings changed (%s): rebuilding %s", ", ".join(plan.vars_changed),
-                             ", ".join(rebuilt))
+            context.log.info(
+                "transform: settings changed (%s): rebuilding %s",
+                ", ".join(plan.vars_changed),
+                ", ".join(rebuilt),
+            )
             runs.append(["build", "--full-refresh", "--select", *rebuilt])
         if not plan.full and (plan.pending_loads or not rebuilt):
             runs.append(["build", *INCREMENTAL_SELECT, *_views_left_out(plan)])
@@ -202,10 +225,13 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             ):
                 if athletes and isinstance(dagster_event, dg.AssetCheckResult):
                     # WARN: dagster-dbt makes a failing test an ERROR, which would block the publish for everyone
-                    dagster_event = dagster_event._replace(severity=dg.AssetCheckSeverity.WARN, metadata={
-                        **dagster_event.metadata,
-                        "withheld_athletes": dg.MetadataValue.json(sorted(athletes)),
-                    })
+                    dagster_event = dagster_event._replace(
+                        severity=dg.AssetCheckSeverity.WARN,
+                        metadata={
+                            **dagster_event.metadata,
+                            "withheld_athletes": dg.MetadataValue.json(sorted(athletes)),
+                        },
+                    )
                 yield dagster_event
         if withheld is None:
             raise dg.Failure(description=run.failure)

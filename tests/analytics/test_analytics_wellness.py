@@ -220,7 +220,13 @@ def test_markers_that_do_not_agree_on_the_same_two_days_raise_no_illness_signal(
 
 
 def test_illness_signs_need_both_days():
-    base = {"rhr_z": 3.0, "hrv_day_z": -2.0, "sleep_z": 0.0, "sleep_s": 8 * 3600.0, "sleep_need_s": 7 * 3600.0}
+    base = {
+        "rhr_z": 3.0,
+        "hrv_day_z": -2.0,
+        "sleep_z": 0.0,
+        "sleep_s": 8 * 3600.0,
+        "sleep_need_s": 7 * 3600.0,
+    }
     calm = {**base, "rhr_z": 0.0, "hrv_day_z": 0.0}
     assert w.illness_signs(base, base) == {"resting_hr_up", "hrv_down"}
     assert w.illness_signs(base, calm) == set()

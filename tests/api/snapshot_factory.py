@@ -14,8 +14,15 @@ import duckdb
 END_DATE = "2026-06-30"
 
 
-def build_snapshot(path: Path, *, athletes: int = 2, days: int = 30, samples_per_activity: int = 600,
-                   with_marts: bool = False, tag: str = "v1") -> Path:
+def build_snapshot(
+    path: Path,
+    *,
+    athletes: int = 2,
+    days: int = 30,
+    samples_per_activity: int = 600,
+    with_marts: bool = False,
+    tag: str = "v1",
+) -> Path:
     """Writes a snapshot to `path` via a temp file + os.replace (as the publisher does). Returns `path`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -24,8 +24,16 @@ def get(client, keys, url, key="ath_1", **params):
 # ------------------------------------------------------------------------------------------------ auth
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer"}, {"Authorization": "Basic abc"},
-                                     {"Authorization": "Bearer of_nope_nope"}, {"Authorization": "Bearer x"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer of_nope_nope"},
+        {"Authorization": "Bearer x"},
+    ],
+)
 def test_v1_needs_a_valid_key(client, headers):
     response = client.get("/v1/athletes", headers=headers)
     assert response.status_code == 401
@@ -42,7 +50,10 @@ def test_a_revoked_key_is_refused(client, keys):
 def test_a_key_sees_only_its_athletes(client, keys):
     assert [a["athlete_id"] for a in get(client, keys, "/v1/athletes").json()] == ["ath_1"]
     assert [a["athlete_id"] for a in get(client, keys, "/v1/athletes", key="ath_2").json()] == ["ath_2"]
-    assert [a["athlete_id"] for a in get(client, keys, "/v1/athletes", key="admin").json()] == ["ath_1", "ath_2"]
+    assert [a["athlete_id"] for a in get(client, keys, "/v1/athletes", key="admin").json()] == [
+        "ath_1",
+        "ath_2",
+    ]
 
 
 @pytest.mark.parametrize("template", PER_ID_PATHS)
@@ -56,8 +67,17 @@ def test_another_athletes_things_are_404_like_missing_ones(client, keys, templat
     assert own.status_code == (404 if template.endswith("original") else 200)
 
 
-@pytest.mark.parametrize("url", ["/v1/activities", "/v1/sleep", "/v1/wellness", "/v1/wellness/by-source",
-                                 "/v1/metrics/vo2max", "/v1/analytics/trends"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/activities",
+        "/v1/sleep",
+        "/v1/wellness",
+        "/v1/wellness/by-source",
+        "/v1/metrics/vo2max",
+        "/v1/analytics/trends",
+    ],
+)
 def test_asking_for_another_athlete_by_id_is_404(client, keys, url):
     response = get(client, keys, url, athlete_id="ath_2")
     assert response.status_code == 404
@@ -101,11 +121,18 @@ def test_activity_detail_has_recordings_laps_and_iso_times(client, keys):
     assert sorted(r["source"] for r in body["recordings"]) == ["garmin", "strava"]
     assert [lap["lap_index"] for lap in body["laps"]] == [0, 1, 2]
     # per-field provenance from openfit.activities.<field>_source: distance from the second (strava) recording
-    assert (body["hr_source"], body["power_source"], body["gps_source"]) == ("ath_1_watch", "ath_1_watch",
-                                                                             "ath_1_watch")
+    assert (body["hr_source"], body["power_source"], body["gps_source"]) == (
+        "ath_1_watch",
+        "ath_1_watch",
+        "ath_1_watch",
+    )
     assert body["distance_source"] == "strava:rec_s_1_3"
-    assert body["field_sources"] == {"hr": "ath_1_watch", "power": "ath_1_watch", "gps": "ath_1_watch",
-                                     "distance": "strava:rec_s_1_3"}
+    assert body["field_sources"] == {
+        "hr": "ath_1_watch",
+        "power": "ath_1_watch",
+        "gps": "ath_1_watch",
+        "distance": "strava:rec_s_1_3",
+    }
     running = get(client, keys, "/v1/activities/act_1_1").json()  # no power measured: no power source
     assert running["power_source"] is None and "power" not in running["field_sources"]
 
@@ -114,11 +141,15 @@ def test_streams_full_and_downsampled(client, keys):
     full = get(client, keys, "/v1/activities/act_1_3/streams", max_points=10000, channels="heart_rate").json()
     assert full["points"] == full["source_points"] == 600
     assert list(full["channels"]) == ["time", "heart_rate"]
-    small = get(client, keys, "/v1/activities/act_1_3/streams", max_points=60, channels="heart_rate,power_w").json()
+    small = get(
+        client, keys, "/v1/activities/act_1_3/streams", max_points=60, channels="heart_rate,power_w"
+    ).json()
     assert small["points"] == 60
     # Each bucket averages 10 consecutive samples: the overall mean is unchanged.
     assert np.mean(small["channels"]["heart_rate"]) == pytest.approx(np.mean(full["channels"]["heart_rate"]))
-    second = get(client, keys, "/v1/activities/act_1_3/streams", recording_id="rec_s_1_3", channels="heart_rate").json()
+    second = get(
+        client, keys, "/v1/activities/act_1_3/streams", recording_id="rec_s_1_3", channels="heart_rate"
+    ).json()
     assert second["recording_id"] == "rec_s_1_3" and second["source_points"] == 120
     bad = get(client, keys, "/v1/activities/act_1_3/streams", channels="heart_rate,blood")
     assert bad.status_code == 400 and "blood" in bad.json()["error"]["message"]
@@ -159,16 +190,32 @@ def test_metrics_raw_and_daily(client, keys):
 
 
 def test_correlate_matches_numpy(client, keys):
-    body = get(client, keys, "/v1/metrics/correlate", metrics="resting_hr,hrv,sleep_score",
-               **{"from": "2026-06-01", "to": "2026-06-30"}, normalize="false", max_lag_days=2).json()
+    body = get(
+        client,
+        keys,
+        "/v1/metrics/correlate",
+        metrics="resting_hr,hrv,sleep_score",
+        **{"from": "2026-06-01", "to": "2026-06-30"},
+        normalize="false",
+        max_lag_days=2,
+    ).json()
     assert len(body["dates"]) == 30
     hr, hrv = np.array(body["series"]["resting_hr"]), np.array(body["series"]["hrv"])
-    lag0 = next(c for c in body["correlations"] if c["a"] == "resting_hr" and c["b"] == "hrv" and c["lag_days"] == 0)
+    lag0 = next(
+        c for c in body["correlations"] if c["a"] == "resting_hr" and c["b"] == "hrv" and c["lag_days"] == 0
+    )
     assert lag0["r"] == pytest.approx(np.corrcoef(hr, hrv)[0, 1], abs=1e-3) == pytest.approx(-1.0, abs=1e-3)
-    lag2 = next(c for c in body["correlations"] if c["a"] == "resting_hr" and c["b"] == "hrv" and c["lag_days"] == 2)
+    lag2 = next(
+        c for c in body["correlations"] if c["a"] == "resting_hr" and c["b"] == "hrv" and c["lag_days"] == 2
+    )
     assert lag2["n"] == 28 and lag2["r"] == pytest.approx(np.corrcoef(hr[:-2], hrv[2:])[0, 1], abs=1e-3)
-    normalized = get(client, keys, "/v1/metrics/correlate", metrics="resting_hr,hrv",
-                     **{"from": "2026-06-01", "to": "2026-06-30"}).json()
+    normalized = get(
+        client,
+        keys,
+        "/v1/metrics/correlate",
+        metrics="resting_hr,hrv",
+        **{"from": "2026-06-01", "to": "2026-06-30"},
+    ).json()
     assert np.mean(normalized["series"]["hrv"]) == pytest.approx(0, abs=1e-3)
     assert np.std(normalized["series"]["hrv"]) == pytest.approx(1, abs=1e-2)
 
@@ -187,13 +234,28 @@ def test_correlate_needs_marts_for_training_load(client, keys):
 def test_admin_must_name_the_athlete_for_single_athlete_endpoints(client, keys):
     response = get(client, keys, "/v1/metrics/correlate", key="admin", metrics="hrv,resting_hr")
     assert response.status_code == 400 and "athlete_id" in response.json()["error"]["message"]
-    assert get(client, keys, "/v1/metrics/correlate", key="admin", metrics="hrv,resting_hr",
-               athlete_id="ath_2").status_code == 200
+    assert (
+        get(
+            client, keys, "/v1/metrics/correlate", key="admin", metrics="hrv,resting_hr", athlete_id="ath_2"
+        ).status_code
+        == 200
+    )
 
 
-@pytest.mark.parametrize("path", ["training-load", "personal-records", "power-curve", "pace-curve",
-                                  "fitness-estimates", "cross-device", "daily-summary", "anomalies",
-                                  "readiness"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "training-load",
+        "personal-records",
+        "power-curve",
+        "pace-curve",
+        "fitness-estimates",
+        "cross-device",
+        "daily-summary",
+        "anomalies",
+        "readiness",
+    ],
+)
 def test_analytics_without_marts_is_503_not_built_yet(client, keys, path):
     response = get(client, keys, f"/v1/analytics/{path}")
     assert response.status_code == 503
@@ -212,9 +274,14 @@ def test_analytics_with_marts(marts_home):
         assert [r["sport"] for r in records] == ["running"]
         assert len(get(client, keys, "/v1/analytics/power-curve").json()["rows"]) == 10
         curve = get(client, keys, "/v1/analytics/power-curve", window="90d").json()["rows"]
-        assert [r["duration_s"] for r in curve] == [1, 5, 60, 300, 1200] and {r["window"] for r in curve} == {"90d"}
+        assert [r["duration_s"] for r in curve] == [1, 5, 60, 300, 1200] and {r["window"] for r in curve} == {
+            "90d"
+        }
         assert len(get(client, keys, "/v1/analytics/pace-curve").json()["rows"]) == 3
-        assert get(client, keys, "/v1/analytics/cross-device", key="ath_2").json()["rows"][0]["athlete_id"] == "ath_2"
+        assert (
+            get(client, keys, "/v1/analytics/cross-device", key="ath_2").json()["rows"][0]["athlete_id"]
+            == "ath_2"
+        )
         summary = get(client, keys, "/v1/analytics/daily-summary", **{"from": "2026-06-30"}).json()
         assert summary["table"] == "marts.daily_athlete_summary"
         [day] = summary["rows"]
@@ -222,19 +289,31 @@ def test_analytics_with_marts(marts_home):
         assert (day["athlete_id"], day["date"]) == ("ath_1", "2026-06-30")
         assert (day["resting_hr"], day["hrv_rmssd_ms"]) == (wellness["resting_hr"], wellness["hrv_rmssd_ms"])
         assert day["ctl"] == 40.0 and day["load"] is not None
-        corr = get(client, keys, "/v1/metrics/correlate", metrics="training_load,hrv",
-                   **{"from": "2026-06-01", "to": "2026-06-30"}).json()
+        corr = get(
+            client,
+            keys,
+            "/v1/metrics/correlate",
+            metrics="training_load,hrv",
+            **{"from": "2026-06-01", "to": "2026-06-30"},
+        ).json()
         assert all(v is not None for v in corr["series"]["training_load"])
 
 
 def test_cross_device_reads_the_mart_per_metric(marts_home):
     settings, keys = marts_home
     with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
-        body = get(client, keys, "/v1/analytics/cross-device", metric="hrv_rmssd_ms",
-                   **{"from": "2026-06-27", "to": "2026-06-27"}).json()
+        body = get(
+            client,
+            keys,
+            "/v1/analytics/cross-device",
+            metric="hrv_rmssd_ms",
+            **{"from": "2026-06-27", "to": "2026-06-27"},
+        ).json()
         assert body["table"] == "marts.cross_device_daily"
         rows = {r["device_id"]: r for r in body["rows"]}
-        assert set(rows) == {"ath_1_ring", "ath_1_watch"} and {r["metric"] for r in body["rows"]} == {"hrv_rmssd_ms"}
+        assert set(rows) == {"ath_1_ring", "ath_1_watch"} and {r["metric"] for r in body["rows"]} == {
+            "hrv_rmssd_ms"
+        }
         assert rows["ath_1_ring"]["chosen"] is True and rows["ath_1_watch"]["chosen"] is False
         # the ring reads 5 ms above the watch: +5 from the other source's mean, and -5 the other way round
         assert rows["ath_1_ring"]["deviation"] == pytest.approx(5.0)
@@ -286,8 +365,9 @@ def test_security_headers_and_closed_cors(client, keys):
     assert response.headers["cache-control"] == "no-store"
     assert "default-src 'none'" in response.headers["content-security-policy"]
     assert "access-control-allow-origin" not in response.headers
-    preflight = client.options("/v1/athletes", headers={"Origin": "https://evil.example",
-                                                        "Access-Control-Request-Method": "GET"})
+    preflight = client.options(
+        "/v1/athletes", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    )
     assert "access-control-allow-origin" not in preflight.headers
 
 
@@ -331,7 +411,9 @@ def test_a_huge_id_is_not_echoed_back(client, keys, template):
     assert len(response.content) < 2_000
 
 
-@pytest.mark.parametrize("query", [{"athlete_id": "y" * 5_000}, {"sport": "z" * 5_000}, {"cursor": "c" * 5_000}])
+@pytest.mark.parametrize(
+    "query", [{"athlete_id": "y" * 5_000}, {"sport": "z" * 5_000}, {"cursor": "c" * 5_000}]
+)
 def test_long_query_values_are_not_echoed_back(client, keys, query):
     response = get(client, keys, "/v1/activities", **query)
     assert 400 <= response.status_code < 500
@@ -341,7 +423,9 @@ def test_long_query_values_are_not_echoed_back(client, keys, query):
 def test_query_errors_clip_what_they_echo():
     from api.query.errors import MAX_ECHO_CHARS, NotFound
 
-    error = NotFound(f"activity {'a' * 100_000!r} not found", {"activity_id": "a" * 100_000, "ids": ["b" * 9_999]})
+    error = NotFound(
+        f"activity {'a' * 100_000!r} not found", {"activity_id": "a" * 100_000, "ids": ["b" * 9_999]}
+    )
     assert len(error.message) <= 2 * MAX_ECHO_CHARS + 40
     assert len(error.details["activity_id"]) <= MAX_ECHO_CHARS + 40
     assert len(error.details["ids"][0]) <= MAX_ECHO_CHARS + 40
@@ -379,11 +463,14 @@ def test_dates_out_of_range_or_with_trailing_text_are_422(client, keys, url, par
     assert error["details"]["problems"][0]["location"] == ["query", param]
 
 
-@pytest.mark.parametrize(("params", "count"), [
-    ({"from": "2026-06-30", "to": "2026-06-30"}, 1),
-    ({"from": "2026-06-29", "to": "2026-06-30"}, 2),
-    ({"from": "1900-01-01", "to": "2999-12-31"}, 30),
-])
+@pytest.mark.parametrize(
+    ("params", "count"),
+    [
+        ({"from": "2026-06-30", "to": "2026-06-30"}, 1),
+        ({"from": "2026-06-29", "to": "2026-06-30"}, 2),
+        ({"from": "1900-01-01", "to": "2999-12-31"}, 30),
+    ],
+)
 def test_dates_in_range_still_work(client, keys, params, count):
     response = get(client, keys, "/v1/wellness", **params)
     assert response.status_code == 200 and len(response.json()) == count
@@ -395,7 +482,9 @@ def test_anomalies_and_readiness_are_scoped_and_filtered(marts_home):
         flags = get(client, keys, "/v1/analytics/anomalies").json()
         assert flags["table"] == "marts.anomalies"
         assert [(r["athlete_id"], r["date"], r["kind"]) for r in flags["rows"]] == [
-            ("ath_1", "2026-06-29", "sleep_short"), ("ath_1", "2026-06-30", "resting_hr_elevated")]
+            ("ath_1", "2026-06-29", "sleep_short"),
+            ("ath_1", "2026-06-30", "resting_hr_elevated"),
+        ]
         assert all(r["explanation"] for r in flags["rows"])
         high = get(client, keys, "/v1/analytics/anomalies", severity="high").json()["rows"]
         assert [r["kind"] for r in high] == ["resting_hr_elevated"]
@@ -411,5 +500,7 @@ def test_anomalies_and_readiness_are_scoped_and_filtered(marts_home):
         [day] = ready["rows"]
         assert (day["athlete_id"], day["date"], day["score"]) == ("ath_1", "2026-06-30", 80.0)
         assert day["hrv_weight"] == 0.3 and day["sleep_component"] == 100.0
-        admin = get(client, keys, "/v1/analytics/readiness", key="admin", **{"from": "2026-06-30"}).json()["rows"]
+        admin = get(client, keys, "/v1/analytics/readiness", key="admin", **{"from": "2026-06-30"}).json()[
+            "rows"
+        ]
         assert {r["athlete_id"] for r in admin} == {"ath_1", "ath_2"}

@@ -49,9 +49,14 @@ def test_every_payload_table_of_the_athlete_is_exported_complete(exported):
     manifest = verify_export(path)
     assert manifest["raw_payloads"] == "included"
     entries = {e["path"]: e for e in manifest["files"]}
-    tables = [t for (t,) in warehouse_rows(
-        settings, "select table_name from information_schema.tables where table_schema = 'raw_synthetic' "
-                  "and not starts_with(table_name, '_dlt_') order by 1")]
+    tables = [
+        t
+        for (t,) in warehouse_rows(
+            settings,
+            "select table_name from information_schema.tables where table_schema = 'raw_synthetic' "
+            "and not starts_with(table_name, '_dlt_') order by 1",
+        )
+    ]
     assert {"activities", "activity_streams", "sleep", "daily_summaries"} <= set(tables)
     with zipfile.ZipFile(path) as zf:
         for table in tables:
@@ -64,17 +69,27 @@ def test_every_payload_table_of_the_athlete_is_exported_complete(exported):
 
 def _warehouse_count_for(settings, table: str, athlete: str) -> int:
     """The athlete's rows in the writer's raw table, found independently of the publisher's attribution."""
-    columns = {c for (c,) in warehouse_rows(
-        settings, "select column_name from information_schema.columns where table_schema = 'raw_synthetic' "
-                  "and table_name = ?", [table])}
+    columns = {
+        c
+        for (c,) in warehouse_rows(
+            settings,
+            "select column_name from information_schema.columns where table_schema = 'raw_synthetic' "
+            "and table_name = ?",
+            [table],
+        )
+    }
     if "athlete_id" in columns:
         sql = f"select count(*) from raw_synthetic.{table} where athlete_id = ?"
     elif "activity_id" in columns:
-        sql = (f"select count(*) from raw_synthetic.{table} where activity_id in "
-               "(select activity_id from raw_synthetic.activities where athlete_id = ?)")
+        sql = (
+            f"select count(*) from raw_synthetic.{table} where activity_id in "
+            "(select activity_id from raw_synthetic.activities where athlete_id = ?)"
+        )
     else:
-        sql = (f"select count(*) from raw_synthetic.{table} where sleep_id in "
-               "(select sleep_id from raw_synthetic.sleep where athlete_id = ?)")
+        sql = (
+            f"select count(*) from raw_synthetic.{table} where sleep_id in "
+            "(select sleep_id from raw_synthetic.sleep where athlete_id = ?)"
+        )
     return warehouse_rows(settings, sql, [athlete])[0][0]
 
 
@@ -83,8 +98,14 @@ def test_payload_documents_are_the_stored_json(exported):
     with zipfile.ZipFile(path) as zf:
         lines = zf.read("raw/synthetic/activities.jsonl").decode().splitlines()
     exported_payloads = {json.loads(line)["activity_id"]: json.loads(line)["payload"] for line in lines}
-    stored = {a: json.loads(p) for a, p in warehouse_rows(
-        settings, "select activity_id, payload from raw_synthetic.activities where athlete_id = ?", [athlete])}
+    stored = {
+        a: json.loads(p)
+        for a, p in warehouse_rows(
+            settings,
+            "select activity_id, payload from raw_synthetic.activities where athlete_id = ?",
+            [athlete],
+        )
+    }
     assert exported_payloads == stored and stored
 
 
@@ -104,15 +125,18 @@ def test_payloads_are_copied_again_only_when_the_raw_layer_changed(warehouse_cop
     publish_snapshot("nothing new", settings)
     assert SnapshotIdentity.of(settings.raw_payloads_path) == copied
     with duckdb.connect(str(settings.warehouse_path)) as con:
-        con.execute("insert into raw_synthetic._dlt_loads (load_id, schema_name, status, inserted_at) "
-                    "select '9999999999.0', 'synthetic', 0, now()")
+        con.execute(
+            "insert into raw_synthetic._dlt_loads (load_id, schema_name, status, inserted_at) "
+            "select '9999999999.0', 'synthetic', 0, now()"
+        )
         con.execute("delete from raw_synthetic.weigh_ins where true")
     publish_snapshot("new load", settings)
     assert SnapshotIdentity.of(settings.raw_payloads_path) != copied
     with duckdb.connect(str(settings.raw_payloads_path), read_only=True) as con:
         assert con.execute("select count(*) from synthetic.weigh_ins").fetchone()[0] == 0
         unattributed = con.execute(
-            f"select count(*) from synthetic.activity_streams where {RAW_ATHLETE_COLUMN} is null").fetchone()[0]
+            f"select count(*) from synthetic.activity_streams where {RAW_ATHLETE_COLUMN} is null"
+        ).fetchone()[0]
     assert unattributed == 0
 
 

@@ -43,7 +43,9 @@ def test_rest_over_loopback(live):
 
 def _mcp_http(base: str, key: str | None):
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    return Client(streamable_http_client(f"{base}/mcp", http_client=httpx2.AsyncClient(headers=headers, timeout=30)))
+    return Client(
+        streamable_http_client(f"{base}/mcp", http_client=httpx2.AsyncClient(headers=headers, timeout=30))
+    )
 
 
 def test_mcp_over_http_uses_the_keys_scope(live):
@@ -69,9 +71,12 @@ def test_mcp_over_http_uses_the_keys_scope(live):
 def test_mcp_over_http_refuses_without_a_valid_key(live, key):
     base, keys, _ = live
     token = getattr(keys, key) if key == "revoked" else key
-    response = httpx.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-                          headers={"Authorization": f"Bearer {token}"} if token else {},
-                          timeout=10)
+    response = httpx.post(
+        f"{base}/mcp",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={"Authorization": f"Bearer {token}"} if token else {},
+        timeout=10,
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
 
@@ -79,7 +84,9 @@ def test_mcp_over_http_refuses_without_a_valid_key(live, key):
 def test_mcp_over_stdio(live):
     _, _, home = live
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "api.mcp", "--athlete", "ath_2"], cwd=str(REPO),
+        command=sys.executable,
+        args=["-m", "api.mcp", "--athlete", "ath_2"],
+        cwd=str(REPO),
         env={**os.environ, "OPENFIT_HOME": str(home)},
     )
 
@@ -87,7 +94,9 @@ def test_mcp_over_stdio(live):
         async with Client(params) as client:
             tools = (await client.list_tools()).tools
             athletes = await client.call_tool("list_athletes", {})
-            sql = await client.call_tool("query_sql", {"sql": "SELECT count(*) AS n FROM openfit.sleep_sessions"})
+            sql = await client.call_tool(
+                "query_sql", {"sql": "SELECT count(*) AS n FROM openfit.sleep_sessions"}
+            )
             return tools, athletes, sql
 
     tools, athletes, sql = asyncio.run(session())
@@ -104,8 +113,10 @@ def test_open_mcp_streams_are_bounded_per_key_and_freed_on_disconnect(live):
     with httpx.Client(base_url=base, timeout=10) as http:
         for _ in range(2):  # the second round only gets its streams if the first round's were given back
             with ExitStack() as open_streams:
-                statuses = [open_streams.enter_context(http.stream("GET", "/mcp", headers=headers)).status_code
-                            for _ in range(4)]
+                statuses = [
+                    open_streams.enter_context(http.stream("GET", "/mcp", headers=headers)).status_code
+                    for _ in range(4)
+                ]
                 refused = http.get("/mcp", headers=headers)
                 other_key = http.get("/v1/athletes", headers=keys.auth(keys.ath_2))
             assert statuses == [200] * 4

@@ -13,9 +13,22 @@ from api.mcp.server import build_mcp_server
 from openfit.settings import get_settings
 
 EXPECTED_TOOLS = {
-    "list_athletes", "list_activities", "get_activity", "get_activity_streams", "get_training_load", "get_wellness",
-    "get_sleep", "correlate_metrics", "get_personal_records", "get_power_curve", "compare_devices",
-    "get_daily_summary", "get_anomalies", "get_readiness", "describe_schema", "query_sql",
+    "list_athletes",
+    "list_activities",
+    "get_activity",
+    "get_activity_streams",
+    "get_training_load",
+    "get_wellness",
+    "get_sleep",
+    "correlate_metrics",
+    "get_personal_records",
+    "get_power_curve",
+    "compare_devices",
+    "get_daily_summary",
+    "get_anomalies",
+    "get_readiness",
+    "describe_schema",
+    "query_sql",
 }
 
 
@@ -72,28 +85,49 @@ def test_activity_tools(settings):
     server = server_for(None)
     detail = ok(call(server, "get_activity", {"activity_id": "act_2_3"}))
     assert detail["athlete_id"] == "ath_2" and len(detail["recordings"]) == 2
-    streams = ok(call(server, "get_activity_streams", {"activity_id": "act_2_3", "max_points": 50,
-                                                        "channels": ["heart_rate", "power_w"]}))
+    streams = ok(
+        call(
+            server,
+            "get_activity_streams",
+            {"activity_id": "act_2_3", "max_points": 50, "channels": ["heart_rate", "power_w"]},
+        )
+    )
     assert streams["points"] == 50 and set(streams["channels"]) == {"time", "heart_rate", "power_w"}
 
 
 def test_daily_tools(settings):
     server = server_for(("ath_1",))
-    wellness = ok(call(server, "get_wellness", {"from_date": "2026-06-01", "to_date": "2026-06-30"}))["result"]
+    wellness = ok(call(server, "get_wellness", {"from_date": "2026-06-01", "to_date": "2026-06-30"}))[
+        "result"
+    ]
     assert len(wellness) == 30
     # one row per day, each metric with the device it was chosen from
     assert {(w["resting_hr_source"], w["steps_source"]) for w in wellness} == {("ath_1_ring", "ath_1_watch")}
     sleep = ok(call(server, "get_sleep", {"limit": 3}))["result"]
     assert [s["local_date"] for s in sleep] == ["2026-06-30", "2026-06-29", "2026-06-28"]
-    corr = ok(call(server, "correlate_metrics", {"metrics": ["resting_hr", "hrv"], "from_date": "2026-06-01",
-                                                 "to_date": "2026-06-30", "max_lag_days": 0}))
+    corr = ok(
+        call(
+            server,
+            "correlate_metrics",
+            {
+                "metrics": ["resting_hr", "hrv"],
+                "from_date": "2026-06-01",
+                "to_date": "2026-06-30",
+                "max_lag_days": 0,
+            },
+        )
+    )
     assert corr["correlations"][0]["r"] == pytest.approx(-1.0, abs=1e-3)
 
 
 def test_errors_are_raised_as_tool_errors_with_reasons(settings):
     server = server_for(("ath_1",))
     attack = call(server, "query_sql", {"sql": "SELECT * FROM read_csv('/etc/passwd')"})
-    assert attack.is_error is True and "rejected" in attack.content[0].text and "read_csv" in attack.content[0].text
+    assert (
+        attack.is_error is True
+        and "rejected" in attack.content[0].text
+        and "read_csv" in attack.content[0].text
+    )
     missing_mart = call(server, "get_training_load")
     assert missing_mart.is_error is True and "not_built_yet" in missing_mart.content[0].text
     bad_date = call(server, "get_wellness", {"from_date": "last tuesday"})
@@ -110,15 +144,29 @@ def test_a_server_without_a_scope_refuses(settings):
 def test_mart_tools(marts_home):
     server = server_for(("ath_2",))
     load = ok(call(server, "get_training_load", {"from_date": "2026-06-30"}))
-    assert load["rows"] == [{"athlete_id": "ath_2", "date": "2026-06-30", "load": pytest.approx(3600 / 36),
-                             "ctl": 40.0, "atl": 45.0, "tsb": -5.0}]
+    assert load["rows"] == [
+        {
+            "athlete_id": "ath_2",
+            "date": "2026-06-30",
+            "load": pytest.approx(3600 / 36),
+            "ctl": 40.0,
+            "atl": 45.0,
+            "tsb": -5.0,
+        }
+    ]
     curve = ok(call(server, "get_power_curve"))["rows"]  # all_time by default
-    assert [r["duration_s"] for r in curve] == [1, 5, 60, 300, 1200] and {r["window"] for r in curve} == {"all_time"}
-    assert {r["sport"] for r in ok(call(server, "get_personal_records", {"sport": "cycling"}))["rows"]} == {"cycling"}
+    assert [r["duration_s"] for r in curve] == [1, 5, 60, 300, 1200] and {r["window"] for r in curve} == {
+        "all_time"
+    }
+    assert {r["sport"] for r in ok(call(server, "get_personal_records", {"sport": "cycling"}))["rows"]} == {
+        "cycling"
+    }
     devices = ok(call(server, "compare_devices", {"from_date": "2026-06-30", "metric": "resting_hr"}))
     assert devices["table"] == "marts.cross_device_daily"
     assert sorted((r["device_id"], r["chosen"], r["deviation"]) for r in devices["rows"]) == [
-        ("ath_2_ring", True, pytest.approx(-1.0)), ("ath_2_watch", False, pytest.approx(1.0))]
+        ("ath_2_ring", True, pytest.approx(-1.0)),
+        ("ath_2_watch", False, pytest.approx(1.0)),
+    ]
     unknown = call(server, "compare_devices", {"metric": "mood"})
     assert unknown.is_error is True and "mood" in unknown.content[0].text
     [day] = ok(call(server, "get_daily_summary", {"from_date": "2026-06-30"}))["rows"]
@@ -131,7 +179,9 @@ def test_anomaly_and_readiness_tools(marts_home):
     flags = ok(call(server, "get_anomalies"))
     assert flags["table"] == "marts.anomalies"
     assert [(r["athlete_id"], r["kind"], r["severity"]) for r in flags["rows"]] == [
-        ("ath_2", "sleep_short", "moderate"), ("ath_2", "resting_hr_elevated", "high")]
+        ("ath_2", "sleep_short", "moderate"),
+        ("ath_2", "resting_hr_elevated", "high"),
+    ]
     assert ok(call(server, "get_anomalies", {"kind": "sleep_short", "from_date": "2026-06-30"}))["rows"] == []
     bad = call(server, "get_anomalies", {"kind": "flu"})
     assert bad.is_error is True and "flu" in bad.content[0].text
@@ -157,7 +207,9 @@ def test_schema_tool_and_resources(settings):
     listed, metrics, schema = run(resources())
     assert listed == {"openfit://schema", "openfit://metrics"}
     catalogue = json.loads(metrics.contents[0].text)
-    assert {"resting_hr", "hrv", "sleep_score", "training_load"} <= {d["name"] for d in catalogue["daily_metrics"]}
+    assert {"resting_hr", "hrv", "sleep_score", "training_load"} <= {
+        d["name"] for d in catalogue["daily_metrics"]
+    }
     assert catalogue["algorithm_defaults"]["pmc"] == get_settings().algo_pmc
     assert any(t["table"] == "activities" for t in json.loads(schema.contents[0].text))
 
@@ -168,13 +220,16 @@ def test_a_huge_id_is_not_echoed_into_the_tool_error(settings):
     assert len(refused.content[0].text) < 2_000
 
 
-@pytest.mark.parametrize(("tool", "arguments"), [
-    ("list_activities", {"to_date": "9999-12-31"}),
-    ("list_activities", {"from_date": "0001-01-01T00:00:00+05:00"}),
-    ("correlate_metrics", {"metrics": ["resting_hr", "hrv"], "to_date": "0001-01-01"}),
-    ("get_wellness", {"from_date": "2024-01-01garbage"}),
-    ("get_sleep", {"to_date": "2024-01-01T00:00:00"}),
-])
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("list_activities", {"to_date": "9999-12-31"}),
+        ("list_activities", {"from_date": "0001-01-01T00:00:00+05:00"}),
+        ("correlate_metrics", {"metrics": ["resting_hr", "hrv"], "to_date": "0001-01-01"}),
+        ("get_wellness", {"from_date": "2024-01-01garbage"}),
+        ("get_sleep", {"to_date": "2024-01-01T00:00:00"}),
+    ],
+)
 def test_bad_dates_are_tool_errors_that_say_why(settings, tool, arguments):
     refused = call(server_for(("ath_1",)), tool, arguments)
     assert refused.is_error is True

@@ -22,17 +22,29 @@ from api.query.dates import MAX_DATE, MIN_DATE
 pytestmark = pytest.mark.slow
 
 _offsets = st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda minutes: timezone(timedelta(minutes=minutes)))
-_out_of_range_dates = st.one_of(st.dates(max_value=MIN_DATE - timedelta(days=1)),
-                                st.dates(min_value=MAX_DATE + timedelta(days=1)))
+_out_of_range_dates = st.one_of(
+    st.dates(max_value=MIN_DATE - timedelta(days=1)), st.dates(min_value=MAX_DATE + timedelta(days=1))
+)
 _out_of_range_times = st.one_of(
     st.datetimes(max_value=datetime(MIN_DATE.year - 1, 12, 31, 23, 59), timezones=_offsets),
     st.datetimes(min_value=datetime(MAX_DATE.year + 1, 1, 1), timezones=_offsets),
 )
 _valid_dates = st.dates(min_value=MIN_DATE, max_value=MAX_DATE).map(date.isoformat)
-_garbage = st.text(alphabet=string.ascii_letters + string.punctuation.replace("-", ""), min_size=1, max_size=12)
+_garbage = st.text(
+    alphabet=string.ascii_letters + string.punctuation.replace("-", ""), min_size=1, max_size=12
+)
 HOSTILE_DATES = st.one_of(
-    st.sampled_from(["9999-12-31", "0001-01-01", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
-                     "2024-01-01garbage", "2024-02-30", "0000-01-01"]),
+    st.sampled_from(
+        [
+            "9999-12-31",
+            "0001-01-01",
+            "0001-01-01T00:00:00+05:00",
+            "9999-12-31T23:59:59-05:00",
+            "2024-01-01garbage",
+            "2024-02-30",
+            "0000-01-01",
+        ]
+    ),
     _out_of_range_dates.map(date.isoformat),
     _out_of_range_times.map(datetime.isoformat),
     st.builds(str.__add__, _valid_dates, _garbage),
@@ -51,7 +63,9 @@ def _date_parameters(operation) -> list[str]:
 
 def test_no_server_errors(marts_home):
     app_settings, keys = marts_home
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(app_settings, rate_limit_per_minute=None))
+    schema = schemathesis.openapi.from_asgi(
+        "/openapi.json", create_app(app_settings, rate_limit_per_minute=None)
+    )
     headers = keys.auth(keys.ath_1)
     operations = [result.ok() for result in schema.get_all_operations()]
     # export is exercised by the round-trip tests; fuzzing a ZIP download adds nothing but time.
@@ -62,12 +76,20 @@ def test_no_server_errors(marts_home):
     for operation in operations:
         date_parameters = _date_parameters(operation)
 
-        @given(case=operation.as_strategy(), hostile=HOSTILE_DATES,
-               which=st.sampled_from(date_parameters or [None]))
+        @given(
+            case=operation.as_strategy(),
+            hostile=HOSTILE_DATES,
+            which=st.sampled_from(date_parameters or [None]),
+        )
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def no_5xx(case, hostile, which):
             response = case.call(headers=headers)
-            assert response.status_code < 500, (case.method, case.formatted_path, case.query, response.text[:300])
+            assert response.status_code < 500, (
+                case.method,
+                case.formatted_path,
+                case.query,
+                response.text[:300],
+            )
             if response.status_code >= 400:
                 assert set(response.json()["error"]) == {"code", "message", "details"}
             if which is None:

@@ -20,10 +20,16 @@ SLOW_SQL = "SELECT count(*) FROM range(1000000000) a, range(100000) b"  # runs u
 
 
 def mcp_call(client: TestClient, key: str, tool: str, arguments: dict):
-    return client.post("/mcp", headers={"Authorization": f"Bearer {key}",
-                                        "Accept": "application/json, text/event-stream"},
-                       json={"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                             "params": {"name": tool, "arguments": arguments}})
+    return client.post(
+        "/mcp",
+        headers={"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"},
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": tool, "arguments": arguments},
+        },
+    )
 
 
 def key_id(settings, key: str) -> str:
@@ -62,8 +68,9 @@ def test_a_keys_running_heavy_calls_refuse_its_next_one_but_not_another_keys(lim
     app, client = limited
     heavy = app.state.read_limits.heavy_calls
     first: dict = {}
-    runner = threading.Thread(target=lambda: first.update(r=mcp_call(client, keys.ath_1, "query_sql",
-                                                                      {"sql": SLOW_SQL})))
+    runner = threading.Thread(
+        target=lambda: first.update(r=mcp_call(client, keys.ath_1, "query_sql", {"sql": SLOW_SQL}))
+    )
     runner.start()
     deadline = time.monotonic() + 10
     while heavy.in_progress(key_id(settings, keys.ath_1)) == 0 and time.monotonic() < deadline:
@@ -75,7 +82,7 @@ def test_a_keys_running_heavy_calls_refuse_its_next_one_but_not_another_keys(lim
         # The same key's light tools, and another key's heavy ones, still run.
         assert mcp_call(client, keys.ath_1, "list_athletes", {}).status_code == 200
         other = mcp_call(client, keys.ath_2, "query_sql", {"sql": "SELECT 1 AS one"})
-        assert other.status_code == 200 and "isError\":false" in other.text.replace(" ", "")
+        assert other.status_code == 200 and 'isError":false' in other.text.replace(" ", "")
         assert client.get("/v1/athletes", headers=keys.auth(keys.ath_2)).status_code == 200
     finally:
         runner.join(timeout=30)
@@ -101,8 +108,11 @@ def test_open_streams_are_bounded_per_key(limited, settings, keys):
 
 def test_a_refused_or_oversized_mcp_request_holds_no_slot(limited, keys):
     app, client = limited
-    big = client.post("/mcp", headers={**keys.auth(keys.ath_1), "Accept": "application/json, text/event-stream"},
-                      content=b"x" * (2 << 20))
+    big = client.post(
+        "/mcp",
+        headers={**keys.auth(keys.ath_1), "Accept": "application/json, text/event-stream"},
+        content=b"x" * (2 << 20),
+    )
     assert big.status_code == 413
     assert app.state.read_limits.heavy_calls.in_progress() == 0
 

@@ -27,7 +27,8 @@ def real(fixture_warehouse, tmp_path, monkeypatch):
         with reader.cursor() as cur:
             athletes = [a.athlete_id for a in reads.list_athletes(cur, AthleteScope.everyone())]
             first_activity = {
-                a: reads.list_activities(cur, AthleteScope.everyone(), athlete_id=a, limit=1).items for a in athletes
+                a: reads.list_activities(cur, AthleteScope.everyone(), athlete_id=a, limit=1).items
+                for a in athletes
             }
     finally:
         reader.close()
@@ -50,14 +51,22 @@ def test_every_endpoint_answers_on_the_real_snapshot(real):
     activity = page["items"][0]["activity_id"]
     detail = client.get(f"/v1/activities/{activity}", headers=auth).json()
     assert detail["recordings"], "every activity has at least one recording"
-    assert client.get(f"/v1/activities/{activity}/streams", headers=auth, params={"max_points": 100}).status_code == 200
+    assert (
+        client.get(f"/v1/activities/{activity}/streams", headers=auth, params={"max_points": 100}).status_code
+        == 200
+    )
     for url in ["/v1/sleep", "/v1/wellness", "/v1/metrics/resting_hr", "/v1/analytics/trends", "/health"]:
         assert client.get(url, headers=auth).status_code == 200, url
     sleep = client.get("/v1/sleep", headers=auth, params={"limit": 1}).json()
     if sleep:
         assert client.get(f"/v1/sleep/{sleep[0]['sleep_id']}", headers=auth).status_code == 200
-    for url in ["/v1/analytics/training-load", "/v1/analytics/personal-records", "/v1/analytics/power-curve",
-                "/v1/analytics/cross-device", "/v1/metrics/correlate?metrics=resting_hr,hrv,sleep_score"]:
+    for url in [
+        "/v1/analytics/training-load",
+        "/v1/analytics/personal-records",
+        "/v1/analytics/power-curve",
+        "/v1/analytics/cross-device",
+        "/v1/metrics/correlate?metrics=resting_hr,hrv,sleep_score",
+    ]:
         response = client.get(url, headers=auth)
         assert response.status_code in (200, 503), (url, response.text[:300])
         if response.status_code == 503:
@@ -70,8 +79,9 @@ def test_every_endpoint_answers_on_the_real_snapshot(real):
 
 def test_sandbox_on_the_real_snapshot_is_scoped(real):
     _, settings, athletes, _, _ = real
-    result = run_sql(settings.snapshot_path, "SELECT DISTINCT athlete_id FROM openfit.activities",
-                     athletes=[athletes[0]])
+    result = run_sql(
+        settings.snapshot_path, "SELECT DISTINCT athlete_id FROM openfit.activities", athletes=[athletes[0]]
+    )
     assert result.rows == [[athletes[0]]]
 
 
@@ -84,16 +94,24 @@ def test_daily_merge_endpoints_on_the_real_snapshot(real):
     days = client.get("/v1/wellness", headers=auth, params={"limit": 5000}).json()
     assert days and len({d["date"] for d in days}) == len(days)  # one row per day
     day = next(d for d in days if d["resting_hr"] is not None and d["hrv_rmssd_ms"] is not None)
-    by_source = client.get("/v1/wellness/by-source", headers=auth, params={"from": day["date"], "to": day["date"]})
+    by_source = client.get(
+        "/v1/wellness/by-source", headers=auth, params={"from": day["date"], "to": day["date"]}
+    )
     chosen_rhr = [r for r in by_source.json() if r["device_id"] == day["resting_hr_source"]]
     assert [r["resting_hr"] for r in chosen_rhr] == [day["resting_hr"]]
-    cross = client.get("/v1/analytics/cross-device", headers=auth,
-                       params={"metric": "resting_hr", "from": day["date"], "to": day["date"]}).json()
+    cross = client.get(
+        "/v1/analytics/cross-device",
+        headers=auth,
+        params={"metric": "resting_hr", "from": day["date"], "to": day["date"]},
+    ).json()
     assert [r["device_id"] for r in cross["rows"] if r["chosen"]] == [day["resting_hr_source"]]
     assert len(cross["rows"]) == len([r for r in by_source.json() if r["resting_hr"] is not None])
-    summary = client.get("/v1/analytics/daily-summary", headers=auth,
-                         params={"from": day["date"], "to": day["date"]}).json()["rows"]
-    assert [(s["resting_hr"], s["hrv_rmssd_ms"]) for s in summary] == [(day["resting_hr"], day["hrv_rmssd_ms"])]
+    summary = client.get(
+        "/v1/analytics/daily-summary", headers=auth, params={"from": day["date"], "to": day["date"]}
+    ).json()["rows"]
+    assert [(s["resting_hr"], s["hrv_rmssd_ms"]) for s in summary] == [
+        (day["resting_hr"], day["hrv_rmssd_ms"])
+    ]
     merged = client.get("/v1/activities", headers=auth, params={"limit": 200}).json()["items"]
     multi = next(a for a in merged if (a["recording_count"] or 0) > 1)
     detail = client.get(f"/v1/activities/{multi['activity_id']}", headers=auth).json()

@@ -36,7 +36,9 @@ def test_pagination_is_stable_while_the_snapshot_is_swapped(private):
         seen = [a["activity_id"] for a in first["items"]]
         cursor = first["next_cursor"]
         while cursor:
-            page = client.get("/v1/activities", headers=headers, params={"limit": 10, "cursor": cursor}).json()
+            page = client.get(
+                "/v1/activities", headers=headers, params={"limit": 10, "cursor": cursor}
+            ).json()
             seen += [a["activity_id"] for a in page["items"]]
             cursor = page["next_cursor"]
     # The keyset continues where it stopped: nothing twice, and it runs on into the older days v2 added.
@@ -108,8 +110,13 @@ def test_export_round_trip(private, tmp_path):
     assert manifest["athletes"] == ["ath_1"]
     assert manifest["schema_version"] == "openfit/0.9.0"  # from openfit.spec_info
     paths = {f["path"] for f in manifest["files"]}
-    assert {"openfit/activities.jsonl", "openfit/activities.parquet", "openfit/activity_samples.parquet",
-            "openfit/sleep_stages.jsonl", "openfit/metrics.parquet"} <= paths
+    assert {
+        "openfit/activities.jsonl",
+        "openfit/activities.parquet",
+        "openfit/activity_samples.parquet",
+        "openfit/sleep_stages.jsonl",
+        "openfit/metrics.parquet",
+    } <= paths
 
     # Re-import and compare with the snapshot, table by table, for ath_1 only.
     counts = import_export(archive, tmp_path / "reimported.duckdb")
@@ -128,7 +135,9 @@ def test_export_round_trip(private, tmp_path):
             expected = source.execute(f"SELECT * FROM openfit.{table} WHERE {where} ORDER BY ALL").fetchall()
             actual = target.execute(f"SELECT * FROM openfit.{table} ORDER BY ALL").fetchall()
             assert actual == expected, table
-        assert target.execute("SELECT count(*) FROM openfit.athletes WHERE athlete_id <> 'ath_1'").fetchone() == (0,)
+        assert target.execute(
+            "SELECT count(*) FROM openfit.athletes WHERE athlete_id <> 'ath_1'"
+        ).fetchone() == (0,)
     finally:
         source.close()
         target.close()
@@ -175,7 +184,9 @@ def test_export_includes_stored_originals(tmp_path, monkeypatch):
     settings, keys, sha = _home_with_blob(tmp_path, monkeypatch, payload)
     con = duckdb.connect(str(settings.snapshot_path))
     con.execute("ALTER TABLE openfit.activity_recordings ADD COLUMN original_sha256 VARCHAR")
-    con.execute("UPDATE openfit.activity_recordings SET original_sha256 = ? WHERE recording_id = 'rec_g_1_3'", [sha])
+    con.execute(
+        "UPDATE openfit.activity_recordings SET original_sha256 = ? WHERE recording_id = 'rec_g_1_3'", [sha]
+    )
     con.close()
     with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
         archive = tmp_path / "export.zip"
@@ -184,7 +195,9 @@ def test_export_includes_stored_originals(tmp_path, monkeypatch):
         assert original.status_code == 200 and original.content == payload
         assert client.get("/v1/activities/act_1_3/original", headers=keys.auth(keys.ath_2)).status_code == 404
     manifest = verify_export(archive)
-    assert {"path": f"originals/{sha}", "sha256": sha, "bytes": len(payload), "rows": None} in manifest["files"]
+    assert {"path": f"originals/{sha}", "sha256": sha, "bytes": len(payload), "rows": None} in manifest[
+        "files"
+    ]
 
 
 def test_file_recordings_point_at_their_original_blob(tmp_path, monkeypatch):
@@ -194,7 +207,9 @@ def test_file_recordings_point_at_their_original_blob(tmp_path, monkeypatch):
     con = duckdb.connect(str(settings.snapshot_path))
     for table in ("activity_recordings", "activities"):
         column = "recording_id" if table == "activity_recordings" else "primary_recording_id"
-        con.execute(f"UPDATE openfit.{table} SET {column} = ? WHERE {column} = 'rec_g_2_4'", [f"files:{sha}:0"])
+        con.execute(
+            f"UPDATE openfit.{table} SET {column} = ? WHERE {column} = 'rec_g_2_4'", [f"files:{sha}:0"]
+        )
     con.close()
     with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
         original = client.get("/v1/activities/act_2_4/original", headers=keys.auth(keys.ath_2))
@@ -211,8 +226,10 @@ def test_every_imported_file_of_the_athlete_travels_not_only_activities(tmp_path
     lost = "f" * 64  # logged, but not in this home's blob store
     con = duckdb.connect(str(settings.snapshot_path))
     con.execute("CREATE TABLE openfit.file_imports (athlete_id VARCHAR, sha256 VARCHAR, status VARCHAR)")
-    con.execute("INSERT INTO openfit.file_imports VALUES ('ath_1', ?, 'imported'), ('ath_1', ?, 'imported')",
-                [sha, lost])
+    con.execute(
+        "INSERT INTO openfit.file_imports VALUES ('ath_1', ?, 'imported'), ('ath_1', ?, 'imported')",
+        [sha, lost],
+    )
     con.close()
     with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
         mine, theirs = tmp_path / "mine.zip", tmp_path / "theirs.zip"
@@ -242,4 +259,6 @@ def test_large_tables_are_exported_in_bounded_batches(private, tmp_path, monkeyp
         samples = pq.ParquetFile(io.BytesIO(zf.read("openfit/activity_samples.parquet")))
     assert samples.metadata.num_rows == 30 * 600 + 10 * 120
     assert samples.metadata.num_row_groups == -(-samples.metadata.num_rows // 1000)
-    assert import_export(archive, tmp_path / "restored.duckdb")["activity_samples"] == samples.metadata.num_rows
+    assert (
+        import_export(archive, tmp_path / "restored.duckdb")["activity_samples"] == samples.metadata.num_rows
+    )

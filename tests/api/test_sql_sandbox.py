@@ -85,8 +85,10 @@ def test_plain_selects_pass_the_checks(sql):
 
 
 def test_admin_query_sees_every_athlete(settings):
-    result = run_sql(settings.snapshot_path, "SELECT athlete_id, count(*) AS n FROM openfit.activities GROUP BY 1 "
-                     "ORDER BY 1")
+    result = run_sql(
+        settings.snapshot_path,
+        "SELECT athlete_id, count(*) AS n FROM openfit.activities GROUP BY 1 ORDER BY 1",
+    )
     assert result.columns == ["athlete_id", "n"]
     assert result.rows == [["ath_1", 30], ["ath_2", 30]]
     assert result.truncated is False
@@ -95,10 +97,13 @@ def test_admin_query_sees_every_athlete(settings):
 def test_scoped_query_sees_only_its_athletes_whatever_the_sql(settings):
     snapshot = settings.snapshot_path
     scoped = {"athletes": ["ath_1"]}
-    assert run_sql(snapshot, "SELECT DISTINCT athlete_id FROM openfit.activities", **scoped).rows == [["ath_1"]]
+    assert run_sql(snapshot, "SELECT DISTINCT athlete_id FROM openfit.activities", **scoped).rows == [
+        ["ath_1"]
+    ]
     # Tables without athlete_id are filtered through their parent.
-    samples = run_sql(snapshot, "SELECT DISTINCT split_part(activity_id, '_', 2) FROM openfit.activity_samples",
-                      **scoped)
+    samples = run_sql(
+        snapshot, "SELECT DISTINCT split_part(activity_id, '_', 2) FROM openfit.activity_samples", **scoped
+    )
     assert samples.rows == [["1"]]
     stages = run_sql(snapshot, "SELECT count(DISTINCT sleep_id) FROM sleep_stages", **scoped)
     assert stages.rows == [[30]]
@@ -123,13 +128,19 @@ def test_max_rows_out_of_range_is_rejected(settings):
 
 def test_time_limit_interrupts(settings):
     with pytest.raises(SqlFailed, match="time limit"):
-        run_sql(settings.snapshot_path, "SELECT count(*) FROM range(1000000000) a, range(100000) b", timeout_s=0.5)
+        run_sql(
+            settings.snapshot_path, "SELECT count(*) FROM range(1000000000) a, range(100000) b", timeout_s=0.5
+        )
 
 
 def test_memory_limit_stops_a_hungry_query(settings):
     with pytest.raises(SqlFailed, match="memory|failed"):
-        run_sql(settings.snapshot_path, "SELECT list(repeat('x', 1000)) FROM range(2000000)",
-                memory_limit="64MB", timeout_s=30)
+        run_sql(
+            settings.snapshot_path,
+            "SELECT list(repeat('x', 1000)) FROM range(2000000)",
+            memory_limit="64MB",
+            timeout_s=30,
+        )
 
 
 def test_runtime_defences_hold_even_without_the_parser_checks(settings, monkeypatch):
@@ -152,9 +163,11 @@ def test_runtime_defences_hold_even_without_the_parser_checks(settings, monkeypa
 
 
 def test_values_come_back_json_safe(settings):
-    result = run_sql(settings.snapshot_path,
-                     "SELECT start_time, local_date, 1.5::DECIMAL(4,2) AS d FROM openfit.activities "
-                     "ORDER BY start_time DESC LIMIT 1")
+    result = run_sql(
+        settings.snapshot_path,
+        "SELECT start_time, local_date, 1.5::DECIMAL(4,2) AS d FROM openfit.activities "
+        "ORDER BY start_time DESC LIMIT 1",
+    )
     start, local_date, dec = result.rows[0]
     assert start.endswith("Z") and "T" in start
     assert local_date == "2026-06-30"
@@ -176,19 +189,22 @@ def test_session_time_zone_is_utc_everywhere(settings):
 # ------------------------------------------------------------------------------ bounds on the whole call
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT repeat('x', 300000000)",
-    "SELECT repeat('x', 1000001)",
-    "SELECT repeat('x', athlete_id::INT) FROM openfit.athletes",
-    "SELECT lpad('x', 300000000, 'y')",
-    "SELECT rpad('x', (SELECT 300000000), 'y')",
-    "SELECT repeat([1, 2], 300000000)",
-    "SELECT list_resize([1], 30000000)",
-    "SELECT printf('%300000000d', 1)",
-    "SELECT printf('%*d', 300000000, 1)",
-    "SELECT format('{:300000000}', 1)",
-    "SELECT format('{:{}}', 1, 300000000)",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT repeat('x', 300000000)",
+        "SELECT repeat('x', 1000001)",
+        "SELECT repeat('x', athlete_id::INT) FROM openfit.athletes",
+        "SELECT lpad('x', 300000000, 'y')",
+        "SELECT rpad('x', (SELECT 300000000), 'y')",
+        "SELECT repeat([1, 2], 300000000)",
+        "SELECT list_resize([1], 30000000)",
+        "SELECT printf('%300000000d', 1)",
+        "SELECT printf('%*d', 300000000, 1)",
+        "SELECT format('{:300000000}', 1)",
+        "SELECT format('{:{}}', 1, 300000000)",
+    ],
+)
 def test_functions_that_build_a_huge_value_need_a_small_literal_length(sql):
     # These allocate outside DuckDB's memory accounting: printf('%300000000d', 1) took 600 MB under a 64MB limit.
     with pytest.raises(SqlRejected, match="literal (length|format)"):
@@ -196,15 +212,20 @@ def test_functions_that_build_a_huge_value_need_a_small_literal_length(sql):
 
 
 def test_small_built_values_are_fine(settings):
-    assert run_sql(settings.snapshot_path, "SELECT length(repeat('ab', 1000)), lpad('7', 3, '0'), "
-                   "printf('%5.1f', 2.25), format('{}-{}', 1, 2)").rows == [[2000, "007", "  2.2", "1-2"]]
+    assert run_sql(
+        settings.snapshot_path,
+        "SELECT length(repeat('ab', 1000)), lpad('7', 3, '0'), printf('%5.1f', 2.25), format('{}-{}', 1, 2)",
+    ).rows == [[2000, "007", "  2.2", "1-2"]]
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT " + "(" * 6000 + "1" + ")" * 6000,
-    "SELECT " + "NOT " * 4000 + "true",
-    "SELECT " + "[" * 3000 + "1" + "]" * 3000,
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT " + "(" * 6000 + "1" + ")" * 6000,
+        "SELECT " + "NOT " * 4000 + "true",
+        "SELECT " + "[" * 3000 + "1" + "]" * 3000,
+    ],
+)
 def test_deep_nesting_is_rejected_not_a_recursion_error(sql):
     with pytest.raises(SqlRejected, match="nested too deeply"):
         check_sql(sql)
@@ -218,9 +239,14 @@ def test_result_bytes_are_capped_whatever_the_row_count(settings):
     with pytest.raises(SqlFailed, match="exceeds the limit of 1 MB"):
         run_sql(settings.snapshot_path, "SELECT repeat('x', 100000) FROM range(20)", max_result_bytes=1 << 20)
     with pytest.raises(SqlFailed, match="exceeds the limit"):
-        run_sql(settings.snapshot_path, "SELECT string_agg(repeat('x', 1000000), '') FROM range(50)",
-                max_result_bytes=4 << 20)
-    fits = run_sql(settings.snapshot_path, "SELECT repeat('x', 100000) FROM range(5)", max_result_bytes=1 << 20)
+        run_sql(
+            settings.snapshot_path,
+            "SELECT string_agg(repeat('x', 1000000), '') FROM range(50)",
+            max_result_bytes=4 << 20,
+        )
+    fits = run_sql(
+        settings.snapshot_path, "SELECT repeat('x', 100000) FROM range(5)", max_result_bytes=1 << 20
+    )
     assert fits.row_count == 5
 
 
@@ -235,7 +261,12 @@ def test_the_time_limit_covers_the_scoped_copy(settings, monkeypatch):
 
     monkeypatch.setattr(sandbox, "_scope_to_athletes", slow_copy)
     with pytest.raises(SqlFailed, match="time limit"):
-        run_sql(settings.snapshot_path, "SELECT count(*) FROM openfit.activities", athletes=["ath_1"], timeout_s=0.5)
+        run_sql(
+            settings.snapshot_path,
+            "SELECT count(*) FROM openfit.activities",
+            athletes=["ath_1"],
+            timeout_s=0.5,
+        )
 
 
 def test_the_time_limit_covers_converting_the_rows(settings, monkeypatch):
@@ -255,6 +286,10 @@ def test_the_time_limit_covers_converting_the_rows(settings, monkeypatch):
 def test_memory_is_bounded_without_spilling_to_disk(settings, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # where an in-memory DuckDB would put its .tmp spill folder
     with pytest.raises(SqlFailed, match="memory limit"):
-        run_sql(settings.snapshot_path, "SELECT count(*) FROM (SELECT * FROM range(20000000) ORDER BY random())",
-                memory_limit="64MB", timeout_s=60)
+        run_sql(
+            settings.snapshot_path,
+            "SELECT count(*) FROM (SELECT * FROM range(20000000) ORDER BY random())",
+            memory_limit="64MB",
+            timeout_s=60,
+        )
     assert list(tmp_path.iterdir()) == []

@@ -10,12 +10,15 @@ import pytest
 from api.query.values import iso_utc, iso_utc_sql
 
 
-@pytest.mark.parametrize("value", [
-    datetime(2026, 3, 1, 6, 5, 4, tzinfo=UTC),
-    datetime(2026, 3, 1, 6, 5, 4, 120000, tzinfo=UTC),
-    datetime(2026, 3, 1, 6, 5, 4, 7, tzinfo=UTC),
-    datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 3, 1, 6, 5, 4, tzinfo=UTC),
+        datetime(2026, 3, 1, 6, 5, 4, 120000, tzinfo=UTC),
+        datetime(2026, 3, 1, 6, 5, 4, 7, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+    ],
+)
 @pytest.mark.parametrize("sql_type", ["TIMESTAMPTZ", "TIMESTAMP"])
 def test_the_sql_twin_formats_times_like_iso_utc(value, sql_type):
     con = duckdb.connect()

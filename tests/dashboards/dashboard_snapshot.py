@@ -15,12 +15,28 @@ from pathlib import Path
 import duckdb
 
 OPENFIT_TABLES = (
-    "athletes", "athlete_thresholds", "devices", "activity_recordings", "activities", "activity_samples", "laps",
-    "sleep_sessions", "sleep_stages", "wellness_daily", "wellness_daily_by_source", "metrics",
+    "athletes",
+    "athlete_thresholds",
+    "devices",
+    "activity_recordings",
+    "activities",
+    "activity_samples",
+    "laps",
+    "sleep_sessions",
+    "sleep_stages",
+    "wellness_daily",
+    "wellness_daily_by_source",
+    "metrics",
 )
 MART_TABLES = (
-    "activity_load", "daily_training_load", "power_curve", "pace_curve", "personal_records", "fitness_estimates",
-    "cross_device_daily", "daily_athlete_summary",
+    "activity_load",
+    "daily_training_load",
+    "power_curve",
+    "pace_curve",
+    "personal_records",
+    "fitness_estimates",
+    "cross_device_daily",
+    "daily_athlete_summary",
 )
 
 
@@ -38,7 +54,9 @@ def build_snapshot(
     """Write a complete snapshot file at `path` (atomically replacing an existing one) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".factory-{os.getpid()}.duckdb.tmp")  # not "openfit.*": the catalog would shadow the schema
+    tmp = path.with_name(
+        f".factory-{os.getpid()}.duckdb.tmp"
+    )  # not "openfit.*": the catalog would shadow the schema
     tmp.unlink(missing_ok=True)
     start_date = end_date - timedelta(days=days - 1)
     con = duckdb.connect(str(tmp))
@@ -422,7 +440,9 @@ def _import_log(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-if __name__ == "__main__":  # handy for trying the app by hand: python tests/dashboards/dashboard_snapshot.py DIR
+if (
+    __name__ == "__main__"
+):  # handy for trying the app by hand: python tests/dashboards/dashboard_snapshot.py DIR
     import sys
 
     home = Path(sys.argv[1])

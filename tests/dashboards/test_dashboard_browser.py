@@ -28,8 +28,10 @@ def chromium_executable() -> str:
         result = subprocess.run(["bash", str(INSTALL_SCRIPT)], capture_output=True, text=True, timeout=900)
         path = bc.chromium_path()
         if path is None:
-            pytest.skip(f"no Chromium at /usr/bin/chromium and scripts/install_browser.sh could not install it: "
-                        f"{(result.stderr or result.stdout)[-500:]}")
+            pytest.skip(
+                f"no Chromium at /usr/bin/chromium and scripts/install_browser.sh could not install it: "
+                f"{(result.stderr or result.stdout)[-500:]}"
+            )
     return path
 
 
@@ -48,8 +50,9 @@ def _visit_every_page(home: Path, shots: Path, executable: str, allow_empty: set
         tab.on("pageerror", lambda exc: errors.append(str(exc)))
         for page in bc.PAGES:
             tab.goto(f"{base}/{page.url_path}", wait_until="commit")
-            outcome[page.title] = bc.wait_for_page(tab, page, timeout_ms=60_000,
-                                                   allow_empty=page.main_chart in allow_empty)
+            outcome[page.title] = bc.wait_for_page(
+                tab, page, timeout_ms=60_000, allow_empty=page.main_chart in allow_empty
+            )
             assert tab.locator(bc.EXCEPTION_SELECTOR).count() == 0
             tab.wait_for_timeout(300)  # let the other charts on the page finish drawing for the screenshot
             tab.screenshot(path=str(shots / f"{page.url_path or 'fitness'}.png"))
@@ -69,7 +72,9 @@ def test_every_page_in_a_real_browser(factory_home, chromium_executable, tmp_pat
     shots = _screenshot_dir(tmp_path, "factory")
     outcome = _visit_every_page(factory_home, shots, chromium_executable, allow_empty=set())
     assert set(outcome.values()) == {"chart"}
-    assert sorted(p.name for p in shots.glob("*.png")) == sorted(f"{p.url_path or 'fitness'}.png" for p in bc.PAGES)
+    assert sorted(p.name for p in shots.glob("*.png")) == sorted(
+        f"{p.url_path or 'fitness'}.png" for p in bc.PAGES
+    )
 
 
 def _background_luminance(tab) -> float:
@@ -102,8 +107,12 @@ def test_every_page_on_the_built_warehouse(fixture_warehouse, chromium_executabl
 
     con = duckdb.connect(":memory:")
     con.execute(f"ATTACH '{fixture_warehouse.snapshot_path}' AS s (READ_ONLY)")
-    present = {f"{s}.{t}" for s, t in con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 's'").fetchall()}
+    present = {
+        f"{s}.{t}"
+        for s, t in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 's'"
+        ).fetchall()
+    }
     con.close()
     needs = {"pmc": "marts.daily_training_load", "power_curve": "marts.power_curve"}
     allow_empty = {chart for chart, table in needs.items() if table not in present}

@@ -14,13 +14,23 @@ from dashboard_snapshot import build_snapshot
 
 PAGES = {
     # page file: (title, figure titles that must be present)
-    "fitness": ("Fitness & form", ["Performance management chart", "Acute:chronic workload ratio",
-                                   "Weekly load, monotony and strain"]),
+    "fitness": (
+        "Fitness & form",
+        ["Performance management chart", "Acute:chronic workload ratio", "Weekly load, monotony and strain"],
+    ),
     "activities": ("Activities", ["Streams on a shared time axis", "GPS track", "Time in heart-rate zones"]),
-    "power_pace": ("Power & pace", ["Best average power for each duration", "Best pace for each distance",
-                                    "CP, W′ and eFTP over time"]),
-    "sleep": ("Sleep & recovery", ["Sleep stages and score", "Daily values against rolling baselines",
-                                   "Daily load and recovery markers"]),
+    "power_pace": (
+        "Power & pace",
+        ["Best average power for each duration", "Best pace for each distance", "CP, W′ and eFTP over time"],
+    ),
+    "sleep": (
+        "Sleep & recovery",
+        [
+            "Sleep stages and score",
+            "Daily values against rolling baselines",
+            "Daily load and recovery markers",
+        ],
+    ),
     "cross_device": ("Cross-device", ["by source", "Deviation from the other sources"]),
     "correlations": ("Correlations", ["Aligned daily series", "Pearson correlation"]),
     "data_health": ("Data health", ["Rows per published table"]),
@@ -47,7 +57,9 @@ def test_page_renders_its_charts(open_page, factory_home, page):
     for fragment in wanted:
         assert any(fragment in t for t in titles), f"{fragment!r} not among {titles}"
     for fig in figures(at):  # no chart without data
-        drawn = [v for trace in fig["data"] for axis in ("x", "y", "z") for v in values(trace, axis) if v == v]
+        drawn = [
+            v for trace in fig["data"] for axis in ("x", "y", "z") for v in values(trace, axis) if v == v
+        ]
         assert drawn, fig["layout"]["title"]
     # The shared pickers are on every page.
     assert [s.label for s in at.sidebar.selectbox] == ["Athlete", "Period"]
@@ -60,8 +72,10 @@ def test_athlete_picker_drives_the_queries(open_page, factory_home):
     at.sidebar.selectbox(key="athlete_id").set_value("ath_002").run()
     no_exception(at)
     second = {m.label: m.value for m in at.metric}
-    ctl_expected = _snapshot_rows(factory_home, "SELECT ctl FROM marts.daily_training_load WHERE athlete_id = "
-                                                "'ath_002' ORDER BY date DESC LIMIT 1")[0][0]
+    ctl_expected = _snapshot_rows(
+        factory_home,
+        "SELECT ctl FROM marts.daily_training_load WHERE athlete_id = 'ath_002' ORDER BY date DESC LIMIT 1",
+    )[0][0]
     assert second["Fitness (CTL)"] == f"{ctl_expected:.0f}"
     assert values(figure(at, "Performance management chart")["data"][1], "y") != values(pmc["data"][1], "y")
     assert first != second
@@ -129,7 +143,11 @@ def test_power_windows_drive_the_curve(open_page, factory_home):
     assert len(figure(at, "Best average power")["data"]) == 2  # all-time best + the default window
     at.multiselect(key="power_windows").set_value(["42-day", "90-day"]).run()
     no_exception(at)
-    assert [t["name"] for t in figure(at, "Best average power")["data"]] == ["all-time best", "42-day", "90-day"]
+    assert [t["name"] for t in figure(at, "Best average power")["data"]] == [
+        "all-time best",
+        "42-day",
+        "90-day",
+    ]
     assert len(table_with(at, "record_type")) > 0
 
 
@@ -148,8 +166,11 @@ def test_cross_device_metric_picker(open_page, factory_home):
     no_exception(at)
     fig = figure(at, "HRV rMSSD (ms) by source")
     # marts.cross_device_daily names the device: one line per device, the days it was chosen starred (the ring).
-    assert {t["name"] for t in fig["data"]} == {"Oura Ring Gen3 (oura)", "Garmin Forerunner 965 (garmin)",
-                                                "Oura Ring Gen3 (oura) (chosen)"}
+    assert {t["name"] for t in fig["data"]} == {
+        "Oura Ring Gen3 (oura)",
+        "Garmin Forerunner 965 (garmin)",
+        "Oura Ring Gen3 (oura) (chosen)",
+    }
     summary = table_with(at, "Days chosen").set_index("Source")
     assert summary.loc["Garmin Forerunner 965 (garmin)", "Days chosen"] == 0
     assert summary.loc["Oura Ring Gen3 (oura)", "Days chosen"] == summary.loc["Oura Ring Gen3 (oura)", "Days"]
@@ -159,7 +180,12 @@ def test_cross_device_metric_picker(open_page, factory_home):
 def test_cross_device_without_the_mart_compares_devices(open_page, no_marts_home):
     at = open_page(no_marts_home, "cross_device")
     no_exception(at)
-    assert at.selectbox(key="cross_metric").options == ["Resting HR (bpm)", "HRV rMSSD (ms)", "Sleep (h)", "Sleep score"]
+    assert at.selectbox(key="cross_metric").options == [
+        "Resting HR (bpm)",
+        "HRV rMSSD (ms)",
+        "Sleep (h)",
+        "Sleep score",
+    ]
     fig = figure(at, "by source")
     assert {t["name"] for t in fig["data"]} == {"Oura Ring Gen3 (oura)", "Garmin Forerunner 965 (garmin)"}
 
@@ -202,9 +228,11 @@ def test_data_health_names_withheld_athletes(open_page, factory_home, tmp_path):
     snapshot = home / "serving" / "snapshot.duckdb"
     build_snapshot(snapshot, athletes=1, days=10)
     with duckdb.connect(str(snapshot)) as con:
-        con.execute("create table meta.withheld as select 'ath-7' as athlete_id, "
-                    "'test.openfit.not_in_future_activities_start_time.1a' as test, 12::bigint as failing_rows, "
-                    "now() as recorded_at")
+        con.execute(
+            "create table meta.withheld as select 'ath-7' as athlete_id, "
+            "'test.openfit.not_in_future_activities_start_time.1a' as test, 12::bigint as failing_rows, "
+            "now() as recorded_at"
+        )
     at = open_page(home, "data_health")
     no_exception(at)
     assert any("Withheld from this snapshot: ath-7" in e.value for e in at.error)
@@ -238,7 +266,9 @@ def test_a_new_publish_invalidates_the_cache(open_page, tmp_path, monkeypatch):
     build_snapshot(home / "serving" / "snapshot.duckdb", athletes=2, days=20)
     at = open_page(home, "data_health")
     assert len(at.sidebar.selectbox(key="athlete_id").options) == 2
-    build_snapshot(home / "serving" / "snapshot.duckdb", athletes=4, days=20)  # atomic replace, as publish does
+    build_snapshot(
+        home / "serving" / "snapshot.duckdb", athletes=4, days=20
+    )  # atomic replace, as publish does
     use_home(monkeypatch, home)
     at.run()
     no_exception(at)
@@ -249,4 +279,6 @@ def test_pages_contain_no_sql():
     pages = Path(__file__).resolve().parents[2] / "dashboards" / "app_pages"
     for path in pages.glob("*.py"):
         text = path.read_text()
-        assert not re.search(r"\b(SELECT|FROM\s+openfit|duckdb)\b", text), f"{path.name} talks to the database"
+        assert not re.search(r"\b(SELECT|FROM\s+openfit|duckdb)\b", text), (
+            f"{path.name} talks to the database"
+        )

@@ -35,7 +35,9 @@ def _column_expr(table: str, column: str, data_type: str) -> str | None:
     return f"{quoted}::varchar"
 
 
-def table_checksums(database: Path, schemas: tuple[str, ...] = ("openfit", "marts")) -> dict[str, tuple[int, int]]:
+def table_checksums(
+    database: Path, schemas: tuple[str, ...] = ("openfit", "marts")
+) -> dict[str, tuple[int, int]]:
     """{schema.table: (rows, order-independent hash of the rows)} for every base table of the schemas."""
     out: dict[str, tuple[int, int]] = {}
     with duckdb.connect(str(database), read_only=True) as con:
@@ -53,7 +55,9 @@ def table_checksums(database: Path, schemas: tuple[str, ...] = ("openfit", "mart
                 "order by ordinal_position",
                 [schema, table],
             ).fetchall()
-            exprs = [f"coalesce({e}, '<null>')" for c, t in columns if (e := _column_expr(table, c, t)) is not None]
+            exprs = [
+                f"coalesce({e}, '<null>')" for c, t in columns if (e := _column_expr(table, c, t)) is not None
+            ]
             row = con.execute(
                 f"select count(*), coalesce(sum(hash(concat_ws('|', {', '.join(exprs)})))::hugeint, 0) "
                 f'from "{catalog}"."{schema}"."{table}"'

@@ -64,10 +64,16 @@ def _build(settings: Settings, **kwargs) -> None:
 def _last_build(settings: Settings) -> tuple[str, int, int]:
     """(kind, changed activities, changed metric windows) of the warehouse's last transform."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        seq, kind = con.execute(f"select seq, kind from {STATE_SCHEMA}.builds order by seq desc limit 1").fetchone()
-        activities = con.execute(f"select count(*) from {STATE_SCHEMA}.changed_activities where seq = ?", [seq])
+        seq, kind = con.execute(
+            f"select seq, kind from {STATE_SCHEMA}.builds order by seq desc limit 1"
+        ).fetchone()
+        activities = con.execute(
+            f"select count(*) from {STATE_SCHEMA}.changed_activities where seq = ?", [seq]
+        )
         activities = activities.fetchone()[0]
-        windows = con.execute(f"select count(*) from {STATE_SCHEMA}.changed_metric_windows where seq = ?", [seq])
+        windows = con.execute(
+            f"select count(*) from {STATE_SCHEMA}.changed_metric_windows where seq = ?", [seq]
+        )
         return kind, activities, windows.fetchone()[0]
 
 
@@ -104,7 +110,9 @@ def _copy_of(base_home: Path, tmp_path: Path) -> Path:
 
 
 def test_new_day_incremental_equals_full_build(base_home, full_build_checksums, tmp_path, monkeypatch):
-    settings = _synthetic(monkeypatch, _copy_of(base_home, tmp_path), DAYS, END)  # same first day, one day more
+    settings = _synthetic(
+        monkeypatch, _copy_of(base_home, tmp_path), DAYS, END
+    )  # same first day, one day more
     assert _last_build(settings)[0] == "full"  # the base's first build
     _build(settings)
     kind, activities, windows = _last_build(settings)
@@ -231,7 +239,9 @@ def test_sigkill_mid_increment_keeps_the_old_snapshot_and_the_next_run_catches_u
     assert differences(table_checksums(settings.snapshot_path), before) == {}  # the old snapshot, readable
 
     _build(settings)  # the next run: after a killed transform it rebuilds in full; after a killed publish the
-    assert differences(table_checksums(settings.snapshot_path), full_build_checksums) == {}  # transform was done
+    assert (
+        differences(table_checksums(settings.snapshot_path), full_build_checksums) == {}
+    )  # transform was done
     assert not list(settings.serving_dir.glob(".snapshot-*.duckdb.tmp*"))
 
 
@@ -246,7 +256,9 @@ def _small_home(monkeypatch, home: Path) -> Settings:
     return _synthetic(monkeypatch, home, 7, END)
 
 
-def _second_file_incrementally_and_in_full(tmp_path, monkeypatch, first: Path, second: Path) -> tuple[Settings, dict]:
+def _second_file_incrementally_and_in_full(
+    tmp_path, monkeypatch, first: Path, second: Path
+) -> tuple[Settings, dict]:
     """A small home built, then `first` imported and transformed, then `second` (each an incremental build),
     checked equal to a fresh home that loads the same files in the same order (the first-loaded file anchors the
     activity id) and builds once in full. Returns the incremental home's settings and its checksums."""
@@ -274,8 +286,15 @@ def _second_file_incrementally_and_in_full(tmp_path, monkeypatch, first: Path, s
 
 def test_fit_file_merging_into_an_activity_incremental_equals_full(tmp_path, monkeypatch):
     from orchestration.defs import TRANSFORM_JOB
-    watch = _write(tmp_path / "in" / "watch.fit", samples.activity(n=600, manufacturer=Manufacturer.GARMIN.value, serial=111))
-    bike = _write(tmp_path / "in" / "bike.fit", samples.activity(n=590, manufacturer=Manufacturer.WAHOO_FITNESS.value, serial=222))
+
+    watch = _write(
+        tmp_path / "in" / "watch.fit",
+        samples.activity(n=600, manufacturer=Manufacturer.GARMIN.value, serial=111),
+    )
+    bike = _write(
+        tmp_path / "in" / "bike.fit",
+        samples.activity(n=590, manufacturer=Manufacturer.WAHOO_FITNESS.value, serial=222),
+    )
 
     settings, incremental = _second_file_incrementally_and_in_full(tmp_path, monkeypatch, watch, bike)
     with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
@@ -298,8 +317,14 @@ def test_the_same_workout_saved_twice_by_one_device_is_one_activity_with_one_tim
     exported twice with different bytes) are one activity; the more complete file gives the samples and totals,
     the other stays linked; incrementally as in a full build (which failed before: duplicate (activity_id, ts)
     samples)."""
-    detailed = _write(tmp_path / "in" / "run.fit", samples.activity(n=600, manufacturer=Manufacturer.GARMIN.value, serial=111))
-    shorter = _write(tmp_path / "in" / "run-export.fit", samples.activity(n=590, manufacturer=Manufacturer.GARMIN.value, serial=111))
+    detailed = _write(
+        tmp_path / "in" / "run.fit",
+        samples.activity(n=600, manufacturer=Manufacturer.GARMIN.value, serial=111),
+    )
+    shorter = _write(
+        tmp_path / "in" / "run-export.fit",
+        samples.activity(n=590, manufacturer=Manufacturer.GARMIN.value, serial=111),
+    )
 
     settings, _ = _second_file_incrementally_and_in_full(tmp_path, monkeypatch, shorter, detailed)
     with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
@@ -309,8 +334,11 @@ def test_the_same_workout_saved_twice_by_one_device_is_one_activity_with_one_tim
         assert len(recordings) == 2 and len({r[0] for r in recordings}) == 1  # one activity, both linked
         activity_id = recordings[0][0]
         samples_count, distinct_ts = con.execute(
-            "select count(*), count(distinct ts) from openfit.activity_samples where activity_id = ?", [activity_id]
+            "select count(*), count(distinct ts) from openfit.activity_samples where activity_id = ?",
+            [activity_id],
         ).fetchone()
-        duration = con.execute("select duration_s from openfit.activities where activity_id = ?", [activity_id]).fetchone()[0]
+        duration = con.execute(
+            "select duration_s from openfit.activities where activity_id = ?", [activity_id]
+        ).fetchone()[0]
     assert samples_count == distinct_ts == 600  # the detailed file's timeline, once
     assert 590 < duration <= 600  # its totals, not the sum of both files

@@ -51,7 +51,9 @@ def assert_same(published: pl.DataFrame, expected: pl.DataFrame, keys: list[str]
 
 def test_wellness_baselines_are_analytics_over_the_daily_summary(snap):
     published = frame(snap, "select * from marts.wellness_baselines")
-    assert set(published["athlete_id"]) == set(frame(snap, "select athlete_id from openfit.athletes")["athlete_id"])
+    assert set(published["athlete_id"]) == set(
+        frame(snap, "select athlete_id from openfit.athletes")["athlete_id"]
+    )
     assert_same(published, expected_baselines(snap), ["athlete_id", "date"])
     # The 60-day fixture is long enough for every baseline to exist on its later days.
     late = published.filter(pl.col("date") >= pl.col("date").min().over("athlete_id") + pl.duration(days=45))
@@ -83,5 +85,7 @@ def test_readiness_is_the_weighted_mean_of_its_published_components(snap):
     for row in scored.iter_rows(named=True):
         have = [n for n in names if row[f"{n}_component"] is not None]
         total = sum(row[f"{n}_weight"] for n in have)
-        assert row["score"] == pytest.approx(sum(row[f"{n}_component"] * row[f"{n}_weight"] for n in have) / total)
+        assert row["score"] == pytest.approx(
+            sum(row[f"{n}_component"] * row[f"{n}_weight"] for n in have) / total
+        )
         assert row["coverage"] == pytest.approx(total / sum(wellness.READINESS_WEIGHTS.values()))

@@ -18,7 +18,9 @@ TARGET = 0.99
 
 
 def _scoring():
-    if str(BENCHMARK.parent) not in sys.path:  # the script imports its folder's helper (cohort.py) as a script run would
+    if (
+        str(BENCHMARK.parent) not in sys.path
+    ):  # the script imports its folder's helper (cohort.py) as a script run would
         sys.path.insert(0, str(BENCHMARK.parent))
     spec = importlib.util.spec_from_file_location("merge_quality", BENCHMARK)
     module = importlib.util.module_from_spec(spec)

@@ -29,8 +29,12 @@ def test_a_run_is_running_until_it_finishes_then_says_how_it_ended(tmp_path):
 def test_a_run_whose_process_died_is_not_running(tmp_path):
     settings = _settings(tmp_path)
     child = subprocess.run(
-        [sys.executable, "-c", f"from openfit.progress import ProgressFile; from openfit.settings import Settings; "
-         f"ProgressFile(Settings(home={str(tmp_path)!r}), 'killed')"],
+        [
+            sys.executable,
+            "-c",
+            f"from openfit.progress import ProgressFile; from openfit.settings import Settings; "
+            f"ProgressFile(Settings(home={str(tmp_path)!r}), 'killed')",
+        ],
         check=True,
     )
     assert child.returncode == 0

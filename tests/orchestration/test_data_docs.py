@@ -28,10 +28,12 @@ def test_a_build_publishes_the_docs_site_describing_the_snapshot(fixture_warehou
                 "select table_schema, table_name from information_schema.tables where table_schema in ('openfit', 'marts')"
             ).fetchall()
         }
-        activity_types = dict(con.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'openfit' and table_name = 'activities'"
-        ).fetchall())
+        activity_types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'openfit' and table_name = 'activities'"
+            ).fetchall()
+        )
     cataloged = {f"{n['metadata']['schema']}.{n['metadata']['name']}" for n in catalog["nodes"].values()}
     assert cataloged == published
     columns = catalog["nodes"]["model.openfit.activities"]["columns"]
@@ -100,7 +102,9 @@ def test_a_browser_shows_a_models_columns_with_units_and_its_lineage_graph(fixtu
     if bc.chromium_path() is None:
         pytest.skip("no Chromium (scripts/install_browser.sh installs Debian's)")
     settings = fixture_warehouse.model_copy(update={"docs_port": _free_port()})
-    proc = subprocess.Popen(serve_commands(settings)["docs"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        serve_commands(settings)["docs"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{settings.docs_port}"
     try:
         _wait_for_server(base)
@@ -119,7 +123,9 @@ def test_a_browser_shows_a_models_columns_with_units_and_its_lineage_graph(fixtu
             # The lineage graph around the model: its parents and the marts that read it.
             tab.click('a[title="View Lineage Graph"]')
             tab.locator("#cy").wait_for(state="visible", timeout=15_000)
-            tab.wait_for_function("document.getElementById('cy')._cyreg.cy.nodes().length > 3", timeout=15_000)
+            tab.wait_for_function(
+                "document.getElementById('cy')._cyreg.cy.nodes().length > 3", timeout=15_000
+            )
             labels = tab.evaluate("document.getElementById('cy')._cyreg.cy.nodes().map(n => n.data('label'))")
             tab.screenshot(path=str(tmp_path / "lineage.png"))
             assert errors == []

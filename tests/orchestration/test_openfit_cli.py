@@ -88,7 +88,9 @@ def test_serve_starts_the_dagster_ui_with_the_graph_and_stops_cleanly(fixture_wa
                 break
             except OSError:
                 time.sleep(1)
-        assert data is not None, "the Dagster UI did not answer within 300 s: " + (tmp_path / "serve.log").read_text()[-2000:]
+        assert data is not None, (
+            "the Dagster UI did not answer within 300 s: " + (tmp_path / "serve.log").read_text()[-2000:]
+        )
         groups = {node["groupName"] for node in data["data"]["assetNodes"]}
         assert {"raw", "staging", "openfit", "publish"} <= groups
         # The data docs the build generated, on their own port.
@@ -130,7 +132,10 @@ def test_demo_serves_a_first_snapshot_then_extends_the_history_in_the_background
     log_path = tmp_path / "demo.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "openfit", "demo", "--first-days", "7"],
-        env=env, start_new_session=True, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 600
@@ -145,8 +150,12 @@ def test_demo_serves_a_first_snapshot_then_extends_the_history_in_the_background
             time.sleep(1)
         log = log_path.read_text()
         assert proc.poll() is None, "demo exited early: " + log[-2000:]
-        assert first_days is not None and first_days <= 8, f"first snapshot had {first_days} days: " + log[-2000:]
-        assert progress and progress["outcome"] == "published", f"background build: {progress}; " + log[-2000:]
+        assert first_days is not None and first_days <= 8, (
+            f"first snapshot had {first_days} days: " + log[-2000:]
+        )
+        assert progress and progress["outcome"] == "published", (
+            f"background build: {progress}; " + log[-2000:]
+        )
         with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
             assert con.execute(days_published).fetchone()[0] >= 20
         key = log.split("Demo API key", 1)[1].splitlines()[1].strip()

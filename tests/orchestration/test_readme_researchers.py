@@ -62,16 +62,25 @@ def test_shell_commands_run_on_the_snapshot(readme_folder):
     assert len(lines) >= 5
     for line in lines:
         result = subprocess.run(
-            _command(line), cwd=readme_folder, env=_env(), stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=120,
+            _command(line),
+            cwd=readme_folder,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert result.returncode == 0, f"{line}\n{result.stderr}"
     # The files the commands wrote hold the snapshot's rows.
     with duckdb.connect(str(readme_folder / "data" / "serving" / "snapshot.duckdb"), read_only=True) as con:
         load_days = con.sql("select count(*) from marts.daily_training_load").fetchone()[0]
         samples = con.sql("select count(*) from openfit.activity_samples").fetchone()[0]
-    csv_rows = duckdb.sql(f"select count(*) from read_csv('{readme_folder / 'daily_training_load.csv'}')").fetchone()[0]
-    parquet_rows = duckdb.sql(f"select count(*) from '{readme_folder / 'activity_samples.parquet'}'").fetchone()[0]
+    csv_rows = duckdb.sql(
+        f"select count(*) from read_csv('{readme_folder / 'daily_training_load.csv'}')"
+    ).fetchone()[0]
+    parquet_rows = duckdb.sql(
+        f"select count(*) from '{readme_folder / 'activity_samples.parquet'}'"
+    ).fetchone()[0]
     assert (csv_rows, parquet_rows) == (load_days, samples)
     assert load_days > 0 and samples > 0
 
@@ -80,8 +89,13 @@ def test_shell_commands_run_on_the_snapshot(readme_folder):
 def test_python_snippets_run_on_the_snapshot(readme_folder, index):
     blocks = [code for language, code in researcher_blocks() if language == "python"]
     result = subprocess.run(
-        [sys.executable, "-c", blocks[index]], cwd=readme_folder, env=_env(), stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", blocks[index]],
+        cwd=readme_folder,
+        env=_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip(), "each snippet prints what it computed"

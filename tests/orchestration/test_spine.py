@@ -61,7 +61,10 @@ def test_definitions_load_and_asset_keys_match_snapshot(fixture_warehouse):
         ASSET_KEYS_SNAPSHOT.write_text("\n".join(keys) + "\n")
     # A rename anywhere in the graph shows up here; refresh with OPENFIT_UPDATE_SNAPSHOTS=1 when intended.
     assert keys == ASSET_KEYS_SNAPSHOT.read_text().split()
-    groups = {defs.resolve_assets_def(k).group_names_by_key[k] for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    groups = {
+        defs.resolve_assets_def(k).group_names_by_key[k]
+        for k in defs.resolve_asset_graph().get_all_asset_keys()
+    }
     assert {"raw", "staging", "openfit", "publish"} <= groups
 
 
@@ -171,8 +174,10 @@ def test_failed_build_keeps_the_previous_snapshot(warehouse_copy):
         select * replace ('bad' || activity_id as activity_id, 'bad' || _dlt_id as _dlt_id,
                           json_merge_patch(payload, '{"averageHR": 300}') as payload, '9999999999.0' as _dlt_load_id)
         from raw_synthetic.activities order by activity_id limit 1""")
-    con.execute("insert into raw_synthetic._dlt_loads (load_id, schema_name, status, inserted_at) "
-                "select '9999999999.0', 'synthetic', 0, now()")
+    con.execute(
+        "insert into raw_synthetic._dlt_loads (load_id, schema_name, status, inserted_at) "
+        "select '9999999999.0', 'synthetic', 0, now()"
+    )
     con.close()
 
     # Through the CLI, as a user would: exit 1 and a one-line cause.

@@ -23,7 +23,11 @@ def _openfit_sql(home, *args: str, stdin: str | None = None) -> subprocess.Compl
     env = {**os.environ, "OPENFIT_HOME": str(home)}
     return subprocess.run(
         [sys.executable, "-m", "openfit", "sql", *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=120,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
@@ -33,14 +37,17 @@ def _activity_count(settings) -> int:
 
 
 def test_command_prints_the_count_of_activities(fixture_warehouse):
-    result = _openfit_sql(fixture_warehouse.home_dir, "-c", "select count(*) as n from activities", "--format", "csv")
+    result = _openfit_sql(
+        fixture_warehouse.home_dir, "-c", "select count(*) as n from activities", "--format", "csv"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["n", str(_activity_count(fixture_warehouse))]
 
 
 def test_table_format_shows_marts_and_meta_without_a_schema_prefix(fixture_warehouse):
     result = _openfit_sql(
-        fixture_warehouse.home_dir, "-c",
+        fixture_warehouse.home_dir,
+        "-c",
         "select (select count(*) from daily_training_load) as load_days, (select status from build_info) as status",
     )
     assert result.returncode == 0, result.stderr
@@ -48,14 +55,18 @@ def test_table_format_shows_marts_and_meta_without_a_schema_prefix(fixture_wareh
 
 
 def test_interactive_session_reads_statements_from_stdin(fixture_warehouse):
-    result = _openfit_sql(fixture_warehouse.home_dir, stdin=".mode csv\nselect count(*) as n from activities;\n")
+    result = _openfit_sql(
+        fixture_warehouse.home_dir, stdin=".mode csv\nselect count(*) as n from activities;\n"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["n", str(_activity_count(fixture_warehouse))]
 
 
 def test_a_write_statement_is_refused_and_the_snapshot_is_unchanged(fixture_warehouse):
     before = fixture_warehouse.snapshot_path.stat().st_mtime_ns
-    result = _openfit_sql(fixture_warehouse.home_dir, stdin="create table openfit.scratch as select 1 as x;\n")
+    result = _openfit_sql(
+        fixture_warehouse.home_dir, stdin="create table openfit.scratch as select 1 as x;\n"
+    )
     assert result.returncode != 0
     assert "read-only" in result.stderr
     result = _openfit_sql(fixture_warehouse.home_dir, "-c", "delete from activities")
@@ -63,20 +74,27 @@ def test_a_write_statement_is_refused_and_the_snapshot_is_unchanged(fixture_ware
     assert "read-only" in result.stderr
     assert fixture_warehouse.snapshot_path.stat().st_mtime_ns == before
     with attach_snapshot(fixture_warehouse.snapshot_path) as con:
-        assert con.execute(
-            "select count(*) from information_schema.tables where table_name = 'scratch'"
-        ).fetchone()[0] == 0
+        assert (
+            con.execute(
+                "select count(*) from information_schema.tables where table_name = 'scratch'"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_csv_json_and_parquet_outputs_hold_the_same_rows(fixture_warehouse, tmp_path):
     query = "select activity_id, sport from activities order by activity_id limit 5"
     with attach_snapshot(fixture_warehouse.snapshot_path) as con:
-        expected = con.execute("select activity_id, sport from openfit.activities order by activity_id limit 5").fetchall()
+        expected = con.execute(
+            "select activity_id, sport from openfit.activities order by activity_id limit 5"
+        ).fetchall()
     assert len(expected) == 5
 
     csv_file, json_file, parquet_file = tmp_path / "a.csv", tmp_path / "a.json", tmp_path / "a.parquet"
     for fmt, target in (("csv", csv_file), ("json", json_file), ("parquet", parquet_file)):
-        result = _openfit_sql(fixture_warehouse.home_dir, "-c", query, "--format", fmt, "--output", str(target))
+        result = _openfit_sql(
+            fixture_warehouse.home_dir, "-c", query, "--format", fmt, "--output", str(target)
+        )
         assert result.returncode == 0, (fmt, result.stderr)
 
     rows = duckdb.sql(f"select activity_id, sport from read_csv('{csv_file}') order by 1").fetchall()

@@ -54,15 +54,20 @@ def test_connect_unconfigured_provider_is_a_clear_error(openfit_home, monkeypatc
     assert result.exit_code == 1 and "unknown provider" in result.output
 
 
-def test_connections_lists_dotted_athletes_and_flags_a_wrong_key(strava_mock, openfit_home, monkeypatch) -> None:
+def test_connections_lists_dotted_athletes_and_flags_a_wrong_key(
+    strava_mock, openfit_home, monkeypatch
+) -> None:
     from cryptography.fernet import Fernet
 
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     monkeypatch.setenv("OPENFIT_SECRET_KEY", old_key)
     store = TokenStore.from_settings()
     for athlete in ("john.doe", "me@example.com"):
-        store.save("strava", athlete, {"access_token": "AT-secret", "refresh_token": "RT-secret",
-                                       "expires_at": 4_000_000_000})
+        store.save(
+            "strava",
+            athlete,
+            {"access_token": "AT-secret", "refresh_token": "RT-secret", "expires_at": 4_000_000_000},
+        )
     runner = CliRunner()
     listing = runner.invoke(app, ["connections"], terminal_width=200)
     assert listing.exit_code == 0, listing.output

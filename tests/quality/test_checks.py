@@ -52,7 +52,9 @@ def test_the_snapshot_publishes_the_checks_of_its_build(fixture_warehouse):
     from api.query.snapshot import SnapshotReader
 
     with snapshot_connection(fixture_warehouse) as con:
-        rows = con.execute("select check_name, status, evaluated_expectations from meta.quality_checks").fetchall()
+        rows = con.execute(
+            "select check_name, status, evaluated_expectations from meta.quality_checks"
+        ).fetchall()
     assert sorted(name for name, _, _ in rows) == sorted(suite.name for suite in SUITES)
     assert {status for _, status, _ in rows} == {"passed"}
     assert all(evaluated > 0 for _, _, evaluated in rows)
@@ -61,7 +63,9 @@ def test_the_snapshot_publishes_the_checks_of_its_build(fixture_warehouse):
 
 
 @pytest.mark.slow
-def test_an_overlapping_activity_withholds_its_athlete_and_publishes_everyone_else(warehouse_copy, monkeypatch):
+def test_an_overlapping_activity_withholds_its_athlete_and_publishes_everyone_else(
+    warehouse_copy, monkeypatch
+):
     """A broken row (a second canonical activity on top of an existing run) fails the blocking check for one
     athlete: the build still publishes the other athletes' new day, keeps that athlete's rows as they were
     published, and names the athlete and the check in the snapshot, `openfit status` and the check's result."""
@@ -95,8 +99,11 @@ def test_an_overlapping_activity_withholds_its_athlete_and_publishes_everyone_el
     with snapshot_connection(warehouse_copy) as con:
         run_before = con.execute("select run_id from meta.build_info").fetchone()[0]
         activities_before = con.execute(
-            "select athlete_id, activity_id, name from openfit.activities order by all").fetchall()
-        athletes = [r[0] for r in con.execute("select athlete_id from openfit.athletes order by 1").fetchall()]
+            "select athlete_id, activity_id, name from openfit.activities order by all"
+        ).fetchall()
+        athletes = [
+            r[0] for r in con.execute("select athlete_id from openfit.athletes order by 1").fetchall()
+        ]
     others = [a for a in athletes if a != broken_athlete]
 
     # every athlete gets one more day of data in the same build
@@ -108,20 +115,31 @@ def test_an_overlapping_activity_withholds_its_athlete_and_publishes_everyone_el
 
     with snapshot_connection(warehouse_copy) as con:
         assert con.execute("select run_id from meta.build_info").fetchone()[0] != run_before
-        new_day = dict(con.execute("select athlete_id, count(*) from openfit.wellness_daily "
-                                   "where date = '2026-07-01' group by 1").fetchall())
-        mine = con.execute("select athlete_id, activity_id, name from openfit.activities where athlete_id = ? "
-                           "order by all", [broken_athlete]).fetchall()
+        new_day = dict(
+            con.execute(
+                "select athlete_id, count(*) from openfit.wellness_daily where date = '2026-07-01' group by 1"
+            ).fetchall()
+        )
+        mine = con.execute(
+            "select athlete_id, activity_id, name from openfit.activities where athlete_id = ? order by all",
+            [broken_athlete],
+        ).fetchall()
         withheld = con.execute("select athlete_id, test from meta.withheld order by all").fetchall()
     assert set(new_day) == set(others)  # the others' new day is published, the withheld athlete's is not
     assert mine == [row for row in activities_before if row[0] == broken_athlete]  # as last published
     assert withheld == [(broken_athlete, "gx:activities_quality")]
 
-    result = json.loads((warehouse_copy.home_dir / "quality" / report.run_id / "activities_quality.json").read_text())
+    result = json.loads(
+        (warehouse_copy.home_dir / "quality" / report.run_id / "activities_quality.json").read_text()
+    )
     assert result["success"] is False
     failed = [r["expectation_config"]["kwargs"]["column"] for r in result["results"] if not r["success"]]
     assert failed == ["overlap_with_previous_s"]
 
     status = CliRunner().invoke(app, ["status"])
     assert status.exit_code == 0, status.output
-    assert "withheld" in status.output and broken_athlete in status.output and "gx:activities_quality" in status.output
+    assert (
+        "withheld" in status.output
+        and broken_athlete in status.output
+        and "gx:activities_quality" in status.output
+    )

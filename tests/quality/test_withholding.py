@@ -15,26 +15,37 @@ from orchestration.withholding import Withheld, attribute_failures, record_check
 def small_warehouse():
     con = duckdb.connect(":memory:")
     con.execute("create schema openfit")
-    con.execute("create table openfit.activities as select * from (values ('a1', 'ann'), ('a2', 'bob')) "
-                "t(activity_id, athlete_id)")
-    con.execute("create table openfit.activity_samples as select * from (values ('a1', 1), ('a1', 1), ('a2', 5)) "
-                "t(activity_id, ts)")
-    con.execute("create table openfit.activity_recordings as select 'r1' as recording_id, 'a1' as activity_id, "
-                "'ann' as athlete_id")
+    con.execute(
+        "create table openfit.activities as select * from (values ('a1', 'ann'), ('a2', 'bob')) "
+        "t(activity_id, athlete_id)"
+    )
+    con.execute(
+        "create table openfit.activity_samples as select * from (values ('a1', 1), ('a1', 1), ('a2', 5)) "
+        "t(activity_id, ts)"
+    )
+    con.execute(
+        "create table openfit.activity_recordings as select 'r1' as recording_id, 'a1' as activity_id, "
+        "'ann' as athlete_id"
+    )
     con.execute("create table openfit.sleep_sessions as select 's1' as sleep_session_id, 'bob' as athlete_id")
     yield con
     con.close()
 
 
 def test_failing_rows_are_traced_to_their_athletes(small_warehouse):
-    duplicate_samples = "select activity_id, ts, count(*) as n from openfit.activity_samples group by all having n > 1"
+    duplicate_samples = (
+        "select activity_id, ts, count(*) as n from openfit.activity_samples group by all having n > 1"
+    )
     by_own_column = "select * from openfit.activities where athlete_id = 'bob'"
     by_sleep = "select 's1' as sleep_session_id"
-    found = attribute_failures(small_warehouse, {
-        "test.openfit.unique_samples.x": duplicate_samples,
-        "test.openfit.not_in_future_activities.y": by_own_column,
-        "test.openfit.sleep_check.z": by_sleep,
-    })
+    found = attribute_failures(
+        small_warehouse,
+        {
+            "test.openfit.unique_samples.x": duplicate_samples,
+            "test.openfit.not_in_future_activities.y": by_own_column,
+            "test.openfit.sleep_check.z": by_sleep,
+        },
+    )
     assert sorted(found) == [
         Withheld("ann", "test.openfit.unique_samples.x", 1),
         Withheld("bob", "test.openfit.not_in_future_activities.y", 1),
@@ -42,28 +53,39 @@ def test_failing_rows_are_traced_to_their_athletes(small_warehouse):
     ]
 
 
-@pytest.mark.parametrize("sql", [
-    "select 'running' as sport, 3 as n_records",  # an accepted_values failure: no id, no athlete
-    "select 'nobody' as activity_id",  # an id that belongs to no athlete
-    "select cast(null as varchar) as athlete_id",
-    None,
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select 'running' as sport, 3 as n_records",  # an accepted_values failure: no id, no athlete
+        "select 'nobody' as activity_id",  # an id that belongs to no athlete
+        "select cast(null as varchar) as athlete_id",
+        None,
+    ],
+)
 def test_a_failure_that_names_no_athlete_concerns_the_whole_warehouse(small_warehouse, sql):
-    assert attribute_failures(small_warehouse, {"test.openfit.ok.x": "select 'ann' as athlete_id",
-                                                "test.openfit.bad.y": sql}) is None
+    assert (
+        attribute_failures(
+            small_warehouse, {"test.openfit.ok.x": "select 'ann' as athlete_id", "test.openfit.bad.y": sql}
+        )
+        is None
+    )
 
 
 def test_a_partial_check_replaces_only_the_verdicts_on_what_it_examined(small_warehouse):
     check = "gx:activity_samples_quality"
     record_check_withheld(small_warehouse, check, [("ann", "a1"), ("ann", "a1"), ("bob", "a2")], ["a1", "a2"])
     assert withheld_athletes(small_warehouse) == {"ann": [(check, 2)], "bob": [(check, 1)]}
-    record_check_withheld(small_warehouse, check, [], ["a2"])  # a2 changed and now passes; a1 was not looked at
+    record_check_withheld(
+        small_warehouse, check, [], ["a2"]
+    )  # a2 changed and now passes; a1 was not looked at
     assert withheld_athletes(small_warehouse) == {"ann": [(check, 2)]}
     small_warehouse.execute("delete from openfit.activities where activity_id = 'a1'")
     record_check_withheld(small_warehouse, check, [], ["a2"])  # a1 is gone: its verdict lapses
     assert withheld_athletes(small_warehouse) == {}
     record_check_withheld(small_warehouse, "gx:activities_quality", [("bob", None)], None)
-    record_check_withheld(small_warehouse, "gx:activities_quality", [], None)  # a whole-frame check starts over
+    record_check_withheld(
+        small_warehouse, "gx:activities_quality", [], None
+    )  # a whole-frame check starts over
     assert withheld_athletes(small_warehouse) == {}
 
 
@@ -78,15 +100,21 @@ def test_the_publish_keeps_a_withheld_athletes_rows_and_rewrites_them_when_relea
     athlete's rows in the patched tables too."""
     settings = warehouse_copy
     with duckdb.connect(str(settings.warehouse_path)) as con:
-        athletes = [r[0] for r in con.execute("select athlete_id from openfit.athletes order by 1").fetchall()]
+        athletes = [
+            r[0] for r in con.execute("select athlete_id from openfit.athletes order by 1").fetchall()
+        ]
         held, other = athletes[0], athletes[1]
-        con.execute("insert into openfit_state.withheld values (?, 'test.openfit.some_test.x', 4, now(), null)",
-                    [held])
+        con.execute(
+            "insert into openfit_state.withheld values (?, 'test.openfit.some_test.x', 4, now(), null)",
+            [held],
+        )
         # changes no transform logged: only a whole-table copy (activities) or the release (samples) shows them
         con.execute("update openfit.activities set name = 'renamed'")
         con.execute("update openfit.activity_samples set heart_rate = heart_rate + 1")
-    samples = ("select count(*) filter (where s.heart_rate is not null), sum(s.heart_rate) "
-               "from openfit.activity_samples s join openfit.activities a using (activity_id) where a.athlete_id = ?")
+    samples = (
+        "select count(*) filter (where s.heart_rate is not null), sum(s.heart_rate) "
+        "from openfit.activity_samples s join openfit.activities a using (activity_id) where a.athlete_id = ?"
+    )
     names = "select count(*) filter (where name = 'renamed'), count(*) from openfit.activities where athlete_id = ?"
     samples_before = {a: _published(settings, samples, [a]) for a in (held, other)}
 
@@ -96,7 +124,8 @@ def test_the_publish_keeps_a_withheld_athletes_rows_and_rewrites_them_when_relea
     renamed, total = _published(settings, names, [other])[0]
     assert renamed == total > 0
     assert _published(settings, "select athlete_id, test, failing_rows from meta.withheld", []) == [
-        (held, "test.openfit.some_test.x", 4)]
+        (held, "test.openfit.some_test.x", 4)
+    ]
     assert {a: _published(settings, samples, [a]) for a in (held, other)} == samples_before
 
     with duckdb.connect(str(settings.warehouse_path)) as con:
@@ -111,7 +140,9 @@ def test_the_publish_keeps_a_withheld_athletes_rows_and_rewrites_them_when_relea
 
 
 @pytest.mark.slow
-def test_a_file_from_a_watch_whose_clock_says_2031_withholds_only_its_owner(warehouse_copy, monkeypatch, tmp_path):
+def test_a_file_from_a_watch_whose_clock_says_2031_withholds_only_its_owner(
+    warehouse_copy, monkeypatch, tmp_path
+):
     """Through `openfit import` (Dagster, dbt, the checks, the publish): the imported file's dates fail the dbt
     test not_in_future and the checks for its owner only. The import's build still publishes, with the other
     athletes' data current, the file's owner withheld (nothing of theirs published yet) and named by the dbt
@@ -129,20 +160,26 @@ def test_a_file_from_a_watch_whose_clock_says_2031_withholds_only_its_owner(ware
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingestion" / "files"))
     import fit_samples as samples
 
-    future = datetime(2031, 5, 1, 6, 0, tzinfo=UTC)  # the generators read their start from these module globals
+    future = datetime(
+        2031, 5, 1, 6, 0, tzinfo=UTC
+    )  # the generators read their start from these module globals
     monkeypatch.setattr(samples, "START", future)
     monkeypatch.setattr(samples, "START_MS", int(future.timestamp()) * 1000)
     drop = tmp_path / "drop"
     drop.mkdir()
     (drop / "future.fit").write_bytes(samples.multisport(n_each=60))
     with snapshot_connection(warehouse_copy) as con:
-        before = con.execute("select athlete_id, count(*) from openfit.activities group by 1 order by 1").fetchall()
+        before = con.execute(
+            "select athlete_id, count(*) from openfit.activities group by 1 order by 1"
+        ).fetchall()
 
     result = CliRunner().invoke(app, ["import", str(drop)])
     assert result.exit_code == 0, result.output
 
     with snapshot_connection(warehouse_copy) as con:
-        after = con.execute("select athlete_id, count(*) from openfit.activities group by 1 order by 1").fetchall()
+        after = con.execute(
+            "select athlete_id, count(*) from openfit.activities group by 1 order by 1"
+        ).fetchall()
         withheld = con.execute("select athlete_id, test from meta.withheld order by all").fetchall()
         imports = con.execute("select status from openfit.file_imports").fetchall()
     assert after == before  # the owner's 2031 activities are not published; nobody else lost anything
@@ -158,8 +195,9 @@ def test_a_file_from_a_watch_whose_clock_says_2031_withholds_only_its_owner(ware
             instance.get_runs(limit=1)[0].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
         ).records
     named = {
-        r.event_log_entry.dagster_event.event_specific_data.check_name:
-        r.event_log_entry.dagster_event.event_specific_data.metadata.get("withheld_athletes")
+        r.event_log_entry.dagster_event.event_specific_data.check_name: r.event_log_entry.dagster_event.event_specific_data.metadata.get(
+            "withheld_athletes"
+        )
         for r in records
     }
     dbt_checks = [name for name in named if name.startswith("not_in_future_activities_start_time")]

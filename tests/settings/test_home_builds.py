@@ -56,14 +56,22 @@ def home(built_home, tmp_path, monkeypatch) -> Path:
 
 def _raw_activities(home: Path) -> set[tuple[str, str, int]]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return set(con.execute("select athlete_id, activity_id, start_time_gmt from raw_synthetic.activities").fetchall())
+        return set(
+            con.execute(
+                "select athlete_id, activity_id, start_time_gmt from raw_synthetic.activities"
+            ).fetchall()
+        )
 
 
 def _raw_counts(home: Path) -> dict[str, int]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw_synthetic' "
-            "and not starts_with(table_name, '_dlt')").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw_synthetic' "
+                "and not starts_with(table_name, '_dlt')"
+            ).fetchall()
+        ]
         return {t: con.execute(f'select count(*) from raw_synthetic."{t}"').fetchone()[0] for t in tables}
 
 
@@ -151,7 +159,9 @@ def test_an_import_and_the_inbox_job_in_the_home_keep_the_cohort(home, tmp_path)
 
     assert _raw_counts(home) == counts
     assert _raw_activities(home) == _expected_activities(5)
-    assert _published(home, "select count(*) from openfit.activity_recordings where source = 'files'") == [(2,)]
+    assert _published(home, "select count(*) from openfit.activity_recordings where source = 'files'") == [
+        (2,)
+    ]
 
 
 def test_a_new_pmc_convention_changes_only_the_pmc_marts(home):
@@ -172,9 +182,16 @@ def test_a_new_pmc_convention_changes_only_the_pmc_marts(home):
     changed = set(differences(before, table_checksums(home / "serving" / "snapshot.duckdb")))
     assert changed, "the PMC convention changed nothing"
     # TSB and the CTL ramp feed the wellness marts (readiness, anomalies) too.
-    assert changed <= {"marts.daily_training_load", "marts.daily_athlete_summary", "marts.wellness_baselines",
-                       "marts.anomalies", "marts.readiness"}, changed
+    assert changed <= {
+        "marts.daily_training_load",
+        "marts.daily_athlete_summary",
+        "marts.wellness_baselines",
+        "marts.anomalies",
+        "marts.readiness",
+    }, changed
     # ... and only the PMC models were recomputed, not the whole warehouse
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        kind, reason = con.execute("select kind, reason from openfit_state.builds order by seq desc limit 1").fetchone()
+        kind, reason = con.execute(
+            "select kind, reason from openfit_state.builds order by seq desc limit 1"
+        ).fetchone()
     assert (kind, reason) == ("incremental", "incremental; settings changed: algo_pmc")

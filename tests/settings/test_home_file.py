@@ -70,7 +70,9 @@ def test_each_layer_beats_the_ones_below_it_and_config_show_names_the_origin(hom
     assert (settings.synthetic_seed, settings.synthetic_days, settings.synthetic_athletes) == (3, 40, 2)
     origins = setting_origins(settings)
     assert (origins["synthetic_seed"], origins["synthetic_days"], origins["synthetic_athletes"]) == (
-        "flag", "env", "home file",
+        "flag",
+        "env",
+        "home file",
     )
 
 
@@ -79,7 +81,11 @@ def test_config_set_writes_the_home_file_and_later_runs_read_it(home):
     assert result.exit_code == 0, result.output
     # says what it will recompute: the PMC models and what reads them, not the warehouse
     said = " ".join(result.output.split())
-    assert "marts_daily_training_load" in said and "daily_training_load" in said and "everything else stays" in said
+    assert (
+        "marts_daily_training_load" in said
+        and "daily_training_load" in said
+        and "everything else stays" in said
+    )
     assert "activity_samples" not in said and "every dbt table" not in said
     assert runner.invoke(app, ["config", "set", "synthetic_end_date", "2026-06-30"]).exit_code == 0
     overrides = '[{"athlete_id": "*", "metric": "resting_hr", "source": "watch"}]'
@@ -96,8 +102,12 @@ def test_config_set_writes_the_home_file_and_later_runs_read_it(home):
 def test_config_set_refuses_a_bad_value_and_keeps_the_file(home):
     (home / HOME_FILE_NAME).write_text("synthetic_athletes = 2\n")
     before = (home / HOME_FILE_NAME).read_text()
-    for key, value in [("synthetic_athletes", "0"), ("synthetic_seed", "five"), ("no_such_setting", "1"),
-                       ("home", "/elsewhere")]:
+    for key, value in [
+        ("synthetic_athletes", "0"),
+        ("synthetic_seed", "five"),
+        ("no_such_setting", "1"),
+        ("home", "/elsewhere"),
+    ]:
         result = runner.invoke(app, ["config", "set", key, value])
         assert result.exit_code == 2, (key, result.output)
     assert (home / HOME_FILE_NAME).read_text() == before
@@ -132,7 +142,10 @@ def test_a_build_records_what_flags_and_environment_gave_it_and_nothing_else(hom
     changed = record_in_home_file(get_settings())
     assert changed == {"algo_pmc": "trainingpeaks", "synthetic_athletes": 2}
     assert read_home_file(home) == {
-        "algo_pmc": "trainingpeaks", "synthetic_athletes": 2, "synthetic_days": 20, "synthetic_seed": 5,
+        "algo_pmc": "trainingpeaks",
+        "synthetic_athletes": 2,
+        "synthetic_days": 20,
+        "synthetic_seed": 5,
     }
     assert record_in_home_file(get_settings()) == {}  # idempotent
 

@@ -10,13 +10,26 @@ from orchestration.synthetic_cohort import replaces
 
 
 def _cohort(seed=42, athletes=3, days=365, end="2026-06-30") -> str:
-    return json.dumps({"synthetic_seed": str(seed), "synthetic_athletes": str(athletes),
-                       "synthetic_days": str(days), "synthetic_end_date": str(end)}, sort_keys=True)
+    return json.dumps(
+        {
+            "synthetic_seed": str(seed),
+            "synthetic_athletes": str(athletes),
+            "synthetic_days": str(days),
+            "synthetic_end_date": str(end),
+        },
+        sort_keys=True,
+    )
 
 
 @pytest.mark.parametrize(
     "wanted",
-    [_cohort(days=366, end="2026-07-01"), _cohort(athletes=5), _cohort(days=400), _cohort(end=None), _cohort()],
+    [
+        _cohort(days=366, end="2026-07-01"),
+        _cohort(athletes=5),
+        _cohort(days=400),
+        _cohort(end=None),
+        _cohort(),
+    ],
     ids=["one more day", "more athletes", "longer window", "rolling to today", "unchanged"],
 )
 def test_a_larger_or_equal_cohort_adds_rows_incrementally(wanted):

@@ -18,7 +18,9 @@ from openfit.snapshot import attach_snapshot
 PUBLISHED_SCHEMAS = ("openfit", "marts")
 NUMERIC_TYPES = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|FLOAT|DOUBLE|DECIMAL.*)$")
 # A numeric column without meta.unit must say in words what it counts or where its unit is.
-UNIT_IN_WORDS = re.compile(r"\(count\b|\bcount;|\(bytes\)|no unit|in `unit`|in the unit of|\byear\b", re.IGNORECASE)
+UNIT_IN_WORDS = re.compile(
+    r"\(count\b|\bcount;|\(bytes\)|no unit|in `unit`|in the unit of|\byear\b", re.IGNORECASE
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,9 @@ def _snapshot_columns(settings) -> dict[tuple[str, str], str]:
     return {(table, column): data_type for table, column, data_type in rows}
 
 
-def test_every_column_in_the_snapshot_is_declared_and_numeric_ones_have_a_unit(fixture_warehouse, published_models):
+def test_every_column_in_the_snapshot_is_declared_and_numeric_ones_have_a_unit(
+    fixture_warehouse, published_models
+):
     columns = _snapshot_columns(fixture_warehouse)
     assert len(columns) > 200
     undeclared, without_unit = [], []

@@ -677,8 +677,9 @@ def illness_in_period(seed: int, athlete: Athlete, period: int) -> IllnessEpisod
         return None
     days = int(rng.integers(3, 7))
     offset = int(rng.integers(0, ILLNESS_PERIOD_DAYS - days + 1))
-    return IllnessEpisode(first + timedelta(days=offset), days, float(rng.uniform(6, 10)),
-                          float(rng.uniform(0.6, 0.75)))
+    return IllnessEpisode(
+        first + timedelta(days=offset), days, float(rng.uniform(6, 10)), float(rng.uniform(0.6, 0.75))
+    )
 
 
 def illness_on(seed: int, athlete: Athlete, day: date) -> IllnessEpisode | None:

@@ -111,7 +111,14 @@ def illness_truth(
             episode = illness_in_period(seed, athlete, period)
             if episode is None or episode.last < window.first or episode.start > window.last:
                 continue
-            rows.append({"athlete_id": athlete.athlete_id, "kind": "illness", "start_date": episode.start,
-                         "end_date": episode.last, "rhr_rise_bpm": episode.rhr_rise_bpm,
-                         "hrv_factor": episode.hrv_factor})
+            rows.append(
+                {
+                    "athlete_id": athlete.athlete_id,
+                    "kind": "illness",
+                    "start_date": episode.start,
+                    "end_date": episode.last,
+                    "rhr_rise_bpm": episode.rhr_rise_bpm,
+                    "hrv_factor": episode.hrv_factor,
+                }
+            )
     return pl.DataFrame(rows, schema=ILLNESS_SCHEMA)

@@ -59,7 +59,9 @@ def expected_track(n: int, offset_s: int = 0) -> list[dict]:
     return rows
 
 
-def _file_id(builder: FitFileBuilder, manufacturer: int = Manufacturer.DEVELOPMENT.value, serial: int = 0x12345678) -> None:
+def _file_id(
+    builder: FitFileBuilder, manufacturer: int = Manufacturer.DEVELOPMENT.value, serial: int = 0x12345678
+) -> None:
     message = FileIdMessage()
     message.type = FileType.ACTIVITY
     message.manufacturer = manufacturer

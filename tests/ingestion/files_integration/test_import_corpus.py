@@ -27,7 +27,8 @@ def test_every_corpus_file_is_accounted_for_and_reimport_adds_nothing(tmp_path, 
     fitness_files = {
         str(path)
         for path in FIXTURES.rglob("*")
-        if path.is_file() and path.name.lower().endswith(FITNESS_SUFFIXES)
+        if path.is_file()
+        and path.name.lower().endswith(FITNESS_SUFFIXES)
         # personal health exports (Apple Health zips, issue 16) are not activity files: not imported yet
         and "health" not in path.relative_to(FIXTURES).parts
     }

@@ -14,10 +14,14 @@ import analytics
 
 def model(dbt, session):
     dbt.config(materialized="table", schema="intermediate")
-    summary = dbt.ref("daily_athlete_summary").select(
-        'athlete_id, "date", resting_hr, hrv_rmssd_ms, sleep_s, tsb'
-    ).pl()
+    summary = (
+        dbt.ref("daily_athlete_summary")
+        .select('athlete_id, "date", resting_hr, hrv_rmssd_ms, sleep_s, tsb')
+        .pl()
+    )
     load = dbt.ref("daily_training_load").select('athlete_id, "date", acwr, ramp_rate, monotony').pl()
     daily = summary.join(load, on=["athlete_id", "date"], how="left")
     need_h = float(dbt.config.get("wellness_sleep_need_h"))
-    return analytics.wellness_baselines(daily.filter(pl.col("athlete_id").is_not_null()), sleep_need_s=need_h * 3600)
+    return analytics.wellness_baselines(
+        daily.filter(pl.col("athlete_id").is_not_null()), sleep_need_s=need_h * 3600
+    )
