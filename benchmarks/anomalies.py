@@ -1,4 +1,4 @@
-"""Benchmark the anomaly flags (issue 17) against the synthetic cohort's labelled illness episodes.
+"""Benchmark the anomaly flags against the synthetic cohort's labelled illness episodes.
 
     uv run python benchmarks/anomalies.py --athletes 20 --days 730      # the acceptance cohort (a long build)
     uv run python benchmarks/anomalies.py --home ~/.openfit             # score an already built home instead

@@ -1,4 +1,4 @@
-"""API fairness: one key's load must not slow another key's reads by more than 2x (issue 13, point 10).
+"""API fairness: one key's load must not slow another key's reads by more than 2x.
 
     uv run python benchmarks/api_fairness.py [--seconds 20] [--rate 10] [--home PATH] [--unlimited]
 

@@ -14,7 +14,7 @@ check, dlt load into ``raw_files``) into a fresh temporary home, then the re-imp
 export written again (new device addresses and export date, so other bytes and another sha256: every row is
 known and nothing is loaded).
 
-Targets (issue 16): >= 60 MB/s and peak RSS <= 600 MB at 2 GB; re-import <= 20 % of the first import.
+Targets: >= 60 MB/s and peak RSS <= 600 MB at 2 GB; re-import <= 20 % of the first import.
 
 Prints a table, then a last JSON line:
 {"benchmark": "health_export", "format": "apple_health", "size_mb", "records", "decode_s", "mb_per_s",

@@ -1,4 +1,4 @@
-"""Benchmark the activity merge (issue 5) against the synthetic ground truth.
+"""Benchmark the activity merge against the synthetic ground truth.
 
     uv run python benchmarks/merge_quality.py --athletes 3 --days 120
 

@@ -1,6 +1,6 @@
 """What `openfit status` shows about file imports, read from the published snapshot (openfit.file_imports).
 
-The lead's `openfit status` calls :func:`quarantine_report` and prints it (see :func:`format_report`).
+`openfit status` calls :func:`quarantine_report` and prints it (see :func:`format_report`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Data quality (issue 5): Great Expectations 1.x suites run as Dagster asset checks, before publish.
+"""Data quality: Great Expectations 1.x suites run as Dagster asset checks, before publish.
 
 Each check pulls a SMALL frame from the warehouse (aggregates computed in DuckDB: per-activity min/max HR and power,
 not the 1 Hz samples), validates it with GE on pandas (an ephemeral context; GE through SQLAlchemy on DuckDB does

@@ -418,7 +418,7 @@ def _meta(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _import_log(con: duckdb.DuckDBPyConnection) -> None:
-    """A file-import log and quality-check results, as issue 3 / issue 5 plan to publish them."""
+    """A file-import log and quality-check results, as the publish writes them."""
     con.execute(
         """
         create table meta.file_imports as

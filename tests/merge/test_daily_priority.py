@@ -1,4 +1,4 @@
-"""Per-metric source priority for daily wellness (issue 5): one chosen value per athlete, day and metric, its
+"""Per-metric source priority for daily wellness: one chosen value per athlete, day and metric, its
 source named, every source's value kept, and a changed priority changes the chosen values and nothing else."""
 
 from __future__ import annotations

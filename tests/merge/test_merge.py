@@ -1,4 +1,4 @@
-"""The activity merge (issue 5) against the synthetic ground truth: one canonical activity per real workout."""
+"""The activity merge against the synthetic ground truth: one canonical activity per real workout."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import webbrowser
 import httpx
 from typer.testing import CliRunner
 
-import openfit.cli.connect_cmds  # noqa: F401  (registers the commands; the lead adds this import to openfit.cli)
+import openfit.cli.connect_cmds  # noqa: F401  (registers the commands; openfit.cli imports it too)
 from ingestion.auth.tokens import TokenStore
 from openfit.cli import app
 

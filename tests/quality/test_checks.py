@@ -1,4 +1,5 @@
-"""The Great Expectations asset checks (issue 5): they catch bad rows, pass on good data, and block publishing."""
+"""The Great Expectations asset checks: they catch bad rows, pass on good data, and
+withhold the athletes whose rows fail (a failure that names no athlete blocks the publish)."""
 
 from __future__ import annotations
 

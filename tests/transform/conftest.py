@@ -17,7 +17,7 @@ import openfit  # noqa: F401  (telemetry off before dlt/dbt are imported)
 from openfit.settings import DBT_PROJECT_DIR, Settings, get_settings
 
 COHORT = {"athletes": 2, "days": 14, "seed": 11, "end_date": date(2026, 3, 31)}
-# The OpenFit layers only: the marts (issue 4) have their own tests, and their failures are not ours to report.
+# The OpenFit layers only: the marts have their own tests, and their failures are not ours to report.
 BUILD_ARGS = ("build", "--exclude", "path:models/marts")
 
 

@@ -1,5 +1,5 @@
-"""Ground truth, never loaded into the warehouse: which recordings are the same real workout (the merge, issue 5) and
-the labelled illness episodes injected into the daily physiology (the anomaly benchmark, issue 17).
+"""Ground truth, never loaded into the warehouse: which recordings are the same real workout (the merge) and
+the labelled illness episodes injected into the daily physiology (the anomaly benchmark).
 
 Computed from the plans alone (no streams), so it is cheap and always agrees with what the source generates for the
 same parameters.

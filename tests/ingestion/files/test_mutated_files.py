@@ -1,5 +1,5 @@
 """Property test over every format: FIT, GPX and TCX files generated in this suite, mutated by bit flips,
-truncation and duplicated chunks, go through the isolated decoder pool the import uses (issue 13).
+truncation and duplicated chunks, go through the isolated decoder pool the import uses.
 
 For every mutant: no crash (no worker death, no decoder exception), no hang (the pool's per-file time limit is
 never reached), never ``imported`` with 0 records nor ``imported``/``partial`` with no data at all, and nothing

@@ -1,5 +1,5 @@
 """What must be quarantined and how it is reported: a file that gives no data, copies of a quarantined file,
-XML whose root comes after a long prolog, and decoder panics kept off the terminal (issue 13, point 6)."""
+XML whose root comes after a long prolog, and decoder panics kept off the terminal."""
 
 from __future__ import annotations
 

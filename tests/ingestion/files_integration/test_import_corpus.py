@@ -29,7 +29,7 @@ def test_every_corpus_file_is_accounted_for_and_reimport_adds_nothing(tmp_path, 
         for path in FIXTURES.rglob("*")
         if path.is_file()
         and path.name.lower().endswith(FITNESS_SUFFIXES)
-        # personal health exports (Apple Health zips, issue 16) are not activity files: not imported yet
+        # personal health exports (Apple Health zips) are not activity files: not imported yet
         and "health" not in path.relative_to(FIXTURES).parts
     }
     assert fitness_files

@@ -1,6 +1,5 @@
 """Through the import and the files staging models: a TCX MultiSportSession gives one recording per leg,
-linked like FIT multisport sessions, and a timed GPX track gets a distance derived from its points
-(issue 13, points 2 and 3)."""
+linked like FIT multisport sessions, and a timed GPX track gets a distance derived from its points."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Labelled illness episodes in the synthetic cohort (issue 17): the ground truth of the anomaly benchmark."""
+"""Labelled illness episodes in the synthetic cohort: the ground truth of the anomaly benchmark."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- Canonical workouts: one row per activity_id, built field by field from the best device (issue 5).
+-- Canonical workouts: one row per activity_id, built field by field from the best device.
 -- 1. Per device within an activity, its recordings are summed up (a device that split the workout into two
 --    files counts once, with the totals of both files).
 -- 2. Gear and commute are the athlete's labels, not measurements: the primary recording's, else any other

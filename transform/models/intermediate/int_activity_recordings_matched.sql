@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
--- Which canonical activity each recording belongs to, and its role there (issue 5 merge).
+-- Which canonical activity each recording belongs to, and its role there (the merge).
 --
 -- Two recordings are the SAME WORKOUT (an edge) when they belong to the same athlete, have compatible sports
 -- (same family: run, ride, swim, strength; 'other' is compatible with any) and either

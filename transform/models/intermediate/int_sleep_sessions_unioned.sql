@@ -1,4 +1,4 @@
--- Sleep sessions from every source (ring, watch, ...). All sources stay; issue 5 chooses per metric.
+-- Sleep sessions from every source (ring, watch, ...). All sources stay; int_wellness_daily_chosen chooses per metric.
 {{ union_sources(
     [ref('stg_synthetic__sleep_sessions'), ref('stg_fit__sleep_sessions'), ref('stg_oura__sleep_sessions'),
      ref('stg_apple_health__sleep_sessions')],

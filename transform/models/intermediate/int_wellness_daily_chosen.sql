@@ -1,5 +1,5 @@
 -- Every source's daily value per metric, ranked: one row per athlete, date, metric and source device, with
--- chosen = true for the value openfit.wellness_daily publishes (issue 5, per-metric source priority).
+-- chosen = true for the value openfit.wellness_daily publishes (per-metric source priority).
 --
 -- A value's device is its device_id when the source names one, else the source itself (source_key). Ranking,
 -- best first:

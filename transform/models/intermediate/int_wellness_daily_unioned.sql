@@ -1,5 +1,5 @@
 -- One row per athlete, local date, source and device, assembled from that device's daily summary, its
--- weigh-ins (the day's last) and its sleep (sessions ending that local day). Issue 5 adds chosen values.
+-- weigh-ins (the day's last) and its sleep (sessions ending that local day). int_wellness_daily_chosen adds the chosen values.
 with summaries as (
     {{ union_sources(
         [ref('stg_synthetic__daily_summaries'), ref('stg_oura__daily_summaries'),

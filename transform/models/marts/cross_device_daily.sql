@@ -1,4 +1,4 @@
--- The same daily metric from every source side by side (issue 5): one row per athlete, local date, metric and
+-- The same daily metric from every source side by side: one row per athlete, local date, metric and
 -- source device, the value openfit.wellness_daily chose flagged, and how far each value lies from the other
 -- sources' mean that day. Plain differences only; no physiology here.
 with values_by_source as (

@@ -1,4 +1,4 @@
--- One row per athlete and day with the aligned daily series for cross-metric analysis (issue 5): training load
+-- One row per athlete and day with the aligned daily series for cross-metric analysis: training load
 -- and PMC from marts.daily_training_load, the chosen resting HR, HRV, sleep and steps from openfit.wellness_daily.
 -- Days are those of either table; a day missing from one side has nulls there.
 select
