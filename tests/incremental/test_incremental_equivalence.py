@@ -161,26 +161,26 @@ def test_sigkill_mid_increment_keeps_the_old_snapshot_and_the_next_run_catches_u
     settings = synthetic_home(monkeypatch, home, DAYS - 1, END - timedelta(days=1))
     before = table_checksums(settings.snapshot_path)
     settings = synthetic_home(monkeypatch, home, DAYS, END)
-    build = subprocess.Popen(
+    child = subprocess.Popen(
         [sys.executable, "-c", _KILLABLE_BUILD], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
     )
     temp_snapshots = settings.serving_dir.glob  # the publish writes the new snapshot beside the old one
     killed = False
-    for line in build.stdout:
+    for line in child.stdout:
         if stage == "transform" and line.startswith("transform openfit_dbt: started"):
             time.sleep(1.5)  # inside dbt: some models written, others not
-            build.send_signal(signal.SIGKILL)
+            child.send_signal(signal.SIGKILL)
             killed = True
             break
         if stage == "publish" and line.startswith("publish") and line.rstrip().endswith("started"):
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and not list(temp_snapshots(".snapshot-*.duckdb.tmp")):
                 time.sleep(0.001)
-            build.send_signal(signal.SIGKILL)
+            child.send_signal(signal.SIGKILL)
             killed = True
             break
-    build.wait(timeout=120)
-    assert killed and build.returncode == -signal.SIGKILL
+    child.wait(timeout=120)
+    assert killed and child.returncode == -signal.SIGKILL
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:  # it really stopped mid-way
         if stage == "transform":
             assert con.execute(f"select count(*) from {STATE_SCHEMA}.transform_started").fetchone()[0] == 1
