@@ -14,20 +14,6 @@ from pathlib import Path
 
 import duckdb
 
-OPENFIT_TABLES = (
-    "athletes",
-    "athlete_thresholds",
-    "devices",
-    "activity_recordings",
-    "activities",
-    "activity_samples",
-    "laps",
-    "sleep_sessions",
-    "sleep_stages",
-    "wellness_daily",
-    "wellness_daily_by_source",
-    "metrics",
-)
 MART_TABLES = (
     "activity_load",
     "daily_training_load",
