@@ -14,17 +14,6 @@ from pathlib import Path
 
 import duckdb
 
-MART_TABLES = (
-    "activity_load",
-    "daily_training_load",
-    "power_curve",
-    "pace_curve",
-    "personal_records",
-    "fitness_estimates",
-    "cross_device_daily",
-    "daily_athlete_summary",
-)
-
 
 def build_snapshot(
     path: Path,
