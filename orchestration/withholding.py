@@ -120,18 +120,17 @@ def record_check_withheld(
         raise
 
 
-def withheld_athletes(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, int]]]:
-    """athlete_id -> [(test, failing rows)] as of the last build."""
-    ensure_state(con)
-    out: dict[str, list[tuple[str, int]]] = {}
-    for athlete, test, rows in con.execute(
-        f"select athlete_id, test, sum(failing_rows)::bigint from {STATE_SCHEMA}.withheld group by all order by all"
-    ).fetchall():
-        out.setdefault(athlete, []).append((test, rows))
-    return out
-
-
+# Who is withheld, by which test, with how many failing rows: what the publish copies to meta.withheld.
 WITHHELD_SUMMARY = f"""
 select athlete_id, test, sum(failing_rows)::bigint as failing_rows, max(recorded_at) as recorded_at
 from {STATE_SCHEMA}.withheld group by all order by all
 """
+
+
+def withheld_athletes(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, int]]]:
+    """athlete_id -> [(test, failing rows)] as of the last build."""
+    ensure_state(con)
+    out: dict[str, list[tuple[str, int]]] = {}
+    for athlete, test, rows, _ in con.execute(WITHHELD_SUMMARY).fetchall():
+        out.setdefault(athlete, []).append((test, rows))
+    return out
