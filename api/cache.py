@@ -22,8 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import VERIFIED_KEY, RateLimiter, authenticate
 from api.errors import ApiError, send_error
-from api.query.snapshot import SnapshotIdentity
 from openfit.settings import Settings
+from query.snapshot import SnapshotIdentity
 
 CacheKey = tuple
 

@@ -10,9 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.errors import ApiError
-from api.keys import AthleteScope, KeyStore, StoredKey
-from api.query.snapshot import SnapshotReader, reader_for
+from api.keys import KeyStore, StoredKey
 from openfit.settings import Settings, get_settings
+from query.scope import AthleteScope
+from query.snapshot import SnapshotReader, reader_for
 
 _stores: dict[str, KeyStore] = {}
 _stores_lock = threading.Lock()

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
-from api.query.errors import QueryError
-from api.query.snapshot import SnapshotUnavailable
+from query.errors import QueryError
+from query.snapshot import SnapshotUnavailable
 
 log = logging.getLogger("openfit.api")
 

@@ -32,14 +32,14 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from api.query.snapshot import (
+from query.snapshot import (
     PUBLISHED_SCHEMAS,
     SNAPSHOT_CATALOG,
     SnapshotUnavailable,
     _sql_string,
     search_path_for,
 )
-from api.query.values import json_safe
+from query.values import json_safe
 
 MAX_ROWS_CAP = 10_000
 DEFAULT_TIMEOUT_S = 10.0

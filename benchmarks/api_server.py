@@ -15,9 +15,9 @@ sys.path.insert(0, str(REPO / "tests" / "api"))
 from api_testkit import free_port, running_api  # noqa: E402,F401  (the tests' live server, shared)
 
 import openfit  # noqa: E402,F401  (telemetry off)
-from api.query import reads  # noqa: E402
-from api.query.snapshot import SnapshotReader  # noqa: E402
 from openfit.settings import get_settings  # noqa: E402
+from query import reads  # noqa: E402
+from query.snapshot import SnapshotReader  # noqa: E402
 
 
 def prepare_home(source_home: Path | None) -> tuple[Path, str]:
@@ -40,7 +40,7 @@ def prepare_home(source_home: Path | None) -> tuple[Path, str]:
 
 def pick_targets(snapshot: Path) -> dict:
     """The first athlete, its other athletes, and its newest 50 activity ids."""
-    from api.keys import AthleteScope
+    from query.scope import AthleteScope
 
     reader = SnapshotReader(snapshot)
     try:

@@ -32,9 +32,9 @@ def main() -> None:
         raise SystemExit(f"{home} is not empty: the benchmark builds a fresh warehouse")
     os.environ.update(cohort_env(home, args.athletes, args.days, args.seed, args.end_date))
     import openfit  # noqa: F401
-    from openfit.build import run_build
     from openfit.settings import get_settings
-    from openfit.snapshot import snapshot_connection
+    from orchestration.build import run_build
+    from query.snapshot import snapshot_connection
 
     settings = get_settings()
     report = run_build(settings)

@@ -2,9 +2,9 @@
 
     uv run python benchmarks/export.py --home $OPENFIT_HOME
 
-Streams /v1/export's generator (api.query.export.stream_export) to a temporary file, then verifies it.
+Streams /v1/export's generator (query.export.stream_export) to a temporary file, then verifies it.
 The anchor printed beside it is the rows of the largest table: peak memory should not grow with it, because
-Parquet and JSON Lines go out batch by batch (api/query/export.py PARQUET_BATCH_ROWS, BATCH_ROWS).
+Parquet and JSON Lines go out batch by batch (query/export.py PARQUET_BATCH_ROWS, BATCH_ROWS).
 The last line is JSON: {"benchmark": "export", "seconds", "archive_mb", "peak_rss_mb", "rows", "largest_table_rows"}.
 """
 
@@ -30,10 +30,10 @@ def main() -> None:
     os.environ["OPENFIT_HOME"] = str(args.home)
 
     import openfit  # noqa: F401  (telemetry off)
-    from api.keys import AthleteScope
-    from api.query.export import stream_export, verify_export
-    from api.query.snapshot import SnapshotReader
     from openfit.settings import get_settings
+    from query.export import stream_export, verify_export
+    from query.scope import AthleteScope
+    from query.snapshot import SnapshotReader
 
     settings = get_settings()
     raw = SnapshotReader(settings.raw_payloads_path) if settings.raw_payloads_path.exists() else None

@@ -52,7 +52,7 @@ def _rows_written(settings) -> dict[str, int]:
 
 def _transform_and_publish(settings) -> dict[str, float]:
     """Runs the job; returns its seconds per stage (transform, publish) and the Dagster run's own overhead."""
-    from openfit.build import run_build
+    from orchestration.build import run_build
     from orchestration.defs import TRANSFORM_JOB
 
     report = run_build(settings, job_name=TRANSFORM_JOB)
@@ -124,8 +124,8 @@ def _run_cohort(athletes: int, days: int, seed: int, end: date, keep: bool) -> d
     home = Path(tempfile.mkdtemp(prefix=f"openfit-incr-{athletes}x{days}-"))
     os.environ.update(cohort_env(home, athletes, days, seed, end.isoformat()))
     import openfit  # noqa: F401  (telemetry off)
-    from openfit.build import run_build
     from openfit.settings import get_settings
+    from orchestration.build import run_build
 
     get_settings.cache_clear()
     settings = get_settings()

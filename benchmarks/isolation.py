@@ -34,14 +34,14 @@ OWNER = "files:owner"
 
 
 def _published(settings, sql: str, params: list | None = None) -> list[tuple]:
-    from openfit.snapshot import snapshot_connection
+    from query.snapshot import snapshot_connection
 
     with snapshot_connection(settings) as con:
         return con.execute(sql, params or []).fetchall()
 
 
 def _transform_and_publish(settings) -> float:
-    from openfit.build import run_build
+    from orchestration.build import run_build
     from orchestration.defs import TRANSFORM_JOB
 
     started = time.perf_counter()
@@ -134,8 +134,8 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="openfit-isolation-"))
     os.environ.update(cohort_env(home, args.athletes, args.days, args.seed, args.end_date))
     import openfit  # noqa: F401  (telemetry off)
-    from openfit.build import run_build
     from openfit.settings import get_settings
+    from orchestration.build import run_build
 
     get_settings.cache_clear()
     settings = get_settings()

@@ -78,9 +78,9 @@ def main() -> None:
     os.environ.update(cohort_env(home, args.athletes, args.days, args.seed, args.end_date))
     import openfit  # noqa: F401
     from ingestion.sources.synthetic import ground_truth
-    from openfit.build import run_build
     from openfit.settings import get_settings
-    from openfit.snapshot import snapshot_connection
+    from orchestration.build import run_build
+    from query.snapshot import snapshot_connection
 
     settings = get_settings()
     report = run_build(settings)

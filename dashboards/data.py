@@ -1,4 +1,4 @@
-"""The dashboards' one data module: cached calls into the shared query layer (api.query), nothing else.
+"""The dashboards' one data module: cached calls into the shared query layer (query), nothing else.
 
 Every cached function takes the snapshot identity (path, inode, mtime, size) as its first argument, so a
 new publish (an atomic rename: new inode and mtime) misses the cache at once; the TTL only bounds memory.
@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from api.keys import AthleteScope
-from api.query import dashboards as q
-from api.query import marts, reads
-from api.query.errors import NotBuiltYet, QueryError
-from api.query.snapshot import SnapshotReader, SnapshotUnavailable
 from openfit.settings import get_settings
+from query import dashboards as q
+from query import marts, reads
+from query.errors import NotBuiltYet, QueryError
+from query.scope import AthleteScope
+from query.snapshot import SnapshotReader, SnapshotUnavailable
 
 CACHE_TTL_S = 3600  # invalidation is by snapshot identity; the TTL only frees memory of old snapshots
 LOCAL_SCOPE = AthleteScope.everyone()  # the dashboards run on 127.0.0.1 for the warehouse's owner

@@ -1,6 +1,6 @@
 """The running build's progress, for readers: `serving/build_progress.json`.
 
-The writer (openfit/build.py) replaces this small file atomically as a run moves through its stages; the
+The writer (orchestration/build.py) replaces this small file atomically as a run moves through its stages; the
 dashboards read it to say "a build is running" (the first demo build, the demo's history being extended in the
 background) without ever opening the writer's DuckDB file or Dagster's storage. Light on purpose: readers
 import it, so it imports nothing heavy.
@@ -85,7 +85,7 @@ def is_running(progress: dict[str, Any] | None) -> bool:
 
 
 def process_alive(pid: int) -> bool:
-    """Whether a process of this host with this pid exists (also used for the writer slots, openfit/instance.py)."""
+    """Whether a process of this host with this pid exists (also used for the writer slots, orchestration/instance.py)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

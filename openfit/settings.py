@@ -182,7 +182,7 @@ class Settings(BaseSettings):
     dagster_port: int = 3000
     api_port: int = 8000
     dashboard_port: int = 8501
-    docs_port: int = 8502  # the data docs (dbt's docs site for the snapshot, openfit/data_docs.py)
+    docs_port: int = 8502  # the data docs (dbt's docs site for the snapshot, orchestration/data_docs.py)
 
     # Sports-science variants, passed to dbt as vars of the same name (names and defaults: analytics/README.md).
     algo_pmc: str = "goldencheetah"

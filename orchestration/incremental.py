@@ -4,7 +4,7 @@ Every dlt load (any raw_<source> schema) is transformed once. Before dbt runs, `
 loads not yet transformed into `openfit_state.pending_loads`; the dbt models turn them into the changed set
 (intermediate.int_changed_activities, int_changed_metric_windows) and recompute only that. When dbt has
 succeeded, `finish_transform` marks the loads transformed and appends the changed set to the change log, which
-the publish step replays onto the reader's snapshot (openfit/publish.py).
+the publish step replays onto the reader's snapshot (orchestration/publish.py).
 
 A full refresh (every table rebuilt from the raw layer) happens when asked (`openfit build --full`), on the
 first build, when the dbt project's files changed since the last build (fingerprint; a change of its vars only,
@@ -173,7 +173,7 @@ def plan_transform(
 
 
 def _fingerprint(value: str | None) -> dict:
-    """A build fingerprint (openfit.dbt.build_fingerprint: {files, vars}); {} for one recorded before vars were
+    """A build fingerprint (orchestration.dbt.build_fingerprint: {files, vars}); {} for one recorded before vars were
     kept apart (it then compares unequal to any, which forces one full build)."""
     try:
         parsed = json.loads(value or "")
@@ -195,10 +195,10 @@ def changed_vars(previous: str | None, current: str) -> tuple[str, ...]:
 def models_rebuilt_for(var_names: set[str], manifest: dict) -> list[str] | None:
     """The models an incremental build rebuilds in full when these dbt vars (settings) changed: those reading
     one, and everything downstream. None when only a full build will do: a macro reads one, or it reaches a
-    table the publish patches instead of replacing (openfit.publish.PATCHED_TABLES), whose changed set of
+    table the publish patches instead of replacing (orchestration.publish.PATCHED_TABLES), whose changed set of
     activities would not describe the setting's effect."""
-    from openfit.dbt import models_reading_vars
-    from openfit.publish import PATCHED_TABLES
+    from orchestration.dbt import models_reading_vars
+    from orchestration.publish import PATCHED_TABLES
 
     reached = models_reading_vars(var_names, manifest)
     if reached is None or reached & {f"model.openfit.{table}" for _schema, table in PATCHED_TABLES}:

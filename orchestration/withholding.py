@@ -4,7 +4,7 @@ When every failing dbt data test's failing rows can be traced to athletes (the r
 activity, recording or sleep session id that belongs to one), the build goes on: the models the failures had
 skipped are built, the withheld athletes and the tests that named them are recorded in
 `openfit_state.withheld`, and the publish keeps those athletes' rows as the previous snapshot had them while
-everyone else's new data is published (openfit/publish.py). The next build runs every test again; an athlete
+everyone else's new data is published (orchestration/publish.py). The next build runs every test again; an athlete
 whose rows pass is published again in full. Anything else stays a whole-warehouse failure: a model error, a
 test that errors, a failing row that names no athlete (a vocabulary or a global invariant).
 

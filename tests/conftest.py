@@ -55,7 +55,7 @@ def _use_home(home: Path, extra: dict[str, str] | None = None) -> Settings:
 
 
 def _build_fixture_home(home: Path) -> None:
-    from openfit.build import run_build
+    from orchestration.build import run_build
 
     saved = {k: os.environ.get(k) for k in ["OPENFIT_HOME", *FIXTURE_COHORT]}
     settings = _use_home(home)

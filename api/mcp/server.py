@@ -21,14 +21,14 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from api.keys import AthleteScope
 from api.limits import run_heavy
-from api.query import marts, reads, series
-from api.query import models as m
-from api.query.errors import QueryError
-from api.query.snapshot import Cursor, SnapshotUnavailable, reader_for
 from api.sql_sandbox import SqlFailed, SqlRejected, run_sql
 from openfit.settings import Settings, get_settings
+from query import marts, reads, series
+from query import models as m
+from query.errors import QueryError
+from query.scope import AthleteScope
+from query.snapshot import Cursor, SnapshotUnavailable, reader_for
 
 READ_ONLY = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
 
 from api.deps import AppSettings, Reader, Scope
-from api.query import models as m
-from api.query import reads
-from api.query.errors import NotFound
 from api.routers.params import LowerTimeBound, UpperTimeBound
+from query import models as m
+from query import reads
+from query.errors import NotFound
 
 router = APIRouter(tags=["activities"])
 

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import Reader, Scope
-from api.query import marts
-from api.query import models as m
 from api.routers.params import IsoDate
+from query import marts
+from query import models as m
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 

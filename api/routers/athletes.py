@@ -3,8 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import Reader, Scope
-from api.query import models as m
-from api.query import reads
+from query import models as m
+from query import reads
 
 router = APIRouter(tags=["athletes"])
 

@@ -8,8 +8,8 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import AppSettings, CallerKey, Reader
 from api.limits import ReadLimits
-from api.query.export import stream_export
-from api.query.snapshot import reader_for
+from query.export import stream_export
+from query.snapshot import reader_for
 
 router = APIRouter(tags=["export"])
 

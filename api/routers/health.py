@@ -4,9 +4,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import Reader
-from api.query import models as m
-from api.query import reads
-from api.query.snapshot import SnapshotUnavailable
+from query import models as m
+from query import reads
+from query.snapshot import SnapshotUnavailable
 
 router = APIRouter(tags=["health"])
 

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.deps import Reader, Scope
-from api.query import models as m
-from api.query import series
 from api.routers.params import IsoDate, LowerTimeBound, UpperTimeBound
+from query import models as m
+from query import series
 
 router = APIRouter(tags=["metrics"])
 

@@ -1,4 +1,4 @@
-"""Typed query parameters shared by the routers: dates and time bounds validated in full (api/query/dates.py).
+"""Typed query parameters shared by the routers: dates and time bounds validated in full (query/dates.py).
 
 A value that does not parse, has anything after the date, or lies outside the supported range is a 422 with
 the error envelope, before the route runs; the route receives a `date` or an aware UTC `datetime`.
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-from api.query.dates import MAX_DATE, MIN_DATE, iso_date, iso_time_bound
+from query.dates import MAX_DATE, MIN_DATE, iso_date, iso_time_bound
 
 
 def _date(value: Any) -> Any:

@@ -24,8 +24,8 @@ import dagster as dg
 import duckdb
 from dagster import AssetCheckExecutionContext
 
-from openfit.instance import WRITER_POOL
 from openfit.settings import SYNTHETIC_COHORT_SETTINGS, Settings, data_settings, get_settings
+from orchestration.instance import WRITER_POOL
 from orchestration.withholding import record_check_withheld
 
 HR_RANGE = (25, 250)  # bpm

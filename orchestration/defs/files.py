@@ -24,9 +24,9 @@ from ingestion.files.source import ImportProgress, ImportSummary
 from ingestion.files.workers import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIMEOUT_S
 from ingestion.pipelines import provider_pipeline
 from ingestion.registry import Provider
-from openfit.instance import WRITER_POOL
 from openfit.settings import get_settings
 from orchestration.defs.ingest import RawLayerTranslator
+from orchestration.instance import WRITER_POOL
 
 INBOX_JOB = "import_inbox"  # raw_files (the paths of its config, else the inbox), then transform and publish
 RAW_FILES_JOB = "import_files_raw_only"  # raw_files alone (`openfit import --no-build`)
@@ -62,7 +62,7 @@ class FilesImportConfig(dg.Config):
 
 @dataclass
 class ImportHandoff:
-    """In-process handoff to `openfit import`, which runs the job in its own thread (openfit.build.run_build):
+    """In-process handoff to `openfit import`, which runs the job in its own thread (orchestration.build.run_build):
     the live decoding progress it draws, and the summary of what happened to every file (None until the
     raw_files step has run). A run launched by the daemon has none; its outcome is the file-import log
     (openfit.file_imports, Data health)."""

@@ -10,8 +10,8 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.pipelines import finish_pending_loads, provider_pipeline
 from ingestion.registry import Provider
-from openfit.instance import WRITER_POOL
 from openfit.settings import Settings, get_settings
+from orchestration.instance import WRITER_POOL
 from orchestration.synthetic_cohort import prepare_synthetic_extraction
 
 EXTRACT_MAX_RETRIES = 3

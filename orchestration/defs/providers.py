@@ -17,9 +17,9 @@ import dagster as dg
 from ingestion.auth.errors import NeedsReauthError
 from ingestion.pipelines import provider_pipeline
 from ingestion.registry import Provider
-from openfit.instance import WRITER_POOL
 from openfit.settings import get_settings
 from orchestration.defs.ingest import EXTRACT_MAX_RETRIES, is_transient, retry_delay_s
+from orchestration.instance import WRITER_POOL
 
 # A scheduled or refresh run stops after this many chunks per athlete (the rest resumes next time), so a
 # first connection with years of history cannot hold the single writer for hours; the backfill job has no cap.

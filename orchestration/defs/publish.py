@@ -3,9 +3,9 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from openfit.data_docs import generate_data_docs
-from openfit.instance import WRITER_POOL
-from openfit.publish import publish_snapshot
+from orchestration.data_docs import generate_data_docs
+from orchestration.instance import WRITER_POOL
+from orchestration.publish import publish_snapshot
 
 SNAPSHOT_KEY = dg.AssetKey(["serving", "openfit_snapshot"])
 

@@ -2,7 +2,7 @@
 
 Each run transforms only the dlt loads that arrived since the last one (orchestration/incremental.py decides;
 the dbt models recompute the changed activities and metric windows); a full refresh rebuilds everything. dbt
-runs in this process on the once-parsed project (openfit/dbt.py); its results become Dagster events, and dbt
+runs in this process on the once-parsed project (orchestration/dbt.py); its results become Dagster events, and dbt
 tests become Dagster asset checks (dagster-dbt's default). A failing test fails the step, so the publish
 step downstream does not run, unless every failing row belongs to some athletes: then those athletes are
 withheld from the publish and the rest goes on (orchestration/withholding.py).
@@ -18,7 +18,8 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
-from openfit.dbt import (
+from openfit.settings import DBT_PROJECT_DIR, get_settings
+from orchestration.dbt import (
     build_fingerprint,
     dbt_executable,
     ensure_manifest,
@@ -26,9 +27,8 @@ from openfit.dbt import (
     manifest_json,
     parsed_manifest,
 )
-from openfit.instance import WRITER_POOL
-from openfit.settings import DBT_PROJECT_DIR, get_settings
 from orchestration.incremental import finish_transform, models_rebuilt_for, plan_transform
+from orchestration.instance import WRITER_POOL
 from orchestration.synthetic_cohort import remove_synthetic_if_disabled
 from orchestration.withholding import attribute_failures
 

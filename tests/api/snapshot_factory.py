@@ -149,7 +149,7 @@ def build_snapshot(
           FROM openfit.sleep_sessions;
         CREATE TABLE openfit.spec_info AS
           SELECT '0.9.0' AS spec_version, TIMESTAMPTZ '{END_DATE} 12:20:00+00' AS built_at, 'dbt-x' AS dbt_invocation_id;
-        -- meta as openfit/publish.py writes it
+        -- meta as orchestration/publish.py writes it
         CREATE TABLE meta.build_info AS
           SELECT 'run-{tag}' AS run_id, TIMESTAMPTZ '{END_DATE} 12:30:00+00' AS built_at, '0.1.0' AS openfit_version,
                  'success' AS status;

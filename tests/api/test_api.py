@@ -421,7 +421,7 @@ def test_long_query_values_are_not_echoed_back(client, keys, query):
 
 
 def test_query_errors_clip_what_they_echo():
-    from api.query.errors import MAX_ECHO_CHARS, NotFound
+    from query.errors import MAX_ECHO_CHARS, NotFound
 
     error = NotFound(
         f"activity {'a' * 100_000!r} not found", {"activity_id": "a" * 100_000, "ids": ["b" * 9_999]}

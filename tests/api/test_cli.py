@@ -6,9 +6,9 @@ import json
 
 from typer.testing import CliRunner
 
-import openfit.cli.api_cmds  # noqa: F401  (registers the commands on the app)
+import cli.api_cmds  # noqa: F401  (registers the commands on the app)
 from api.keys import KeyStore
-from openfit.cli import app
+from cli import app
 
 runner = CliRunner()
 

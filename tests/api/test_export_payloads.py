@@ -15,10 +15,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.keys import KeyStore
-from api.query.export import import_export, verify_export
-from api.query.snapshot import SnapshotIdentity
-from openfit.publish import publish_snapshot
-from openfit.snapshot import RAW_ATHLETE_COLUMN
+from orchestration.publish import publish_snapshot
+from query.export import import_export, verify_export
+from query.snapshot import RAW_ATHLETE_COLUMN, SnapshotIdentity
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ import json
 import pytest
 from mcp import Client
 
-from api.keys import AthleteScope
 from api.mcp.server import build_mcp_server
 from openfit.settings import get_settings
+from query.scope import AthleteScope
 
 EXPECTED_TOOLS = {
     "list_athletes",

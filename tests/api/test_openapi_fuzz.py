@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.app import create_app
-from api.query.dates import MAX_DATE, MIN_DATE
+from query.dates import MAX_DATE, MIN_DATE
 
 pytestmark = pytest.mark.slow
 

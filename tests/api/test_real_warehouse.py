@@ -10,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.keys import AthleteScope, KeyStore
-from api.query import reads
-from api.query.snapshot import SnapshotReader
+from api.keys import KeyStore
 from api.sql_sandbox import run_sql
+from query import reads
+from query.scope import AthleteScope
+from query.snapshot import SnapshotReader
 
 pytestmark = pytest.mark.slow
 

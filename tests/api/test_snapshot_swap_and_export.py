@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from snapshot_factory import build_snapshot
 
 from api.app import create_app
-from api.query.export import ExportInvalid, import_export, verify_export
-from api.query.snapshot import SnapshotReader
+from query.export import ExportInvalid, import_export, verify_export
+from query.snapshot import SnapshotReader
 
 
 @pytest.fixture
@@ -249,7 +249,7 @@ def test_large_tables_are_exported_in_bounded_batches(private, tmp_path, monkeyp
     are the same as in one piece."""
     import pyarrow.parquet as pq
 
-    monkeypatch.setattr("api.query.export.PARQUET_BATCH_ROWS", 1000)
+    monkeypatch.setattr("query.export.PARQUET_BATCH_ROWS", 1000)
     settings, keys = private
     with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
         archive = tmp_path / "export.zip"

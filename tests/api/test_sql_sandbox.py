@@ -175,7 +175,7 @@ def test_values_come_back_json_safe(settings):
 
 
 def test_session_time_zone_is_utc_everywhere(settings):
-    from api.query.snapshot import SnapshotReader
+    from query.snapshot import SnapshotReader
 
     assert run_sql(settings.snapshot_path, "SELECT current_setting('TimeZone')").rows == [["UTC"]]
     reader = SnapshotReader(settings.snapshot_path)

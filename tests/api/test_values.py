@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from api.query.values import iso_utc, iso_utc_sql
+from query.values import iso_utc, iso_utc_sql
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import browser_check as bc
 import pytest
-
-from dashboards import browser_check as bc
 
 pytestmark = pytest.mark.slow
 INSTALL_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "install_browser.sh"

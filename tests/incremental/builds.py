@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 
-from openfit.build import run_build
 from openfit.settings import Settings, get_settings
+from orchestration.build import run_build
 from orchestration.incremental import STATE_SCHEMA
 
 END = date(2026, 3, 31)

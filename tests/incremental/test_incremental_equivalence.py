@@ -116,7 +116,7 @@ def _progress(path: Path) -> int:
 
 
 def test_readers_never_fail_during_incremental_publishes(base_home, tmp_path, monkeypatch):
-    from openfit.publish import publish_snapshot
+    from orchestration.publish import publish_snapshot
 
     settings = synthetic_home(monkeypatch, _copy_of(base_home, tmp_path), DAYS, END)
     stop_file, progress_file = tmp_path / "stop", tmp_path / "progress"
@@ -145,7 +145,7 @@ def test_readers_never_fail_during_incremental_publishes(base_home, tmp_path, mo
 _KILLABLE_BUILD = textwrap.dedent(
     """
     import sys
-    from openfit.build import run_build
+    from orchestration.build import run_build
     from openfit.settings import get_settings
     report = run_build(get_settings(), on_progress=lambda stage, message: print(stage, message, flush=True))
     print("finished", report.success, flush=True)

@@ -248,8 +248,8 @@ def test_fitness_estimates_follow_analytics_and_are_never_applied(snap):
 
 @pytest.mark.slow
 def test_switching_the_pmc_convention_and_rebuilding_changes_ctl_as_predicted(warehouse_copy, monkeypatch):
-    from openfit.build import run_build
     from openfit.settings import get_settings
+    from orchestration.build import run_build
 
     with open_snapshot(warehouse_copy) as con:
         before = frame(
@@ -313,8 +313,8 @@ def test_a_threshold_change_rescores_only_the_activities_it_covers(warehouse_cop
     it): exactly the activities dated inside that row are re-scored, and their power TSS scales by (old/new)²."""
     import subprocess
 
-    from openfit.dbt import dbt_env, dbt_executable
     from openfit.settings import DBT_PROJECT_DIR
+    from orchestration.dbt import dbt_env, dbt_executable
 
     warehouse = str(warehouse_copy.warehouse_path)
     with duckdb.connect(warehouse) as con:

@@ -8,9 +8,9 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from openfit.dbt import dbt_vars
 from openfit.settings import DAILY_METRICS, Settings, get_settings
-from openfit.snapshot import snapshot_connection
+from orchestration.dbt import dbt_vars
+from query.snapshot import snapshot_connection
 
 
 def test_cross_device_daily_has_one_chosen_value_per_athlete_day_metric(fixture_warehouse):
@@ -125,7 +125,7 @@ def test_changing_a_daily_priority_changes_only_the_chosen_values(warehouse_copy
     """Overrides: every athlete's resting HR from the watch ('*'), and one athlete's sleep score from the watch.
     After a real rebuild only those values and their *_source change; every source's values, the activities and
     the training load stay as they were."""
-    from openfit.build import run_build
+    from orchestration.build import run_build
 
     before = _daily_state(warehouse_copy)
     athletes = sorted({row[0] for row in before["wellness_daily"]})

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from ingestion.sources.synthetic import ground_truth
-from openfit.snapshot import snapshot_connection
+from query.snapshot import snapshot_connection
 
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "merge_quality.py"
 TARGET = 0.99
@@ -182,7 +182,7 @@ def test_ids_of_single_recordings_are_unchanged_by_merging(fixture_warehouse):
 @pytest.mark.slow
 def test_a_later_copy_of_every_workout_changes_neither_ids_nor_training_load(warehouse_copy):
     """A second source delivers a copy of every recording later: ids, activity count and CTL stay as they were."""
-    from openfit.build import run_build
+    from orchestration.build import run_build
 
     def state():
         with snapshot_connection(warehouse_copy) as con:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from openfit.cli.core_cmds import serve_commands
-from openfit.data_docs import DOCS_FILES, docs_dir
-from openfit.snapshot import attach_snapshot
+from cli.core_cmds import serve_commands
+from orchestration.data_docs import DOCS_FILES, docs_dir
+from query.snapshot import attach_snapshot
 
 
 def test_a_build_publishes_the_docs_site_describing_the_snapshot(fixture_warehouse):
@@ -97,7 +99,8 @@ def test_serve_answers_the_docs_site_on_its_own_port(fixture_warehouse):
 
 @pytest.mark.slow
 def test_a_browser_shows_a_models_columns_with_units_and_its_lineage_graph(fixture_warehouse, tmp_path):
-    from dashboards import browser_check as bc
+    sys.path.insert(0, str(Path(__file__).parents[1] / "dashboards"))  # the Playwright harness lives there
+    import browser_check as bc
 
     if bc.chromium_path() is None:
         pytest.skip("no Chromium (scripts/install_browser.sh installs Debian's)")

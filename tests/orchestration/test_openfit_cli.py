@@ -14,7 +14,7 @@ import psutil
 import pytest
 from typer.testing import CliRunner
 
-from openfit.cli import app
+from cli import app
 
 runner = CliRunner()
 

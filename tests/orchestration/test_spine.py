@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from openfit.build import run_build
-from openfit.snapshot import snapshot_connection
+from orchestration.build import run_build
+from query.snapshot import snapshot_connection
 
 ASSET_KEYS_SNAPSHOT = Path(__file__).with_name("asset_keys.txt")
 
@@ -183,7 +183,7 @@ def test_failed_build_keeps_the_previous_snapshot(warehouse_copy):
     # Through the CLI, as a user would: exit 1 and a one-line cause.
     from typer.testing import CliRunner
 
-    from openfit.cli import app
+    from cli import app
 
     result = CliRunner().invoke(app, ["build"])
     assert result.exit_code == 1, result.output

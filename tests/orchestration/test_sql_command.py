@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from openfit.cli.sql_cmds import harlequin_command
-from openfit.snapshot import attach_snapshot
+from cli.sql_cmds import harlequin_command
+from query.snapshot import attach_snapshot
 
 
 def _openfit_sql(home, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -9,9 +9,9 @@ import webbrowser
 import httpx
 from typer.testing import CliRunner
 
-import openfit.cli.connect_cmds  # noqa: F401  (registers the commands; openfit.cli imports it too)
+import cli.connect_cmds  # noqa: F401  (registers the commands; cli imports it too)
+from cli import app
 from ingestion.auth.tokens import TokenStore
-from openfit.cli import app
 
 
 def test_connect_then_disconnect_via_cli(strava_mock, openfit_home, monkeypatch) -> None:

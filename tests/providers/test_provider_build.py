@@ -113,7 +113,7 @@ def test_definitions_with_credentials_have_group_schedule_and_backfill(
 def test_build_lands_strava_and_oura_in_openfit_tables(
     strava_mock: StravaMock, oura_mock: OuraMock, small_cohort, monkeypatch
 ) -> None:
-    from openfit.build import run_build
+    from orchestration.build import run_build
 
     monkeypatch.setenv(
         "OPENFIT_OURA_BACKFILL_SINCE", (oura_mock.cfg.first_day - timedelta(days=1)).isoformat()

@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from openfit.snapshot import snapshot_connection
 from orchestration.defs.checks import SUITES, run_suite, validate_frame
+from query.snapshot import snapshot_connection
 
 
 def test_validate_frame_reports_out_of_range_heart_rate(tmp_path):
@@ -49,8 +49,8 @@ def test_checks_are_registered_blocking_on_the_published_tables(fixture_warehous
 
 def test_the_snapshot_publishes_the_checks_of_its_build(fixture_warehouse):
     # Readers (the Data health page) see the build's check results without the Dagster instance.
-    from api.query import dashboards
-    from api.query.snapshot import SnapshotReader
+    from query import dashboards
+    from query.snapshot import SnapshotReader
 
     with snapshot_connection(fixture_warehouse) as con:
         rows = con.execute(
@@ -72,9 +72,9 @@ def test_an_overlapping_activity_withholds_its_athlete_and_publishes_everyone_el
     published, and names the athlete and the check in the snapshot, `openfit status` and the check's result."""
     from typer.testing import CliRunner
 
-    from openfit.build import run_build
-    from openfit.cli import app
+    from cli import app
     from openfit.settings import get_settings
+    from orchestration.build import run_build
 
     con = duckdb.connect(str(warehouse_copy.warehouse_path))
     try:

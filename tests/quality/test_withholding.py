@@ -1,14 +1,14 @@
 """Withholding: failing rows that name their athletes keep only those athletes out of the publish
-(orchestration/withholding.py, openfit/publish.py); failures that name nobody still stop the whole build."""
+(orchestration/withholding.py, orchestration/publish.py); failures that name nobody still stop the whole build."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from openfit.publish import publish_snapshot
-from openfit.snapshot import snapshot_connection
+from orchestration.publish import publish_snapshot
 from orchestration.withholding import Withheld, attribute_failures, record_check_withheld, withheld_athletes
+from query.snapshot import snapshot_connection
 
 
 @pytest.fixture
@@ -154,8 +154,8 @@ def test_a_file_from_a_watch_whose_clock_says_2031_withholds_only_its_owner(
     import dagster as dg
     from typer.testing import CliRunner
 
-    from openfit.cli import app
-    from openfit.instance import prepare_instance
+    from cli import app
+    from orchestration.instance import prepare_instance
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingestion" / "files"))
     import fit_samples as samples

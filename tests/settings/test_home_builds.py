@@ -12,10 +12,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from ingestion.sources.synthetic import synthetic_source
-from openfit.build import run_build
-from openfit.cli import app
 from openfit.settings import get_settings, settings_hash
+from orchestration.build import run_build
 
 pytestmark = pytest.mark.slow
 

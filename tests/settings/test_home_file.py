@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from openfit.cli import app
+from cli import app
 from openfit.settings import (
     HOME_FILE_NAME,
     Settings,
@@ -167,8 +167,8 @@ def test_health_and_the_data_health_page_name_the_settings_the_snapshot_was_buil
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from api.query import reads
-    from api.query.snapshot import SnapshotReader
+    from query import reads
+    from query.snapshot import SnapshotReader
 
     with duckdb.connect(str(fixture_warehouse.snapshot_path), read_only=True) as con:
         published = con.execute("select settings_hash from meta.build_info").fetchone()[0]

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from openfit.dbt import ensure_manifest
-from openfit.snapshot import attach_snapshot
+from orchestration.dbt import ensure_manifest
+from query.snapshot import attach_snapshot
 
 PUBLISHED_SCHEMAS = ("openfit", "marts")
 NUMERIC_TYPES = re.compile(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|FLOAT|DOUBLE|DECIMAL.*)$")

@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "files"))
 import fit_samples as samples  # noqa: E402  (the FIT generators of tests/ingestion/files)
 
-from ingestion.files.status import format_report, quarantine_report  # noqa: E402
-from openfit.cli import app  # noqa: E402
+from cli import app  # noqa: E402
 from openfit.settings import Settings, get_settings  # noqa: E402
-from openfit.snapshot import snapshot_connection  # noqa: E402
+from query.file_imports import format_report, quarantine_report  # noqa: E402
+from query.snapshot import snapshot_connection  # noqa: E402
 
 GPX = b"""<?xml version="1.0" encoding="UTF-8"?>
 <gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"

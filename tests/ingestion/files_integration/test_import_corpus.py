@@ -9,8 +9,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from ingestion.files.importer import import_paths
-from openfit.cli import app
 from openfit.settings import get_settings
 
 FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures"

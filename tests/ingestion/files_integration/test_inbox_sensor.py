@@ -69,10 +69,10 @@ def test_inbox_job_imports_the_dropped_files_and_publishes_them(tmp_path, monkey
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "files"))
     import fit_samples as samples  # the FIT generators of tests/ingestion/files
 
-    from openfit.build import run_build
-    from openfit.instance import prepare_instance
-    from openfit.snapshot import snapshot_connection
+    from orchestration.build import run_build
     from orchestration.defs import build_definitions
+    from orchestration.instance import prepare_instance
+    from query.snapshot import snapshot_connection
 
     monkeypatch.setenv("OPENFIT_HOME", str(tmp_path / "home"))
     for key, value in {

@@ -56,9 +56,9 @@ def test_tcx_legs_become_linked_recordings_and_gpx_tracks_measure_their_distance
 def test_the_published_snapshot_has_the_tcx_legs_and_the_derived_gpx_distance(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from openfit.cli import app
+    from cli import app
     from openfit.settings import get_settings
-    from openfit.snapshot import snapshot_connection
+    from query.snapshot import snapshot_connection
 
     monkeypatch.setenv("OPENFIT_HOME", str(tmp_path / "home"))
     for key, value in {  # a tiny synthetic cohort: the build stays small

@@ -32,9 +32,9 @@ def _every_command(ctx: typer.Context) -> None:
 
 
 # Command modules register themselves on `app` when imported; one line per module.
-from openfit.cli import core_cmds  # noqa: E402,F401,I001  (first: build, status, sources, serve)
-from openfit.cli import connect_cmds  # noqa: E402,F401
-from openfit.cli import api_cmds  # noqa: E402,F401
-from openfit.cli import import_cmds  # noqa: E402,F401
-from openfit.cli import config_cmds  # noqa: E402,F401
-from openfit.cli import sql_cmds  # noqa: E402,F401
+from cli import core_cmds  # noqa: E402,F401,I001  (first: build, status, sources, serve)
+from cli import connect_cmds  # noqa: E402,F401
+from cli import api_cmds  # noqa: E402,F401
+from cli import import_cmds  # noqa: E402,F401
+from cli import config_cmds  # noqa: E402,F401
+from cli import sql_cmds  # noqa: E402,F401

@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openfit.cli import app
-from openfit.data_docs import docs_dir
+from cli import app
 from openfit.settings import REPO_ROOT, get_settings, set_command_line
+from orchestration.data_docs import docs_dir
 
 console = Console()
 err = Console(stderr=True)
@@ -58,9 +58,9 @@ def build(
     )
     from pydantic import ValidationError
 
-    from openfit.build import run_build
     from openfit.settings import HomeFileError
-    from openfit.snapshot import snapshot_summary
+    from orchestration.build import run_build
+    from query.snapshot import snapshot_summary
 
     try:
         settings = get_settings()
@@ -104,7 +104,7 @@ def build(
 @app.command()
 def status() -> None:
     """Snapshot path and age, last run, row counts and freshness per source."""
-    from openfit.snapshot import SnapshotMissing, snapshot_summary
+    from query.snapshot import SnapshotMissing, snapshot_summary
 
     settings = get_settings()
     try:
@@ -133,7 +133,7 @@ def status() -> None:
         newest = item["newest_record"]
         fresh.add_row(item["source"], item["table"], f"{item['rows']:,}", str(newest) if newest else "—")
     console.print(fresh)
-    from ingestion.files.status import format_report, quarantine_report
+    from query.file_imports import format_report, quarantine_report
 
     for line in format_report(quarantine_report(settings)):
         console.print(line, markup=False, highlight=False)
@@ -186,7 +186,7 @@ def _print_connections() -> None:
 
 def _print_last_run(settings) -> None:
     """The newest Dagster run of this home (CLI builds and UI runs alike)."""
-    from openfit.instance import prepare_instance
+    from orchestration.instance import prepare_instance
 
     prepare_instance(settings)
     import dagster as dg
@@ -344,7 +344,7 @@ def demo(
 
 def _serve(settings, background: dict[str, list[str]] | None = None) -> None:
     """Run the readers and UIs until Ctrl-C; `background` commands (builds) run beside them and may end."""
-    from openfit.instance import prepare_instance
+    from orchestration.instance import prepare_instance
 
     prepare_instance(settings)
     # The children (the Dagster daemon and its runs among them) find this home, and so its settings file, even

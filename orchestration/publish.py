@@ -22,7 +22,7 @@ import duckdb
 
 from openfit import __version__
 from openfit.settings import Settings, data_settings, get_settings, settings_hash
-from openfit.snapshot import RAW_ATHLETE_COLUMN
+from query.snapshot import RAW_ATHLETE_COLUMN
 
 # Schemas readers get. Raw and staging stay in the writer's file (researchers who need them can ask the
 # operator for a copy of the warehouse taken while no build runs).

@@ -15,12 +15,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from api.keys import AthleteScope
-from api.query import models as m
-from api.query.dates import MAX_DATE, MIN_DATE, iso_date, iso_time_bound
-from api.query.errors import InvalidRequest, NotBuiltYet, NotFound
-from api.query.snapshot import Cursor
-from api.query.values import iso_utc, iso_utc_sql, json_safe
+from query import models as m
+from query.dates import MAX_DATE, MIN_DATE, iso_date, iso_time_bound
+from query.errors import InvalidRequest, NotBuiltYet, NotFound
+from query.scope import AthleteScope
+from query.snapshot import Cursor
+from query.values import iso_utc, iso_utc_sql, json_safe
 
 MAX_PAGE = 500
 MAX_STREAM_POINTS = 10_000
@@ -120,7 +120,7 @@ def _athlete_clause(
 
 
 def parse_time_bound(value: str | None, *, name: str, end: bool = False) -> datetime | None:
-    """ISO 8601 date or datetime -> aware UTC datetime (api/query/dates.py). A bare date as an upper bound
+    """ISO 8601 date or datetime -> aware UTC datetime (query/dates.py). A bare date as an upper bound
     includes that day."""
     if value is None or value == "":
         return None
@@ -131,7 +131,7 @@ def parse_time_bound(value: str | None, *, name: str, end: bool = False) -> date
 
 
 def parse_date(value: str | None, *, name: str) -> date | None:
-    """A whole ISO 8601 date (api/query/dates.py)."""
+    """A whole ISO 8601 date (query/dates.py)."""
     if value is None or value == "":
         return None
     try:

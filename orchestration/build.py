@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from openfit.instance import prepare_instance, release_dead_writers, writer_tags
 from openfit.progress import ProgressFile
 from openfit.settings import Settings, get_settings, record_in_home_file
+from orchestration.instance import prepare_instance, release_dead_writers, writer_tags
 
 # Stage of each step, from the step key's op name (raw_<provider>, openfit_dbt, serving__openfit_snapshot,
 # serving__data_docs).
@@ -112,7 +112,7 @@ def run_build(
 
     @dg.logger
     def progress_logger(_init_context):
-        log = logging.getLogger("openfit.build")
+        log = logging.getLogger("orchestration.build")
         log.setLevel(logging.DEBUG)
         log.propagate = False
         if handler not in log.handlers:
@@ -126,7 +126,7 @@ def run_build(
     if full:
         run_config["ops"]["openfit_dbt"] = {"config": {"full_refresh": True}}
     for run_id in release_dead_writers(instance):
-        logging.getLogger("openfit.build").warning("released the writer slot of dead run %s", run_id)
+        logging.getLogger("orchestration.build").warning("released the writer slot of dead run %s", run_id)
     try:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, run_config=run_config, tags=writer_tags()
@@ -135,7 +135,7 @@ def run_build(
         progress_file.finish(False, f"{type(exc).__name__}")
         raise
     finally:
-        logging.getLogger("openfit.build").removeHandler(handler)
+        logging.getLogger("orchestration.build").removeHandler(handler)
     report = BuildReport(
         success=result.success,
         run_id=result.run_id,

@@ -91,9 +91,9 @@ def streamlit_command(port: int) -> list[str]:
 
 
 def serve_command(home: Path, port: int) -> list[str]:
-    """The dashboards' command from `openfit serve` (openfit.cli.core_cmds.serve_commands) once it has one,
+    """The dashboards' command from `openfit serve` (cli.core_cmds.serve_commands) once it has one,
     else the documented equivalent, so the browser test exercises what users run."""
-    from openfit.cli.core_cmds import serve_commands
+    from cli.core_cmds import serve_commands
     from openfit.settings import Settings
 
     command = serve_commands(Settings(home=home, dashboard_port=port)).get("dashboards")

@@ -20,7 +20,7 @@ def iso_utc(value: datetime) -> str:
 def iso_utc_sql(expr: str) -> str:
     """The SQL twin of `iso_utc` for a TIMESTAMP(TZ) column: the same text, computed by DuckDB (for columns of
     thousands of values, where per-value Python conversion costs more than the query). Needs the reader's
-    TimeZone = UTC (openfit.snapshot.attach_snapshot sets it)."""
+    TimeZone = UTC (query.snapshot.attach_snapshot sets it)."""
     return (
         f"CASE WHEN epoch_us({expr}) % 1000000 = 0 THEN strftime({expr}, '%Y-%m-%dT%H:%M:%SZ') "
         f"ELSE strftime({expr}, '%Y-%m-%dT%H:%M:%S.%fZ') END"

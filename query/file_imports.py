@@ -43,8 +43,8 @@ qualify row_number() over (
 def quarantine_report(settings: Settings | None = None, limit: int = 50) -> QuarantineReport:
     """File counts by latest status and the quarantined files with their reasons (newest first, at most
     `limit`). An empty report when the snapshot has no file-import log (no file imported yet).
-    Raises openfit.snapshot.SnapshotMissing when there is no snapshot."""
-    from openfit.snapshot import snapshot_connection
+    Raises query.snapshot.SnapshotMissing when there is no snapshot."""
+    from query.snapshot import snapshot_connection
 
     settings = settings or get_settings()
     report = QuarantineReport()

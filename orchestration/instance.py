@@ -13,7 +13,7 @@ from openfit.settings import Settings, get_settings
 WRITER_POOL = "duckdb_writer"
 
 DAGSTER_YAML = f"""\
-# Written by OpenFit (openfit/instance.py); edits are overwritten.
+# Written by OpenFit (orchestration/instance.py); edits are overwritten.
 telemetry:
   enabled: false
 concurrency:

@@ -1,6 +1,6 @@
 """Dashboard-only aggregations over the snapshot (daily series, curves, cross-device, data health).
 
-Same rules as `api.query.reads`: every function takes a `Cursor`, binds every value as a parameter and raises
+Same rules as `query.reads`: every function takes a `Cursor`, binds every value as a parameter and raises
 `NotBuiltYet` when a table it needs is not in the snapshot. Results are pandas DataFrames because every
 caller draws them. Columns of the marts are resolved by name at query time (`_pick`): the marts land in
 stages, and a column renamed in review should give an empty state naming it, not a crash.
@@ -12,8 +12,8 @@ from datetime import date
 
 import pandas as pd
 
-from api.query.errors import InvalidRequest, NotBuiltYet
-from api.query.snapshot import Cursor
+from query.errors import InvalidRequest, NotBuiltYet
+from query.snapshot import Cursor
 
 WELLNESS_METRICS = (
     "resting_hr",

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openfit.cli import app
+from cli import app
 from openfit.settings import (
     DBT_VAR_SETTINGS,
     SYNTHETIC_COHORT_SETTINGS,
@@ -66,7 +66,7 @@ def consequence(name: str, enabled_after: bool) -> str:
     if name in SYNTHETIC_COHORT_SETTINGS:
         return "the next build replaces the synthetic cohort's rows (a reload) and rebuilds every table"
     if name in DBT_VAR_SETTINGS or name == "daily_source_overrides":
-        from openfit.dbt import manifest_json
+        from orchestration.dbt import manifest_json
         from orchestration.incremental import models_rebuilt_for
 
         models = models_rebuilt_for({name}, manifest_json())

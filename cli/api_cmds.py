@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openfit.cli import app
+from cli import app
 from openfit.settings import get_settings
 
 console = Console()
@@ -22,9 +22,9 @@ app.add_typer(apikey_app, name="apikey")
 
 def _known_athletes() -> set[str] | None:
     """Athlete ids in the published snapshot, or None if there is no snapshot yet."""
-    from api.query import reads
-    from api.query.errors import NotBuiltYet
-    from api.query.snapshot import SnapshotUnavailable, reader_for
+    from query import reads
+    from query.errors import NotBuiltYet
+    from query.snapshot import SnapshotUnavailable, reader_for
 
     try:
         with reader_for(get_settings().snapshot_path).cursor() as cur:
@@ -34,7 +34,7 @@ def _known_athletes() -> set[str] | None:
 
 
 def _everyone():
-    from api.keys import AthleteScope
+    from query.scope import AthleteScope
 
     return AthleteScope.everyone()
 

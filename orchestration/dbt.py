@@ -46,7 +46,7 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
     settings = settings or get_settings()
     return {
         "OPENFIT_WAREHOUSE_PATH": str(settings.warehouse_path),
-        # Only the snapshot_docs target reads it (openfit/data_docs.py), read-only.
+        # Only the snapshot_docs target reads it (orchestration/data_docs.py), read-only.
         "OPENFIT_SNAPSHOT_PATH": str(settings.snapshot_path),
         "OPENFIT_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
     }

@@ -33,8 +33,8 @@ def docs_dir(settings: Settings | None = None) -> Path:
 
 def generate_data_docs(settings: Settings | None = None) -> Path:
     """Generate the docs site from the published snapshot and switch serving/docs to it. Returns serving/docs."""
-    from openfit.dbt import ensure_manifest, invoke_dbt
-    from openfit.snapshot import SnapshotMissing
+    from orchestration.dbt import ensure_manifest, invoke_dbt
+    from query.snapshot import SnapshotMissing
 
     settings = settings or get_settings()
     snapshot = settings.snapshot_path

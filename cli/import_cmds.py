@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from openfit.cli import app
+from cli import app
 from openfit.settings import get_settings
 
 console = Console()
@@ -95,7 +95,7 @@ def import_(
     if missing:
         err.print(f"[red]import failed[/red]: no such file or folder: {', '.join(missing)}")
         raise typer.Exit(code=EXIT_RUN_FAILED)
-    from openfit.build import run_build
+    from orchestration.build import run_build
     from orchestration.defs import REFRESH_JOB
     from orchestration.defs.files import INBOX_JOB, RAW_FILES_JOB, ImportHandoff, import_handoff
 

@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from api.keys import AthleteScope
-from api.query import models as m
-from api.query.errors import InvalidRequest, NotBuiltYet, NotFound
-from api.query.reads import _athlete_clause, _check_range, _require, resolve_athlete
-from api.query.snapshot import Cursor
+from query import models as m
+from query.errors import InvalidRequest, NotBuiltYet, NotFound
+from query.reads import _athlete_clause, _check_range, _require, resolve_athlete
+from query.scope import AthleteScope
+from query.snapshot import Cursor
 
 MAX_CORRELATE_DAYS = 1096
 MAX_LAG_DAYS = 14

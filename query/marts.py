@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date
 
 from analytics.wellness import ANOMALY_KINDS, SEVERITIES
-from api.keys import AthleteScope
-from api.query import models as m
-from api.query.errors import InvalidRequest
-from api.query.reads import _athlete_clause, _check_limit, _check_range, _require, resolve_athlete
-from api.query.snapshot import Cursor
-from api.query.values import json_safe
 from openfit.settings import DAILY_METRICS
+from query import models as m
+from query.errors import InvalidRequest
+from query.reads import _athlete_clause, _check_limit, _check_range, _require, resolve_athlete
+from query.scope import AthleteScope
+from query.snapshot import Cursor
+from query.values import json_safe
 
 MARTS = {
     "training-load": "daily_training_load",

@@ -13,7 +13,7 @@ The manifest comes last, so its checksums cover everything before it. `import_ex
 
 The openfit tables come from one snapshot generation (one cursor), so a publish in the middle cannot mix
 versions; the payloads come from serving/raw_payloads.duckdb, which the publisher swaps in just before the
-snapshot (openfit/publish.py), read through one cursor as well. Readers never open the warehouse.
+snapshot (orchestration/publish.py), read through one cursor as well. Readers never open the warehouse.
 """
 
 from __future__ import annotations
@@ -31,11 +31,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from api.keys import AthleteScope
-from api.query.reads import OPENFIT_TABLES, blob_sha_of_recording
-from api.query.snapshot import Cursor, SnapshotReader, SnapshotUnavailable
-from api.query.values import json_safe
-from openfit.snapshot import RAW_ATHLETE_COLUMN
+from query.reads import OPENFIT_TABLES, blob_sha_of_recording
+from query.scope import AthleteScope
+from query.snapshot import RAW_ATHLETE_COLUMN, Cursor, SnapshotReader, SnapshotUnavailable
+from query.values import json_safe
 
 EXPORT_FORMAT = "openfit-export/1"
 SCHEMA_VERSION = "openfit/unknown"  # replaced by openfit.spec_info.spec_version when the snapshot has it

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openfit.cli import app
+from cli import app
 
 console = Console()
 err = Console(stderr=True)

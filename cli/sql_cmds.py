@@ -17,7 +17,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from openfit.cli import app
+from cli import app
 from openfit.settings import get_settings
 
 # `select * from activities` finds openfit.activities; marts and meta (build_info) next. The snapshot stores

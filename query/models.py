@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from api.query.values import iso_utc
+from query.values import iso_utc
 
 
 class Model(BaseModel):
