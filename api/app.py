@@ -18,7 +18,6 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.cache import CachedReads, ResponseCache
-from api.config import ApiSettings
 from api.deps import RateLimiter
 from api.errors import install_error_handlers
 from api.limits import ReadLimits
@@ -28,7 +27,7 @@ from api.routers import activities, analytics, athletes, export, health, metrics
 from openfit import __version__
 from openfit.settings import Settings, get_settings
 
-_FROM_ENV = -1  # sentinel: take the value from ApiSettings (OPENFIT_API_*)
+_FROM_ENV = -1  # sentinel: take the value from the settings (OPENFIT_API_*)
 _DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 
 
@@ -94,15 +93,15 @@ def create_app(
     rate limit, CORS origins and response cache come from OPENFIT_API_* (defaults: 1200/min per key, burst 200;
     CORS closed; 64 MB of cached answers). `rate_limit_per_minute=None` or 0 switches per-key rate limiting off,
     `response_cache_mb=0` the cache (api/cache.py)."""
-    api_settings = ApiSettings()
+    knobs = settings or get_settings()
     if rate_limit_per_minute == _FROM_ENV:
-        rate_limit_per_minute = api_settings.rate_limit_per_minute
+        rate_limit_per_minute = knobs.api_rate_limit_per_minute
     if rate_limit_burst == _FROM_ENV:
-        rate_limit_burst = api_settings.rate_limit_burst
+        rate_limit_burst = knobs.api_rate_limit_burst
     if cors_origins is None:
-        cors_origins = api_settings.cors_origins
+        cors_origins = knobs.api_cors_origins
     if response_cache_mb == _FROM_ENV:
-        response_cache_mb = api_settings.response_cache_mb
+        response_cache_mb = knobs.api_response_cache_mb
 
     def current_settings() -> Settings:
         return settings or get_settings()

@@ -159,6 +159,18 @@ class Settings(BaseSettings):
     # Memory DuckDB may use in the writer (dlt loads and dbt); beyond it, sorts spill to disk.
     duckdb_memory_limit: str = "4GB"
 
+    # The HTTP API (read when the app is created).
+    api_rate_limit_per_minute: int = Field(
+        default=1200, ge=0, description="Per key; 0 switches the limit off."
+    )
+    api_rate_limit_burst: int = Field(default=200, ge=1)
+    api_response_cache_mb: int = Field(
+        default=64, ge=0, description="Answers kept per process for the current snapshot; 0 = no cache."
+    )
+    api_cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed; empty = closed."
+    )
+
     # Bounds of the read layer (API and MCP), so one key cannot exhaust the server.
     api_sql_timeout_s: float = Field(
         default=10.0, gt=0, le=600, description="query_sql: the whole call, setup and conversion included."
