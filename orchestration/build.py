@@ -120,6 +120,7 @@ def run_build(
         return log
 
     job = job.with_logger_defs({"openfit_progress": progress_logger})
+    own_instance = instance is None
     instance = instance or dg.DagsterInstance.get()
     run_config: dict = {"loggers": {"openfit_progress": {}}}
     run_config["ops"] = {name: {"config": config} for name, config in (op_config or {}).items()}
@@ -136,6 +137,8 @@ def run_build(
         raise
     finally:
         logging.getLogger("orchestration.build").removeHandler(handler)
+        if own_instance:
+            instance.dispose()  # its event log keeps connections open (orchestration/dagster_storage.py)
     report = BuildReport(
         success=result.success,
         run_id=result.run_id,

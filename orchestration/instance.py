@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+from pathlib import Path
 
 from openfit.progress import process_alive
 from openfit.settings import Settings, get_settings
@@ -12,7 +14,12 @@ from openfit.settings import Settings, get_settings
 # one read-write process per file, and parallel writers fail on the lock: see stack-facts).
 WRITER_POOL = "duckdb_writer"
 
-DAGSTER_YAML = f"""\
+
+def dagster_yaml(dagster_home: Path) -> str:
+    """The instance's configuration. The event log is Dagster's SQLite storage with its connections kept open
+    (orchestration/dagster_storage.py), in the folder the stock storage uses."""
+    events_dir = json.dumps(str(dagster_home / "history" / "runs"))  # a YAML-safe quoted string
+    return f"""\
 # Written by OpenFit (orchestration/instance.py); edits are overwritten.
 telemetry:
   enabled: false
@@ -21,6 +28,11 @@ concurrency:
     default_limit: 1   # {WRITER_POOL}: DuckDB allows one writer per file
   runs:
     max_concurrent_runs: 1
+event_log_storage:
+  module: orchestration.dagster_storage
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {events_dir}
 """
 
 
@@ -29,8 +41,9 @@ def prepare_instance(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     settings.ensure_dirs()
     config = settings.dagster_home / "dagster.yaml"
-    if not config.exists() or config.read_text() != DAGSTER_YAML:
-        config.write_text(DAGSTER_YAML)
+    wanted = dagster_yaml(settings.dagster_home)
+    if not config.exists() or config.read_text() != wanted:
+        config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     return str(settings.dagster_home)
 
