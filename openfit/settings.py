@@ -35,7 +35,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -45,6 +54,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from analytics import DEFAULT_LOAD_PRIORITY, DEFAULTS, choose, parse_priority
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "transform"
@@ -85,20 +96,27 @@ class DailySourceOverride(BaseModel):
 
 HOME_FILE_NAME = "openfit.toml"
 
-# Settings that dbt receives as vars of the same name (declared, with defaults, in transform/dbt_project.yml).
+# Each algorithm setting and its variant family in analytics.VARIANTS, which declares the names, the allowed
+# values and the default (the first name); a setting outside them is an error naming the valid ones.
+ALGORITHM_SETTINGS = {
+    "algo_pmc": "pmc",
+    "algo_tsb": "tsb",
+    "algo_np": "np",
+    "algo_trimp": "trimp",
+    "algo_hrss": "hrss",
+    "algo_rtss": "rtss_pace",
+    "algo_gap": "gap",
+    "algo_acwr": "acwr",
+    "algo_ewma_seed": "ewma_seed",
+    "algo_monotony_sd": "sd",
+    "algo_cp_fit": "cp_fit",
+}
+
+# Settings that dbt receives as vars of the same name (always passed by orchestration/dbt.py; dbt_project.yml
+# declares no default for them).
 DBT_VAR_SETTINGS = (
-    "algo_pmc",
-    "algo_tsb",
+    *ALGORITHM_SETTINGS,
     "algo_load_priority",
-    "algo_np",
-    "algo_trimp",
-    "algo_hrss",
-    "algo_rtss",
-    "algo_gap",
-    "algo_acwr",
-    "algo_ewma_seed",
-    "algo_monotony_sd",
-    "algo_cp_fit",
     "estimates_window_days",
     "marts_as_of_date",
 )
@@ -196,19 +214,20 @@ class Settings(BaseSettings):
     dashboard_port: int = 8501
     docs_port: int = 8502  # the data docs (dbt's docs site for the snapshot, orchestration/data_docs.py)
 
-    # Sports-science variants, passed to dbt as vars of the same name (names and defaults: analytics/README.md).
-    algo_pmc: str = "goldencheetah"
-    algo_tsb: str = "yesterday"
-    algo_load_priority: str = "power_tss,rtss,hrss,session_rpe"
-    algo_np: str = "valid_windows"
-    algo_trimp: str = "banister"
-    algo_hrss: str = "trimp"
-    algo_rtss: str = "mean_gap"
-    algo_gap: str = "minetti"
-    algo_acwr: str = "ewma"
-    algo_ewma_seed: str = "first_load"
-    algo_monotony_sd: str = "population"
-    algo_cp_fit: str = "work_time"
+    # Sports-science variants, passed to dbt as vars of the same name. Their names, allowed values and defaults
+    # are declared once, in analytics.VARIANTS (ALGORITHM_SETTINGS maps each setting to its family).
+    algo_pmc: str = DEFAULTS["pmc"]
+    algo_tsb: str = DEFAULTS["tsb"]
+    algo_load_priority: str = ",".join(DEFAULT_LOAD_PRIORITY)
+    algo_np: str = DEFAULTS["np"]
+    algo_trimp: str = DEFAULTS["trimp"]
+    algo_hrss: str = DEFAULTS["hrss"]
+    algo_rtss: str = DEFAULTS["rtss_pace"]
+    algo_gap: str = DEFAULTS["gap"]
+    algo_acwr: str = DEFAULTS["acwr"]
+    algo_ewma_seed: str = DEFAULTS["ewma_seed"]
+    algo_monotony_sd: str = DEFAULTS["sd"]
+    algo_cp_fit: str = DEFAULTS["cp_fit"]
     estimates_window_days: int = 90
     marts_as_of_date: date | None = Field(
         default=None, description="Last day of the daily marts; default today."
@@ -219,6 +238,16 @@ class Settings(BaseSettings):
     daily_source_overrides: list[DailySourceOverride] = Field(
         default_factory=list, description="Which source wins which daily metric, per athlete (dbt var)."
     )
+
+    @field_validator(*ALGORITHM_SETTINGS)
+    @classmethod
+    def _known_variant(cls, value: str, info: ValidationInfo) -> str:
+        return choose(ALGORITHM_SETTINGS[info.field_name], value)
+
+    @field_validator("algo_load_priority")
+    @classmethod
+    def _known_load_sources(cls, value: str) -> str:
+        return ",".join(parse_priority(value))
 
     @property
     def home_dir(self) -> Path:

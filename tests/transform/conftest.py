@@ -31,11 +31,21 @@ def run_dbt(settings: Settings, *args: str):
     """`dbt <args>` in-process against the settings' warehouse; returns dbt's runner result."""
     from dbt.cli.main import dbtRunner
 
+    from orchestration.dbt import dbt_vars_arg
+
     os.environ["OPENFIT_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     # In-process dbt outlives the run: it must release the file so the tests can open it.
     os.environ["OPENFIT_DBT_KEEP_OPEN"] = "False"  # as_bool wants a Python literal
     return dbtRunner().invoke(
-        [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"]
+        [
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--quiet",
+            *dbt_vars_arg(settings),
+        ]
     )
 
 
