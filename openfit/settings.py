@@ -119,6 +119,7 @@ DBT_VAR_SETTINGS = (
     "algo_load_priority",
     "estimates_window_days",
     "marts_as_of_date",
+    "files_athlete_id",
 )
 SYNTHETIC_COHORT_SETTINGS = ("synthetic_athletes", "synthetic_days", "synthetic_seed", "synthetic_end_date")
 # The settings that shape the published data: builds record them in the home file, build_info carries them.
@@ -231,6 +232,13 @@ class Settings(BaseSettings):
     estimates_window_days: int = 90
     marts_as_of_date: date | None = Field(
         default=None, description="Last day of the daily marts; default today."
+    )
+
+    # Imported files (FIT, GPX, TCX, health exports) name no athlete: they belong to this one. Set it to the athlete
+    # a provider is connected as (`openfit connect strava --athlete me` -> "me") and their files and the provider's
+    # workouts merge into one history.
+    files_athlete_id: str = Field(
+        default="files:owner", min_length=1, description="The athlete imported files belong to (dbt var)."
     )
 
     # Per-athlete daily source preferences over seeds/daily_source_priority.csv, first match wins, as JSON, e.g.

@@ -5,7 +5,7 @@
 -- athlete_id: imported files belong to the warehouse's owner (as in every stg_files model), so an account
 -- export can hand each athlete their own original files, activities or not (monitoring, sleep, weight).
 select
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     sha256,
     original_name,
     source_archive,

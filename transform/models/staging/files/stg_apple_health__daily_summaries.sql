@@ -3,7 +3,7 @@
 -- own device), and the daily source priority (seeds/daily_source_priority.csv) chooses one, so a walk counts
 -- once.
 select
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     local_date,
     'files' as source,
     device_id,

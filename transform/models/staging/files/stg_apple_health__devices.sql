@@ -2,7 +2,7 @@
 -- watch is one device across records and exports); a phone and a watch are different devices and types.
 select
     'files:' || device_key as device_id,
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     case when any_value(manufacturer) ilike 'apple%' then 'apple' else lower(any_value(manufacturer)) end as vendor,
     coalesce(any_value(hardware), any_value(model), any_value(name)) as model,
     case

@@ -35,7 +35,7 @@ ranged as (
 )
 
 select
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     device_id,
     'files' as source,
     metric,

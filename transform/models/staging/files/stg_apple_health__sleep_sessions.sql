@@ -3,7 +3,7 @@
 select
     sleep_id,
     sleep_id as external_id,
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     any_value(device_id) as device_id,
     'files' as source,
     min(start_time) as start_time,

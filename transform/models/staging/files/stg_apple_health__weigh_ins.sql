@@ -2,7 +2,7 @@
 -- one row per device and instant.
 select
     device_id,
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     start_time as ts,
     {{ within("max(case when type = 'HKQuantityTypeIdentifierBodyMass' then
         case unit when 'lb' then value_num * 0.45359237 when 'g' then value_num / 1000 else value_num end end)",

@@ -2,7 +2,7 @@
 -- (default 'files:owner'). One row, only once a file was imported; it loses to any other source's
 -- description of the same athlete id (fetched_at far in the past).
 select
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     'Imported files' as display_name,
     cast(null as varchar) as sex,
     cast(null as integer) as birth_year,

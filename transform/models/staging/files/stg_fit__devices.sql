@@ -10,7 +10,7 @@ with devices as (
 select
     'files:' || coalesce(manufacturer, 'unknown') || ':' || coalesce(cast(product as varchar), '')
         || ':' || cast(serial_number as varchar) as device_id,
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     any_value(manufacturer) as vendor,
     any_value(cast(product as varchar)) as model,
     -- ANT+ device types: 120 heart rate, 11 bike power, 119 weight scale; the recorder's own kind is unknown

@@ -31,7 +31,7 @@ unioned as (
 )
 
 select
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     cast(null as varchar) as device_id,
     'files' as source,
     metric,

@@ -114,7 +114,7 @@ select
     multisport_group_id,
     file_sha256,
     session_index,
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     device_id,
     'files' as source,
     coalesce(

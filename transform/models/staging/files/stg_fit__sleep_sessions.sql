@@ -51,7 +51,7 @@ night_hrv as (
 select
     nights.sleep_id,
     nights.file_sha256 as external_id,
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     cast(null as varchar) as device_id,
     'files' as source,
     nights.start_time,

@@ -1,7 +1,7 @@
 -- Weight-scale FIT files: one weigh-in per message (weight in kg, body fat in %).
 select
     cast(null as varchar) as device_id,
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     "timestamp" as ts,
     {{ within('weight', 25, 300) }} as weight_kg,
     {{ within('percent_fat', 0, 80) }} as body_fat_pct,

@@ -21,7 +21,7 @@ files as (select * from {{ ref('stg_files__imports') }} where format = 'gpx')
 select
     tracks.recording_id,
     split_part(tracks.recording_id, ':', 2) || ':' || split_part(tracks.recording_id, ':', 3) as external_id,
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     cast(null as varchar) as device_id,
     'files' as source,
     coalesce(files.export_name, 'GPX track') as name,

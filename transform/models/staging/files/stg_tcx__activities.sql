@@ -62,7 +62,7 @@ shaped as (
 select
     recording_id,
     external_id,
-    '{{ var("files_athlete_id", "files:owner") }}' as athlete_id,
+    '{{ var("files_athlete_id") }}' as athlete_id,
     cast(null as varchar) as device_id,
     'files' as source,
     coalesce(export_name, {{ sentence_case("coalesce(source_sport, 'activity')") }}) as name,
