@@ -110,3 +110,31 @@ def test_refresh_tokens_rotate_and_a_reused_one_is_refused(withings_mock) -> Non
     store.save("withings", "me", {**store.load("withings", "me"), "refresh_token": first["refresh_token"]})
     with pytest.raises(NeedsReauthError):
         manager.after_unauthorized(store.load("withings", "me")["access_token"])
+
+
+def test_connect_via_cli_stores_the_unwrapped_tokens(withings_mock, monkeypatch) -> None:
+    import threading
+    import webbrowser
+
+    import httpx
+    from typer.testing import CliRunner
+
+    import openfit.cli.connect_cmds  # noqa: F401  (registers the commands)
+    from openfit.cli import app
+
+    def browser(url: str, new: int = 0) -> bool:
+        threading.Thread(
+            target=lambda: httpx.get(url, follow_redirects=True, timeout=10), daemon=True
+        ).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    result = CliRunner().invoke(
+        app, ["connect", "withings", "--athlete", "anna", "--port", "0", "--timeout", "20"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "oauth2_user/authorize2" in result.output and "user.metrics" in result.output
+    token = TokenStore.from_settings().load("withings", "anna")
+    assert token["provider_user_id"] == str(withings_mock.cfg.userid)
+    assert token["refresh_token"] and token["expires_at"] > 0
+    assert token["access_token"] not in result.output and token["refresh_token"] not in result.output
