@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time as clock
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -88,18 +89,16 @@ def _epoch(day: date) -> int:
     return int(datetime.combine(day, time.min, tzinfo=UTC).timestamp())
 
 
+@dataclass(frozen=True)
 class _Endpoint:
-    """One Withings action: its service path, list key and how it takes a date window."""
+    """One Withings action: its table, service path, list key, and whether it takes days (`...ymd`) or epochs."""
 
-    def __init__(self, table: str, path: str, action: str, items: str, ymd: bool, fields: str | None):
-        self.table, self.path, self.action, self.items, self.ymd, self.fields = (
-            table,
-            path,
-            action,
-            items,
-            ymd,
-            fields,
-        )
+    table: str
+    path: str
+    action: str
+    items: str
+    ymd: bool
+    fields: str | None
 
     def window_params(self, start: date, end: date) -> dict[str, Any]:
         if self.ymd:

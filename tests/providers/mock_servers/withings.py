@@ -286,14 +286,14 @@ class WithingsMock(MockProvider):
     def route(self, method: str, path: str, query: dict[str, str], grant: Any) -> tuple[int, Any]:
         action = query.get("action")
         handlers = {
-            ("/measure", "getmeas"): ("measuregrps", self.measuregrps, "date", False),
-            ("/v2/measure", "getactivity"): ("activities", self.activities, "date", True),
-            ("/v2/measure", "getworkouts"): ("series", self.workouts, "date", True),
-            ("/v2/sleep", "getsummary"): ("series", self.sleep, "date", True),
+            ("/measure", "getmeas"): ("measuregrps", self.measuregrps, False),
+            ("/v2/measure", "getactivity"): ("activities", self.activities, True),
+            ("/v2/measure", "getworkouts"): ("series", self.workouts, True),
+            ("/v2/sleep", "getsummary"): ("series", self.sleep, True),
         }
         if method != "POST" or (path, action) not in handlers:
             return 200, {"status": 2554, "body": {}, "error": "Not implemented"}
-        key, docs, _field, v2 = handlers[(path, action)]
+        key, docs, v2 = handlers[(path, action)]
         self.served[action] += 1
         try:
             selected = self._select(docs, query, v2)
