@@ -1,7 +1,16 @@
-"""Provider sync benchmark: a full-history Strava backfill against the local mock, at the rate-limit ceiling.
+"""Provider sync benchmark: a full-history backfill against the local mock, at the rate-limit ceiling.
 
-    uv run python benchmarks/provider_sync.py                      # 1,500 activities with streams
+    uv run python benchmarks/provider_sync.py                      # Strava: 1,500 activities with streams
     uv run python benchmarks/provider_sync.py --activities 300 --details --laps
+    uv run python benchmarks/provider_sync.py --provider withings  # Withings: 400 days, ~1,600 documents
+
+Withings (`--provider withings`): the mock Withings (tests/providers/mock_servers/withings.py) serves `--days`
+days of measures, daily activity, sleep summaries and workouts in pages of `--page-size`, and enforces
+Withings' 120 requests per window with a scaled clock: the window is `--window` seconds instead of 60 (default
+6 s, i.e. 10x real time); over the limit it answers HTTP 200 with body status 601. The client paces itself to
+the same 120 per `--window` (OPENFIT_WITHINGS_RATE_WINDOW_S). The table and JSON report the same figures
+(`activities` = documents loaded); `http_429` counts the 601 answers. Windows are aligned to the clock, so a
+run a few windows long can exceed 1.0 utilization (its first and last windows are partial).
 
 The mock Strava (tests/providers/mock_servers/strava.py, a real HTTP server on 127.0.0.1) serves a synthetic
 multi-year history with 50-150 ms latency per request and Strava's rate limits scaled in time: a 15-second
@@ -46,6 +55,7 @@ def _load_mocks():  # the repo's tests/ folder is shadowed by a third-party `tes
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--provider", choices=sorted(PROVIDERS), default="strava")
     parser.add_argument("--activities", type=int, default=1500)
     parser.add_argument(
         "--window", type=float, default=15.0, help="short rate-limit window, seconds (Strava: 900)"
@@ -59,12 +69,28 @@ def main() -> None:
     parser.add_argument("--details", action="store_true", help="also fetch activity detail")
     parser.add_argument("--laps", action="store_true", help="also fetch laps")
     parser.add_argument("--home", type=Path, default=None, help="OPENFIT_HOME (default: a temporary folder)")
+    parser.add_argument("--days", type=int, default=400, help="withings: days of history")
+    parser.add_argument("--page-size", type=int, default=10, help="withings: documents per page")
     args = parser.parse_args()
+    if args.provider == "withings" and "--window" not in sys.argv:
+        args.window = 6.0  # Withings' 60-second window, 10x faster
+    if args.provider == "withings" and "--latency" not in sys.argv:
+        args.latency = (0.005, 0.02)
 
     home = args.home or Path(tempfile.mkdtemp(prefix="openfit-provider-sync-"))
     os.environ["OPENFIT_HOME"] = str(home)
     os.environ.pop("OPENFIT_SECRET_KEY", None)
-    mocks = _load_mocks()
+    PROVIDERS[args.provider](args, _load_mocks())
+
+
+def _report(rows: list[tuple[str, object]], result: dict[str, object]) -> None:
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    print(json.dumps({"benchmark": "provider_sync", **result}))
+
+
+def strava(args: argparse.Namespace, mocks) -> None:  # noqa: ANN001
     read_limits = (100 * args.scale, 1000 * args.scale)
     config = mocks.strava.StravaMockConfig(
         activities=args.activities,
@@ -147,22 +173,100 @@ def main() -> None:
         ("duplicates", duplicates),
         ("limiter waited s", f"{client.limiter.waited_s:.1f}"),
     ]
-    width = max(len(r[0]) for r in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
-    print(
-        json.dumps(
-            {
-                "benchmark": "provider_sync",
-                "activities": activities,
-                "requests": requests,
-                "seconds": round(seconds, 2),
-                "ceiling_utilization": round(utilization, 3),
-                "http_429": http_429,
-                "duplicates": duplicates,
-            }
-        )
+    _report(
+        rows,
+        {
+            "activities": activities,
+            "requests": requests,
+            "seconds": round(seconds, 2),
+            "ceiling_utilization": round(utilization, 3),
+            "http_429": http_429,
+            "duplicates": duplicates,
+        },
     )
+
+
+def withings(args: argparse.Namespace, mocks) -> None:  # noqa: ANN001
+    limit = 120  # Withings: 120 requests per minute; the window is scaled to --window seconds
+    config = mocks.withings.WithingsMockConfig(
+        days=args.days,
+        page_size=args.page_size,
+        latency_s=tuple(args.latency),
+        window_lengths_s=(args.window, args.window * 1440),
+        limits={"overall": (limit, 10**9)},
+    )
+    from datetime import timedelta
+
+    from ingestion.auth.tokens import TokenStore
+    from ingestion.pipelines import provider_pipeline
+    from ingestion.sources.withings import WithingsSettings, make_client, sync_withings
+    from ingestion.sources.withings.source import ENDPOINTS
+    from openfit.settings import get_settings
+
+    with mocks.withings.WithingsMock(config) as mock:
+        os.environ.update(mock.env())
+        get_settings.cache_clear()
+        token = mock.issue_tokens(scope="user.info,user.metrics,user.activity")
+        TokenStore.from_settings().save(
+            "withings", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")}
+        )
+        settings = WithingsSettings(
+            rate_limit=limit,
+            rate_window_s=args.window,
+            backfill_since=config.first_day - timedelta(days=1),
+        )
+        client = make_client(settings, "me")
+        pipeline = provider_pipeline("withings")
+        started = time.perf_counter()
+        summary = sync_withings(pipeline, "me", settings, client=client, today=mock.last_day)
+        seconds = time.perf_counter() - started
+        client.close()
+        requests = mock.stats["api_requests"]
+        http_429 = mock.stats["http_429"]
+        expected = len(mock.measuregrps) + len(mock.activities) + len(mock.sleep) + len(mock.workouts)
+
+    import duckdb
+
+    duplicates, counts = 0, {}
+    with duckdb.connect(str(get_settings().warehouse_path), read_only=True) as con:
+        for endpoint in ENDPOINTS:
+            total, distinct = con.execute(
+                f"select count(*), count(distinct (athlete, id)) from raw_withings.{endpoint.table}"
+            ).fetchone()
+            counts[endpoint.table] = total
+            duplicates += total - distinct
+    documents = sum(counts.values())
+    ceiling = limit / args.window
+    utilization = requests / seconds / ceiling
+    rows = [
+        ("documents loaded", f"{documents} / {expected}"),
+        ("rows per table", ", ".join(f"{t}={n}" for t, n in counts.items())),
+        ("requests (mock)", requests),
+        ("dlt loads", summary["runs"]),
+        ("seconds", f"{seconds:.1f}"),
+        ("achieved req/s", f"{requests / seconds:.2f}"),
+        ("ceiling req/s", f"{ceiling:.2f}  ({limit} requests / {args.window:g} s; Withings: 120 / 60 s)"),
+        ("ceiling utilization", f"{utilization:.3f}"),
+        ("status 601 sent", http_429),
+        ("duplicates", duplicates),
+        ("limiter waited s", f"{client.limiter.waited_s:.1f}"),
+    ]
+    _report(
+        rows,
+        {
+            "provider": "withings",
+            "activities": documents,
+            "requests": requests,
+            "seconds": round(seconds, 2),
+            "ceiling_utilization": round(utilization, 3),
+            "http_429": http_429,
+            "duplicates": duplicates,
+        },
+    )
+
+
+# provider -> benchmark run (argparse namespace, mock modules)
+PROVIDERS = {"strava": strava, "withings": withings}
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import logging
 import random
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,6 +47,12 @@ class OAuthConfig:
     revoke_url: str | None = None
     revoke_style: RevokeStyle = "none"
     extra_authorize_params: dict[str, str] = field(default_factory=dict)
+    # Extra form fields sent with every token request (code exchange and refresh), for token endpoints that
+    # multiplex several actions on one URL.
+    token_params: dict[str, str] = field(default_factory=dict)
+    # Turns the token endpoint's JSON body into an RFC 6749 token dict (or an {"error": ...} dict), for
+    # providers that wrap their token answer in an envelope.
+    token_response_hook: Callable[[Any], dict[str, Any]] | None = None
     refresh_margin_s: float = 300.0
     timeout_s: float = 30.0
 
@@ -76,7 +83,41 @@ class OAuthConfig:
         # authlib would take that body for a token. Turn every 4xx into an OAuthError here.
         oauth_client.register_compliance_hook("access_token_response", _raise_on_client_error)
         oauth_client.register_compliance_hook("refresh_token_response", _raise_on_client_error)
+        if self.token_response_hook is not None:
+            unwrap = _unwrapping_hook(self.token_response_hook)
+            oauth_client.register_compliance_hook("access_token_response", unwrap)
+            oauth_client.register_compliance_hook("refresh_token_response", unwrap)
         return oauth_client
+
+
+class _UnwrappedResponse:
+    """The token endpoint's response with its JSON body replaced by the provider hook's result."""
+
+    def __init__(self, resp: Any, body: dict[str, Any]):
+        self._resp = resp
+        self._body = body
+        self.status_code = resp.status_code
+        self.headers = resp.headers
+
+    def json(self) -> dict[str, Any]:
+        return self._body
+
+    def raise_for_status(self) -> None:
+        self._resp.raise_for_status()
+
+
+def _unwrapping_hook(hook: Callable[[Any], dict[str, Any]]) -> Callable[[Any], Any]:
+    def unwrap(resp: Any) -> Any:
+        try:
+            body = resp.json()
+        except ValueError:
+            return resp
+        token = hook(body)
+        if isinstance(token, dict) and token.get("error"):
+            raise OAuthError(str(token["error"]), str(token.get("error_description") or ""))
+        return _UnwrappedResponse(resp, token)
+
+    return unwrap
 
 
 def _raise_on_client_error(resp: Any) -> Any:
@@ -129,6 +170,8 @@ def _normalise_token(token: dict[str, Any]) -> dict[str, Any]:
     athlete = token.get("athlete")
     if isinstance(athlete, dict) and athlete.get("id") is not None:
         kept["provider_user_id"] = str(athlete["id"])
+    elif token.get("provider_user_id") is not None:  # set by a provider's token_response_hook
+        kept["provider_user_id"] = str(token["provider_user_id"])
     kept["obtained_at"] = time.time()
     return kept
 
@@ -142,6 +185,7 @@ def exchange_code(config: OAuthConfig, request: AuthorizationRequest, code: str)
                 grant_type="authorization_code",
                 code=code,
                 code_verifier=request.code_verifier,
+                **config.token_params,
             )
         except OAuthError as exc:
             raise AuthError(f"{config.provider} refused the authorization code ({exc.error})") from None
@@ -200,7 +244,9 @@ class TokenManager:
             try:
                 with self.config.client() as oauth_client:
                     fresh = oauth_client.refresh_token(
-                        self.config.token_url, refresh_token=token["refresh_token"]
+                        self.config.token_url,
+                        refresh_token=token["refresh_token"],
+                        **self.config.token_params,
                     )
                 break
             except OAuthError as exc:

@@ -172,3 +172,14 @@ class NullRateLimiter(WindowedRateLimiter):
     def __init__(self, **kwargs: object):
         super().__init__(header_pairs=(), window_lengths_s=(), **kwargs)  # type: ignore[arg-type]
         self._limits_known = True
+
+
+class FixedWindowRateLimiter(WindowedRateLimiter):
+    """For providers that publish a fixed quota but send no rate-limit headers (e.g. N requests per minute):
+    the limit is known up front, windows are aligned to the clock, and a 429 still blocks until Retry-After
+    or the next window."""
+
+    def __init__(self, limit: int, window_s: float, **kwargs: object):
+        super().__init__(header_pairs=(("", ""),), window_lengths_s=(window_s,), **kwargs)  # type: ignore[arg-type]
+        self.buckets[0].windows[0].limit = limit
+        self._limits_known = True

@@ -11,6 +11,7 @@ import pytest
 
 from .mock_servers.oura import OuraMock, OuraMockConfig
 from .mock_servers.strava import StravaMock, StravaMockConfig
+from .mock_servers.withings import WithingsMock, WithingsMockConfig
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "api"
 
@@ -40,6 +41,17 @@ def strava_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator
 @pytest.fixture
 def oura_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[OuraMock]:
     with OuraMock(OuraMockConfig(days=30, page_size=7)) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        yield mock
+
+
+@pytest.fixture
+def withings_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[WithingsMock]:
+    # Withings' own ceiling (120 / min) in fixed one-minute windows
+    config = WithingsMockConfig(days=30, page_size=7, window_lengths_s=(60.0, 86400.0),
+                                limits={"overall": (120, 10**9)})  # fmt: skip
+    with WithingsMock(config) as mock:
         for key, value in mock.env().items():
             monkeypatch.setenv(key, value)
         yield mock

@@ -1,6 +1,7 @@
 """Contract tests: what the mock servers answer and what our sources request, checked against
 (a) our own small contract file (always) and (b) the providers' real specs in ../shared/fixtures/api
-(Strava swagger from stravalib, Oura OpenAPI 1.29) when that folder exists; skipped cleanly otherwise."""
+(Strava swagger from stravalib, Oura OpenAPI 1.29, Withings responses recorded by aiowithings) when that
+folder exists; skipped cleanly otherwise."""
 
 from __future__ import annotations
 
@@ -232,3 +233,124 @@ def test_oura_requests_are_declared_in_the_openapi(oura_mock: OuraMock, openfit_
         operation = spec["paths"][f"{contract['base_path']}{path}"][method.lower()]
         declared = {p["name"] for p in operation.get("parameters", [])}
         assert set(query) <= declared, (path, set(query) - declared)
+
+
+# -- Withings --------------------------------------------------------------------------------------------
+WITHINGS_FIXTURES = FIXTURES / "withings"
+WITHINGS_ACTIONS = {  # contract key -> (path, action, list key in the body)
+    "measuregrps": ("/measure", "getmeas", "measuregrps"),
+    "activities": ("/v2/measure", "getactivity", "activities"),
+    "sleep_summary": ("/v2/sleep", "getsummary", "series"),
+    "workouts": ("/v2/measure", "getworkouts", "series"),
+}
+WITHINGS_RECORDED = {  # contract key -> recorded aiowithings fixture of the same action
+    "measuregrps": "measurement.json",
+    "activities": "activity.json",
+    "sleep_summary": "sleep_summary.json",
+    "workouts": "workouts.json",
+}
+
+
+def _withings_post(mock, token: str, path: str, **form: Any) -> Any:
+    resp = httpx.post(
+        f"{mock.base_url}{path}", data=form, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert resp.status_code == 200, (path, resp.status_code)  # Withings answers HTTP 200, errors included
+    return resp.json()
+
+
+@pytest.fixture
+def withings_responses(withings_mock) -> dict[str, Any]:
+    token = withings_mock.issue_tokens()["access_token"]
+    first, last = withings_mock.cfg.first_day, withings_mock.last_day
+    out = {}
+    for key, (path, action, _items) in WITHINGS_ACTIONS.items():
+        if action == "getmeas":
+            window = {"startdate": 0, "enddate": 2**31}
+        else:
+            window = {"startdateymd": first.isoformat(), "enddateymd": last.isoformat()}
+        out[key] = _withings_post(withings_mock, token, path, action=action, **window)
+    return out
+
+
+def test_withings_mock_answers_carry_the_contract_fields(withings_responses: dict[str, Any]) -> None:
+    contract = CONTRACTS["withings"]
+    for key, (_path, _action, items) in WITHINGS_ACTIONS.items():
+        answer = withings_responses[key]
+        assert set(contract["envelope"]) <= set(answer) and answer["status"] == 0, key
+        assert set(contract["paging"]) <= set(answer["body"]), key
+        docs = answer["body"][items]
+        assert docs, key
+        for doc in docs:
+            assert set(contract["required"][key]) <= set(doc), (
+                key,
+                set(contract["required"][key]) - set(doc),
+            )
+        if key == "measuregrps":
+            for group in docs:
+                for measure in group["measures"]:
+                    assert set(contract["required"]["measure"]) <= set(measure)
+
+
+def test_withings_mock_documents_match_the_recorded_responses(withings_responses: dict[str, Any]) -> None:
+    if not WITHINGS_FIXTURES.exists():
+        pytest.skip("../shared/fixtures/api/withings is absent")
+    for key, (_path, _action, items) in WITHINGS_ACTIONS.items():
+        recorded = json.loads((WITHINGS_FIXTURES / WITHINGS_RECORDED[key]).read_text())
+        assert set(recorded) == {"status", "body"} and recorded["status"] == 0
+        sample = recorded["body"][items][0]
+        ours = withings_responses[key]["body"][items][0]
+        missing = set(sample) - set(ours)
+        assert not missing, (key, sorted(missing))
+        wrong = [k for k in sample if not _compatible(sample[k], ours[k])]
+        assert not wrong, (key, wrong)
+        if "data" in sample:  # sleep and workout totals: every recorded field, same types
+            missing = set(sample["data"]) - set(ours["data"])
+            assert not missing, (key, sorted(missing))
+            assert not [k for k in sample["data"] if not _compatible(sample["data"][k], ours["data"][k])]
+        recorded_paging = set(recorded["body"]) & {"more", "offset"}
+        assert recorded_paging <= set(withings_responses[key]["body"]), key
+
+
+def test_withings_token_endpoint_wraps_and_refuses_a_reused_refresh_token(withings_mock) -> None:
+    contract = CONTRACTS["withings"]
+    refresh = withings_mock.issue_tokens()["refresh_token"]
+    form = {
+        "action": "requesttoken",
+        "grant_type": "refresh_token",
+        "client_id": withings_mock.config.client_id,
+        "client_secret": withings_mock.config.client_secret,
+        "refresh_token": refresh,
+    }
+    first = httpx.post(f"{withings_mock.base_url}/v2/oauth2", data=form, timeout=10).json()
+    assert first["status"] == 0 and set(contract["token_body"]) <= set(first["body"])
+    assert first["body"]["refresh_token"] != refresh  # rotated
+    again = httpx.post(f"{withings_mock.base_url}/v2/oauth2", data=form, timeout=10)
+    assert again.status_code == 200 and again.json()["status"] != 0  # the used one is dead
+
+
+def test_withings_requests_follow_the_contract(withings_mock, openfit_home, monkeypatch) -> None:
+    from ingestion.sources.withings import WithingsSettings, sync_withings
+    from ingestion.sources.withings import make_client as withings_client
+
+    token = withings_mock.issue_tokens()
+    TokenStore.from_settings().save(
+        "withings", "me", {k: token[k] for k in ("access_token", "refresh_token", "expires_at")}
+    )
+    monkeypatch.setenv("OPENFIT_WITHINGS_BACKFILL_SINCE", withings_mock.cfg.first_day.isoformat())
+    settings = WithingsSettings()
+    client = withings_client(settings, "me")
+    try:
+        sync_withings(
+            provider_pipeline("withings"), "me", settings, client=client, today=withings_mock.last_day
+        )
+    finally:
+        client.close()
+    endpoints = CONTRACTS["withings"]["endpoints"]
+    seen = set()
+    for method, path, query in withings_mock.requests_log:
+        endpoint = f"{path} {query.get('action')}"
+        assert method == "POST" and endpoint in endpoints, endpoint
+        assert set(query) <= set(endpoints[endpoint]), (endpoint, set(query) - set(endpoints[endpoint]))
+        seen.add(endpoint)
+    assert seen == set(endpoints)

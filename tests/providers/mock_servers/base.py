@@ -250,6 +250,16 @@ class MockProvider:
     def rate_limit_headers(self, usage: dict[str, tuple[int, int]]) -> dict[str, str]:
         return {}
 
+    def throttled_response(self) -> tuple[int, Any]:
+        """The answer to a request over the rate limit (some providers send HTTP 200 with an error body)."""
+        return 429, {
+            "message": "Rate Limit Exceeded",
+            "errors": [{"resource": "Application", "field": "rate limit", "code": "exceeded"}],
+        }
+
+    def unauthorized_response(self) -> tuple[int, Any]:
+        return 401, self.unauthorized_body()
+
     def route(self, method: str, path: str, query: dict[str, str], grant: _Grant) -> tuple[int, Any]:
         raise NotImplementedError
 
@@ -320,6 +330,8 @@ class MockProvider:
                     self._send(404, {"message": "Record Not Found"})
                     return
                 path = parsed.path[len(mock.api_prefix) :] or "/"
+                if form:  # APIs that take their parameters as a POST form (Withings)
+                    query = {**query, **form}
                 with mock._lock:
                     mock.requests_log.append((method, path, query))
                 lo, hi = mock.config.latency_s
@@ -347,16 +359,7 @@ class MockProvider:
                         retry = (int(time.time() // length) + 1) * length - time.time()
                     if retry is not None:
                         headers["Retry-After"] = f"{max(retry, 0):.3f}"
-                    self._send(
-                        429,
-                        {
-                            "message": "Rate Limit Exceeded",
-                            "errors": [
-                                {"resource": "Application", "field": "rate limit", "code": "exceeded"}
-                            ],
-                        },
-                        headers,
-                    )
+                    self._send(*mock.throttled_response(), headers)
                     return
                 if forced or random_failure:
                     status = forced or mock._rng.choice([500, 502, 503])
@@ -368,7 +371,7 @@ class MockProvider:
                 if grant is None:
                     with mock._lock:
                         mock.stats["http_401"] += 1
-                    self._send(401, mock.unauthorized_body(), headers)
+                    self._send(*mock.unauthorized_response(), headers)
                     return
                 status, body = mock.route(method, path, query, grant)
                 self._send(status, body, headers)
