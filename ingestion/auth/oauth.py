@@ -11,6 +11,7 @@ import logging
 import random
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -48,6 +49,9 @@ class OAuthConfig:
     extra_authorize_params: dict[str, str] = field(default_factory=dict)
     refresh_margin_s: float = 300.0
     timeout_s: float = 30.0
+    # The provider's id of the connected account, for a token response that does not carry it: called with the
+    # fresh access token at connect time (webhooks name this id).
+    user_id_lookup: Callable[[str], str | None] | None = None
 
     def __repr__(self) -> str:  # the secret must never reach a log line via repr()
         return f"OAuthConfig(provider={self.provider!r}, client_id={self.client_id!r}, client_secret=***)"
