@@ -42,11 +42,7 @@ def webhooks(
             f"port {settings.webhook_port} (`openfit config set webhook_public_url https://...`); "
             "local URLs shown."
         )
-    urls = Table(title="Callback URLs")
-    urls.add_column("provider")
-    urls.add_column("callback URL")
-    urls.add_column("state")
-    urls.add_column("how to register")
+    console.print("[bold]Callback URLs to register[/bold]")
     for name, provider in discover().items():
         if provider.webhook is None:
             continue
@@ -54,8 +50,10 @@ def webhooks(
             state = "disabled"
         else:
             state = "configured" if provider.is_configured() else "client id/secret not set"
-        urls.add_row(name, f"{base}/webhooks/{name}", state, provider.webhook.setup)
-    console.print(urls)
+        # plain lines, never cut: the URL and the hint are copied from here
+        console.print(f"{name:<10} {base}/webhooks/{name}  ({state})", soft_wrap=True, highlight=False)
+        if provider.webhook.setup:
+            console.print(f"{'':<10} {provider.webhook.setup}", soft_wrap=True, highlight=False)
 
     if not intake_path(settings.home_dir).exists():
         console.print("No deliveries received yet.")
