@@ -142,6 +142,7 @@ def build_webhook_sensor(
             settled = settle_launches(context.instance, intake)
             matched = rematch(intake, TokenStore.from_settings(settings))
             requests = plan_runs(intake, by_name, job_names)
+            intake.forget_old_keys()  # older deliveries fail the freshness window anyway
         finally:
             intake.close()
         if any(settled.values()) or matched:

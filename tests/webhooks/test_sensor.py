@@ -136,3 +136,19 @@ def test_code_location_has_the_webhook_sensor(home, monkeypatch) -> None:
     # the sync job is the provider's extract, then the transform and the publish
     ops = {node.name for node in defs.resolve_job_def("oura_sync").graph.node_dict.values()}
     assert {"raw_oura", "openfit_dbt"} <= ops and "raw_strava" not in ops
+
+
+def test_old_replay_keys_are_forgotten(intake: Intake) -> None:
+    import time
+
+    from ingestion.webhooks.intake import SEEN_RETENTION_S, Replay
+
+    note = Notification(provider_user_id="u", data_type="sleep")
+    intake.accept("oura", "old-key", [(note, "ann", "pending")], now=time.time() - SEEN_RETENTION_S - 10)
+    intake.accept("oura", "new-key", [(note, "ann", "pending")])
+    with pytest.raises(Replay):
+        intake.accept("oura", "new-key", [(note, "ann", "pending")])
+    assert intake.forget_old_keys() == 1
+    with pytest.raises(Replay):  # the recent key is kept
+        intake.accept("oura", "new-key", [(note, "ann", "pending")])
+    assert len(intake.deliveries()) == 2  # a replay queues nothing
