@@ -65,7 +65,7 @@ def _load_mocks():  # the repo's tests/ folder is shadowed by a third-party `tes
 def _start_receiver(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     import httpx
 
-    from openfit.cli.core_cmds import serve_commands
+    from cli.core_cmds import serve_commands
     from openfit.settings import get_settings
 
     port = _free_port()
@@ -239,11 +239,11 @@ def run_end_to_end() -> float:
     import httpx
 
     from ingestion.auth.tokens import TokenStore
-    from openfit.build import run_build
-    from openfit.instance import prepare_instance, writer_tags
     from openfit.settings import get_settings
+    from orchestration.build import run_build
     from orchestration.defs import build_definitions
     from orchestration.defs.webhooks import WEBHOOK_SENSOR
+    from orchestration.instance import prepare_instance, writer_tags
 
     mocks = _load_mocks()
     config = mocks.strava.StravaMockConfig(

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from cli import app
+from cli.core_cmds import serve_commands
 from ingestion.webhooks.app import create_app
-from openfit.cli import app
-from openfit.cli.core_cmds import serve_commands
 from openfit.settings import get_settings
 
 from .conftest import OURA_USER, connect, oura_event, oura_request

@@ -51,10 +51,10 @@ def _recordings(activity_id: int) -> int:
 
 @pytest.mark.slow
 def test_push_event_syncs_the_athlete_and_publishes(strava_home) -> None:
-    from openfit.build import run_build
-    from openfit.instance import prepare_instance, writer_tags
+    from orchestration.build import run_build
     from orchestration.defs import build_definitions
     from orchestration.defs.webhooks import WEBHOOK_SENSOR
+    from orchestration.instance import prepare_instance, writer_tags
 
     mock = strava_home
     token = mock.issue_tokens(athlete_id=mock.cfg.athlete, scope="read,activity:read_all")
@@ -141,10 +141,10 @@ def _count(path, sql: str) -> int:
 def test_signed_oura_notification_syncs_only_its_collection_and_publishes(oura_home) -> None:
     from ingestion.sources.oura import OuraSettings
     from ingestion.webhooks.schemes import sign_timestamped
-    from openfit.build import run_build
-    from openfit.instance import prepare_instance, writer_tags
+    from orchestration.build import run_build
     from orchestration.defs import build_definitions
     from orchestration.defs.webhooks import WEBHOOK_SENSOR
+    from orchestration.instance import prepare_instance, writer_tags
 
     mock = oura_home
     token = mock.issue_tokens(scope="personal daily heartrate workout session spo2")
