@@ -53,7 +53,12 @@ def main() -> None:
     from openfit.settings import Settings
 
     home = Path(tempfile.mkdtemp(prefix="openfit-demo-bench-"))
-    ports = {"OPENFIT_DAGSTER_PORT": "3937", "OPENFIT_API_PORT": "8937", "OPENFIT_DASHBOARD_PORT": "8936"}
+    ports = {
+        "OPENFIT_DAGSTER_PORT": "3937",
+        "OPENFIT_API_PORT": "8937",
+        "OPENFIT_DASHBOARD_PORT": "8936",
+        "OPENFIT_WEBHOOK_PORT": "8934",
+    }
     env = {**os.environ, **ports, **cohort_env(home, args.athletes, args.days, end_date=None)}
     settings = Settings(home=home)
     log_path = home / "demo-benchmark.log"

@@ -38,3 +38,4 @@ from cli import api_cmds  # noqa: E402,F401
 from cli import import_cmds  # noqa: E402,F401
 from cli import config_cmds  # noqa: E402,F401
 from cli import sql_cmds  # noqa: E402,F401
+from cli import webhook_cmds  # noqa: E402,F401

@@ -291,12 +291,26 @@ def serve_commands(settings) -> dict[str, list[str]]:
             str(docs_dir(settings)),
             str(settings.docs_port),
         ],
+        # Provider push notifications (ingestion/webhooks): verifies and queues; Dagster's sensor syncs.
+        "webhooks": [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "ingestion.webhooks.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(settings.webhook_port),
+            "--no-access-log",
+        ],
     }
 
 
 @app.command()
 def serve() -> None:
-    """Start the Dagster UI, the API (+ MCP), the dashboards and the data docs on 127.0.0.1 until Ctrl-C."""
+    """Start the Dagster UI, the API (+ MCP), the dashboards, the data docs and the webhook receiver on 127.0.0.1
+    until Ctrl-C."""
     _serve(get_settings())
 
 
@@ -357,6 +371,9 @@ def _serve(settings, background: dict[str, list[str]] | None = None) -> None:
     console.print(f"API         http://127.0.0.1:{settings.api_port}/docs  (MCP at /mcp)")
     console.print(f"Dashboards  http://127.0.0.1:{settings.dashboard_port}")
     console.print(f"Data docs   http://127.0.0.1:{settings.docs_port}  (columns, descriptions, lineage)")
+    console.print(
+        f"Webhooks    http://127.0.0.1:{settings.webhook_port}/webhooks/<provider>  (`openfit webhooks`)"
+    )
     if not docs_dir(settings).exists():  # a home built before the data docs existed, or not built yet
         console.print("            (none generated yet: the next `openfit build` generates them)")
     console.print("Ctrl-C stops everything.")

@@ -11,7 +11,10 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ingestion.webhooks.schemes import Notification, Verified, WebhookRequest
 
 ENTRY_POINT_GROUP = "openfit.providers"
 
@@ -48,13 +51,33 @@ class ApiSync:
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """How a provider pushes change notifications to ``/webhooks/<name>`` (the receiver, ingestion/webhooks).
+
+    ``verify(request) -> Verified`` checks a POST's signature (or the shared values an unsigned scheme
+    carries) and raises ``WebhookRejected`` otherwise; ``parse(request) -> [Notification]`` reads the verified
+    body; ``handshake(query) -> dict`` answers the provider's GET subscription check (JSON), raising
+    ``WebhookRejected`` for a wrong token; ``collections(data_types)`` names the source's resources a sync
+    needs for these data types (``None``: the whole athlete; an empty tuple: nothing this provider loads);
+    ``setup`` tells the operator how to register the callback.
+    The building blocks (HMAC of timestamp + body, token handshakes) are in ``ingestion.webhooks.schemes``.
+    """
+
+    verify: Callable[[WebhookRequest], Verified]
+    parse: Callable[[WebhookRequest], list[Notification]]
+    handshake: Callable[[Any], dict[str, Any]] | None = None
+    collections: Callable[[frozenset[str]], tuple[str, ...] | None] = field(default=lambda data_types: None)
+    setup: str = ""  # how to register the callback URL and which settings it needs (`openfit webhooks`)
+
+
+@dataclass(frozen=True)
 class Provider:
     """A source of fitness data.
 
     ``dlt_source`` builds the dlt source for one extraction (keyword arguments come from settings);
     ``is_configured`` says whether it can run now (credentials present); a provider that is not configured is
     listed as available, never an error. An OAuth API provider sets ``api_sync`` instead of being run as one
-    dlt source (it syncs every connected athlete).
+    dlt source (it syncs every connected athlete); one that pushes change notifications sets ``webhook``.
     """
 
     name: str
@@ -65,6 +88,7 @@ class Provider:
     dlt_source: Callable[..., Any] | None = None
     is_configured: Callable[[], bool] = field(default=lambda: True)
     api_sync: ApiSync | None = None
+    webhook: Webhook | None = None
 
     @property
     def raw_dataset(self) -> str:

@@ -214,6 +214,12 @@ class Settings(BaseSettings):
     api_port: int = 8000
     dashboard_port: int = 8501
     docs_port: int = 8502  # the data docs (dbt's docs site for the snapshot, orchestration/data_docs.py)
+    webhook_port: int = 8503  # the webhook receiver (ingestion/webhooks/app.py)
+    webhook_public_url: str | None = Field(
+        default=None,
+        description="The public https base URL that reaches the webhook receiver (a reverse proxy or tunnel "
+        "in front of webhook_port); `openfit webhooks` shows the callback URLs to register from it.",
+    )
 
     # Sports-science variants, passed to dbt as vars of the same name. Their names, allowed values and defaults
     # are declared once, in analytics.VARIANTS (ALGORITHM_SETTINGS maps each setting to its family).

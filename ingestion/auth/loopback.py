@@ -126,6 +126,14 @@ def connect(
     token = exchange_code(config, request, result.code or "")
     if result.granted_scope and not token.get("scope"):
         token["scope"] = result.granted_scope
+    if not token.get("provider_user_id") and config.user_id_lookup is not None:
+        try:  # webhooks name the provider's user; without the id they cannot reach this athlete yet
+            user_id = config.user_id_lookup(token["access_token"])
+        except Exception as exc:  # the connection stands; the next sync records the id
+            log.warning("%s: could not look up the account id (%s)", config.provider, type(exc).__name__)
+            user_id = None
+        if user_id:
+            token["provider_user_id"] = str(user_id)
     with store.lock(config.provider, athlete):
         store.save(config.provider, athlete, token)
     log.info("%s connected for athlete %s", config.provider, athlete)

@@ -55,6 +55,9 @@ class OAuthConfig:
     token_response_hook: Callable[[Any], dict[str, Any]] | None = None
     refresh_margin_s: float = 300.0
     timeout_s: float = 30.0
+    # The provider's id of the connected account, for a token response that does not carry it: called with the
+    # fresh access token at connect time (webhooks name this id).
+    user_id_lookup: Callable[[str], str | None] | None = None
 
     def __repr__(self) -> str:  # the secret must never reach a log line via repr()
         return f"OAuthConfig(provider={self.provider!r}, client_id={self.client_id!r}, client_secret=***)"

@@ -201,9 +201,71 @@ class TokenStore:
     def save(self, provider: str, athlete: str, token: dict[str, Any]) -> None:
         blob = self._fernet().encrypt(json.dumps(token, sort_keys=True).encode())
         _write_private(self._token_path(provider, athlete), blob, self.root)
-        self._write_status(
-            provider, athlete, "connected", None, scope=token.get("scope"), expires_at=token.get("expires_at")
-        )
+        extra = {"scope": token.get("scope"), "expires_at": token.get("expires_at")}
+        if token.get("provider_user_id"):
+            extra["provider_user_id"] = str(token["provider_user_id"])
+        self._write_status(provider, athlete, "connected", None, **extra)
+
+    # -- provider user ids (webhooks name the provider's user, not ours) ---------------------------------
+    def provider_user_id(self, provider: str, athlete: str) -> str | None:
+        """The provider's id of this athlete's account (kept in the plaintext status file: it is no secret)."""
+        try:
+            record = json.loads(self._status_path(provider, athlete).read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        value = record.get("provider_user_id")
+        return str(value) if value else None
+
+    def set_provider_user_id(self, provider: str, athlete: str, provider_user_id: str) -> None:
+        """Record the provider user id of a connected athlete (in the token and its status file)."""
+        if not self._token_path(provider, athlete).exists():
+            return
+        with self.lock(provider, athlete):
+            token = self.load(provider, athlete)
+            if token is None:
+                return
+            if token.get("provider_user_id") == str(provider_user_id) and self.provider_user_id(
+                provider, athlete
+            ):
+                return
+            token["provider_user_id"] = str(provider_user_id)
+            previous = self.status(provider, athlete)
+            blob = self._fernet().encrypt(json.dumps(token, sort_keys=True).encode())
+            _write_private(self._token_path(provider, athlete), blob, self.root)
+            self._write_status(
+                provider,
+                athlete,
+                previous.status if previous.status != "not_connected" else "connected",
+                previous.reason,
+                scope=previous.scope,
+                expires_at=previous.expires_at,
+                provider_user_id=str(provider_user_id),
+            )
+
+    def athlete_for(self, provider: str, provider_user_id: str) -> str | None:
+        """The OpenFit athlete whose connection to `provider` is the provider's user `provider_user_id`, or None.
+
+        Reads only the status files (no decryption); a token stored before its status carried the id is
+        looked up in the tokens once and the status file completed."""
+        wanted = str(provider_user_id)
+        athletes = self.athletes(provider)
+        missing = []
+        for athlete in athletes:
+            known = self.provider_user_id(provider, athlete)
+            if known == wanted:
+                return athlete
+            if known is None:
+                missing.append(athlete)
+        for athlete in missing:
+            try:
+                token = self.load(provider, athlete)
+            except SecretKeyError:
+                continue
+            if token and token.get("provider_user_id"):
+                self.set_provider_user_id(provider, athlete, str(token["provider_user_id"]))
+                if str(token["provider_user_id"]) == wanted:
+                    return athlete
+        return None
 
     def delete(self, provider: str, athlete: str) -> bool:
         token_path = self._token_path(provider, athlete)
@@ -223,6 +285,10 @@ class TokenStore:
     def _write_status(
         self, provider: str, athlete: str, status: StatusName, reason: str | None, **extra: Any
     ) -> None:
+        if "provider_user_id" not in extra:  # a refresh or a rejected grant keeps the account's id
+            known = self.provider_user_id(provider, athlete)
+            if known:
+                extra["provider_user_id"] = known
         record = {"status": status, "reason": reason, "updated_at": time.time(), **extra}
         _write_private(
             self._status_path(provider, athlete), json.dumps(record, sort_keys=True).encode(), self.root

@@ -1,5 +1,5 @@
 """Assemble the code location: raw (dlt) -> dbt -> publish; the refresh job and schedule, the inbox, and per
-configured API provider its asset group, schedule and backfill job."""
+configured API provider its asset group, schedule and backfill job, and the webhook sensor for those that push."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from orchestration.defs.ingest import provider_assets
 from orchestration.defs.providers import provider_jobs, provider_sync_assets
 from orchestration.defs.publish import build_publish_asset, data_docs
 from orchestration.defs.transform import build_dbt_assets, dbt_resource
+from orchestration.defs.webhooks import build_webhook_sensor
 
 REFRESH_JOB = "refresh_all"
 # Transform what the raw layer received since the last build and publish it, without extracting anything
@@ -61,10 +62,14 @@ def build_definitions() -> dg.Definitions:
         description="Transform the loads the raw layer received since the last build (incrementally) and publish.",
     )
     jobs, sensors, schedules = [refresh, transform_only], [], [daily]
+    sync_jobs = {}
     for provider in api_providers:
         provider_job_defs, schedule = provider_jobs(provider)
         jobs += provider_job_defs
         schedules.append(schedule)
+        sync_jobs[provider.name] = provider_job_defs[0]
+    if any(p.webhook is not None for p in api_providers):  # push notifications: sync the athlete they name
+        sensors.append(build_webhook_sensor(api_providers, sync_jobs))
     if any(p.name == "files" for p in providers):  # the inbox: files dropped there are imported
         inbox = inbox_job()
         jobs += [inbox, raw_files_job()]

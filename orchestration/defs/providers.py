@@ -28,6 +28,10 @@ SCHEDULED_MAX_CHUNKS = 20
 
 class ProviderSyncConfig(dg.Config):
     max_chunks: int = SCHEDULED_MAX_CHUNKS  # 0 = until every connected athlete is caught up (backfill)
+    # A push notification's run (the webhook sensor) syncs only the athletes it names (empty: every connected
+    # one) and, where the provider's source filters by resource, only these collections (empty: all).
+    athletes: list[str] = []
+    collections: list[str] = []
 
 
 def provider_group(provider: Provider) -> str:
@@ -84,6 +88,15 @@ def provider_sync_assets(provider: Provider) -> dg.AssetsDefinition:
     @dg.multi_asset(name=provider.raw_dataset, specs=specs, pool=WRITER_POOL, can_subset=False)
     def _sync(context: dg.AssetExecutionContext, config: ProviderSyncConfig):
         athletes = connected_athletes(provider)
+        if config.athletes:
+            unknown = sorted(set(config.athletes) - set(athletes))
+            if unknown:
+                context.log.warning("%s: not connected: %s", provider.name, ", ".join(unknown))
+            athletes = [a for a in athletes if a in config.athletes]
+        sync_kwargs: dict[str, Any] = {}
+        if config.collections:
+            sync_kwargs["collections"] = tuple(config.collections)
+            context.log.info("%s: syncing only %s", provider.name, ", ".join(config.collections))
         if not athletes:
             context.log.info("%s: no connected athlete (openfit connect %s)", provider.name, provider.name)
         pipeline = provider_pipeline(provider.name, get_settings())
@@ -127,7 +140,7 @@ def provider_sync_assets(provider: Provider) -> dg.AssetsDefinition:
                 )
 
             try:
-                summary = api.sync(pipeline, athlete, max_runs=max_runs, on_chunk=progress)
+                summary = api.sync(pipeline, athlete, max_runs=max_runs, on_chunk=progress, **sync_kwargs)
             except Exception as exc:
                 reauth = _reauth_cause(exc)
                 if reauth is not None:  # visible in `openfit status` too; the other athletes still sync
@@ -150,6 +163,7 @@ def provider_sync_assets(provider: Provider) -> dg.AssetsDefinition:
 
         common = {
             "athletes": len(athletes),
+            "athletes_synced": dg.MetadataValue.json(athletes),
             "needs_reauth": dg.MetadataValue.json(needs_reauth),
             "requests": requests,
             "seconds": round(time.monotonic() - started, 3),

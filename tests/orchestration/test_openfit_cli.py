@@ -73,6 +73,7 @@ def test_serve_starts_the_dagster_ui_with_the_graph_and_stops_cleanly(fixture_wa
         "OPENFIT_API_PORT": "8917",
         "OPENFIT_DASHBOARD_PORT": "8916",
         "OPENFIT_DOCS_PORT": "8915",
+        "OPENFIT_WEBHOOK_PORT": "8914",
     }
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
@@ -126,6 +127,7 @@ def test_demo_serves_a_first_snapshot_then_extends_the_history_in_the_background
         "OPENFIT_API_PORT": "8927",
         "OPENFIT_DASHBOARD_PORT": "8926",
         "OPENFIT_DOCS_PORT": "8925",
+        "OPENFIT_WEBHOOK_PORT": "8924",
     }
     settings = Settings(home=home)
     days_published = "select count(distinct date) from openfit.wellness_daily"

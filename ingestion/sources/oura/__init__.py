@@ -6,6 +6,7 @@ from typing import Any
 
 from ingestion.registry import ApiSync, Capability, Provider
 from ingestion.sources.oura.settings import OuraSettings
+from ingestion.sources.oura.webhook import WEBHOOK
 
 # Tables the source writes in raw_oura (dbt's sources and the Dagster asset keys name them).
 RAW_TABLES = (
@@ -62,6 +63,7 @@ PROVIDER = Provider(
     dlt_source=_dlt_source,
     is_configured=_is_configured,
     api_sync=ApiSync(raw_tables=RAW_TABLES, sync=_sync, schedule_cron=_schedule_cron),
+    webhook=WEBHOOK,
 )
 
 __all__ = ["PROVIDER", "OuraSettings", "make_client", "oura_source", "sync_oura"]

@@ -44,6 +44,12 @@ class OuraSettings(BaseSettings):
     # Off-peak, apart from the daily full refresh (OPENFIT_SCHEDULE_CRON, 04:00) and the other providers.
     schedule_cron: str = Field(default="45 2 * * *", description="When Dagster syncs oura (cron syntax).")
 
+    # Webhook subscriptions (`openfit webhooks`): Oura checks the callback with this token; events are signed
+    # with the client secret.
+    webhook_verification_token: SecretStr | None = Field(
+        default=None, description="The verification_token given when creating webhook subscriptions."
+    )
+
     def is_configured(self) -> bool:
         return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
 
@@ -62,4 +68,18 @@ class OuraSettings(BaseSettings):
             revoke_url=self.revoke_url,
             revoke_style="oura_revoke",
             refresh_margin_s=self.refresh_margin_s,
+            user_id_lookup=self.personal_info_id,
         )
+
+    def personal_info_id(self, access_token: str) -> str | None:
+        """The `id` of `/usercollection/personal_info`: the user id Oura's webhook events carry."""
+        import httpx
+
+        response = httpx.get(
+            f"{self.api_base_url}/usercollection/personal_info",
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=30.0,
+        )
+        response.raise_for_status()
+        value = response.json().get("id")
+        return str(value) if value else None

@@ -80,6 +80,19 @@ def _windows(state: dict[str, Any], settings: OuraSettings, today: date) -> list
     return windows
 
 
+def _remember_user_id(athlete: str, user_id: Any) -> None:
+    """Webhook events name the user by this id: keep it with the connection if it is not stored yet (an
+    athlete connected before the id was recorded at connect time)."""
+    if not user_id:
+        return
+    try:
+        store = TokenStore.from_settings()
+        if store.provider_user_id(SOURCE, athlete) != str(user_id):
+            store.set_provider_user_id(SOURCE, athlete, str(user_id))
+    except Exception as exc:  # never fail a sync for it
+        log.warning("oura %s: could not record the account id (%s)", athlete, type(exc).__name__)
+
+
 @dlt.source(name="oura", max_table_nesting=0)
 def oura_source(
     athlete: str = "me",
@@ -96,6 +109,7 @@ def oura_source(
     @dlt.resource(name="personal_info", primary_key="id", write_disposition="merge", columns=PAYLOAD_COLUMNS)
     def personal_info() -> Iterator[dict[str, Any]]:
         payload = client.get_json("/usercollection/personal_info")
+        _remember_user_id(athlete, payload.get("id"))
         yield raw_row(SOURCE, payload, id=payload["id"], athlete=athlete)
 
     def document_resource(table: str, collection: str) -> Any:
@@ -176,12 +190,18 @@ def sync_oura(
             source = oura_source(athlete=athlete, settings=settings, client=client, **source_kwargs)
             if runs > 0:
                 pending = [
-                    name for name, st in _resource_states(pipeline, athlete).items() if st.get("resume")
+                    name
+                    for name, st in _resource_states(pipeline, athlete).items()
+                    if st.get("resume") and name in source.resources  # a `collections` run syncs only those
                 ]
                 source = source.with_resources(*pending)
             pipeline.run(source)
             runs += 1
-            pending_after = any(st.get("resume") for st in _resource_states(pipeline, athlete).values())
+            pending_after = any(
+                st.get("resume")
+                for name, st in _resource_states(pipeline, athlete).items()
+                if name in source.resources
+            )
             if on_chunk is not None:
                 on_chunk({"runs": runs, "resume": pending_after, **dict(client.stats)})
             if not pending_after:

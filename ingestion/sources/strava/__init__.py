@@ -6,6 +6,7 @@ from typing import Any
 
 from ingestion.registry import ApiSync, Capability, Provider
 from ingestion.sources.strava.settings import StravaSettings
+from ingestion.sources.strava.webhook import WEBHOOK
 
 # Tables the source writes in raw_strava (dbt's sources and the Dagster asset keys name them).
 RAW_TABLES = ("athlete", "athlete_zones", "activities", "activity_details", "laps", "activity_streams")
@@ -50,6 +51,7 @@ PROVIDER = Provider(
     dlt_source=_dlt_source,
     is_configured=_is_configured,
     api_sync=ApiSync(raw_tables=RAW_TABLES, sync=_sync, schedule_cron=_schedule_cron),
+    webhook=WEBHOOK,
 )
 
 __all__ = ["PROVIDER", "StravaSettings", "make_client", "strava_source", "sync_strava"]

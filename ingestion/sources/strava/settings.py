@@ -50,6 +50,15 @@ class StravaSettings(BaseSettings):
     # Off-peak, apart from the daily full refresh (OPENFIT_SCHEDULE_CRON, 04:00) and the other providers.
     schedule_cron: str = Field(default="15 2 * * *", description="When Dagster syncs strava (cron syntax).")
 
+    # Push subscriptions (`openfit webhooks`): Strava echoes the verify token in its GET handshake and names the
+    # subscription in every event; it does not sign events.
+    webhook_verify_token: SecretStr | None = Field(
+        default=None, description="The verify_token given when creating the push subscription."
+    )
+    webhook_subscription_id: int | None = Field(
+        default=None, description="The id Strava returned for the push subscription; events must carry it."
+    )
+
     def is_configured(self) -> bool:
         return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
 

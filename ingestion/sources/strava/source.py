@@ -56,6 +56,19 @@ def _optional(client: ApiClient, path: str, params: dict[str, Any] | None = None
         raise
 
 
+def _remember_user_id(athlete: str, user_id: Any) -> None:
+    """Push events name the athlete by Strava's id (`owner_id`): keep it with the connection if the token was
+    stored without it."""
+    if not user_id:
+        return
+    try:
+        store = TokenStore.from_settings()
+        if store.provider_user_id(SOURCE, athlete) != str(user_id):
+            store.set_provider_user_id(SOURCE, athlete, str(user_id))
+    except Exception as exc:  # never fail a sync for it
+        log.warning("strava %s: could not record the account id (%s)", athlete, type(exc).__name__)
+
+
 @dlt.source(name="strava", max_table_nesting=0)
 def strava_source(
     athlete: str = "me",
@@ -81,6 +94,7 @@ def strava_source(
     )
     def athlete_resource() -> Iterator[dict[str, Any]]:
         payload = client.get_json("/athlete")
+        _remember_user_id(athlete, payload.get("id"))
         yield raw_row(SOURCE, payload, provider_athlete_id=payload["id"], athlete=athlete)
 
     @dlt.resource(

@@ -62,6 +62,15 @@ class OuraMock(MockProvider):
         for i in range(config.days):
             self._make_day(config.first_day + timedelta(days=i))
 
+    def add_day(self) -> date:
+        """Simulate the ring syncing one more day (after the last one): documents of every collection and its
+        heart rate. Returns the new day."""
+        with self._lock:
+            day = self.last_day + timedelta(days=1)
+            self._make_day(day)
+            self.cfg.days += 1
+            return day
+
     @property
     def last_day(self) -> date:
         return self.cfg.first_day + timedelta(days=self.cfg.days - 1)

@@ -94,6 +94,14 @@ class StravaMock(MockProvider):
         with self._lock:
             self._activities[index].update(changes)
 
+    def add_activity(self) -> dict[str, Any]:
+        """Simulate the athlete uploading a new activity (after the last one); returns its summary."""
+        with self._lock:
+            summary = self._make_summary(len(self._activities))
+            self._activities.append(summary)
+            self._by_id[summary["id"]] = len(self._activities) - 1
+            return summary
+
     @property
     def activity_ids(self) -> list[int]:
         return [a["id"] for a in self._activities]
