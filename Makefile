@@ -47,10 +47,13 @@ test: lint
 test-fast: install
 	$(UV) run pytest -m "not slow" -x -q
 
+# mypy runs from its own locked environment (tools/typecheck: it cannot share pathspec with dbt-core) and
+# checks analytics/, query/ and api/ against the packages in .venv ([tool.mypy] in pyproject.toml).
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run lint-imports
+	$(UV) run --frozen --project tools/typecheck mypy
 
 spec: install
 	$(UV) run python -m openfit.schema_spec

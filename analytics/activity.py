@@ -277,5 +277,5 @@ def _score_hr(row: dict, hr: np.ndarray, th: Thresholds, trimp_method: str, hrss
             hr, trimp_method, hr_rest=th.hr_rest_bpm, hr_max=th.hr_max_bpm, sex=th.sex,
             vt1_bpm=th.vt1_bpm, vt2_bpm=th.vt2_bpm, lthr=th.lthr_bpm,
         ).value  # fmt: skip
-    if th.lthr_bpm is not None and have_range:
+    if th.lthr_bpm is not None and th.hr_rest_bpm is not None and th.hr_max_bpm is not None:
         row["hrss"] = hrss(hr, th.lthr_bpm, th.hr_rest_bpm, th.hr_max_bpm, th.sex, hrss_method).value

@@ -6,6 +6,7 @@ Pure: the caller passes the frames and the end date (no clock, no I/O).
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 import polars as pl
 
@@ -52,10 +53,22 @@ def daily_training_load(
         pl.len().alias("activities"),
         pl.col(load_col).is_null().sum().alias("unscored_activities"),
     )
-    last = end_date if end_date is not None else frame[date_col].max()
+    columns = [athlete_col, date_col, "load", "activities", "unscored_activities", "ctl", "atl", "tsb",
+               "ramp_rate", "acwr_acute", "acwr_chronic", "acwr", "weekly_load", "monotony", "strain",
+               "pmc_convention", "tsb_alignment", "acwr_method", "ewma_seed", "monotony_sd"]  # fmt: skip
+
+    def _empty() -> pl.DataFrame:
+        return pl.DataFrame(schema={c: pl.Float64 for c in columns}).with_columns(
+            pl.col(athlete_col).cast(frame.schema[athlete_col]), pl.col(date_col).cast(pl.Date)
+        )
+
+    if frame.is_empty():
+        return _empty()
+    # The date column is cast to pl.Date above, has rows and no nulls: its min and max are dates.
+    last = end_date if end_date is not None else cast(date, frame[date_col].max())
     out = []
     for (athlete,), group in daily.sort(date_col).group_by(athlete_col, maintain_order=True):
-        first = group[date_col].min()
+        first = cast(date, group[date_col].min())
         if last < first:
             raise ValueError(f"end_date {last} is before athlete {athlete}'s first activity {first}")
         days = pl.DataFrame({date_col: pl.date_range(first, last, "1d", eager=True)})
@@ -83,13 +96,8 @@ def daily_training_load(
                 pl.lit(sd).alias("monotony_sd"),
             )
         )
-    columns = [athlete_col, date_col, "load", "activities", "unscored_activities", "ctl", "atl", "tsb",
-               "ramp_rate", "acwr_acute", "acwr_chronic", "acwr", "weekly_load", "monotony", "strain",
-               "pmc_convention", "tsb_alignment", "acwr_method", "ewma_seed", "monotony_sd"]  # fmt: skip
     if not out:
-        return pl.DataFrame(schema={c: pl.Float64 for c in columns}).with_columns(
-            pl.col(athlete_col).cast(frame.schema[athlete_col]), pl.col(date_col).cast(pl.Date)
-        )
+        return _empty()
     return pl.concat([o.select(columns) for o in out]).sort(athlete_col, date_col)
 
 

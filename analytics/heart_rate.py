@@ -89,7 +89,7 @@ def hr_zones(
         if lthr is None:
             raise ValueError(f"{method} zones need lthr")
         base = positive(lthr, "lthr")
-        spec = FRIEL_ZONES[method]
+        spec: tuple[tuple[str, int], ...] = FRIEL_ZONES[method]
         lows = [base * pct / 100 for _, pct in spec]
     else:
         if hr_max is None:
@@ -110,7 +110,7 @@ def hr_zones(
             raise ValueError("lower_percents must be a non-empty ascending list")
         names = [f"Z{i + 1}" for i in range(len(lower_percents))]
         if method in FRIEL_ZONES:
-            lows = [lthr * p / 100 for p in lower_percents]
+            lows = [base * p / 100 for p in lower_percents]
         elif method == "karvonen":
             lows = [rest + p / 100 * (top - rest) for p in lower_percents]
         else:

@@ -174,6 +174,8 @@ def hrss(hr, lthr: float, hr_rest: float, hr_max: float, sex: str = "male", meth
     sex = sex_key(sex)
     a, b = MORTON_COEFFICIENTS[sex]
     t = trimp_banister(h, rest, top, sex=sex).value
+    if t is None:  # not reached: the stream has a reading (checked above), so TRIMP has a value
+        return Metric(None, method, "TSS", params)
     x_lt = (lt - rest) / (top - rest)
     one_hour_at_lt = 60.0 * x_lt * a * math.exp(b * x_lt)
     return Metric(100.0 * t / one_hour_at_lt, method, "TSS", {**params, "sex": sex})

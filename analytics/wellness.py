@@ -14,6 +14,8 @@ Windows (calendar days, local time):
 from __future__ import annotations
 
 import math
+from datetime import date
+from typing import TypeGuard, cast
 
 import numpy as np
 import polars as pl
@@ -186,7 +188,9 @@ def wellness_baselines(daily: pl.DataFrame, sleep_need_s: float = SLEEP_NEED_S) 
     ).select(["athlete_id", "date", *[pl.col(c).cast(pl.Float64) for c in _INPUT_COLUMNS]])
     parts = []
     for (athlete,), rows in frame.sort("date").group_by(["athlete_id"], maintain_order=True):
-        days = pl.DataFrame({"date": pl.date_range(rows["date"].min(), rows["date"].max(), "1d", eager=True)})
+        # A non-empty group's min and max dates (an athlete whose dates are all null fails in date_range).
+        first, last = cast(date, rows["date"].min()), cast(date, rows["date"].max())
+        days = pl.DataFrame({"date": pl.date_range(first, last, "1d", eager=True)})
         full = days.join(rows.drop("athlete_id").unique("date", keep="last"), on="date", how="left")
         rhr = full["resting_hr"].cast(pl.Float64).to_numpy()
         sleep = full["sleep_s"].cast(pl.Float64).to_numpy()
@@ -227,7 +231,8 @@ def wellness_baselines(daily: pl.DataFrame, sleep_need_s: float = SLEEP_NEED_S) 
 # -------------------------------------------------------------------------------------------- anomalies
 
 
-def _is(x) -> bool:
+def _is(x: object) -> TypeGuard[float]:
+    """True for a value that is there: not null and not NaN."""
     return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 
@@ -340,7 +345,9 @@ def illness_signs(today: dict, yesterday: dict | None) -> set[str]:
     """Signs for the combined illness/overreaching signal, each present on today AND yesterday (two consecutive
     days must agree, so one noisy day is never enough): resting HR robust z >= ILLNESS_RHR_Z, daily ln RMSSD
     z <= ILLNESS_HRV_Z, sleep below need with z <= ILLNESS_SLEEP_Z."""
-    signs = set()
+    signs: set[str] = set()
+    if yesterday is None:
+        return signs
     if _both_days(today, yesterday, "rhr_z", lambda z: z >= ILLNESS_RHR_Z):
         signs.add("resting_hr_up")
     if _both_days(today, yesterday, "hrv_day_z", lambda z: z <= ILLNESS_HRV_Z):

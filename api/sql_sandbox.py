@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import sqlglot
@@ -278,7 +278,9 @@ def _check_with_duckdb(sql: str) -> set[tuple[str, str]]:
             raise SqlRejected(f"exactly one statement is allowed, got {len(statements)}")
         if statements[0].type != duckdb.StatementType.SELECT:
             raise SqlRejected(f"only SELECT is allowed, got {statements[0].type.name}")
-        serialised = json.loads(parser.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+        # A SELECT without FROM returns exactly one row.
+        (text,) = cast(tuple[str], parser.execute("SELECT json_serialize_sql(?)", [sql]).fetchone())
+        serialised = json.loads(text)
     finally:
         parser.close()
     if serialised.get("error"):

@@ -58,6 +58,9 @@ class _Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        """Part of the file interface zipfile expects; it never closes a file object it was given."""
+
     def drain(self) -> bytes:
         data = b"".join(self._chunks)
         self._chunks.clear()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from openfit.settings import Settings, get_settings
 
@@ -49,10 +50,14 @@ def quarantine_report(settings: Settings | None = None, limit: int = 50) -> Quar
     settings = settings or get_settings()
     report = QuarantineReport()
     with snapshot_connection(settings) as con:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'openfit' and table_name = 'file_imports'"
-        ).fetchone()[0]
+        # An aggregate without GROUP BY returns exactly one row.
+        (exists,) = cast(
+            tuple[int],
+            con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'openfit' and table_name = 'file_imports'"
+            ).fetchone(),
+        )
         if not exists:
             return report
         for status, count in con.execute(

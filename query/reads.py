@@ -13,7 +13,7 @@ import binascii
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from query import models as m
 from query.dates import MAX_DATE, MIN_DATE, iso_date, iso_time_bound
@@ -363,13 +363,13 @@ def get_streams(
     # Times are formatted by DuckDB (iso_utc_sql) and rows come back as tuples, transposed here: thousands of
     # timestamps converted one by one through pytz, and a dict per row, cost more than the query.
     select = "".join(f', avg("{c}") AS "{c}"' for c in wanted)
-    channels = "".join(f', "{c}"' for c in wanted)
+    channel_sql = "".join(f', "{c}"' for c in wanted)
     rows = cur.tuples(
         "WITH s AS (SELECT *, row_number() OVER (ORDER BY ts) - 1 AS rn, count(*) OVER () AS n "
         "FROM openfit.activity_samples WHERE activity_id = ? AND recording_id IS NOT DISTINCT FROM ?), "
         f"b AS (SELECT min(ts) AS t, any_value(n) AS n{select} FROM s "
         "GROUP BY CASE WHEN n <= ? THEN rn ELSE rn * ? // n END) "
-        f"SELECT {iso_utc_sql('t')} AS time, n{channels} FROM b ORDER BY t",
+        f"SELECT {iso_utc_sql('t')} AS time, n{channel_sql} FROM b ORDER BY t",
         [str(activity_id), recording, cap, cap],
     )
     total = rows[0][1] if rows else 0
@@ -567,7 +567,8 @@ def health(cur: Cursor) -> m.Health:
         if cur.has_table("openfit", table):
             counts.append(
                 m.TableCount(
-                    table=f"openfit.{table}", rows=cur.one(f"SELECT count(*) AS n FROM openfit.{table}")["n"]
+                    table=f"openfit.{table}",
+                    rows=cast(dict, cur.one(f"SELECT count(*) AS n FROM openfit.{table}"))["n"],
                 )
             )
     built_at = build["built_at"] if build else None

@@ -80,7 +80,10 @@ def snapshot_summary(settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or get_settings()
     with snapshot_connection(settings) as con:
         cursor = con.execute("select * from meta.build_info")
-        info = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
+        row = cursor.fetchone()
+        if row is None:
+            raise RuntimeError(f"the snapshot at {settings.snapshot_path} has no meta.build_info row")
+        info = dict(zip([column[0] for column in cursor.description], row, strict=True))
         run_id, built_at, version, status = (
             info["run_id"],
             info["built_at"],

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from mcp.server.mcpserver import MCPServer
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from api.deps import RateLimiter, authenticate
 from api.errors import ApiError, send_error
@@ -52,7 +52,8 @@ def _calls_heavy_tool(body: bytes) -> bool:
 
 async def _read_body(receive: Receive) -> bytes | None:
     """The whole request body, or None once it passes MAX_BODY_BYTES."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
@@ -128,7 +129,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     """A receive that hands the already-read body to the MCP app, then passes on what follows (a disconnect)."""
     sent = False
 
-    async def replay() -> dict:
+    async def replay() -> Message:
         nonlocal sent
         if not sent:
             sent = True

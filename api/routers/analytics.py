@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -15,7 +15,7 @@ FromDate = Annotated[IsoDate | None, Query(alias="from", description="ISO 8601 d
 ToDate = Annotated[IsoDate | None, Query(description="ISO 8601 date, inclusive")]
 AthleteId = Annotated[str | None, Query(max_length=128)]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
-NOT_BUILT = {
+NOT_BUILT: dict[int | str, dict[str, Any]] = {
     503: {"description": "The mart is not in the published snapshot yet (error code not_built_yet)."}
 }
 
