@@ -6,14 +6,17 @@ app = marimo.App(width="medium")
 
 @app.cell
 def _():
-    import _snapshot as snapshot
+    import math
+
     import altair as alt
     import marimo as mo
     import polars as pl
 
     from analytics.wellness import HRV_SWC_SD
 
-    return HRV_SWC_SD, alt, mo, pl, snapshot
+    import _snapshot as snapshot
+
+    return HRV_SWC_SD, alt, math, mo, pl, snapshot
 
 
 @app.cell
@@ -63,31 +66,29 @@ def _(daily, pl):
 
 
 @app.cell
-def _(HRV_SWC_SD, pl, prepared):
+def _(HRV_SWC_SD, math, pl, prepared):
     rows = []
     for lag in range(4):
         # Each athlete's calendar is complete (one row per day), so a shift within the athlete is a shift in days.
         pairs = prepared.with_columns(
             hrv_later=pl.col("hrv_dev").shift(-lag).over("athlete_id"),
             sd_later=pl.col("hrv_sd").shift(-lag).over("athlete_id"),
-        ).drop_nulls(["hrv_later", "load_c"])
-        r = pairs.select(pl.corr("load_c", "hrv_later")).item()
+        ).drop_nulls(["hrv_later", "sd_later", "load_c"])
         hard, other = pairs.filter(pl.col("hard")), pairs.filter(~pl.col("hard"))
-        change_ln = hard["hrv_later"].mean() - other["hrv_later"].mean()
-        change_sd = (hard["hrv_later"] / hard["sd_later"]).mean() - (
-            other["hrv_later"] / other["sd_later"]
-        ).mean()
-        rows.append(
-            {
-                "lag_days": lag,
-                "pairs": pairs.height,
-                "hard_days": hard.height,
-                "r": r,
-                "hrv_change_pct": 100 * (pl.Series([change_ln]).exp().item() - 1),
+        row = {"lag_days": lag, "pairs": pairs.height, "hard_days": hard.height, "r": None,
+               "hrv_change_pct": None, "hrv_change_sd": None, "meaningful_drop": None}  # fmt: skip
+        if hard.height and other.height:  # otherwise there is nothing to compare: the row says so with nulls
+            change_ln = hard["hrv_later"].mean() - other["hrv_later"].mean()
+            change_sd = (hard["hrv_later"] / hard["sd_later"]).mean() - (
+                other["hrv_later"] / other["sd_later"]
+            ).mean()
+            row |= {
+                "r": pairs.select(pl.corr("load_c", "hrv_later")).item(),
+                "hrv_change_pct": 100 * (math.exp(change_ln) - 1),
                 "hrv_change_sd": change_sd,
                 "meaningful_drop": change_sd <= -HRV_SWC_SD,
             }
-        )
+        rows.append(row)
     result = pl.DataFrame(rows)
     return (result,)
 
@@ -95,8 +96,8 @@ def _(HRV_SWC_SD, pl, prepared):
 @app.cell
 def _(mo, result):
     drops = result.filter("meaningful_drop")["lag_days"].to_list()
-    if result["pairs"].sum() == 0:
-        answer = "The snapshot has no days with both a training load and an HRV reading: nothing to compare."
+    if result["hrv_change_sd"].is_null().all():
+        answer = "The snapshot has too few days with both a training load and an HRV reading to compare."
     elif drops:
         answer = (
             f"HRV is meaningfully lower after hard days at lag(s) {', '.join(map(str, drops))} "

@@ -6,13 +6,14 @@ app = marimo.App(width="medium")
 
 @app.cell
 def _():
-    import _snapshot as snapshot
     import altair as alt
     import marimo as mo
     import numpy as np
     import polars as pl
 
     from analytics import STANDARD_DURATIONS, mean_max, to_stream
+
+    import _snapshot as snapshot
 
     return STANDARD_DURATIONS, alt, mean_max, mo, np, pl, snapshot, to_stream
 

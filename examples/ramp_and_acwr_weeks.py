@@ -6,12 +6,13 @@ app = marimo.App(width="medium")
 
 @app.cell
 def _():
-    import _snapshot as snapshot
     import altair as alt
     import marimo as mo
     import polars as pl
 
     from analytics.wellness import ACWR_THRESHOLD, RAMP_THRESHOLD
+
+    import _snapshot as snapshot
 
     return ACWR_THRESHOLD, RAMP_THRESHOLD, alt, mo, pl, snapshot
 

@@ -6,12 +6,13 @@ app = marimo.App(width="medium")
 
 @app.cell
 def _():
-    import _snapshot as snapshot
     import altair as alt
     import marimo as mo
     import polars as pl
 
     from analytics import bland_altman
+
+    import _snapshot as snapshot
 
     return alt, bland_altman, mo, pl, snapshot
 
