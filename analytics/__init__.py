@@ -26,6 +26,7 @@ from .activity import (
     score_activity,
     to_stream,
 )
+from .agreement import BlandAltman, bland_altman
 from .frames import daily_training_load
 from .geo import EARTH_MEAN_RADIUS_M, haversine_m, track_distance_m
 from .heart_rate import Zone, hr_zones, lthr_from_test, max_hr, time_in_zones
@@ -132,4 +133,6 @@ __all__ = [
     # wellness baselines, anomalies, readiness
     "median_mad", "rolling_baseline", "robust_z", "hrv_swc", "wellness_baselines", "detect_anomalies",
     "ANOMALY_KINDS", "readiness_components", "readiness_score", "readiness", "READINESS_WEIGHTS",
+    # agreement between devices
+    "bland_altman", "BlandAltman",
 ]  # fmt: skip
