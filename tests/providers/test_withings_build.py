@@ -29,9 +29,9 @@ from .mock_servers.withings import WithingsMock, WithingsMockConfig
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingestion" / "files"))
 import fit_samples as samples  # noqa: E402  (the FIT generators of tests/ingestion/files)
 
-# Imported files belong to the athlete named by the dbt var files_athlete_id (default 'files:owner', which is
-# no valid connection name): the test names the connected athlete there, so a FIT file and a Withings workout
-# of one run belong to one athlete.
+# Imported files belong to the athlete of the setting files_athlete_id (default 'files:owner', which is no valid
+# connection name): the test names the connected athlete there, as a user would, so a FIT file and a Withings
+# workout of one run belong to one athlete.
 ATHLETE = "me"
 FIT_SECONDS = 1800
 KEYS = {
@@ -68,13 +68,8 @@ def withings_home(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
         monkeypatch.setenv(
             "OPENFIT_WITHINGS_BACKFILL_SINCE", (config.first_day - timedelta(days=1)).isoformat()
         )
+        monkeypatch.setenv("OPENFIT_FILES_ATHLETE_ID", ATHLETE)
         get_settings.cache_clear()
-        import openfit.dbt
-
-        plain_vars = openfit.dbt.dbt_vars
-        monkeypatch.setattr(
-            openfit.dbt, "dbt_vars", lambda s=None: {**plain_vars(s), "files_athlete_id": ATHLETE}
-        )
         yield mock
 
 
