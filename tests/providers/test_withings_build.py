@@ -17,11 +17,11 @@ import pytest
 from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
-import openfit.cli.connect_cmds  # noqa: F401  (registers the commands; openfit.cli imports it too)
+import cli.connect_cmds  # noqa: F401  (registers the commands; cli imports it too)
+from cli import app
 from ingestion.auth.tokens import TokenStore
 from ingestion.pipelines import provider_pipeline
 from ingestion.sources.withings import WithingsSettings, make_client, sync_withings
-from openfit.cli import app
 from openfit.settings import get_settings
 
 from .mock_servers.withings import WithingsMock, WithingsMockConfig
@@ -110,7 +110,7 @@ def test_sources_lists_withings_and_it_contributes_nothing_without_credentials(o
 @pytest.mark.slow
 def test_connect_build_merge_and_rotation(withings_home: WithingsMock, monkeypatch, tmp_path) -> None:
     from ingestion.files.importer import import_paths
-    from openfit.build import run_build
+    from orchestration.build import run_build
 
     mock = withings_home
     monkeypatch.setattr(webbrowser, "open", _browser)

@@ -119,8 +119,8 @@ def test_connect_via_cli_stores_the_unwrapped_tokens(withings_mock, monkeypatch)
     import httpx
     from typer.testing import CliRunner
 
-    import openfit.cli.connect_cmds  # noqa: F401  (registers the commands)
-    from openfit.cli import app
+    import cli.connect_cmds  # noqa: F401  (registers the commands)
+    from cli import app
 
     def browser(url: str, new: int = 0) -> bool:
         threading.Thread(
