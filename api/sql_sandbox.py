@@ -417,10 +417,19 @@ def run_sql(
         ":memory:", config={"threads": 1, "memory_limit": memory_limit, "temp_directory": ""}
     )
     timed_out = threading.Event()
+    finished = threading.Event()
 
     def interrupt() -> None:
+        # DuckDB's interrupt stops the statement running at that moment and is lost when none is (between
+        # the setup statements, or before the query starts on a loaded machine), so it repeats until the
+        # call has ended.
         timed_out.set()
-        conn.interrupt()
+        while not finished.is_set():
+            try:
+                conn.interrupt()
+            except duckdb.Error:  # closed meanwhile: the call is over
+                return
+            finished.wait(0.05)
 
     # Started before the snapshot is attached: copying a scoped key's rows counts against the limit too.
     timer = threading.Timer(max(0.0, deadline - time.perf_counter()), interrupt)
@@ -466,6 +475,7 @@ def run_sql(
                 raise SqlFailed(too_slow) from exc
             raise SqlFailed(f"query failed: {str(exc).splitlines()[0]}") from exc
     finally:
+        finished.set()
         timer.cancel()
         conn.close()
     truncated = len(rows) > max_rows

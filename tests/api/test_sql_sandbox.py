@@ -293,3 +293,16 @@ def test_memory_is_bounded_without_spilling_to_disk(settings, tmp_path, monkeypa
             timeout_s=60,
         )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("timeout_s", [0.0, 0.001, 0.01])
+def test_a_time_limit_that_runs_out_before_the_query_starts_still_stops_it(settings, timeout_s):
+    # On a loaded machine the limit can pass during the setup statements; a single interrupt then hit no
+    # statement and the endless query ran on (it once held a test for its whole 1,500 s budget).
+    with pytest.raises(SqlFailed, match="time limit"):
+        run_sql(
+            settings.snapshot_path,
+            "SELECT count(*) FROM range(1000000000) a, range(100000) b",
+            timeout_s=timeout_s,
+        )
