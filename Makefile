@@ -14,7 +14,7 @@ export DAGSTER_DISABLE_TELEMETRY := true
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export OTEL_SDK_DISABLED := true
 
-.PHONY: install demo build serve test test-fast lint bench spec clean
+.PHONY: install demo build serve test test-fast lint sqlfix bench spec clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -49,11 +49,21 @@ test-fast: install
 
 # mypy runs from its own locked environment (tools/typecheck: it cannot share pathspec with dbt-core) and
 # checks analytics/, query/ and api/ against the packages in .venv ([tool.mypy] in pyproject.toml).
+
+# The dbt project's SQL (sqlfluff, configured in pyproject.toml [tool.sqlfluff]). `make sqlfix` applies the fixes it
+# can make, e.g. to new models only: make sqlfix SQL_PATHS=transform/models/staging/strava (review the diff: see the
+# config's note on the rules left out).
+SQL_PATHS ?= transform/models transform/macros transform/tests
+
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run lint-imports
 	$(UV) run --frozen --project tools/typecheck mypy
+	$(UV) run sqlfluff lint $(SQL_PATHS)
+
+sqlfix: install
+	$(UV) run sqlfluff fix $(SQL_PATHS)
 
 spec: install
 	$(UV) run python -m openfit.schema_spec

@@ -143,7 +143,7 @@ def _run_harlequin(settings, snapshot: Path) -> int:
     command = harlequin_command(snapshot, init_script)
     if command is None:
         typer.echo(
-            "Harlequin is not installed. Install the optional 'ide' extra (`uv sync --extra ide`), "
+            "Harlequin is not installed. Install the optional 'ide' extra (`uv sync --extra ide --no-group sqllint`), "
             "or use `openfit sql` for the DuckDB CLI.",
             err=True,
         )

@@ -71,7 +71,7 @@ field_choices as (
                 order by coalesce(priority.priority, 99), devices.loaded_epoch nulls last, devices.device_key
             ) as field_rank
         from devices
-        cross join (values ('hr'), ('power'), ('gps'), ('distance')) as fields(field)
+        cross join (values ('hr'), ('power'), ('gps'), ('distance')) as fields (field)
         left join {{ ref('source_priority') }} as priority
             on priority.field = fields.field
             and priority.device_type = devices.device_type

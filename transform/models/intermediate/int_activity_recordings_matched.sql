@@ -82,8 +82,8 @@ undirected as (
     select b_id, a_id from edges
 ),
 
-reachable(recording_id, member_id) as (
-    select recording_id, recording_id from recordings
+reachable (recording_id, member_id) as (
+    select recording_id, recording_id as member_id from recordings
     union
     select reachable.recording_id, undirected.to_id
     from reachable
@@ -123,7 +123,7 @@ ranked as (
         redundant.recording_id is not null as is_redundant,
         row_number() over (
             partition by components.component_key
-            order by recordings.loaded_epoch asc nulls last, recordings.recording_id
+            order by recordings.loaded_epoch asc nulls last, recordings.recording_id asc
         ) as anchor_rank,
         row_number() over (
             partition by components.component_key

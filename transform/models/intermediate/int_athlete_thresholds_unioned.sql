@@ -11,7 +11,7 @@ with unioned as (
 deduplicated as (
     select *
     from unioned
-    qualify row_number() over (partition by athlete_id, effective_from order by fetched_at desc, source) = 1
+    qualify row_number() over (partition by athlete_id, effective_from order by fetched_at desc, source asc) = 1
 )
 
 select

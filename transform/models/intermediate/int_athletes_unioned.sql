@@ -10,4 +10,4 @@ with unioned as (
 
 select *
 from unioned
-qualify row_number() over (partition by athlete_id order by fetched_at desc, source) = 1
+qualify row_number() over (partition by athlete_id order by fetched_at desc, source asc) = 1

@@ -6,8 +6,10 @@
 -- The previous make-up is read from openfit.activity_recordings / openfit.activities as the last build left
 -- them: those two models depend on this one, so dbt builds this one first. On a full refresh (or the first
 -- build) every activity is changed.
-{%- set old_recordings = adapter.get_relation(database=target.database, schema='openfit', identifier='activity_recordings') if execute else none %}
-{%- set old_activities = adapter.get_relation(database=target.database, schema='openfit', identifier='activities') if execute else none %}
+{%- set old_recordings = adapter.get_relation(
+    database=target.database, schema='openfit', identifier='activity_recordings') if execute else none %}
+{%- set old_activities = adapter.get_relation(
+    database=target.database, schema='openfit', identifier='activities') if execute else none %}
 {%- set has_previous = old_recordings is not none and old_activities is not none and not flags.FULL_REFRESH %}
 with new_members as (
     select activity_id, athlete_id, recording_id, recording_role
@@ -19,8 +21,10 @@ new_make_up as (
         members.activity_id,
         any_value(members.athlete_id) as athlete_id,
         string_agg(members.recording_id || '/' || members.recording_role, ',' order by members.recording_id)
-            || '|' || coalesce(any_value(activities.hr_source), '') || '|' || coalesce(any_value(activities.power_source), '')
-            || '|' || coalesce(any_value(activities.gps_source), '') || '|' || coalesce(any_value(activities.distance_source), '')
+            || '|' || coalesce(any_value(activities.hr_source), '')
+            || '|' || coalesce(any_value(activities.power_source), '')
+            || '|' || coalesce(any_value(activities.gps_source), '')
+            || '|' || coalesce(any_value(activities.distance_source), '')
             as make_up
     from new_members as members
     left join {{ ref('int_activities_merged') }} as activities using (activity_id)
@@ -38,8 +42,10 @@ old_make_up as (
         members.activity_id,
         any_value(members.athlete_id) as athlete_id,
         string_agg(members.recording_id || '/' || members.recording_role, ',' order by members.recording_id)
-            || '|' || coalesce(any_value(activities.hr_source), '') || '|' || coalesce(any_value(activities.power_source), '')
-            || '|' || coalesce(any_value(activities.gps_source), '') || '|' || coalesce(any_value(activities.distance_source), '')
+            || '|' || coalesce(any_value(activities.hr_source), '')
+            || '|' || coalesce(any_value(activities.power_source), '')
+            || '|' || coalesce(any_value(activities.gps_source), '')
+            || '|' || coalesce(any_value(activities.distance_source), '')
             as make_up
     from old_members as members
     left join {{ old_activities }} as activities using (activity_id)

@@ -19,9 +19,10 @@ weigh_ins as (
 unioned as (
     select athlete_id, device_id, source, metric, ts, value, load_id from intraday
     union all
-    select athlete_id, device_id, source, 'weight', ts, weight_kg, load_id from weigh_ins where weight_kg is not null
+    select athlete_id, device_id, source, 'weight' as metric, ts, weight_kg as value, load_id
+    from weigh_ins where weight_kg is not null
     union all
-    select athlete_id, device_id, source, 'body_fat', ts, body_fat_pct, load_id
+    select athlete_id, device_id, source, 'body_fat' as metric, ts, body_fat_pct as value, load_id
     from weigh_ins where body_fat_pct is not null
 )
 

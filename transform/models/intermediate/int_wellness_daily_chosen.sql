@@ -36,10 +36,14 @@ overrides as (
     {%- if overrides %}
     select * from (values
         {%- for entry in overrides %}
-        ({{ loop.index }}, '{{ entry.athlete_id | replace("'", "''") }}', '{{ entry.metric | replace("'", "''") }}',
-         '{{ entry.source | replace("'", "''") }}'){{ "," if not loop.last }}
+        (
+            {{ loop.index }},
+            '{{ entry.athlete_id | replace("'", "''") }}',
+            '{{ entry.metric | replace("'", "''") }}',
+            '{{ entry.source | replace("'", "''") }}'
+        ){{ "," if not loop.last }}
         {%- endfor %}
-    ) as entries(position, athlete_id, metric, source)
+    ) as entries (position, athlete_id, metric, source)
     {%- else %}
     select null::integer as position, null::varchar as athlete_id, null::varchar as metric, null::varchar as source
     where false

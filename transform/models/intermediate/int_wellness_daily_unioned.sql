@@ -1,5 +1,6 @@
 -- One row per athlete, local date, source and device, assembled from that device's daily summary, its
--- weigh-ins (the day's last) and its sleep (sessions ending that local day). int_wellness_daily_chosen adds the chosen values.
+-- weigh-ins (the day's last) and its sleep (sessions ending that local day). int_wellness_daily_chosen adds the
+-- chosen values.
 with summaries as (
     {{ union_sources(
         [ref('stg_synthetic__daily_summaries'), ref('stg_oura__daily_summaries'),
@@ -51,18 +52,18 @@ daily_sleep as (
 parts as (
     select
         athlete_id, local_date, source, device_id, resting_hr, hrv_rmssd_ms, steps, active_kcal, stress_avg,
-        null::double as weight_kg, null::double as body_fat_pct, null::double as sleep_s,
-        null::double as sleep_score
+        cast(null as double) as weight_kg, cast(null as double) as body_fat_pct, cast(null as double) as sleep_s,
+        cast(null as double) as sleep_score
     from summaries
     union all
     select
-        athlete_id, local_date, source, device_id, null, null, null, null, null,
-        weight_kg, body_fat_pct, null, null
+        athlete_id, local_date, source, device_id, null as resting_hr, null as hrv_rmssd_ms, null as steps,
+        null as active_kcal, null as stress_avg, weight_kg, body_fat_pct, null as sleep_s, null as sleep_score
     from daily_weights
     union all
     select
-        athlete_id, local_date, source, device_id, null, null, null, null, null,
-        null, null, sleep_s, sleep_score
+        athlete_id, local_date, source, device_id, null as resting_hr, null as hrv_rmssd_ms, null as steps,
+        null as active_kcal, null as stress_avg, null as weight_kg, null as body_fat_pct, sleep_s, sleep_score
     from daily_sleep
 )
 

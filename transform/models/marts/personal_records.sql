@@ -39,15 +39,15 @@ longest as (
         athlete_id,
         sport,
         'longest_' || sport || '_' || measure as record_type,
-        first(value order by value desc, local_date, activity_id) as value,
+        first(value order by value desc, local_date asc, activity_id asc) as value,
         measure as unit,
-        first(activity_id order by value desc, local_date, activity_id) as activity_id,
-        first(local_date order by value desc, local_date, activity_id) as "date"
+        first(activity_id order by value desc, local_date asc, activity_id asc) as activity_id,
+        first(local_date order by value desc, local_date asc, activity_id asc) as "date"
     from (
         select athlete_id, sport, activity_id, local_date, 'm' as measure, distance_m as value
         from {{ ref('activities') }}
         union all
-        select athlete_id, sport, activity_id, local_date, 's', duration_s
+        select athlete_id, sport, activity_id, local_date, 's' as measure, duration_s as value
         from {{ ref('activities') }}
     )
     where value is not null and value > 0
@@ -68,4 +68,4 @@ from (
     select * from runs
     union all
     select * from longest
-)
+) as records

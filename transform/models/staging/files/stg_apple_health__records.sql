@@ -41,6 +41,6 @@ from records
 left join exports using (file_sha256)
 qualify row_number() over (
     partition by records.record_key
-    order by exports.export_date desc nulls last, records.creation_date desc nulls last, records.file_sha256,
-        records.row_index
+    order by exports.export_date desc nulls last, records.creation_date desc nulls last, records.file_sha256 asc,
+        records.row_index asc
 ) = 1

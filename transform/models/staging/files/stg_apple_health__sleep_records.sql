@@ -1,7 +1,7 @@
--- Apple Health sleep records (the watch's stages and unspecified sleep) with their night. A night is a run of one device's (or source's) sleep records with gaps
--- under two hours; sleep_id = 'files:apple:' || hash of the device and the night's first start. Apple's
--- Core/Deep/REM/Awake map to light/deep/rem/awake; InBed (the phone's bedtime) is not a stage, and
--- AsleepUnspecified counts toward the night's length only.
+-- Apple Health sleep records (the watch's stages and unspecified sleep) with their night. A night is a run of
+-- one device's (or source's) sleep records with gaps under two hours; sleep_id = 'files:apple:' || hash of the
+-- device and the night's first start. Apple's Core/Deep/REM/Awake map to light/deep/rem/awake; InBed (the
+-- phone's bedtime) is not a stage, and AsleepUnspecified counts toward the night's length only.
 with sleep as (
     select
         coalesce(device_id, 'source:' || source_name) as sleeper,

@@ -54,8 +54,10 @@ shaped as (
         files.imported_at as fetched_at,
         files.load_id
     from activities
-    left join laps on laps.recording_id = 'files:' || activities.file_sha256 || ':' || coalesce(activities.activity_index, 0)
-    left join points on points.recording_id = 'files:' || activities.file_sha256 || ':' || coalesce(activities.activity_index, 0)
+    left join laps
+        on laps.recording_id = 'files:' || activities.file_sha256 || ':' || coalesce(activities.activity_index, 0)
+    left join points
+        on points.recording_id = 'files:' || activities.file_sha256 || ':' || coalesce(activities.activity_index, 0)
     left join files on files.file_sha256 = activities.file_sha256
 )
 

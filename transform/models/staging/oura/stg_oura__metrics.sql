@@ -16,20 +16,22 @@ with heart_rate as (
 unioned as (
     select athlete, 'heart_rate' as metric, ts, value, load_id from heart_rate
     union all
-    select athlete, 'spo2', cast(day as timestamptz),
-        cast(payload -> '$.spo2_percentage' ->> 'average' as double), _dlt_load_id
+    select athlete, 'spo2' as metric, cast(day as timestamptz) as ts,
+        cast(payload -> '$.spo2_percentage' ->> 'average' as double) as value, _dlt_load_id as load_id
     from daily_spo2
     union all
-    select athlete, 'stress_high_duration', cast(day as timestamptz), {{ json_field('stress_high', 'double') }},
-        _dlt_load_id
+    select athlete, 'stress_high_duration' as metric, cast(day as timestamptz) as ts,
+        {{ json_field('stress_high', 'double') }} as value, _dlt_load_id as load_id
     from daily_stress
     union all
-    select athlete, 'recovery_high_duration', cast(day as timestamptz),
-        {{ json_field('recovery_high', 'double') }}, _dlt_load_id
+    select athlete, 'recovery_high_duration' as metric, cast(day as timestamptz) as ts,
+        {{ json_field('recovery_high', 'double') }} as value, _dlt_load_id as load_id
     from daily_stress
     union all
-    select athlete, 'vo2_max', coalesce(cast(payload ->> 'timestamp' as timestamptz), cast(day as timestamptz)),
-        {{ json_field('vo2_max', 'double') }}, _dlt_load_id
+    select
+        athlete, 'vo2_max' as metric,
+        coalesce(cast(payload ->> 'timestamp' as timestamptz), cast(day as timestamptz)) as ts,
+        {{ json_field('vo2_max', 'double') }} as value, _dlt_load_id as load_id
     from vo2_max
 )
 

@@ -18,7 +18,7 @@ intervals as (
         least(bedtime_start + to_minutes(5 * (slot + 1)), bedtime_end) as end_time,
         substr(phases, cast(slot + 1 as integer), 1) as phase,
         _fetched_at
-    from sleep, range(0, length(phases)) as slots(slot)
+    from sleep, range(0, length(phases)) as slots (slot)
     where phases is not null and bedtime_start is not null
 )
 

@@ -1,0 +1,3 @@
+"""`flags` for sqlfluff's jinja templater: an ordinary (incremental) run."""
+
+FULL_REFRESH = False
