@@ -11,6 +11,7 @@ import pytest
 
 from .mock_servers.oura import OuraMock, OuraMockConfig
 from .mock_servers.strava import StravaMock, StravaMockConfig
+from .mock_servers.whoop import WhoopMock, WhoopMockConfig
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "api"
 
@@ -40,6 +41,15 @@ def strava_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator
 @pytest.fixture
 def oura_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[OuraMock]:
     with OuraMock(OuraMockConfig(days=30, page_size=7)) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        yield mock
+
+
+@pytest.fixture
+def whoop_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[WhoopMock]:
+    # generous limits: functional tests must not wait for WHOOP's one-minute windows
+    with WhoopMock(WhoopMockConfig(days=30, limits={"overall": (10_000, 100_000)})) as mock:
         for key, value in mock.env().items():
             monkeypatch.setenv(key, value)
         yield mock
