@@ -101,6 +101,7 @@ DBT_VAR_SETTINGS = (
     "algo_cp_fit",
     "estimates_window_days",
     "marts_as_of_date",
+    "files_athlete_id",
 )
 SYNTHETIC_COHORT_SETTINGS = ("synthetic_athletes", "synthetic_days", "synthetic_seed", "synthetic_end_date")
 # The settings that shape the published data: builds record them in the home file, build_info carries them.
@@ -213,6 +214,11 @@ class Settings(BaseSettings):
     marts_as_of_date: date | None = Field(
         default=None, description="Last day of the daily marts; default today."
     )
+
+    # The athlete imported files belong to (dbt var files_athlete_id). Set it to the athlete of your provider
+    # connections (`openfit connect <provider> --athlete ...`) so a file and a provider's copy of the same
+    # workout are one athlete's and merge into one activity.
+    files_athlete_id: str = Field(default="files:owner", description="Athlete of imported files (dbt var).")
 
     # Per-athlete daily source preferences over seeds/daily_source_priority.csv, first match wins, as JSON, e.g.
     # OPENFIT_DAILY_SOURCE_OVERRIDES='[{"athlete_id": "synthetic:a1", "metric": "resting_hr", "source": "watch"}]'

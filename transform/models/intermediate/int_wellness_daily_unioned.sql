@@ -2,7 +2,7 @@
 -- weigh-ins (the day's last) and its sleep (sessions ending that local day). int_wellness_daily_chosen adds the chosen values.
 with summaries as (
     {{ union_sources(
-        [ref('stg_synthetic__daily_summaries'), ref('stg_oura__daily_summaries'),
+        [ref('stg_synthetic__daily_summaries'), ref('stg_oura__daily_summaries'), ref('stg_whoop__daily_summaries'),
          ref('stg_apple_health__daily_summaries')],
         ['athlete_id', 'local_date', 'source', 'device_id', 'resting_hr', 'hrv_rmssd_ms', 'steps', 'active_kcal',
          'stress_avg']
