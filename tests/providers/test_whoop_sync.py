@@ -106,3 +106,58 @@ def test_429_with_retry_after_is_waited_out(whoop_mock: WhoopMock, monkeypatch) 
     _sync(whoop_mock, monkeypatch)
     assert whoop_mock.stats["http_429"] == 3
     _assert_matches_mock(whoop_mock)
+
+
+def test_spent_daily_budget_ends_the_run_without_429_and_the_next_sync_resumes(
+    openfit_home, monkeypatch
+) -> None:
+    import time
+
+    from .mock_servers.whoop import WhoopMockConfig
+
+    # a "day" of 3 s allowing 12 requests; the client knows the limits, as it knows WHOOP's documented ones
+    config = WhoopMockConfig(days=30, limits={"overall": (1000, 12)}, window_lengths_s=(60.0, 3.0))
+    with WhoopMock(config) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        _connect_directly(mock)
+        if time.time() % 3 > 1.5:  # start early in a "day"
+            time.sleep(3.05 - time.time() % 3)
+        first = _sync(mock, monkeypatch, max_rate_wait_s="0.1")
+        assert first["exhausted"] and first["resume"]
+        assert mock.stats["api_requests"] == 12 and mock.stats["http_429"] == 0
+        time.sleep(3.05 - time.time() % 3)
+        second = _sync(mock, monkeypatch, max_rate_wait_s="10")
+        assert not second["exhausted"] and not second["resume"]
+        assert mock.stats["http_429"] == 0
+        _assert_matches_mock(mock)
+
+
+def test_connect_and_disconnect_via_cli(whoop_mock: WhoopMock, monkeypatch) -> None:
+    import threading
+    import webbrowser
+
+    import httpx
+    from typer.testing import CliRunner
+
+    import openfit.cli.connect_cmds  # noqa: F401  (registers the commands)
+    from openfit.cli import app
+
+    def browser(url: str, new: int = 0) -> bool:
+        threading.Thread(
+            target=lambda: httpx.get(url, follow_redirects=True, timeout=10), daemon=True
+        ).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    runner = CliRunner()
+    result = runner.invoke(app, ["connect", "whoop", "--athlete", "anna", "--port", "0", "--timeout", "20"])
+    assert result.exit_code == 0, result.output
+    token = TokenStore.from_settings().load("whoop", "anna")
+    assert token["refresh_token"] and "offline" in token["scope"].split()
+    assert token["access_token"] not in result.output and token["refresh_token"] not in result.output
+    assert 3000 < token["expires_at"] - token["obtained_at"] <= 3600  # one-hour access tokens
+    result = runner.invoke(app, ["disconnect", "whoop", "--athlete", "anna"])
+    assert result.exit_code == 0, result.output
+    assert whoop_mock.stats["revoked"] == 1  # DELETE /v2/user/access with the bearer token
+    assert TokenStore.from_settings().load("whoop", "anna") is None

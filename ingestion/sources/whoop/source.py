@@ -81,6 +81,15 @@ def _windows(state: dict[str, Any], settings: WhoopSettings, today: date) -> lis
     return windows
 
 
+def _single(client: ApiClient, path: str) -> dict[str, Any] | None:
+    """One document; None when the day's request budget is spent (the next sync reads it again)."""
+    try:
+        return client.get_json(path)
+    except RateLimitExhausted as exc:
+        log.warning("whoop %s: rate limit exhausted (%s); skipped this time", path, exc)
+        return None
+
+
 def _instant(day: date) -> str:
     return datetime.combine(day, time.min, tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
@@ -100,15 +109,17 @@ def whoop_source(
 
     @dlt.resource(name="profile", primary_key="athlete", write_disposition="merge", columns=PAYLOAD_COLUMNS)
     def profile() -> Iterator[dict[str, Any]]:
-        payload = client.get_json("/v2/user/profile/basic")
-        yield raw_row(SOURCE, payload, athlete=athlete, user_id=payload.get("user_id"))
+        payload = _single(client, "/v2/user/profile/basic")
+        if payload is not None:
+            yield raw_row(SOURCE, payload, athlete=athlete, user_id=payload.get("user_id"))
 
     @dlt.resource(
         name="body_measurement", primary_key="athlete", write_disposition="merge", columns=PAYLOAD_COLUMNS
     )
     def body_measurement() -> Iterator[dict[str, Any]]:
-        payload = client.get_json("/v2/user/measurement/body")
-        yield raw_row(SOURCE, payload, athlete=athlete)
+        payload = _single(client, "/v2/user/measurement/body")
+        if payload is not None:
+            yield raw_row(SOURCE, payload, athlete=athlete)
 
     def collection_resource(table: str, path: str, key: str, id_field: str) -> Any:
         def _keys(doc: dict[str, Any]) -> dict[str, Any]:
