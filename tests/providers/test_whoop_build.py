@@ -16,9 +16,9 @@ import pytest
 from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
-import openfit.cli.connect_cmds  # noqa: F401  (registers the commands)
+import cli.connect_cmds  # noqa: F401  (registers the commands)
+from cli import app
 from ingestion.auth.tokens import TokenStore
-from openfit.cli import app
 from openfit.settings import get_settings
 
 from .mock_servers.whoop import WhoopMock, WhoopMockConfig
@@ -108,7 +108,7 @@ def test_build_lands_whoop_in_openfit_tables_and_merges_with_a_fit_file(
     whoop_history: WhoopMock, monkeypatch, tmp_path
 ) -> None:
     from ingestion.files.importer import import_paths
-    from openfit.build import run_build
+    from orchestration.build import run_build
 
     mock = whoop_history
     _connect_via_cli(monkeypatch, mock)

@@ -140,8 +140,8 @@ def test_connect_and_disconnect_via_cli(whoop_mock: WhoopMock, monkeypatch) -> N
     import httpx
     from typer.testing import CliRunner
 
-    import openfit.cli.connect_cmds  # noqa: F401  (registers the commands)
-    from openfit.cli import app
+    import cli.connect_cmds  # noqa: F401  (registers the commands)
+    from cli import app
 
     def browser(url: str, new: int = 0) -> bool:
         threading.Thread(
