@@ -3,6 +3,7 @@
     uv run python benchmarks/provider_sync.py                      # Strava: 1,500 activities with streams
     uv run python benchmarks/provider_sync.py --activities 300 --details --laps
     uv run python benchmarks/provider_sync.py --provider withings  # Withings: 400 days, ~1,600 documents
+    uv run python benchmarks/provider_sync.py --provider whoop --records 1000
 
 Withings (`--provider withings`): the mock Withings (tests/providers/mock_servers/withings.py) serves `--days`
 days of measures, daily activity, sleep summaries and workouts in pages of `--page-size`, and enforces
@@ -11,6 +12,16 @@ Withings' 120 requests per window with a scaled clock: the window is `--window` 
 the same 120 per `--window` (OPENFIT_WITHINGS_RATE_WINDOW_S). The table and JSON report the same figures
 (`activities` = documents loaded); `http_429` counts the 601 answers. Windows are aligned to the clock, so a
 run a few windows long can exceed 1.0 utilization (its first and last windows are partial).
+
+WHOOP (`--provider whoop`): the mock WHOOP (tests/providers/mock_servers/whoop.py) serves `--records` records
+(cycles, recoveries, sleeps, workouts; about 3.7 a day) and enforces WHOOP's limits scaled in time and count:
+`--limit` requests per `--window` seconds for the minute (WHOOP: 100 / 60 s) and 100 times that per 1,440
+windows for the day (WHOOP: 10,000 / day), answering 429 + Retry-After beyond them; the client is told the same
+scaled limits, as it is told WHOOP's documented ones in production. A sequential backfill of 1,000 records
+needs about 70 requests, so the defaults (10 per 2 s) make the minute limit bind. The production sync (token store, limiter paced at the documented limits,
+`start`/`end` windows, `nextToken` paging with limit 25, dlt into DuckDB) runs unchanged. Its last JSON line:
+{"benchmark": "provider_sync", "provider": "whoop", "records", "requests", "seconds", "ceiling_utilization",
+"http_429", "duplicates"}.
 
 The mock Strava (tests/providers/mock_servers/strava.py, a real HTTP server on 127.0.0.1) serves a synthetic
 multi-year history with 50-150 ms latency per request and Strava's rate limits scaled in time: a 15-second
@@ -55,10 +66,15 @@ def _load_mocks():  # the repo's tests/ folder is shadowed by a third-party `tes
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--provider", choices=sorted(PROVIDERS), default="strava")
+    parser.add_argument("--provider", choices=sorted([*PROVIDERS, "whoop"]), default="strava")
     parser.add_argument("--activities", type=int, default=1500)
+    parser.add_argument("--records", type=int, default=1000, help="WHOOP: records in the mock history")
+    parser.add_argument("--limit", type=int, default=10, help="WHOOP: requests per short window (real: 100)")
     parser.add_argument(
-        "--window", type=float, default=15.0, help="short rate-limit window, seconds (Strava: 900)"
+        "--window",
+        type=float,
+        default=None,
+        help="short rate-limit window, seconds (default: Strava 15 for 900, Withings 6 for 60, WHOOP 2 for 60)",
     )
     parser.add_argument(
         "--scale", type=int, default=3, help="multiplies Strava's 100/1,000 read, 200/2,000 overall limits"
@@ -72,8 +88,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=400, help="withings: days of history")
     parser.add_argument("--page-size", type=int, default=10, help="withings: documents per page")
     args = parser.parse_args()
-    if args.provider == "withings" and "--window" not in sys.argv:
-        args.window = 6.0  # Withings' 60-second window, 10x faster
+    if args.provider == "whoop":
+        run_whoop(args)
+        return
+    if args.window is None:
+        args.window = (
+            6.0 if args.provider == "withings" else 15.0
+        )  # Withings: its 60-second window, 10x faster
     if args.provider == "withings" and "--latency" not in sys.argv:
         args.latency = (0.005, 0.02)
 
@@ -266,6 +287,98 @@ def withings(args: argparse.Namespace, mocks) -> None:  # noqa: ANN001
 
 
 # provider -> benchmark run (argparse namespace, mock modules)
+def run_whoop(args: argparse.Namespace) -> None:
+    from datetime import date, timedelta
+
+    window = args.window if args.window is not None else 2.0
+    home = args.home or Path(tempfile.mkdtemp(prefix="openfit-provider-sync-"))
+    os.environ["OPENFIT_HOME"] = str(home)
+    os.environ.pop("OPENFIT_SECRET_KEY", None)
+    mocks = _load_mocks()
+    days = max(2, round(args.records / (3 + 0.7)))
+    short_limit, long_limit = args.limit, args.limit * 100  # WHOOP: 100 per minute, 10,000 per day
+    config = mocks.whoop.WhoopMockConfig(
+        days=days,
+        first_day=date(2026, 1, 1) - timedelta(days=days),
+        latency_s=tuple(args.latency),
+        window_lengths_s=(window, window * 1440),
+        limits={"overall": (short_limit, long_limit)},
+    )
+
+    from ingestion.auth.tokens import TokenStore
+    from ingestion.pipelines import provider_pipeline
+    from ingestion.sources.whoop import WhoopSettings, make_client, sync_whoop
+    from ingestion.sources.whoop.settings import DEFAULT_SCOPES
+    from ingestion.sources.whoop.source import COLLECTIONS
+    from openfit.settings import get_settings
+
+    with mocks.whoop.WhoopMock(config) as mock:
+        os.environ.update(mock.env())
+        # the first cycle and sleep start the evening before the first day
+        os.environ["OPENFIT_WHOOP_BACKFILL_SINCE"] = (config.first_day - timedelta(days=1)).isoformat()
+        get_settings.cache_clear()
+        token = mock.issue_tokens(scope=DEFAULT_SCOPES)
+        TokenStore.from_settings().save(
+            "whoop",
+            "me",
+            {k: token[k] for k in ("access_token", "refresh_token", "scope")} | {"expires_at": None},
+        )
+        settings = WhoopSettings()
+        client = make_client(settings, "me")
+        pipeline = provider_pipeline("whoop")
+        started = time.perf_counter()
+        summary = sync_whoop(pipeline, "me", settings, client=client, today=mock.last_day)
+        seconds = time.perf_counter() - started
+        client.close()
+        requests = mock.stats["api_requests"]
+        http_429 = mock.stats["http_429"]
+        expected = mock.record_count
+
+    import duckdb
+
+    duplicates, counts = 0, {}
+    with duckdb.connect(str(get_settings().warehouse_path), read_only=True) as con:
+        for table, (_path, key, _field) in COLLECTIONS.items():
+            total, distinct = con.execute(
+                f"select count(*), count(distinct {key}) from raw_whoop.{table}"
+            ).fetchone()
+            counts[table] = total
+            duplicates += total - distinct
+    records = sum(counts.values())
+    ceiling = short_limit / window
+    utilization = requests / seconds / ceiling
+    rows = [
+        ("records loaded", f"{records} / {expected}"),
+        ("rows per table", ", ".join(f"{t}={n}" for t, n in counts.items())),
+        ("requests (mock)", requests),
+        ("dlt loads", summary["runs"]),
+        ("seconds", f"{seconds:.1f}"),
+        ("achieved req/s", f"{requests / seconds:.2f}"),
+        ("ceiling req/s", f"{ceiling:.2f}  ({short_limit} requests / {window:g} s; WHOOP: 100 / 60 s)"),
+        ("ceiling utilization", f"{utilization:.3f}"),
+        ("HTTP 429 sent", http_429),
+        ("duplicates", duplicates),
+        ("limiter waited s", f"{client.limiter.waited_s:.1f}"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    print(
+        json.dumps(
+            {
+                "benchmark": "provider_sync",
+                "provider": "whoop",
+                "records": records,
+                "requests": requests,
+                "seconds": round(seconds, 2),
+                "ceiling_utilization": round(utilization, 3),
+                "http_429": http_429,
+                "duplicates": duplicates,
+            }
+        )
+    )
+
+
 PROVIDERS = {"strava": strava, "withings": withings}
 
 

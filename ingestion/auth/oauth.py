@@ -27,7 +27,7 @@ from ingestion.auth.tokens import TokenStore
 log = logging.getLogger(__name__)
 install_log_redaction()
 
-RevokeStyle = Literal["strava_deauthorize", "oura_revoke", "none"]
+RevokeStyle = Literal["strava_deauthorize", "oura_revoke", "bearer_delete", "none"]
 # Errors by which a token endpoint says "this grant is dead": the user has to authorise again.
 REAUTH_ERRORS = {"invalid_grant", "invalid_token", "unauthorized_client", "access_denied", "invalid_client"}
 
@@ -58,6 +58,8 @@ class OAuthConfig:
     # The provider's id of the connected account, for a token response that does not carry it: called with the
     # fresh access token at connect time (webhooks name this id).
     user_id_lookup: Callable[[str], str | None] | None = None
+    # The `scope` sent with a refresh-token request; None sends the configured scopes (authlib's default).
+    refresh_scope: str | None = None
 
     def __repr__(self) -> str:  # the secret must never reach a log line via repr()
         return f"OAuthConfig(provider={self.provider!r}, client_id={self.client_id!r}, client_secret=***)"
@@ -246,10 +248,12 @@ class TokenManager:
         for attempt in range(1, self.max_refresh_attempts + 1):
             try:
                 with self.config.client() as oauth_client:
+                    extra = {"scope": self.config.refresh_scope} if self.config.refresh_scope else {}
                     fresh = oauth_client.refresh_token(
                         self.config.token_url,
                         refresh_token=token["refresh_token"],
                         **self.config.token_params,
+                        **extra,
                     )
                 break
             except OAuthError as exc:
@@ -298,6 +302,11 @@ class TokenManager:
                 with httpx.Client(timeout=self.config.timeout_s) as http:
                     if self.config.revoke_style == "strava_deauthorize":
                         resp = http.post(self.config.revoke_url, data={"access_token": token["access_token"]})
+                    elif self.config.revoke_style == "bearer_delete":
+                        resp = http.delete(
+                            self.config.revoke_url,
+                            headers={"Authorization": f"Bearer {token['access_token']}"},
+                        )
                     else:  # oura_revoke
                         resp = http.get(
                             self.config.revoke_url, params={"access_token": token["access_token"]}

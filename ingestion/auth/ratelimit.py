@@ -62,6 +62,7 @@ class WindowedRateLimiter:
         window_lengths_s: Sequence[float] = (900.0, 86400.0),
         max_wait_s: float = math.inf,
         safety_margin: int = 0,
+        known_limits: Sequence[int] | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ):
@@ -77,6 +78,13 @@ class WindowedRateLimiter:
         self._blocked_until = 0.0
         self._limits_known = False
         self.waited_s = 0.0
+        if known_limits is not None:
+            # Documented limits for a provider whose headers this limiter cannot read: one per window, for
+            # every bucket; pacing starts with the first request instead of after the first 429.
+            for bucket in self.buckets:
+                for window, limit in zip(bucket.windows, known_limits, strict=False):
+                    window.limit = limit
+            self._limits_known = True
 
     # -- bookkeeping -------------------------------------------------------------------------------------
     def _roll(self, now: float) -> None:

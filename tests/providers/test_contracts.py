@@ -2,10 +2,14 @@
 (a) our own small contract file (always) and (b) the providers' real specs in ../shared/fixtures/api
 (Strava swagger from stravalib, Oura OpenAPI 1.29, Withings responses recorded by aiowithings) when that
 folder exists; skipped cleanly otherwise."""
+(Strava swagger from stravalib, Oura OpenAPI 1.29, WHOOP OpenAPI v2) when present; skipped cleanly otherwise.
+The WHOOP document is not among the fixtures: it is read from ../shared/fixtures/api/whoop/tryagi_whoop/openapi.yaml
+or from the path in OPENFIT_WHOOP_OPENAPI (tests/providers/mock_servers/WHOOP_OPENAPI.md says where it comes from)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -20,14 +24,20 @@ from ingestion.sources.oura import OuraSettings, sync_oura
 from ingestion.sources.oura import make_client as oura_client
 from ingestion.sources.strava import StravaSettings, sync_strava
 from ingestion.sources.strava import make_client as strava_client
+from ingestion.sources.whoop import WhoopSettings, sync_whoop
+from ingestion.sources.whoop import make_client as whoop_client
+from ingestion.sources.whoop.settings import DEFAULT_SCOPES as WHOOP_SCOPES
 
 from .conftest import FIXTURES
 from .mock_servers.oura import COLLECTIONS, OuraMock
 from .mock_servers.strava import StravaMock
+from .mock_servers.whoop import COLLECTIONS as WHOOP_COLLECTIONS
+from .mock_servers.whoop import WhoopMock
 
 CONTRACTS = json.loads((Path(__file__).parent / "fixtures" / "contracts.json").read_text())
 STRAVA_SWAGGER = FIXTURES / "strava" / "stravalib" / "strava_swagger.json"
 OURA_OPENAPI = FIXTURES / "oura" / "ex_oura" / "openapi" / "openapi-1.29.json"
+WHOOP_OPENAPI = FIXTURES / "whoop" / "tryagi_whoop" / "openapi.yaml"
 
 
 def _get(mock, token: str, path: str, **params: Any) -> Any:
@@ -354,3 +364,124 @@ def test_withings_requests_follow_the_contract(withings_mock, openfit_home, monk
         assert set(query) <= set(endpoints[endpoint]), (endpoint, set(query) - set(endpoints[endpoint]))
         seen.add(endpoint)
     assert seen == set(endpoints)
+# -- WHOOP -----------------------------------------------------------------------------------------------
+def _whoop_openapi() -> dict[str, Any] | None:
+    path = Path(os.environ.get("OPENFIT_WHOOP_OPENAPI") or WHOOP_OPENAPI)
+    if not path.exists():
+        return None
+    import yaml
+
+    return yaml.safe_load(path.read_text())  # the document is JSON under a .yaml name; YAML reads both
+
+
+@pytest.fixture
+def whoop_responses(whoop_mock: WhoopMock) -> dict[str, Any]:
+    token = whoop_mock.issue_tokens(scope=WHOOP_SCOPES)["access_token"]
+    params = {"start": f"{whoop_mock.cfg.first_day.isoformat()}T00:00:00.000Z", "limit": 25}
+    out = {path: _get(whoop_mock, token, f"/developer{path}", **params) for path in WHOOP_COLLECTIONS}
+    for path in ("/v2/user/profile/basic", "/v2/user/measurement/body"):
+        out[path] = _get(whoop_mock, token, f"/developer{path}")
+    return out
+
+
+def test_whoop_mock_responses_carry_the_contract_fields(whoop_responses: dict[str, Any]) -> None:
+    contract = CONTRACTS["whoop"]
+    singles = {"/v2/user/profile/basic": "profile", "/v2/user/measurement/body": "body_measurement"}
+    for path, body in whoop_responses.items():
+        if path in singles:
+            assert set(contract["required"][singles[path]]) <= set(body), path
+            continue
+        name = WHOOP_COLLECTIONS[path]
+        assert set(contract["envelope"]) <= set(body) and 0 < len(body["records"]) <= contract["max_limit"]
+        for record in body["records"]:
+            assert set(contract["required"][name]) <= set(record), (
+                name,
+                set(contract["required"][name]) - set(record),
+            )
+            if record["score_state"] == "SCORED":
+                assert set(contract["scores"][name]) <= set(record["score"]), name
+
+
+def test_whoop_mock_answers_like_the_documented_api(whoop_mock: WhoopMock) -> None:
+    token = whoop_mock.issue_tokens(scope=WHOOP_SCOPES)["access_token"]
+    too_many = httpx.get(
+        f"{whoop_mock.base_url}/developer/v2/cycle",
+        params={"limit": 26},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert too_many.status_code == 400
+    bad = httpx.get(f"{whoop_mock.base_url}/developer/v2/cycle", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+    # paging: records newest first, next_token until the last page, every record exactly once
+    seen, query = [], {"limit": 25}
+    while True:
+        page = _get(whoop_mock, token, "/developer/v2/cycle", **query)
+        seen += [r["id"] for r in page["records"]]
+        if not page.get("next_token"):
+            break
+        query = {"limit": 25, "nextToken": page["next_token"]}
+    assert seen == sorted({c["id"] for c in whoop_mock.docs["cycle"]}, reverse=True)
+
+
+def test_whoop_mock_sends_429_with_retry_after_beyond_the_documented_limit(openfit_home) -> None:
+    import time
+
+    with WhoopMock() as mock:  # the documented limits: 100 per minute, 10,000 per day
+        token = mock.issue_tokens(scope=WHOOP_SCOPES)["access_token"]
+        if time.time() % 60 > 50:  # keep the burst inside one minute window
+            time.sleep(61 - time.time() % 60)
+        with httpx.Client(
+            base_url=mock.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        ) as http:
+            answers = [http.get("/developer/v2/user/measurement/body") for _ in range(102)]
+    assert [a.status_code for a in answers] == [200] * 100 + [429] * 2
+    assert all(0 < float(a.headers["Retry-After"]) <= 60 for a in answers[100:])
+    assert answers[0].headers["X-RateLimit-Limit"] == "100, 100;window=60, 10000;window=86400"
+    assert answers[99].headers["X-RateLimit-Remaining"] == "0"
+
+
+def test_whoop_mock_responses_validate_against_the_openapi_schemas(whoop_responses: dict[str, Any]) -> None:
+    spec = _whoop_openapi()
+    if spec is None:
+        pytest.skip("the WHOOP OpenAPI document is absent (set OPENFIT_WHOOP_OPENAPI)")
+    import jsonschema
+
+    for path, body in whoop_responses.items():
+        schema = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        validator = jsonschema.Draft4Validator({**schema, "components": spec["components"]})
+        errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
+        assert not errors, (path, [f"{list(e.path)}: {e.message}" for e in errors[:5]])
+
+
+def test_whoop_requests_follow_the_contract_and_the_openapi(whoop_mock: WhoopMock, monkeypatch) -> None:
+    token = whoop_mock.issue_tokens(scope=WHOOP_SCOPES)
+    TokenStore.from_settings().save(
+        "whoop",
+        "me",
+        {k: token[k] for k in ("access_token", "refresh_token", "scope")} | {"expires_at": None},
+    )
+    monkeypatch.setenv("OPENFIT_WHOOP_BACKFILL_SINCE", whoop_mock.cfg.first_day.isoformat())
+    settings = WhoopSettings()
+    client = whoop_client(settings, "me")
+    try:
+        sync_whoop(provider_pipeline("whoop"), "me", settings, client=client, today=whoop_mock.last_day)
+    finally:
+        client.close()
+    requests = whoop_mock.requests_log
+    contract = CONTRACTS["whoop"]
+    assert {p for _m, p, _q in requests} == set(contract["endpoints"])
+    for method, path, query in requests:
+        assert method == "GET" and set(query) <= set(contract["endpoints"][path]), (path, query)
+        if "limit" in query:
+            assert 1 <= int(query["limit"]) <= contract["max_limit"]
+    spec = _whoop_openapi()
+    if spec is None:
+        pytest.skip("the WHOOP OpenAPI document is absent (self-contained checks passed)")
+    assert spec["servers"][0]["url"].endswith(contract["base_path"])
+    for method, path, query in requests:
+        operation = spec["paths"][path][method.lower()]
+        declared = {p["name"]: p for p in operation.get("parameters", [])}
+        assert set(query) <= set(declared), (path, set(query) - set(declared))
+        if "limit" in query:
+            assert int(query["limit"]) <= declared["limit"]["schema"]["maximum"]

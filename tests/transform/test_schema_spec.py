@@ -106,6 +106,11 @@ def test_metric_ranges_and_units_come_from_the_metric_types_seed():
         "hrv_rmssd",
         "rr_interval",
         "hrv_sdnn",
+        "resting_heart_rate",
+        "skin_temperature",
+        "height",
+        "whoop_recovery_score",
+        "whoop_strain",
     ]
     validator = jsonschema.Draft202012Validator(schema)
     row = {

@@ -35,3 +35,14 @@
 {% macro json_field(field, data_type='varchar', payload='payload') -%}
     cast(({{ payload }} ->> '{{ field }}') as {{ data_type }})
 {%- endmacro %}
+
+{#- A Time Zone Designator ('+01:00', '-05:30', 'Z') as seconds east of UTC; null when it is not one. -#}
+{% macro tzd_to_seconds(expression) -%}
+    case
+        when ({{ expression }}) in ('Z', 'z') then 0
+        when regexp_full_match({{ expression }}, '[+-][0-9]{2}:?[0-9]{2}') then
+            (case when left({{ expression }}, 1) = '-' then -1 else 1 end)
+            * (cast(substr({{ expression }}, 2, 2) as integer) * 3600
+               + cast(right({{ expression }}, 2) as integer) * 60)
+    end
+{%- endmacro %}

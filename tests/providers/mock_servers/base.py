@@ -382,4 +382,7 @@ class MockProvider:
             def do_POST(self) -> None:  # noqa: N802
                 self._dispatch("POST")
 
+            def do_DELETE(self) -> None:  # noqa: N802
+                self._dispatch("DELETE")
+
         return Handler

@@ -17,6 +17,7 @@ PACKAGE = "openfit_provider_mocks"
 
 def load_mocks() -> ModuleType:
     """Return the mock_servers package (imported as `openfit_provider_mocks`); submodules: strava, oura, withings."""
+    """Return the mock_servers package (imported as `openfit_provider_mocks`); submodules: strava, oura, whoop."""
     if PACKAGE not in sys.modules:
         folder = Path(__file__).resolve().parent
         spec = importlib.util.spec_from_file_location(
@@ -30,4 +31,5 @@ def load_mocks() -> ModuleType:
     importlib.import_module(f"{PACKAGE}.strava")
     importlib.import_module(f"{PACKAGE}.oura")
     importlib.import_module(f"{PACKAGE}.withings")
+    importlib.import_module(f"{PACKAGE}.whoop")
     return package

@@ -1,0 +1,77 @@
+"""WHOOP settings: `OPENFIT_WHOOP_*` environment variables (or `.env`). Defaults are the real endpoints."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from ingestion.auth.oauth import OAuthConfig
+
+
+# Read scopes for what we load, plus `offline`: without it WHOOP issues no refresh token and the connection
+# dies with its one-hour access token.
+DEFAULT_SCOPES = (
+    "read:recovery read:cycles read:workout read:sleep read:profile read:body_measurement offline"
+)
+
+
+class WhoopSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENFIT_WHOOP_", env_file=".env", extra="ignore")
+
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    auth_url: str = "https://api.prod.whoop.com/oauth/oauth2/auth"
+    token_url: str = "https://api.prod.whoop.com/oauth/oauth2/token"
+    revoke_url: str = "https://api.prod.whoop.com/developer/v2/user/access"
+    api_base_url: str = "https://api.prod.whoop.com/developer"
+    scopes: str = Field(default=DEFAULT_SCOPES, description="Space-separated WHOOP scopes.")
+    use_pkce: bool = Field(default=False, description="WHOOP does not document PKCE; enable if it does.")
+
+    # Documented limits: 100 requests per minute and 10,000 per day. Benchmarks scale the windows down.
+    rate_limit_short: int = Field(default=100, ge=1)
+    rate_limit_long: int = Field(default=10_000, ge=1)
+    rate_window_short_s: float = 60.0
+    rate_window_long_s: float = 86400.0
+    # Give up waiting (end the run, keep progress) when the next slot is further away than this.
+    max_rate_wait_s: float = 1200.0
+
+    backfill_since: date = Field(
+        default=date(2016, 1, 1), description="Oldest day asked for on the first sync."
+    )
+    lookback_days: int = Field(
+        default=3, ge=0, description="Days re-read on every sync (pending scores are scored later)."
+    )
+    window_days: int = Field(default=30, ge=1, description="Days per `start`/`end` request window.")
+    windows_per_run: int = Field(
+        default=12, ge=1, description="Windows per collection per dlt load (backfill chunks)."
+    )
+    page_limit: int = Field(default=25, ge=1, le=25, description="Records per page (`limit`, WHOOP max 25).")
+    refresh_margin_s: float = 300.0
+    # Off-peak, apart from the daily full refresh (OPENFIT_SCHEDULE_CRON, 04:00) and the other providers.
+    schedule_cron: str = Field(default="30 3 * * *", description="When Dagster syncs whoop (cron syntax).")
+
+    def is_configured(self) -> bool:
+        return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
+
+    def oauth_config(self) -> OAuthConfig:
+        from ingestion.auth.oauth import OAuthConfig
+
+        return OAuthConfig(
+            provider="whoop",
+            client_id=self.client_id,
+            client_secret=self.client_secret.get_secret_value() if self.client_secret else None,
+            authorize_url=self.auth_url,
+            token_url=self.token_url,
+            scopes=tuple(self.scopes.split()),
+            scope_separator=" ",
+            use_pkce=self.use_pkce,
+            revoke_url=self.revoke_url,
+            revoke_style="bearer_delete",
+            refresh_margin_s=self.refresh_margin_s,
+            # WHOOP's refresh request carries `scope=offline` (a new refresh token comes back each time).
+            refresh_scope="offline",
+        )
