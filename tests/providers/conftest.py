@@ -11,8 +11,8 @@ import pytest
 
 from .mock_servers.oura import OuraMock, OuraMockConfig
 from .mock_servers.strava import StravaMock, StravaMockConfig
-from .mock_servers.withings import WithingsMock, WithingsMockConfig
 from .mock_servers.whoop import WhoopMock, WhoopMockConfig
+from .mock_servers.withings import WithingsMock, WithingsMockConfig
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "api"
 
@@ -53,6 +53,12 @@ def withings_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterat
     config = WithingsMockConfig(days=30, page_size=7, window_lengths_s=(60.0, 86400.0),
                                 limits={"overall": (120, 10**9)})  # fmt: skip
     with WithingsMock(config) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        yield mock
+
+
+@pytest.fixture
 def whoop_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[WhoopMock]:
     # generous limits: functional tests must not wait for WHOOP's one-minute windows
     with WhoopMock(WhoopMockConfig(days=30, limits={"overall": (10_000, 100_000)})) as mock:

@@ -1,10 +1,9 @@
 """Contract tests: what the mock servers answer and what our sources request, checked against
 (a) our own small contract file (always) and (b) the providers' real specs in ../shared/fixtures/api
-(Strava swagger from stravalib, Oura OpenAPI 1.29, Withings responses recorded by aiowithings) when that
-folder exists; skipped cleanly otherwise."""
-(Strava swagger from stravalib, Oura OpenAPI 1.29, WHOOP OpenAPI v2) when present; skipped cleanly otherwise.
-The WHOOP document is not among the fixtures: it is read from ../shared/fixtures/api/whoop/tryagi_whoop/openapi.yaml
-or from the path in OPENFIT_WHOOP_OPENAPI (tests/providers/mock_servers/WHOOP_OPENAPI.md says where it comes from)."""
+(Strava swagger from stravalib, Oura OpenAPI 1.29, Withings responses recorded by aiowithings, WHOOP OpenAPI v2)
+when present; skipped cleanly otherwise. The WHOOP document is not among the fixtures: it is read from
+../shared/fixtures/api/whoop/tryagi_whoop/openapi.yaml or from the path in OPENFIT_WHOOP_OPENAPI
+(tests/providers/mock_servers/WHOOP_OPENAPI.md says where it comes from)."""
 
 from __future__ import annotations
 
@@ -364,6 +363,8 @@ def test_withings_requests_follow_the_contract(withings_mock, openfit_home, monk
         assert set(query) <= set(endpoints[endpoint]), (endpoint, set(query) - set(endpoints[endpoint]))
         seen.add(endpoint)
     assert seen == set(endpoints)
+
+
 # -- WHOOP -----------------------------------------------------------------------------------------------
 def _whoop_openapi() -> dict[str, Any] | None:
     path = Path(os.environ.get("OPENFIT_WHOOP_OPENAPI") or WHOOP_OPENAPI)

@@ -40,7 +40,9 @@ select
     {{ within(json_field('average_heart_rate', 'double', 'score'), 25, 250) }} as avg_hr,
     {{ within(json_field('max_heart_rate', 'double', 'score'), 25, 250) }} as max_hr,
     cast(null as double) as avg_power_w,
-    {{ within(json_field('distance_meter', 'double', 'score') ~ ' / nullif(epoch(end_time) - epoch(start_time), 0)', 0, 60) }}
+    {{ within(
+        json_field('distance_meter', 'double', 'score') ~ ' / nullif(epoch(end_time) - epoch(start_time), 0)', 0, 60
+    ) }}
         as avg_speed_mps,
     cast(null as double) as avg_cadence,
     {{ within(json_field('kilojoule', 'double', 'score') ~ ' / 4.184', 0, 20000) }} as kcal,

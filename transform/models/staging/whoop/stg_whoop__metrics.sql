@@ -46,12 +46,16 @@ unioned as (
     from recoveries
     union all
     {%- endfor %}
-    select athlete, 'whoop_strain', ts, strain, load_id from cycles
+    select athlete, 'whoop_strain' as metric, ts, strain as value, load_id from cycles
     union all
-    select athlete, 'weight', timezone('UTC', read_day), {{ json_field('weight_kilogram', 'double') }}, load_id
+    select
+        athlete, 'weight' as metric, timezone('UTC', read_day) as ts,
+        {{ json_field('weight_kilogram', 'double') }} as value, load_id
     from bodies
     union all
-    select athlete, 'height', timezone('UTC', read_day), {{ json_field('height_meter', 'double') }}, load_id
+    select
+        athlete, 'height' as metric, timezone('UTC', read_day) as ts,
+        {{ json_field('height_meter', 'double') }} as value, load_id
     from bodies
 )
 

@@ -19,11 +19,11 @@ recoveries as (
 shaped as (
     select
         sleeps.*,
-        cast(payload ->> 'start' as timestamptz) as start_time,
-        cast(payload ->> 'end' as timestamptz) as end_time,
+        cast(sleeps.payload ->> 'start' as timestamptz) as start_time,
+        cast(sleeps.payload ->> 'end' as timestamptz) as end_time,
         {{ tzd_to_seconds("payload ->> 'timezone_offset'") }} as offset_s,
-        payload -> 'score' as score,
-        payload -> 'score' -> 'stage_summary' as stages
+        sleeps.payload -> 'score' as score,
+        sleeps.payload -> 'score' -> 'stage_summary' as stages
     from sleeps
 )
 

@@ -10,7 +10,7 @@ with athletes as (
     from {{ optional_source('raw_withings', 'sleep_summary', {
         'athlete': 'varchar', 'payload': 'json', '_fetched_at': 'timestamptz'}) }}
     union all
-    select athlete, null, _fetched_at
+    select athlete, null as tz, _fetched_at
     from {{ optional_source('raw_withings', 'measure_groups', {'athlete': 'varchar', '_fetched_at': 'timestamptz'}) }}
     union all
     select athlete, {{ json_field('timezone') }}, _fetched_at

@@ -7,18 +7,21 @@ with seen as (
     from {{ ref('stg_withings__measures') }}
     union all
     select
-        'withings:' || athlete || ':' || coalesce({{ json_field('deviceid') }}, 'model-' || {{ json_field('model') }}, 'unknown'),
-        athlete, null, {{ json_field('model', 'integer') }}, 0
+        'withings:'
+        || athlete
+        || ':'
+        || coalesce({{ json_field('deviceid') }}, 'model-' || {{ json_field('model') }}, 'unknown'),
+        athlete, null as model, {{ json_field('model', 'integer') }} as model_id, 0 as named
     from {{ optional_source('raw_withings', 'workouts', {'athlete': 'varchar', 'payload': 'json'}) }}
     union all
     select
         'withings:' || athlete || ':' || coalesce({{ json_field('hash_deviceid') }}, 'activity'),
-        athlete, {{ json_field('model') }}, {{ json_field('modelid', 'integer') }}, 1
+        athlete, {{ json_field('model') }} as model, {{ json_field('modelid', 'integer') }} as model_id, 1 as named
     from {{ optional_source('raw_withings', 'activity', {'athlete': 'varchar', 'payload': 'json'}) }}
     union all
     select
         'withings:' || athlete || ':' || coalesce({{ json_field('hash_deviceid') }}, 'sleep'),
-        athlete, null, {{ json_field('model_id', 'integer') }}, 0
+        athlete, null as model, {{ json_field('model_id', 'integer') }} as model_id, 0 as named
     from {{ optional_source('raw_withings', 'sleep_summary', {'athlete': 'varchar', 'payload': 'json'}) }}
 ),
 

@@ -19,19 +19,20 @@ measures as (
 )
 
 select
-    athlete as athlete_id,
-    id as group_id,
+    measures.athlete as athlete_id,
+    measures.id as group_id,
     measure.type as meastype,
     cast(measure.value as double) * pow(10, measure.unit) as value,
     to_timestamp({{ json_field('date', 'bigint') }}) as ts,
-    'withings:' || athlete || ':'
+    'withings:' || measures.athlete || ':'
         || coalesce({{ json_field('hash_deviceid') }}, {{ json_field('deviceid') }},
             'model-' || {{ json_field('modelid') }}, 'unknown') as device_id,
     {{ json_field('model') }} as model,
     {{ json_field('modelid', 'integer') }} as model_id,
-    _fetched_at as fetched_at,
-    _dlt_load_id as load_id
+    measures._fetched_at as fetched_at,
+    measures._dlt_load_id as load_id
 from measures
 where measure.type is not null and measure.value is not null
 -- a group holds one measure per type; keep the last fetched copy should Withings repeat one
-qualify row_number() over (partition by athlete, id, measure.type order by _fetched_at desc) = 1
+qualify row_number() over (partition by measures.athlete, measures.id, measure.type order by measures._fetched_at desc)
+    = 1
