@@ -6,8 +6,7 @@ signature declares it in one line::
 
     verify=timestamped_hmac("x-acme-signature", "x-acme-timestamp", secret=lambda: settings().client_secret)
 
-Nothing here names a provider, except :func:`verify_whoop_signature`, which WHOOP's package imports: it is the
-same generic check with WHOOP's header names and encoding filled in.
+Nothing here names a provider: each provider's package declares its scheme with these helpers.
 """
 
 from __future__ import annotations
@@ -224,26 +223,3 @@ def is_fresh(sent_at: float | None, now: float | None = None, window_s: float = 
         return True
     now = time.time() if now is None else now
     return abs(now - sent_at) <= window_s
-
-
-# -- WHOOP ------------------------------------------------------------------------------------------------------
-WHOOP_SIGNATURE_HEADER = "x-whoop-signature"
-WHOOP_TIMESTAMP_HEADER = "x-whoop-signature-timestamp"
-
-
-def verify_whoop_signature(
-    client_secret: str | bytes | None, body: bytes, timestamp: str | None, signature: str | None
-) -> Verified:
-    """WHOOP v2 webhooks: ``X-WHOOP-Signature = base64(HMAC-SHA256(client_secret,
-    X-WHOOP-Signature-Timestamp + raw body))``, the timestamp in epoch milliseconds. Body
-    ``{user_id, id, type, trace_id}``; ``trace_id`` may serve a parse as the delivery's id."""
-    return verify_timestamped_hmac(
-        client_secret, body, timestamp, signature, encoding="base64", timestamp_unit="ms"
-    )
-
-
-def whoop_verifier(client_secret: Callable[[], str | bytes | None]) -> Callable[[WebhookRequest], Verified]:
-    """``Webhook.verify`` for WHOOP: ``timestamped_hmac`` with WHOOP's headers, base64, milliseconds."""
-    return timestamped_hmac(
-        WHOOP_SIGNATURE_HEADER, WHOOP_TIMESTAMP_HEADER, client_secret, encoding="base64", timestamp_unit="ms"
-    )

@@ -1,4 +1,4 @@
-"""The verification schemes: the generic HMAC helpers (RFC 4231 vector), WHOOP's base64/milliseconds check,
+"""The verification schemes: the generic HMAC helpers (RFC 4231 vector), WHOOP's base64/milliseconds scheme,
 Oura's upper-case hex of timestamp + body, Strava's unsigned subscription check, and the handshakes."""
 
 from __future__ import annotations
@@ -12,17 +12,15 @@ import time
 import pytest
 
 from ingestion.registry import discover
+from ingestion.sources.whoop.webhook import SIGNATURE_HEADER as WHOOP_SIGNATURE_HEADER
+from ingestion.sources.whoop.webhook import TIMESTAMP_HEADER as WHOOP_TIMESTAMP_HEADER
 from ingestion.webhooks.schemes import (
-    WHOOP_SIGNATURE_HEADER,
-    WHOOP_TIMESTAMP_HEADER,
     WebhookRejected,
     WebhookRequest,
     hmac_sha256,
     is_fresh,
     sign_timestamped,
     verify_timestamped_hmac,
-    verify_whoop_signature,
-    whoop_verifier,
 )
 
 from .conftest import OURA_SECRET, STRAVA_SUBSCRIPTION, VERIFY_TOKEN, oura_event, oura_request, strava_event
@@ -68,13 +66,15 @@ def test_timestamped_hmac_accepts_and_rejects() -> None:
         assert "s3cret" not in str(excinfo.value) and good not in str(excinfo.value)
 
 
-def test_whoop_signature_base64_of_ms_timestamp_and_body() -> None:
+def test_whoop_scheme_base64_of_ms_timestamp_and_body(home, monkeypatch) -> None:
     secret = "whoop-client-secret"
+    monkeypatch.setenv("OPENFIT_WHOOP_CLIENT_SECRET", secret)
+    webhook = discover()["whoop"].webhook
     body = json.dumps(
         {
             "user_id": 10129,
             "id": "ecfc6a15-4661-442f-a9a4-f160dd7afae8",
-            "type": "workout.updated",
+            "type": "recovery.updated",
             "trace_id": "e369c784-5100-49e8-8098-75d35c47b31b",
         }
     ).encode()
@@ -83,15 +83,27 @@ def test_whoop_signature_base64_of_ms_timestamp_and_body() -> None:
     signature = base64.b64encode(
         hmac.new(secret.encode(), ts_ms.encode() + body, hashlib.sha256).digest()
     ).decode()
-    verified = verify_whoop_signature(secret, body, ts_ms, signature)
+    request = _post(body, {WHOOP_SIGNATURE_HEADER: signature, WHOOP_TIMESTAMP_HEADER: ts_ms})
+    verified = webhook.verify(request)
     assert verified.sent_at == pytest.approx(int(ts_ms) / 1000)
     assert is_fresh(verified.sent_at)
-    request = _post(body, {WHOOP_SIGNATURE_HEADER: signature, WHOOP_TIMESTAMP_HEADER: ts_ms})
-    assert whoop_verifier(lambda: secret)(request).delivery_key == verified.delivery_key
-    with pytest.raises(WebhookRejected):  # hex is not WHOOP's encoding
-        verify_whoop_signature(secret, body, ts_ms, hmac_sha256(secret, ts_ms.encode() + body))
+    [note] = webhook.parse(request)
+    assert (note.provider_user_id, note.data_type, note.event_type) == (
+        "10129",
+        "recovery",
+        "recovery.updated",
+    )
+    assert webhook.collections(frozenset({"recovery", "workout"})) == ("cycle", "recovery", "workout")
+    assert webhook.collections(frozenset({"unknown"})) == ()
+    hex_signature = hmac_sha256(secret, ts_ms.encode() + body)  # hex is not WHOOP's encoding
+    for bad in (hex_signature, base64.b64encode(b"x" * 32).decode()):
+        with pytest.raises(WebhookRejected):
+            webhook.verify(_post(body, {WHOOP_SIGNATURE_HEADER: bad, WHOOP_TIMESTAMP_HEADER: ts_ms}))
+    with pytest.raises(WebhookRejected):  # a timestamp in seconds is not WHOOP's unit: far in the past
+        webhook.verify(_post(body, {WHOOP_SIGNATURE_HEADER: signature, WHOOP_TIMESTAMP_HEADER: ts_ms[:-3]}))
+    monkeypatch.setenv("OPENFIT_WHOOP_CLIENT_SECRET", "another-secret")
     with pytest.raises(WebhookRejected):
-        verify_whoop_signature("another-secret", body, ts_ms, signature)
+        webhook.verify(request)
 
 
 def test_oura_scheme(home) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from ingestion.registry import ApiSync, Capability, Provider
 from ingestion.sources.whoop.settings import WhoopSettings
+from ingestion.sources.whoop.webhook import WEBHOOK
 
 # Tables the source writes in raw_whoop (dbt's sources and the Dagster asset keys name them).
 RAW_TABLES = ("profile", "body_measurement", "cycle", "recovery", "sleep", "workout")
@@ -51,6 +52,7 @@ PROVIDER = Provider(
     dlt_source=_dlt_source,
     is_configured=_is_configured,
     api_sync=ApiSync(raw_tables=RAW_TABLES, sync=_sync, schedule_cron=_schedule_cron),
+    webhook=WEBHOOK,
 )
 
 __all__ = ["PROVIDER", "WhoopSettings", "make_client", "sync_whoop", "whoop_source"]

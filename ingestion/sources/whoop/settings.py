@@ -74,4 +74,18 @@ class WhoopSettings(BaseSettings):
             refresh_margin_s=self.refresh_margin_s,
             # WHOOP's refresh request carries `scope=offline` (a new refresh token comes back each time).
             refresh_scope="offline",
+            user_id_lookup=self.profile_user_id,
         )
+
+    def profile_user_id(self, access_token: str) -> str | None:
+        """The `user_id` of `/v2/user/profile/basic`: the user id WHOOP's webhook events carry."""
+        import httpx
+
+        response = httpx.get(
+            f"{self.api_base_url}/v2/user/profile/basic",
+            headers={"Authorization": f"Bearer {access_token}"},
+            timeout=30,
+        )
+        response.raise_for_status()
+        user_id = response.json().get("user_id")
+        return str(user_id) if user_id is not None else None

@@ -111,6 +111,7 @@ def whoop_source(
     def profile() -> Iterator[dict[str, Any]]:
         payload = _single(client, "/v2/user/profile/basic")
         if payload is not None:
+            _remember_user_id(athlete, payload.get("user_id"))
             yield raw_row(SOURCE, payload, athlete=athlete, user_id=payload.get("user_id"))
 
     @dlt.resource(
@@ -182,12 +183,16 @@ def sync_whoop(
             source = whoop_source(athlete=athlete, settings=settings, client=client, **source_kwargs)
             if runs > 0:
                 pending = [
-                    name for name, st in _resource_states(pipeline, athlete).items() if st.get("resume")
+                    name
+                    for name, st in _resource_states(pipeline, athlete).items()
+                    if st.get("resume") and name in source.resources  # a `collections` run syncs only those
                 ]
                 source = source.with_resources(*pending)
             pipeline.run(source)
             runs += 1
-            states = _resource_states(pipeline, athlete).values()
+            states = [
+                st for name, st in _resource_states(pipeline, athlete).items() if name in source.resources
+            ]
             pending_after = any(st.get("resume") for st in states)
             exhausted = any(st.get("exhausted") for st in states)
             if on_chunk is not None:
@@ -204,6 +209,19 @@ def sync_whoop(
         "exhausted": any(st.get("exhausted") for st in states.values()),
         **dict(client.stats),
     }
+
+
+def _remember_user_id(athlete: str, user_id: Any) -> None:
+    """Webhook events name the user by this id: keep it with the connection if it is not stored yet (an
+    athlete connected before the id was recorded at connect time)."""
+    if user_id is None:
+        return
+    try:
+        store = TokenStore.from_settings()
+        if store.provider_user_id(SOURCE, athlete) != str(user_id):
+            store.set_provider_user_id(SOURCE, athlete, str(user_id))
+    except Exception as exc:  # never fail a sync for it
+        log.warning("whoop %s: could not record the account id (%s)", athlete, type(exc).__name__)
 
 
 def _resource_states(pipeline: dlt.Pipeline, athlete: str) -> dict[str, dict[str, Any]]:
