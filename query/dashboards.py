@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 
 from query.errors import InvalidRequest, NotBuiltYet
+from query.filters import check_range, require_table
 from query.snapshot import Cursor
 
 WELLNESS_METRICS = (
@@ -27,14 +28,6 @@ WELLNESS_METRICS = (
     "active_kcal",
 )
 STREAM_CHANNELS = ("heart_rate", "power_w", "speed_mps", "cadence", "altitude_m", "lat", "lon")
-
-
-def _require(cur: Cursor, schema: str, table: str) -> list[str]:
-    if not cur.has_table(schema, table):
-        raise NotBuiltYet(
-            f"{schema}.{table} is not in the published snapshot yet", {"table": f"{schema}.{table}"}
-        )
-    return cur.columns(schema, table)
 
 
 def _pick(columns: list[str], *candidates: str, table: str = "", required: bool = True) -> str | None:
@@ -63,13 +56,6 @@ def _device_label(cur: Cursor, alias: str, columns: list[str]) -> tuple[str, str
 
 def _frame(cur: Cursor, sql: str, params: list | None = None) -> pd.DataFrame:
     return cur.arrow(sql, params or []).to_pandas()
-
-
-def _check_range(start: date, end: date) -> None:
-    if start > end:
-        raise InvalidRequest(
-            "the start date must not be after the end date", {"start": str(start), "end": str(end)}
-        )
 
 
 # ------------------------------------------------------------------------------------------------ pickers
@@ -105,8 +91,8 @@ def athlete_date_bounds(cur: Cursor, athlete_id: str) -> tuple[date, date] | Non
 
 def training_load(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
     """marts.daily_training_load for one athlete and an inclusive date range, oldest first."""
-    _check_range(start, end)
-    cols = _require(cur, "marts", "daily_training_load")
+    check_range(start, end)
+    cols = require_table(cur, "marts", "daily_training_load")
     wanted = ["date", "load", "ctl", "atl", "tsb", "ramp_rate", "acwr", "monotony", "strain"]
     # The variant names that produced the numbers (pmc_convention, tsb_alignment, acwr_method, ...).
     algo = [
@@ -127,8 +113,8 @@ def training_load(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.Da
 
 def weekly_load(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
     """Per ISO week: total load, and the Foster monotony and strain of the week's last day."""
-    _check_range(start, end)
-    cols = _require(cur, "marts", "daily_training_load")
+    check_range(start, end)
+    cols = require_table(cur, "marts", "daily_training_load")
     monotony = _pick(cols, "monotony", table="marts.daily_training_load", required=False) or "NULL::DOUBLE"
     strain = _pick(cols, "strain", table="marts.daily_training_load", required=False) or "NULL::DOUBLE"
     return _frame(
@@ -147,7 +133,7 @@ def weekly_load(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.Data
 
 def activity_filter_options(cur: Cursor, athlete_id: str) -> dict[str, list[str]]:
     """The sports and sources that occur in the athlete's activities (for the table's filters)."""
-    _require(cur, "openfit", "activities")
+    require_table(cur, "openfit", "activities")
     sports = [
         r["sport"]
         for r in cur.rows(
@@ -178,8 +164,8 @@ def activity_table(
     limit: int = 5000,
 ) -> pd.DataFrame:
     """The athlete's activities in an inclusive local-date range, newest first, with load when the mart exists."""
-    _check_range(start, end)
-    cols = _require(cur, "openfit", "activities")
+    check_range(start, end)
+    cols = require_table(cur, "openfit", "activities")
     wanted = [
         "activity_id",
         "local_date",
@@ -223,7 +209,7 @@ def activity_samples(cur: Cursor, activity_id: str) -> pd.DataFrame:
     One scan of openfit.activity_samples per activity: on a large warehouse that scan dominates the cost,
     so the streams, time in zones and channel provenance are all derived from this one result.
     """
-    cols = _require(cur, "openfit", "activity_samples")
+    cols = require_table(cur, "openfit", "activity_samples")
     channels = [c for c in STREAM_CHANNELS if c in cols]
     recording = "CAST(recording_id AS VARCHAR)" if "recording_id" in cols else "NULL::VARCHAR"
     select = ", ".join(f'"{c}"' for c in channels)
@@ -237,7 +223,7 @@ def activity_samples(cur: Cursor, activity_id: str) -> pd.DataFrame:
 
 def recording_devices(cur: Cursor, recording_ids: list[str]) -> pd.DataFrame:
     """recording_id, source and device name ('vendor model', else the device id) of the given recordings."""
-    cols = _require(cur, "openfit", "activity_recordings")
+    cols = require_table(cur, "openfit", "activity_recordings")
     device_id = "r.device_id" if "device_id" in cols else "NULL"
     device, join = device_id, ""
     if "device_id" in cols and cur.has_table("openfit", "devices"):
@@ -253,7 +239,7 @@ def recording_devices(cur: Cursor, recording_ids: list[str]) -> pd.DataFrame:
 
 def activity_load_metrics(cur: Cursor, activity_id: str) -> dict | None:
     """The activity's row of marts.activity_load (None when the activity has none)."""
-    _require(cur, "marts", "activity_load")
+    require_table(cur, "marts", "activity_load")
     return cur.one(
         "SELECT * FROM marts.activity_load WHERE CAST(activity_id AS VARCHAR) = ?", [str(activity_id)]
     )
@@ -261,7 +247,7 @@ def activity_load_metrics(cur: Cursor, activity_id: str) -> dict | None:
 
 def thresholds_on(cur: Cursor, athlete_id: str, day: date) -> dict | None:
     """The athlete's thresholds in force on `day` (valid_from <= day <= valid_to, open-ended when null)."""
-    cols = _require(cur, "openfit", "athlete_thresholds")
+    cols = require_table(cur, "openfit", "athlete_thresholds")
     start = _pick(cols, "valid_from", "effective_from", table="openfit.athlete_thresholds")
     end = _pick(cols, "valid_to", table="openfit.athlete_thresholds", required=False)
     until = f" AND ({end} IS NULL OR {end} >= ?)" if end else ""
@@ -278,7 +264,7 @@ def thresholds_on(cur: Cursor, athlete_id: str, day: date) -> dict | None:
 
 def power_curve(cur: Cursor, athlete_id: str) -> pd.DataFrame:
     """marts.power_curve for one athlete: window, duration_s, watts, activity_id, date."""
-    cols = _require(cur, "marts", "power_curve")
+    cols = require_table(cur, "marts", "power_curve")
     t = "marts.power_curve"
     window = _pick(cols, "window", "window_name", "period", table=t)
     watts = _pick(cols, "watts", "power_w", "mean_max_w", table=t)
@@ -295,7 +281,7 @@ def power_curve(cur: Cursor, athlete_id: str) -> pd.DataFrame:
 
 def pace_curve(cur: Cursor, athlete_id: str) -> pd.DataFrame:
     """marts.pace_curve for one athlete as window, distance_m (or duration_s), pace_s_per_km, activity_id, date."""
-    cols = _require(cur, "marts", "pace_curve")
+    cols = require_table(cur, "marts", "pace_curve")
     t = "marts.pace_curve"
     window = _pick(cols, "window", "window_name", "period", table=t)
     activity = _pick(cols, "activity_id", table=t, required=False) or "NULL"
@@ -321,8 +307,8 @@ def pace_curve(cur: Cursor, athlete_id: str) -> pd.DataFrame:
 
 def fitness_estimates(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
     """marts.fitness_estimates (eFTP, CP, W', VDOT, VO2max) over the date range."""
-    _check_range(start, end)
-    cols = _require(cur, "marts", "fitness_estimates")
+    check_range(start, end)
+    cols = require_table(cur, "marts", "fitness_estimates")
     wanted = ["date", "eftp_w", "cp_w", "w_prime_j", "vdot", "vo2max", "method"]
     select = ", ".join(f'"{c}"' if c in cols else f'NULL AS "{c}"' for c in wanted)
     return _frame(
@@ -339,8 +325,8 @@ def fitness_estimates(cur: Cursor, athlete_id: str, start: date, end: date) -> p
 def sleep_nights(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
     """One row per sleep session (every source and device) by local date: duration, stages in seconds, score,
     HRV, and `device` naming the device (and source) that recorded it."""
-    _check_range(start, end)
-    cols = _require(cur, "openfit", "sleep_sessions")
+    check_range(start, end)
+    cols = require_table(cur, "openfit", "sleep_sessions")
     wanted = [
         "sleep_id",
         "local_date",
@@ -370,8 +356,8 @@ def sleep_nights(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.Dat
 
 def wellness_chosen(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
     """openfit.wellness_daily: one row per date, each metric's chosen value and its <metric>_source."""
-    _check_range(start, end)
-    cols = _require(cur, "openfit", "wellness_daily")
+    check_range(start, end)
+    cols = require_table(cur, "openfit", "wellness_daily")
     wanted = [c for m in WELLNESS_METRICS for c in (m, f"{m}_source") if c in cols]
     select = ", ".join(f'"{c}"' for c in ["date", *wanted])
     return _frame(
@@ -397,7 +383,7 @@ def cross_device_metrics(cur: Cursor, athlete_id: str) -> list[str]:
             [str(athlete_id)],
         )
         return [r["metric"] for r in rows]
-    cols = _require(cur, "openfit", "wellness_daily_by_source")
+    cols = require_table(cur, "openfit", "wellness_daily_by_source")
     found = []
     for metric in (c for c in WELLNESS_METRICS if c in cols):
         device = ", device_id" if "device_id" in cols else ""
@@ -415,7 +401,7 @@ def cross_device(cur: Cursor, athlete_id: str, metric: str, start: date, end: da
     """date, source (named per device: 'vendor model (source)'), value, chosen, and the deviation (absolute and
     relative) from the mean of the other devices that day: marts.cross_device_daily as built; without the mart,
     openfit.wellness_daily_by_source compared here (chosen unknown)."""
-    _check_range(start, end)
+    check_range(start, end)
     if cur.has_table("marts", "cross_device_daily"):
         cols = cur.columns("marts", "cross_device_daily")
         label, join = _device_label(cur, "x", cols)
@@ -428,7 +414,7 @@ def cross_device(cur: Cursor, athlete_id: str, metric: str, start: date, end: da
                 ORDER BY x."date", source""",
             [str(athlete_id), metric, start, end],
         )
-    cols = _require(cur, "openfit", "wellness_daily_by_source")
+    cols = require_table(cur, "openfit", "wellness_daily_by_source")
     if metric not in WELLNESS_METRICS or metric not in cols:
         raise InvalidRequest(
             f"unknown wellness metric {metric!r}", {"known": [c for c in WELLNESS_METRICS if c in cols]}
@@ -455,7 +441,7 @@ def cross_device(cur: Cursor, athlete_id: str, metric: str, start: date, end: da
 def daily_series(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
     """One row per day with every numeric daily series: marts.daily_athlete_summary when built, else a join of
     wellness_daily (the chosen values), daily activity totals and daily_training_load when present."""
-    _check_range(start, end)
+    check_range(start, end)
     params = [str(athlete_id), start, end]
     if cur.has_table("marts", "daily_athlete_summary"):
         return _frame(
@@ -509,13 +495,13 @@ def daily_series(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.Dat
 
 def table_rows(cur: Cursor) -> pd.DataFrame:
     """Rows per published table as recorded by the publish step (meta.table_rows)."""
-    _require(cur, "meta", "table_rows")
+    require_table(cur, "meta", "table_rows")
     return _frame(cur, "SELECT table_name, row_count FROM meta.table_rows ORDER BY table_name")
 
 
 def source_freshness(cur: Cursor) -> pd.DataFrame:
     """Per source and table: rows and the newest record, plus its age in hours at publish time."""
-    _require(cur, "meta", "source_freshness")
+    require_table(cur, "meta", "source_freshness")
     built = "(SELECT max(built_at) FROM meta.build_info)" if cur.has_table("meta", "build_info") else "now()"
     return _frame(
         cur,

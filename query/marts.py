@@ -12,7 +12,8 @@ from analytics.wellness import ANOMALY_KINDS, SEVERITIES
 from openfit.settings import DAILY_METRICS
 from query import models as m
 from query.errors import InvalidRequest
-from query.reads import _athlete_clause, _check_limit, _check_range, _require, resolve_athlete
+from query.filters import athlete_clause, check_limit, check_range, require_table
+from query.reads import resolve_athlete
 from query.scope import AthleteScope
 from query.snapshot import Cursor
 from query.values import json_safe
@@ -53,12 +54,12 @@ def mart_rows(
     limit: int = 1000,
 ) -> m.MartRows:
     """Rows of marts.<table> visible to the scope, optionally for one athlete, a date range and equal-filters."""
-    _require(cur, "marts", table)
-    _check_limit(limit, 10_000)
-    _check_range(start, end)
+    require_table(cur, "marts", table)
+    check_limit(limit, 10_000)
+    check_range(start, end)
     columns = cur.columns("marts", table)
     if "athlete_id" in columns:
-        where, params = _athlete_clause(scope, athlete_id)
+        where, params = athlete_clause(scope, athlete_id)
     elif scope.is_admin:
         where, params = "TRUE", []
     else:
@@ -155,10 +156,10 @@ def trends(
     """Weekly or monthly totals of activities (count, duration, distance, ascent, energy) by local date."""
     if period not in ("week", "month"):
         raise InvalidRequest("period must be week or month", {"period": period})
-    _require(cur, "openfit", "activities")
-    _check_range(start, end)
+    require_table(cur, "openfit", "activities")
+    check_range(start, end)
     athlete = resolve_athlete(cur, scope, athlete_id)
-    where, params = _athlete_clause(scope, athlete)
+    where, params = athlete_clause(scope, athlete)
     if start is not None:
         where += " AND local_date >= ?"
         params.append(start)

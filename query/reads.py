@@ -17,12 +17,12 @@ from typing import Any, cast
 
 from query import models as m
 from query.dates import MAX_DATE, MIN_DATE, iso_date, iso_time_bound
-from query.errors import InvalidRequest, NotBuiltYet, NotFound
+from query.errors import InvalidRequest, NotFound
+from query.filters import athlete_clause, check_limit, check_range, require_table, scope_clause
 from query.scope import AthleteScope
 from query.snapshot import Cursor
 from query.values import iso_utc, iso_utc_sql, json_safe
 
-MAX_PAGE = 500
 MAX_STREAM_POINTS = 10_000
 STREAM_CHANNELS = (
     "heart_rate",
@@ -92,33 +92,6 @@ def _nulls_last(value: Any) -> tuple[bool, Any]:
     return (False, value) if value is not None else (True, 0)
 
 
-def _require(cur: Cursor, schema: str, table: str) -> None:
-    if not cur.has_table(schema, table):
-        raise NotBuiltYet(
-            f"{schema}.{table} is not in the published snapshot yet",
-            {"table": f"{schema}.{table}"},
-        )
-
-
-def _scope_clause(scope: AthleteScope, column: str = "athlete_id") -> tuple[str, list[Any]]:
-    if scope.athlete_ids is None:
-        return "TRUE", []
-    return f"list_contains(?, CAST({column} AS VARCHAR))", [list(scope.athlete_ids)]
-
-
-def _athlete_clause(
-    scope: AthleteScope, athlete_id: str | None, column: str = "athlete_id"
-) -> tuple[str, list]:
-    """Scope plus an optional single-athlete filter; an athlete outside the scope is NotFound."""
-    if athlete_id is not None and not scope.allows(athlete_id):
-        raise NotFound(f"athlete {athlete_id!r} not found")
-    sql, params = _scope_clause(scope, column)
-    if athlete_id is not None:
-        sql += f" AND CAST({column} AS VARCHAR) = ?"
-        params.append(str(athlete_id))
-    return sql, params
-
-
 def parse_time_bound(value: str | None, *, name: str, end: bool = False) -> datetime | None:
     """ISO 8601 date or datetime -> aware UTC datetime (query/dates.py). A bare date as an upper bound
     includes that day."""
@@ -138,16 +111,6 @@ def parse_date(value: str | None, *, name: str) -> date | None:
         return iso_date(value)
     except ValueError as exc:
         raise InvalidRequest(f"{name} {exc}", {"parameter": name, "value": value[:64]}) from None
-
-
-def _check_range(start: Any, end: Any) -> None:
-    if start is not None and end is not None and start > end:
-        raise InvalidRequest("`from` must not be after `to`", {"from": str(start), "to": str(end)})
-
-
-def _check_limit(limit: int, cap: int = MAX_PAGE) -> None:
-    if not 1 <= limit <= cap:
-        raise InvalidRequest(f"limit must be between 1 and {cap}", {"limit": limit})
 
 
 def encode_cursor(start_time: datetime, activity_id: str) -> str:
@@ -173,8 +136,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def list_athletes(cur: Cursor, scope: AthleteScope) -> list[m.Athlete]:
-    _require(cur, "openfit", "athletes")
-    where, params = _scope_clause(scope)
+    require_table(cur, "openfit", "athletes")
+    where, params = scope_clause(scope)
     cols = _select_list(cur, "athletes", list(m.Athlete.model_fields))
     rows = cur.rows(f"SELECT {cols} FROM openfit.athletes t WHERE {where} ORDER BY athlete_id", params)
     return [m.Athlete(**r) for r in rows]
@@ -185,7 +148,7 @@ def resolve_athlete(cur: Cursor, scope: AthleteScope, athlete_id: str | None) ->
     if athlete_id is not None:
         if not scope.allows(athlete_id):
             raise NotFound(f"athlete {athlete_id!r} not found")
-        where, params = _athlete_clause(scope, athlete_id)
+        where, params = athlete_clause(scope, athlete_id)
         if cur.one(f"SELECT 1 FROM openfit.athletes WHERE {where}", params) is None:
             raise NotFound(f"athlete {athlete_id!r} not found")
         return str(athlete_id)
@@ -205,8 +168,8 @@ def resolve_athlete(cur: Cursor, scope: AthleteScope, athlete_id: str | None) ->
 
 def list_sources(cur: Cursor, scope: AthleteScope) -> list[m.SourceStatus]:
     """Per source: rows it contributed (for the caller's athletes) and the newest load or record time."""
-    _require(cur, "openfit", "activity_recordings")
-    where, params = _scope_clause(scope)
+    require_table(cur, "openfit", "activity_recordings")
+    where, params = scope_clause(scope)
     parts, all_params = [], []
     for table in ("activity_recordings", "sleep_sessions", "wellness_daily_by_source", "metrics"):
         if not cur.has_table("openfit", table):
@@ -252,10 +215,10 @@ def list_activities(
     limit: int = 50,
 ) -> m.ActivityPage:
     """Newest first; keyset pagination on (start_time, activity_id), stable across snapshot swaps."""
-    _require(cur, "openfit", "activities")
-    _check_limit(limit)
-    _check_range(start, end)
-    where, params = _athlete_clause(scope, athlete_id)
+    require_table(cur, "openfit", "activities")
+    check_limit(limit)
+    check_range(start, end)
+    where, params = athlete_clause(scope, athlete_id)
     if start is not None:
         where += " AND start_time >= ?"
         params.append(start)
@@ -288,8 +251,8 @@ def list_activities(
 
 
 def _activity_row(cur: Cursor, scope: AthleteScope, activity_id: str, extra: list[str] | None = None) -> dict:
-    _require(cur, "openfit", "activities")
-    where, params = _scope_clause(scope)
+    require_table(cur, "openfit", "activities")
+    where, params = scope_clause(scope)
     cols = _select_list(cur, "activities", ACTIVITY_COLUMNS + (extra or []))
     row = cur.one(
         f"SELECT {cols} FROM openfit.activities t WHERE activity_id = ? AND {where}",
@@ -345,7 +308,7 @@ def get_streams(
 ) -> m.Streams:
     """Samples of one recording (the primary one by default), optionally bucket-averaged to `max_points`."""
     row = _activity_row(cur, scope, activity_id)
-    _require(cur, "openfit", "activity_samples")
+    require_table(cur, "openfit", "activity_samples")
     wanted = list(channels) if channels else list(STREAM_CHANNELS)
     unknown = [c for c in wanted if c not in STREAM_CHANNELS]
     if unknown:
@@ -433,10 +396,10 @@ def list_sleep(
     limit: int = 100,
 ) -> list[m.SleepSession]:
     """Sleep sessions by local date (inclusive range), newest first."""
-    _require(cur, "openfit", "sleep_sessions")
-    _check_limit(limit, 1000)
-    _check_range(start, end)
-    where, params = _athlete_clause(scope, athlete_id)
+    require_table(cur, "openfit", "sleep_sessions")
+    check_limit(limit, 1000)
+    check_range(start, end)
+    where, params = athlete_clause(scope, athlete_id)
     if start is not None:
         where += " AND local_date >= ?"
         params.append(start)
@@ -455,8 +418,8 @@ def list_sleep(
 
 
 def get_sleep(cur: Cursor, scope: AthleteScope, sleep_id: str) -> m.SleepDetail:
-    _require(cur, "openfit", "sleep_sessions")
-    where, params = _scope_clause(scope)
+    require_table(cur, "openfit", "sleep_sessions")
+    where, params = scope_clause(scope)
     cols = _select_list(cur, "sleep_sessions", SLEEP_COLUMNS)
     row = cur.one(
         f"SELECT {cols} FROM openfit.sleep_sessions t WHERE CAST(sleep_id AS VARCHAR) = ? AND {where}",
@@ -480,8 +443,8 @@ def get_sleep(cur: Cursor, scope: AthleteScope, sleep_id: str) -> m.SleepDetail:
 def _wellness_where(
     scope: AthleteScope, athlete_id: str | None, start: date | None, end: date | None
 ) -> tuple[str, list]:
-    _check_range(start, end)
-    where, params = _athlete_clause(scope, athlete_id)
+    check_range(start, end)
+    where, params = athlete_clause(scope, athlete_id)
     if start is not None:
         where += ' AND "date" >= ?'
         params.append(start)
@@ -501,8 +464,8 @@ def list_wellness(
     limit: int = 366,
 ) -> list[m.WellnessDay]:
     """Daily wellness, one row per athlete and date: each metric's chosen value and its source; newest first."""
-    _require(cur, "openfit", "wellness_daily")
-    _check_limit(limit, 5000)
+    require_table(cur, "openfit", "wellness_daily")
+    check_limit(limit, 5000)
     where, params = _wellness_where(scope, athlete_id, start, end)
     cols = _select_list(cur, "wellness_daily", WELLNESS_COLUMNS)
     rows = cur.rows(
@@ -523,8 +486,8 @@ def list_wellness_by_source(
     limit: int = 366,
 ) -> list[m.WellnessSourceDay]:
     """Every source's daily wellness values (one row per athlete, date and source device), newest first."""
-    _require(cur, "openfit", "wellness_daily_by_source")
-    _check_limit(limit, 5000)
+    require_table(cur, "openfit", "wellness_daily_by_source")
+    check_limit(limit, 5000)
     where, params = _wellness_where(scope, athlete_id, start, end)
     if source:
         where += " AND source = ?"

@@ -14,7 +14,8 @@ import numpy as np
 
 from query import models as m
 from query.errors import InvalidRequest, NotBuiltYet, NotFound
-from query.reads import _athlete_clause, _check_range, _require, resolve_athlete
+from query.filters import athlete_clause, check_range, require_table
+from query.reads import resolve_athlete
 from query.scope import AthleteScope
 from query.snapshot import Cursor
 
@@ -186,10 +187,10 @@ def daily_series(
     """One value per local date for `metric` (catalogue name or a metric in openfit.metrics).
 
     A dict, so the queries need no ORDER BY (DuckDB's sort setup costs about half a millisecond each)."""
-    where, params = _athlete_clause(scope, athlete_id)
+    where, params = athlete_clause(scope, athlete_id)
     spec = CATALOGUE.get(metric)
     if spec is not None:
-        _require(cur, spec.schema, spec.table)
+        require_table(cur, spec.schema, spec.table)
         column = _first_present(cur, spec.schema, spec.table, spec.columns, "value")
         day = _first_present(cur, spec.schema, spec.table, spec.date_columns, "date")
         rows = cur.rows(
@@ -199,7 +200,7 @@ def daily_series(
             [spec.scale, *params, start, end],
         )
     else:
-        _require(cur, "openfit", "metrics")
+        require_table(cur, "openfit", "metrics")
         if cur.one("SELECT 1 AS x FROM openfit.metrics WHERE metric = ? LIMIT 1", [metric]) is None:
             raise NotFound(f"unknown metric {metric!r}", {"catalogue": list(CATALOGUE)})
         rows = cur.rows(
@@ -222,7 +223,7 @@ def metric_series(
     limit: int = 5000,
 ) -> m.MetricSeries:
     """Raw points of a metric in openfit.metrics, or the catalogue's daily series if it is not one."""
-    _check_range(start, end)
+    check_range(start, end)
     if not 1 <= limit <= 50_000:
         raise InvalidRequest("limit must be between 1 and 50000", {"limit": limit})
     is_raw = (
@@ -230,7 +231,7 @@ def metric_series(
         and cur.one("SELECT 1 AS x FROM openfit.metrics WHERE metric = ? LIMIT 1", [metric]) is not None
     )
     if is_raw:
-        where, params = _athlete_clause(scope, athlete_id)
+        where, params = athlete_clause(scope, athlete_id)
         if start is not None:
             where += " AND ts >= ?"
             params.append(start)
@@ -271,7 +272,7 @@ def metric_series(
 
 def latest_day(cur: Cursor, scope: AthleteScope, athlete_id: str) -> date:
     """The athlete's last day with wellness or activity data (a default end for daily windows), else today."""
-    where, params = _athlete_clause(scope, athlete_id)
+    where, params = athlete_clause(scope, athlete_id)
     for table, column in (
         ("wellness_daily", "date"),
         ("activities", "local_date"),
@@ -317,7 +318,7 @@ def correlate(
         raise InvalidRequest(
             f"max_lag_days must be between 0 and {MAX_LAG_DAYS}", {"max_lag_days": max_lag_days}
         )
-    _check_range(start, end)
+    check_range(start, end)
     athlete = resolve_athlete(cur, scope, athlete_id)
     last = end or latest_day(cur, scope, athlete)
     first = start or last - timedelta(days=89)

@@ -10,6 +10,7 @@ from api.routers.params import LowerTimeBound, UpperTimeBound
 from query import models as m
 from query import reads
 from query.errors import NotFound
+from query.filters import MAX_PAGE
 
 router = APIRouter(tags=["activities"])
 
@@ -35,7 +36,7 @@ def list_activities(
     cursor: Annotated[
         str | None, Query(max_length=512, description="next_cursor of the previous page")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=reads.MAX_PAGE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> m.ActivityPage:
     with reader.cursor() as cur:
         return reads.list_activities(
