@@ -246,3 +246,25 @@ def _close_dbt_connection() -> None:
                 DuckDBConnectionManager._ENV.close()
             finally:
                 DuckDBConnectionManager._ENV = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`uv run python -m orchestration.dbt <dbt command and flags>`: dbt by hand on the home's warehouse with the
+    settings' vars, which the project declares no defaults for (`dbt build --select marts`, `dbt test`, ...)."""
+    import subprocess
+
+    settings = get_settings()
+    command = [
+        dbt_executable(),
+        *(sys.argv[1:] if argv is None else argv),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        *dbt_vars_arg(settings),
+    ]
+    return subprocess.call(command, env={**os.environ, **dbt_env(settings)})
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -314,7 +314,7 @@ def test_a_threshold_change_rescores_only_the_activities_it_covers(warehouse_cop
     import subprocess
 
     from openfit.settings import DBT_PROJECT_DIR
-    from orchestration.dbt import dbt_env, dbt_executable
+    from orchestration.dbt import dbt_env, dbt_executable, dbt_vars_arg
 
     warehouse = str(warehouse_copy.warehouse_path)
     with duckdb.connect(warehouse) as con:
@@ -333,7 +333,7 @@ def test_a_threshold_change_rescores_only_the_activities_it_covers(warehouse_cop
         )
     command = [dbt_executable(), "run", "-s", "marts", "--project-dir", str(DBT_PROJECT_DIR),
                "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"),
-               "--log-path", str(tmp_path / "logs")]  # fmt: skip
+               "--log-path", str(tmp_path / "logs"), *dbt_vars_arg()]  # fmt: skip
     env = {**os.environ, **dbt_env(warehouse_copy), "OPENFIT_DBT_KEEP_OPEN": "False"}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:]

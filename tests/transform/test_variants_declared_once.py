@@ -4,6 +4,8 @@ the variant columns accept exactly its names."""
 
 from __future__ import annotations
 
+import os
+
 import pydantic
 import pytest
 import yaml
@@ -61,3 +63,31 @@ def test_the_marts_variant_columns_accept_exactly_the_declared_names() -> None:
     assert found, "no accepted_values test on a variant column was found"
     for (model, column), values in found.items():
         assert values == list(VARIANTS[VARIANT_COLUMNS[column]]), f"{model}.{column}"
+
+
+def test_dbt_by_hand_gets_the_settings_vars_and_a_bare_dbt_call_does_not_guess(tmp_path, monkeypatch) -> None:
+    import subprocess
+    import sys
+
+    from orchestration.dbt import dbt_executable
+
+    monkeypatch.setenv("OPENFIT_HOME", str(tmp_path / "home"))
+    target = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    by_hand = subprocess.run(
+        [sys.executable, "-m", "orchestration.dbt", "parse", *target],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert by_hand.returncode == 0, by_hand.stdout[-2000:]
+    from orchestration.dbt import dbt_env
+
+    bare = subprocess.run(  # the same call with the profile's environment but without the vars
+        [dbt_executable(), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         *target],
+        env={**os.environ, **dbt_env()},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert bare.returncode != 0 and "Required var" in bare.stdout, bare.stdout[-2000:]

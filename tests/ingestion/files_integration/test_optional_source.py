@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from openfit.settings import DBT_PROJECT_DIR
+from orchestration.dbt import dbt_vars_arg
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 
@@ -32,6 +33,7 @@ def _dbt_run(warehouse: Path, tmp_path: Path) -> subprocess.CompletedProcess:
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
+            *dbt_vars_arg(),  # the settings' vars, as every dbt call gets them
         ],  # fmt: skip
         env=env,
         capture_output=True,
