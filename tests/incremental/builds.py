@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from incremental.checksums import differences, table_checksums
+from ingestion.files.importer import import_paths
 from openfit.settings import Settings, get_settings
 from orchestration.build import run_build
 from orchestration.incremental import STATE_SCHEMA
@@ -58,3 +60,42 @@ def last_build(settings: Settings) -> tuple[str, int, int]:
 def publish_kind(settings: Settings) -> str:
     with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
         return con.execute("select publish_kind from meta.build_info").fetchone()[0]
+
+
+def write_file(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def small_home(monkeypatch, home: Path) -> Settings:
+    """A home with a week of one synthetic athlete (every home has the demo cohort) for the files to join."""
+    return synthetic_home(monkeypatch, home, 7, END)
+
+
+def second_file_incrementally_and_in_full(
+    tmp_path, monkeypatch, first: Path, second: Path
+) -> tuple[Settings, dict]:
+    """A small home built, then `first` imported and transformed, then `second` (each an incremental build),
+    checked equal to a fresh home that loads the same files in the same order (the first-loaded file anchors the
+    activity id) and builds once in full. Returns the incremental home's settings and its checksums."""
+    from orchestration.defs import TRANSFORM_JOB
+
+    settings = small_home(monkeypatch, tmp_path / "incremental")
+    build(settings)
+    assert import_paths([first], settings).imported == 1
+    build(settings, job_name=TRANSFORM_JOB)
+    assert last_build(settings)[:2] == ("incremental", 1)
+    assert import_paths([second], settings).imported == 1
+    build(settings, job_name=TRANSFORM_JOB)
+    kind, activities, _ = last_build(settings)
+    assert kind == "incremental" and activities >= 1
+    incremental = table_checksums(settings.snapshot_path)
+
+    fresh_settings = small_home(monkeypatch, tmp_path / "fresh")
+    assert import_paths([first], fresh_settings).imported == 1
+    assert import_paths([second], fresh_settings).imported == 1
+    build(fresh_settings)
+    assert last_build(fresh_settings)[0] == "full"
+    assert differences(incremental, table_checksums(fresh_settings.snapshot_path)) == {}
+    return small_home(monkeypatch, tmp_path / "incremental"), incremental
