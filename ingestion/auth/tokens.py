@@ -15,6 +15,7 @@ an operator rotates by prepending a new key and running :meth:`TokenStore.reencr
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import stat
@@ -395,3 +396,19 @@ def connection_statuses(
             result.append(ConnectionStatus(name, None, "not_connected"))
         result.extend(store.status(name, athlete) for athlete in athletes)
     return result
+
+
+def remember_provider_user_id(provider: str, athlete: str, user_id: Any) -> None:
+    """Push events name the user by the provider's account id: keep it with the connection when a sync sees it
+    and the connection lacks it (an athlete connected before the id was recorded at connect time). A sync never
+    fails for it."""
+    if user_id is None or user_id == "":
+        return
+    try:
+        store = TokenStore.from_settings()
+        if store.provider_user_id(provider, athlete) != str(user_id):
+            store.set_provider_user_id(provider, athlete, str(user_id))
+    except Exception as exc:
+        logging.getLogger(__name__).warning(
+            "%s %s: could not record the account id (%s)", provider, athlete, type(exc).__name__
+        )

@@ -21,7 +21,7 @@ from ingestion.auth.http import ApiClient
 from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import NullRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
-from ingestion.auth.tokens import TokenStore
+from ingestion.auth.tokens import TokenStore, remember_provider_user_id
 from ingestion.sources.oura.settings import OuraSettings
 
 log = logging.getLogger(__name__)
@@ -80,19 +80,6 @@ def _windows(state: dict[str, Any], settings: OuraSettings, today: date) -> list
     return windows
 
 
-def _remember_user_id(athlete: str, user_id: Any) -> None:
-    """Webhook events name the user by this id: keep it with the connection if it is not stored yet (an
-    athlete connected before the id was recorded at connect time)."""
-    if not user_id:
-        return
-    try:
-        store = TokenStore.from_settings()
-        if store.provider_user_id(SOURCE, athlete) != str(user_id):
-            store.set_provider_user_id(SOURCE, athlete, str(user_id))
-    except Exception as exc:  # never fail a sync for it
-        log.warning("oura %s: could not record the account id (%s)", athlete, type(exc).__name__)
-
-
 @dlt.source(name="oura", max_table_nesting=0)
 def oura_source(
     athlete: str = "me",
@@ -109,7 +96,7 @@ def oura_source(
     @dlt.resource(name="personal_info", primary_key="id", write_disposition="merge", columns=PAYLOAD_COLUMNS)
     def personal_info() -> Iterator[dict[str, Any]]:
         payload = client.get_json("/usercollection/personal_info")
-        _remember_user_id(athlete, payload.get("id"))
+        remember_provider_user_id(SOURCE, athlete, payload.get("id"))
         yield raw_row(SOURCE, payload, id=payload["id"], athlete=athlete)
 
     def document_resource(table: str, collection: str) -> Any:

@@ -24,7 +24,7 @@ from ingestion.auth.http import ApiClient, ApiError
 from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import RateLimitExhausted, WindowedRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row, to_table
-from ingestion.auth.tokens import TokenStore
+from ingestion.auth.tokens import TokenStore, remember_provider_user_id
 from ingestion.sources.strava.settings import StravaSettings
 
 log = logging.getLogger(__name__)
@@ -56,19 +56,6 @@ def _optional(client: ApiClient, path: str, params: dict[str, Any] | None = None
         raise
 
 
-def _remember_user_id(athlete: str, user_id: Any) -> None:
-    """Push events name the athlete by Strava's id (`owner_id`): keep it with the connection if the token was
-    stored without it."""
-    if not user_id:
-        return
-    try:
-        store = TokenStore.from_settings()
-        if store.provider_user_id(SOURCE, athlete) != str(user_id):
-            store.set_provider_user_id(SOURCE, athlete, str(user_id))
-    except Exception as exc:  # never fail a sync for it
-        log.warning("strava %s: could not record the account id (%s)", athlete, type(exc).__name__)
-
-
 @dlt.source(name="strava", max_table_nesting=0)
 def strava_source(
     athlete: str = "me",
@@ -94,7 +81,7 @@ def strava_source(
     )
     def athlete_resource() -> Iterator[dict[str, Any]]:
         payload = client.get_json("/athlete")
-        _remember_user_id(athlete, payload.get("id"))
+        remember_provider_user_id(SOURCE, athlete, payload.get("id"))
         yield raw_row(SOURCE, payload, provider_athlete_id=payload["id"], athlete=athlete)
 
     @dlt.resource(

@@ -24,7 +24,7 @@ from ingestion.auth.http import ApiClient
 from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import RateLimitExhausted, WindowedRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
-from ingestion.auth.tokens import TokenStore
+from ingestion.auth.tokens import TokenStore, remember_provider_user_id
 from ingestion.sources.whoop.settings import WhoopSettings
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def whoop_source(
     def profile() -> Iterator[dict[str, Any]]:
         payload = _single(client, "/v2/user/profile/basic")
         if payload is not None:
-            _remember_user_id(athlete, payload.get("user_id"))
+            remember_provider_user_id(SOURCE, athlete, payload.get("user_id"))
             yield raw_row(SOURCE, payload, athlete=athlete, user_id=payload.get("user_id"))
 
     @dlt.resource(
@@ -209,19 +209,6 @@ def sync_whoop(
         "exhausted": any(st.get("exhausted") for st in states.values()),
         **dict(client.stats),
     }
-
-
-def _remember_user_id(athlete: str, user_id: Any) -> None:
-    """Webhook events name the user by this id: keep it with the connection if it is not stored yet (an
-    athlete connected before the id was recorded at connect time)."""
-    if user_id is None:
-        return
-    try:
-        store = TokenStore.from_settings()
-        if store.provider_user_id(SOURCE, athlete) != str(user_id):
-            store.set_provider_user_id(SOURCE, athlete, str(user_id))
-    except Exception as exc:  # never fail a sync for it
-        log.warning("whoop %s: could not record the account id (%s)", athlete, type(exc).__name__)
 
 
 def _resource_states(pipeline: dlt.Pipeline, athlete: str) -> dict[str, dict[str, Any]]:
