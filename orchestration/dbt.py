@@ -248,21 +248,27 @@ def _close_dbt_connection() -> None:
                 DuckDBConnectionManager._ENV = None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`uv run python -m orchestration.dbt <dbt command and flags>`: dbt by hand on the home's warehouse with the
-    settings' vars, which the project declares no defaults for (`dbt build --select marts`, `dbt test`, ...)."""
-    import subprocess
-
-    settings = get_settings()
-    command = [
+def dbt_command(args: list[str], settings: Settings | None = None) -> list[str]:
+    """The dbt CLI call for `args` on this project, with the settings' vars (the project declares no defaults
+    for them). Its environment is `dbt_env(settings)`."""
+    return [
         dbt_executable(),
-        *(sys.argv[1:] if argv is None else argv),
+        *args,
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
         *dbt_vars_arg(settings),
     ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`uv run python -m orchestration.dbt <dbt command and flags>`: dbt by hand on the home's warehouse with the
+    settings' vars (`dbt build --select marts`, `dbt test`, ...)."""
+    import subprocess
+
+    settings = get_settings()
+    command = dbt_command(sys.argv[1:] if argv is None else argv, settings)
     return subprocess.call(command, env={**os.environ, **dbt_env(settings)})
 
 

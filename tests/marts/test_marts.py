@@ -313,8 +313,7 @@ def test_a_threshold_change_rescores_only_the_activities_it_covers(warehouse_cop
     it): exactly the activities dated inside that row are re-scored, and their power TSS scales by (old/new)²."""
     import subprocess
 
-    from openfit.settings import DBT_PROJECT_DIR
-    from orchestration.dbt import dbt_env, dbt_executable, dbt_vars_arg
+    from orchestration.dbt import dbt_command, dbt_env
 
     warehouse = str(warehouse_copy.warehouse_path)
     with duckdb.connect(warehouse) as con:
@@ -331,9 +330,17 @@ def test_a_threshold_change_rescores_only_the_activities_it_covers(warehouse_cop
             "update openfit.athlete_thresholds set ftp_w = ftp_w + 20 where athlete_id = ? and valid_from = ?",
             [row[0], row[1]],
         )
-    command = [dbt_executable(), "run", "-s", "marts", "--project-dir", str(DBT_PROJECT_DIR),
-               "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"),
-               "--log-path", str(tmp_path / "logs"), *dbt_vars_arg()]  # fmt: skip
+    command = dbt_command(
+        [
+            "run",
+            "-s",
+            "marts",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ]
+    )
     env = {**os.environ, **dbt_env(warehouse_copy), "OPENFIT_DBT_KEEP_OPEN": "False"}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:]

@@ -5,36 +5,28 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from openfit.settings import DBT_PROJECT_DIR
-from orchestration.dbt import dbt_vars_arg
-
-DBT = str(Path(sys.executable).with_name("dbt"))
+from orchestration.dbt import dbt_command
 
 
 def _dbt_run(warehouse: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "OPENFIT_WAREHOUSE_PATH": str(warehouse), "OPENFIT_DBT_KEEP_OPEN": "False"}
     return subprocess.run(
-        [
-            DBT,
-            "run",
-            "--select",
-            "path:models/staging/files",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            *dbt_vars_arg(),  # the settings' vars, as every dbt call gets them
-        ],  # fmt: skip
+        dbt_command(
+            [
+                "run",
+                "--select",
+                "path:models/staging/files",
+                "--target-path",
+                str(tmp_path / "target"),
+                "--log-path",
+                str(tmp_path / "logs"),
+            ]
+        ),  # fmt: skip
         env=env,
         capture_output=True,
         text=True,
