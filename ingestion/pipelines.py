@@ -5,10 +5,15 @@ Only Dagster-run code (and tests building their own warehouse) calls these; they
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.extract.source import DltSource
 from dlt.pipeline.pipeline import Pipeline
 
+from ingestion.auth.http import ApiClient
 from openfit.settings import Settings, get_settings
 
 
@@ -55,3 +60,44 @@ def finish_pending_loads(pipeline: Pipeline) -> int:
             f"{pipeline.working_dir}: {exc}"
         ) from exc
     return len(pending)
+
+
+def sync_until_caught_up(
+    pipeline: Pipeline,
+    make_source: Callable[[], DltSource],
+    athlete: str,
+    client: ApiClient,
+    max_runs: int = 1000,
+    on_chunk: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Run `make_source()` chunk after chunk until none of its resources needs another run for `athlete`.
+
+    A resource keeps its per-athlete state in dlt's resource state (`state[athlete]`) and sets `resume` while
+    its backfill is unfinished, `exhausted` when the provider's budget for the day is spent (the run ends; the
+    next one resumes). After the first run only the resources still resuming run again, and only among those
+    the source was built with: a run limited to some collections (a webhook's) ends when those have caught
+    up, even while other collections are mid-backfill. Each run is one dlt load, so a crash keeps what
+    committed. Returns the summary (runs, resume, exhausted, the client's request counts); `on_chunk` gets
+    the summary so far after every run (the orchestrator's progress report)."""
+    runs, resume, exhausted = 0, False, False
+    while runs < max_runs:
+        source = make_source()
+        if runs > 0:
+            states = _athlete_states(pipeline, source, athlete)
+            source = source.with_resources(*[name for name, st in states.items() if st.get("resume")])
+        pipeline.run(source)
+        runs += 1
+        states = _athlete_states(pipeline, source, athlete)
+        resume = any(st.get("resume") for st in states.values())
+        exhausted = any(st.get("exhausted") for st in states.values())
+        if on_chunk is not None:
+            on_chunk({"runs": runs, "resume": resume, **dict(client.stats)})
+        if not resume or exhausted:
+            break
+    return {"runs": runs, "resume": resume, "exhausted": exhausted, **dict(client.stats)}
+
+
+def _athlete_states(pipeline: Pipeline, source: DltSource, athlete: str) -> dict[str, dict[str, Any]]:
+    """`athlete`'s state of each resource of `source` (selected or not), as the pipeline last committed it."""
+    committed = pipeline.state.get("sources", {}).get(source.name, {}).get("resources", {})
+    return {name: committed.get(name, {}).get(athlete, {}) for name in source.resources}

@@ -22,6 +22,7 @@ from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import NullRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
 from ingestion.auth.tokens import TokenStore, remember_provider_user_id
+from ingestion.pipelines import sync_until_caught_up
 from ingestion.sources.oura.settings import OuraSettings
 
 log = logging.getLogger(__name__)
@@ -171,34 +172,15 @@ def sync_oura(
     settings = settings or OuraSettings()
     own_client = client is None
     client = client or make_client(settings, athlete)
-    runs = 0
     try:
-        while runs < max_runs:
-            source = oura_source(athlete=athlete, settings=settings, client=client, **source_kwargs)
-            if runs > 0:
-                pending = [
-                    name
-                    for name, st in _resource_states(pipeline, athlete).items()
-                    if st.get("resume") and name in source.resources  # a `collections` run syncs only those
-                ]
-                source = source.with_resources(*pending)
-            pipeline.run(source)
-            runs += 1
-            pending_after = any(
-                st.get("resume")
-                for name, st in _resource_states(pipeline, athlete).items()
-                if name in source.resources
-            )
-            if on_chunk is not None:
-                on_chunk({"runs": runs, "resume": pending_after, **dict(client.stats)})
-            if not pending_after:
-                break
+        return sync_until_caught_up(
+            pipeline,
+            lambda: oura_source(athlete=athlete, settings=settings, client=client, **source_kwargs),
+            athlete,
+            client,
+            max_runs,
+            on_chunk,
+        )
     finally:
         if own_client:
             client.close()
-    return {"runs": runs, **dict(client.stats)}
-
-
-def _resource_states(pipeline: dlt.Pipeline, athlete: str) -> dict[str, dict[str, Any]]:
-    resources = pipeline.state.get("sources", {}).get("oura", {}).get("resources", {})
-    return {name: state.get(athlete, {}) for name, state in resources.items()}

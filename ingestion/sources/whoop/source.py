@@ -25,6 +25,7 @@ from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import RateLimitExhausted, WindowedRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
 from ingestion.auth.tokens import TokenStore, remember_provider_user_id
+from ingestion.pipelines import sync_until_caught_up
 from ingestion.sources.whoop.settings import WhoopSettings
 
 log = logging.getLogger(__name__)
@@ -177,40 +178,15 @@ def sync_whoop(
     settings = settings or WhoopSettings()
     own_client = client is None
     client = client or make_client(settings, athlete)
-    runs = 0
     try:
-        while runs < max_runs:
-            source = whoop_source(athlete=athlete, settings=settings, client=client, **source_kwargs)
-            if runs > 0:
-                pending = [
-                    name
-                    for name, st in _resource_states(pipeline, athlete).items()
-                    if st.get("resume") and name in source.resources  # a `collections` run syncs only those
-                ]
-                source = source.with_resources(*pending)
-            pipeline.run(source)
-            runs += 1
-            states = [
-                st for name, st in _resource_states(pipeline, athlete).items() if name in source.resources
-            ]
-            pending_after = any(st.get("resume") for st in states)
-            exhausted = any(st.get("exhausted") for st in states)
-            if on_chunk is not None:
-                on_chunk({"runs": runs, "resume": pending_after, **dict(client.stats)})
-            if not pending_after or exhausted:
-                break
+        return sync_until_caught_up(
+            pipeline,
+            lambda: whoop_source(athlete=athlete, settings=settings, client=client, **source_kwargs),
+            athlete,
+            client,
+            max_runs,
+            on_chunk,
+        )
     finally:
         if own_client:
             client.close()
-    states = _resource_states(pipeline, athlete)
-    return {
-        "runs": runs,
-        "resume": any(st.get("resume") for st in states.values()),
-        "exhausted": any(st.get("exhausted") for st in states.values()),
-        **dict(client.stats),
-    }
-
-
-def _resource_states(pipeline: dlt.Pipeline, athlete: str) -> dict[str, dict[str, Any]]:
-    resources = pipeline.state.get("sources", {}).get("whoop", {}).get("resources", {})
-    return {name: state.get(athlete, {}) for name, state in resources.items() if name in COLLECTIONS}

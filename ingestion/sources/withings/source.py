@@ -32,6 +32,7 @@ from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import FixedWindowRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
 from ingestion.auth.tokens import TokenStore
+from ingestion.pipelines import sync_until_caught_up
 from ingestion.sources.withings.settings import WithingsSettings
 
 log = logging.getLogger(__name__)
@@ -228,28 +229,15 @@ def sync_withings(
     settings = settings or WithingsSettings()
     own_client = client is None
     client = client or make_client(settings, athlete)
-    runs = 0
     try:
-        while runs < max_runs:
-            source = withings_source(athlete=athlete, settings=settings, client=client, **source_kwargs)
-            if runs > 0:
-                pending = [
-                    name for name, st in _resource_states(pipeline, athlete).items() if st.get("resume")
-                ]
-                source = source.with_resources(*pending)
-            pipeline.run(source)
-            runs += 1
-            pending_after = any(st.get("resume") for st in _resource_states(pipeline, athlete).values())
-            if on_chunk is not None:
-                on_chunk({"runs": runs, "resume": pending_after, **dict(client.stats)})
-            if not pending_after:
-                break
+        return sync_until_caught_up(
+            pipeline,
+            lambda: withings_source(athlete=athlete, settings=settings, client=client, **source_kwargs),
+            athlete,
+            client,
+            max_runs,
+            on_chunk,
+        )
     finally:
         if own_client:
             client.close()
-    return {"runs": runs, **dict(client.stats)}
-
-
-def _resource_states(pipeline: dlt.Pipeline, athlete: str) -> dict[str, dict[str, Any]]:
-    resources = pipeline.state.get("sources", {}).get(SOURCE, {}).get("resources", {})
-    return {name: state.get(athlete, {}) for name, state in resources.items()}
