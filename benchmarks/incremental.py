@@ -11,8 +11,9 @@ from its start to the published snapshot:
                  and published;
   (c) new FTP    a new athlete_profiles row for one athlete (FTP +10 W, in force from 60 days before the end),
                  as a provider would report it, then the transform-and-publish job.
-Prints a table with seconds (and per stage: load, transform, publish, the Dagster run's overhead) and the rows
-rewritten per published table (meta.table_rows.rows_written), then a
+Prints a table with seconds (and per stage: load, transform, publish, the Dagster run's overhead), what dbt ran
+(nodes and seconds per type, the slowest five), the rows rewritten per published table
+(meta.table_rows.rows_written), then a
 last line of JSON. Targets on the 2-core machine: (a), (b) <= 10 s on 20 x 730 and within 1.5x of 1 x 730;
 (c) <= 30 s.
 """
@@ -48,6 +49,26 @@ def _rows_written(settings) -> dict[str, int]:
             "select table_name, rows_written from meta.table_rows where rows_written > 0"
         ).fetchall()
     return dict(sorted(rows))
+
+
+def _dbt_time(settings) -> dict:
+    """What the last build's dbt run did: nodes and seconds per type (models, tests), the slowest five
+    (orchestration/incremental.py keeps them in openfit_state.build_nodes)."""
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        rows = con.execute(
+            "select unique_id, seconds from openfit_state.build_nodes "
+            "where seq = (select max(seq) from openfit_state.builds)"
+        ).fetchall()
+    summary: dict = {}
+    for unique_id, seconds in rows:
+        kind = unique_id.split(".", 1)[0]
+        summary[f"{kind}s"] = summary.get(f"{kind}s", 0) + 1
+        summary[f"{kind}_s"] = round(summary.get(f"{kind}_s", 0.0) + seconds, 2)
+    slowest = sorted(rows, key=lambda row: -row[1])[:5]
+    summary["slowest"] = [f"{unique_id.split('.')[2]} {seconds:.2f}" for unique_id, seconds in slowest]
+    return summary
 
 
 def _transform_and_publish(settings) -> dict[str, float]:
@@ -143,6 +164,7 @@ def _run_cohort(athletes: int, days: int, seed: int, end: date, keep: bool) -> d
         result[f"{name}_stages_s"] = step()
         result[f"{name}_s"] = round(time.perf_counter() - started, 2)
         result[f"{name}_rows_written"] = _rows_written(settings)
+        result[f"{name}_dbt"] = _dbt_time(settings)
     if not keep:
         shutil.rmtree(home, ignore_errors=True)
     return result
@@ -168,6 +190,9 @@ def main() -> None:
         for r in results:
             stages = ", ".join(f"{stage} {seconds}" for stage, seconds in r[f"{step}_stages_s"].items())
             print(f"seconds by stage, {step}, {r['cohort']}: {stages}")
+    for step in ("new_day", "new_file", "new_ftp"):
+        for r in results:
+            print(f"dbt, {step}, {r['cohort']}: {r[f'{step}_dbt']}")
     for step in ("new_day", "new_file", "new_ftp"):
         for r in results:
             written = ", ".join(f"{t} {n:,}" for t, n in r[f"{step}_rows_written"].items())

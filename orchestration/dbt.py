@@ -178,6 +178,7 @@ class DbtRun:
     failed_tests: dict[str, str] = field(
         default_factory=dict
     )  # unique_id -> compiled SQL of a failing data test
+    seconds: dict[str, float] = field(default_factory=dict)  # unique_id -> execution time of the node
 
 
 def invoke_dbt(
@@ -213,10 +214,11 @@ def invoke_dbt(
     finally:
         _close_dbt_connection()
         os.environ.pop("OPENFIT_DBT_KEEP_OPEN", None)
-    statuses, failed_tests = {}, {}
+    statuses, failed_tests, seconds = {}, {}, {}
     for node_result in getattr(result.result, "results", None) or []:
         node, status = node_result.node, str(node_result.status)
         statuses[node.unique_id] = status
+        seconds[node.unique_id] = float(node_result.execution_time or 0.0)
         if status == "fail" and node.resource_type == "test":
             failed_tests[node.unique_id] = node.compiled_code
     failure = None
@@ -231,7 +233,7 @@ def invoke_dbt(
             if failed
             else f"dbt {args[0]} failed: {result.exception}"
         )
-    return DbtRun(bool(result.success), events, failure, statuses, failed_tests)
+    return DbtRun(bool(result.success), events, failure, statuses, failed_tests, seconds)
 
 
 def _close_dbt_connection() -> None:

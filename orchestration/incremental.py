@@ -38,6 +38,7 @@ create table if not exists {STATE_SCHEMA}.builds (
 create table if not exists {STATE_SCHEMA}.changed_activities (seq bigint, activity_id varchar, athlete_id varchar);
 create table if not exists {STATE_SCHEMA}.changed_metric_windows (
     seq bigint, athlete_id varchar, ts_from timestamptz, ts_to timestamptz);
+create table if not exists {STATE_SCHEMA}.build_nodes (seq bigint, unique_id varchar, seconds double);
 create table if not exists {STATE_SCHEMA}.withheld (
     athlete_id varchar, test varchar, failing_rows bigint, recorded_at timestamptz, subject varchar);
 """
@@ -207,11 +208,15 @@ def models_rebuilt_for(var_names: set[str], manifest: dict) -> list[str] | None:
 
 
 def finish_transform(
-    con: duckdb.DuckDBPyConnection, plan: TransformPlan, withheld: list | None = None
+    con: duckdb.DuckDBPyConnection,
+    plan: TransformPlan,
+    withheld: list | None = None,
+    node_seconds: dict[str, float] | None = None,
 ) -> int:
     """After dbt succeeded (or failed only tests that withhold some athletes: `withheld`, see
-    orchestration/withholding.py): mark the pending loads transformed, log the changed set and record the
-    withheld athletes. Returns the build seq."""
+    orchestration/withholding.py): mark the pending loads transformed, log the changed set, record the
+    withheld athletes and the seconds each dbt node took (`build_nodes`: what a build cost, and where).
+    Returns the build seq."""
     from orchestration.withholding import record_withheld
 
     ensure_state(con)
@@ -256,6 +261,11 @@ def finish_transform(
             ],
         )
         record_withheld(con, withheld or [])
+        if node_seconds:
+            con.executemany(
+                f"insert into {STATE_SCHEMA}.build_nodes values (?, ?, ?)",
+                [(seq, unique_id, s) for unique_id, s in node_seconds.items()],
+            )
         con.execute(f"delete from {STATE_SCHEMA}.pending_loads")
         con.execute(f"delete from {STATE_SCHEMA}.transform_started")
         con.execute("commit")

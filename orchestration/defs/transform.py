@@ -78,6 +78,9 @@ def _merge(first, second, settings):
         latest.values(), key=lambda event: rank.get(event["data"]["node_info"]["unique_id"], len(rank))
     )
     statuses = {**first.statuses, **second.statuses}
+    seconds = {
+        k: first.seconds.get(k, 0.0) + second.seconds.get(k, 0.0) for k in {*first.seconds, *second.seconds}
+    }
     failed_tests = {
         k: v for k, v in {**first.failed_tests, **second.failed_tests}.items() if statuses[k] == "fail"
     }
@@ -91,6 +94,7 @@ def _merge(first, second, settings):
         statuses=statuses,
         failed_tests=failed_tests,
         failure=second.failure or first.failure,
+        seconds=seconds,
     )
 
 
@@ -151,6 +155,21 @@ def _views_left_out(plan) -> list[str]:
     staging = DBT_PROJECT_DIR / "models" / "staging"
     unchanged = sorted(p.name for p in staging.iterdir() if p.is_dir() and p.name not in plan.view_sources)
     return ["--exclude", *(f"{VIEWS},path:models/staging/{name}" for name in unchanged)]
+
+
+def _time_spent(seconds: Mapping[str, float]) -> str:
+    """dbt's time by node type and the slowest nodes, for the log (the same is kept in openfit_state.build_nodes)."""
+    by_type: dict[str, list[float]] = {}
+    for unique_id, s in seconds.items():
+        by_type.setdefault(unique_id.split(".", 1)[0], []).append(s)
+    parts = [f"{len(v)} {k}s {sum(v):.1f} s" for k, v in sorted(by_type.items())]
+    slowest = sorted(seconds.items(), key=lambda item: -item[1])[:5]
+    return (
+        "dbt ran "
+        + ", ".join(parts)
+        + "; slowest: "
+        + ", ".join(f"{unique_id.split('.')[2]} {s:.1f} s" for unique_id, s in slowest)
+    )
 
 
 class TransformConfig(dg.Config):
@@ -241,7 +260,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 "; ".join(f"{w.athlete_id}: {w.test} ({w.failing_rows} rows)" for w in withheld),
             )
         with duckdb.connect(str(settings.warehouse_path)) as con:
-            seq = finish_transform(con, plan, withheld)
-        context.log.info("transform: build %d recorded", seq)
+            seq = finish_transform(con, plan, withheld, run.seconds)
+        context.log.info("transform: build %d recorded; %s", seq, _time_spent(run.seconds))
 
     return _assets
