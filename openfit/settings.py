@@ -61,19 +61,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "transform"
 
 
-# The daily wellness metrics that get one chosen value per athlete and day (the dbt macro daily_metrics() holds
-# the same list; openfit.wellness_daily has a column and a <metric>_source column for each).
-DAILY_METRICS = (
-    "resting_hr",
-    "hrv_rmssd_ms",
-    "steps",
-    "weight_kg",
-    "body_fat_pct",
-    "active_kcal",
-    "stress_avg",
-    "sleep_s",
-    "sleep_score",
-)
+def _daily_metrics() -> tuple[str, ...]:
+    """The daily wellness metrics that get one chosen value per athlete and day (openfit.wellness_daily has a
+    column and a <metric>_source column for each), declared once in dbt_project.yml (vars.daily_metrics)."""
+    import yaml
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return tuple(project["vars"]["daily_metrics"])
+
+
+DAILY_METRICS = _daily_metrics()
 
 
 class DailySourceOverride(BaseModel):
