@@ -6,10 +6,12 @@ Times are UTC datetimes (serialised ISO 8601 with Z); dates are local calendar d
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from openfit.schema_spec import Column, load_spec
 from query.values import iso_utc
 
 
@@ -23,7 +25,40 @@ class Model(BaseModel):
         return value
 
 
-class Athlete(Model):
+@cache
+def contract_columns(table: str) -> dict[str, Column]:
+    """The columns of a published openfit table as its dbt contract declares them (name, type, not null,
+    description, unit: transform/models/openfit/_openfit__models.yml, read through openfit.schema_spec)."""
+    (spec,) = [t for t in load_spec().tables if t.name == table]
+    return {column.name: column for column in spec.columns}
+
+
+class TableRow(Model):
+    """A row, or a projection of one, of the published table `openfit_table`: its fields are that table's
+    columns, with the contract's names, types and nullability (tests/api/test_response_models_contract.py checks
+    it), plus the `derived_fields` the read layer adds. A column field's description and unit are the
+    contract's, so the API's and MCP's schemas say what the dbt YAML says; a field may state its own."""
+
+    openfit_table: ClassVar[str]
+    derived_fields: ClassVar[frozenset[str]] = frozenset()  # fields that are not columns (nested rows, maps)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        columns = contract_columns(cls.openfit_table)
+        described = False
+        for name, info in cls.model_fields.items():
+            column = columns.get(name)
+            if column is not None and info.description is None:
+                info.description = column.description + (f" Unit: {column.unit}." if column.unit else "")
+                described = True
+        if described:
+            cls.model_rebuild(force=True)
+
+
+class Athlete(TableRow):
+    openfit_table = "athletes"
+
     athlete_id: str
     display_name: str | None = None
     sex: str | None = None
@@ -39,7 +74,9 @@ class SourceStatus(Model):
     status: str = Field(description="fresh (loaded within 48 h of the snapshot build), stale, or unknown.")
 
 
-class ActivitySummary(Model):
+class ActivitySummary(TableRow):
+    openfit_table = "activities"
+
     activity_id: str
     athlete_id: str
     name: str | None = None
@@ -54,7 +91,7 @@ class ActivitySummary(Model):
     distance_m: float | None = None
     ascent_m: float | None = None
     avg_hr: float | None = None
-    max_hr: float | None = None
+    max_hr: int | None = None
     avg_power_w: float | None = None
     avg_speed_mps: float | None = None
     kcal: float | None = None
@@ -65,9 +102,11 @@ class ActivitySummary(Model):
     recording_count: int | None = None
 
 
-class Recording(Model):
+class Recording(TableRow):
+    openfit_table = "activity_recordings"
+
     recording_id: str
-    recording_role: str | None = Field(None, description="primary or another role the merge gave it")
+    recording_role: str | None = None
     source: str | None = None
     device_id: str | None = None
     external_id: str | None = None
@@ -80,7 +119,7 @@ class Recording(Model):
     distance_m: float | None = None
     ascent_m: float | None = None
     avg_hr: float | None = None
-    max_hr: float | None = None
+    max_hr: int | None = None
     avg_power_w: float | None = None
     avg_speed_mps: float | None = None
     avg_cadence: float | None = None
@@ -90,14 +129,16 @@ class Recording(Model):
     loaded_at: datetime | None = None
 
 
-class Lap(Model):
+class Lap(TableRow):
+    openfit_table = "laps"
+
     recording_id: str | None = None
     lap_index: int
     start_time: datetime | None = None
     duration_s: float | None = None
     distance_m: float | None = None
     avg_hr: float | None = None
-    max_hr: float | None = None
+    max_hr: int | None = None
     avg_power_w: float | None = None
     avg_speed_mps: float | None = None
 
@@ -107,18 +148,14 @@ MERGED_FIELDS = ("hr", "power", "gps", "distance")
 
 
 class ActivityDetail(ActivitySummary):
+    derived_fields = frozenset({"recordings", "laps", "field_sources"})
+
     recordings: list[Recording] = []
     laps: list[Lap] = []
-    hr_source: str | None = Field(
-        None, description="Device (or source) that supplied avg/max HR and heart_rate."
-    )
-    power_source: str | None = Field(
-        None, description="Device (or source) that supplied avg power and power_w."
-    )
-    gps_source: str | None = Field(None, description="Device (or source) that supplied the GPS track.")
-    distance_source: str | None = Field(
-        None, description="Device (or source) that supplied distance and speed."
-    )
+    hr_source: str | None = None
+    power_source: str | None = None
+    gps_source: str | None = None
+    distance_source: str | None = None
     field_sources: dict[str, str] | None = Field(
         None,
         description="The same per-field provenance as a map (hr, power, gps, distance -> device); only the "
@@ -143,7 +180,9 @@ class Streams(Model):
     )
 
 
-class SleepSession(Model):
+class SleepSession(TableRow):
+    openfit_table = "sleep_sessions"
+
     sleep_id: str
     athlete_id: str
     source: str | None = None
@@ -159,12 +198,14 @@ class SleepSession(Model):
     awake_s: float | None = None
     score: float | None = None
     avg_hr: float | None = None
-    lowest_hr: float | None = None
+    lowest_hr: int | None = None
     hrv_rmssd_ms: float | None = None
     respiration_rate: float | None = None
 
 
-class SleepStage(Model):
+class SleepStage(TableRow):
+    openfit_table = "sleep_stages"
+
     stage: str
     start_time: datetime
     end_time: datetime | None = None
@@ -172,12 +213,16 @@ class SleepStage(Model):
 
 
 class SleepDetail(SleepSession):
+    derived_fields = frozenset({"stages"})
+
     stages: list[SleepStage] = []
 
 
-class WellnessDay(Model):
+class WellnessDay(TableRow):
     """One athlete-day: per metric the preferred source's value and, in <metric>_source, where it came from
     (a device_id, or the source when no device is named)."""
+
+    openfit_table = "wellness_daily"
 
     athlete_id: str
     date: date
@@ -201,8 +246,10 @@ class WellnessDay(Model):
     sleep_score_source: str | None = None
 
 
-class WellnessSourceDay(Model):
+class WellnessSourceDay(TableRow):
     """One athlete-day as one source device measured it (openfit.wellness_daily_by_source)."""
+
+    openfit_table = "wellness_daily_by_source"
 
     athlete_id: str
     date: date
@@ -219,7 +266,9 @@ class WellnessSourceDay(Model):
     sleep_score: float | None = None
 
 
-class MetricPoint(Model):
+class MetricPoint(TableRow):
+    openfit_table = "metrics"
+
     athlete_id: str
     ts: datetime
     value: float | None
