@@ -294,9 +294,9 @@ def test_as_of_date_rule():
         / "models"
         / "marts"
         / "compute"
-        / "marts_daily_training_load.py"
+        / "daily_training_load_computed.py"
     )
-    spec = importlib.util.spec_from_file_location("marts_daily_training_load", path)
+    spec = importlib.util.spec_from_file_location("daily_training_load_computed", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     today = datetime.now(UTC).date()

@@ -82,7 +82,7 @@ def test_config_set_writes_the_home_file_and_later_runs_read_it(home):
     # says what it will recompute: the PMC models and what reads them, not the warehouse
     said = " ".join(result.output.split())
     assert (
-        "marts_daily_training_load" in said
+        "daily_training_load_computed" in said
         and "daily_training_load" in said
         and "everything else stays" in said
     )

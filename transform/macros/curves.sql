@@ -1,5 +1,5 @@
 {#- The shared part of the curve marts (power_curve, pace_curve): the per-activity best efforts of one sport that
-    compute/marts_activity_scores.py stored as parallel arrays, one row per effort, in every window it counts for.
+    compute/activity_scores_computed.py stored as parallel arrays, one row per effort, in every window it counts for.
     Windows: all_time; 90d = the 90 days ending on the as-of date (the last date of daily_training_load);
     season_YYYY = calendar year YYYY. Renders the CTEs as_of, efforts and windowed (columns window_name,
     athlete_id, activity_id, local_date, <key_column>, <value_column>, start_offset_s); the model goes on with
@@ -19,7 +19,7 @@ efforts as (
         unnest({{ key_array }}) as {{ key_column }},
         unnest({{ value_array }}) as {{ value_column }},
         unnest({{ start_array }}) as start_offset_s
-    from {{ ref('marts_activity_scores') }}
+    from {{ ref('activity_scores_computed') }}
     where activity_id in (select activity_id from {{ ref('activities') }}) and sport = '{{ sport }}'
 ),
 

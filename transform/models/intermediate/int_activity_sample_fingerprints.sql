@@ -6,7 +6,7 @@
     on_schema_change='fail',
 ) }}
 -- Per activity, a digest of its samples (row count and an order-independent hash of every row): the scores
--- (marts_activity_scores) re-score an activity only when it changes. Kept incrementally beside
+-- (activity_scores_computed) re-score an activity only when it changes. Kept incrementally beside
 -- openfit.activity_samples so that no build hashes the whole samples table again.
 select
     activity_id,

@@ -1,4 +1,4 @@
--- Training load of every activity (the typed, contracted view of compute/marts_activity_scores.py, which calls
+-- Training load of every activity (the typed, contracted view of compute/activity_scores_computed.py, which calls
 -- analytics.score_activity). Nothing is computed here: columns are selected and cast.
 select
     cast(activity_id as varchar) as activity_id,
@@ -37,6 +37,6 @@ select
     cast(load_priority as varchar) as load_priority,
     cast(scoring_error as varchar) as scoring_error,
     cast(scored_at as timestamp with time zone) as scored_at
-from {{ ref('marts_activity_scores') }}
+from {{ ref('activity_scores_computed') }}
 -- the scores table is incremental: rows of activities removed since are not published
 where activity_id in (select activity_id from {{ ref('activities') }})

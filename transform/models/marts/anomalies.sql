@@ -1,5 +1,5 @@
 -- One row per athlete, local day and kind of flag, with severity, the value against its threshold and a
--- plain-language explanation (the typed, contracted view of compute/marts_anomalies.py:
+-- plain-language explanation (the typed, contracted view of compute/anomalies_computed.py:
 -- analytics.detect_anomalies).
 select
     cast(athlete_id as varchar) as athlete_id,
@@ -12,4 +12,4 @@ select
     cast(unit as varchar) as unit,
     cast(evidence as varchar) as evidence,
     cast(explanation as varchar) as explanation
-from {{ ref('marts_anomalies') }}
+from {{ ref('anomalies_computed') }}

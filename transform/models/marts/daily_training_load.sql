@@ -1,5 +1,5 @@
 -- Performance Management Chart, ACWR, monotony and strain per athlete and calendar day (the typed, contracted view
--- of compute/marts_daily_training_load.py, which calls analytics.daily_training_load). Selected and cast only.
+-- of compute/daily_training_load_computed.py, which calls analytics.daily_training_load). Selected and cast only.
 select
     cast(athlete_id as varchar) as athlete_id,
     cast("date" as date) as "date",
@@ -21,4 +21,4 @@ select
     cast(acwr_method as varchar) as acwr_method,
     cast(ewma_seed as varchar) as ewma_seed,
     cast(monotony_sd as varchar) as monotony_sd
-from {{ ref('marts_daily_training_load') }}
+from {{ ref('daily_training_load_computed') }}

@@ -1,5 +1,5 @@
 -- Fitness estimates (eFTP, CP, W', VDOT, VO2max) per athlete and activity date over a trailing window: the typed,
--- contracted view of compute/marts_fitness_estimates.py (which calls analytics). SUGGESTIONS: never applied
+-- contracted view of compute/fitness_estimates_computed.py (which calls analytics). SUGGESTIONS: never applied
 -- to openfit.athlete_thresholds. Selected and cast only.
 select
     cast(athlete_id as varchar) as athlete_id,
@@ -18,4 +18,4 @@ select
     cast(vdot_time_s as double) as vdot_time_s,
     cast(method as varchar) as method,
     cast(cp_method as varchar) as cp_method
-from {{ ref('marts_fitness_estimates') }}
+from {{ ref('fitness_estimates_computed') }}

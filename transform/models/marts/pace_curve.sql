@@ -1,5 +1,5 @@
 -- Fastest time per athlete, window and distance for runs: the best of the per-activity best efforts that
--- compute/marts_activity_scores.py got from analytics.best_efforts. Windows as in power_curve (all_time, 90d,
+-- compute/activity_scores_computed.py got from analytics.best_efforts. Windows as in power_curve (all_time, 90d,
 -- season_YYYY; macros/curves.sql). Grouping only (pace is the same time expressed per km); ties go to the
 -- earliest effort.
 with {{ curve_windows(

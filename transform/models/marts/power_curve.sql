@@ -1,5 +1,5 @@
 -- Mean-maximal power per athlete, window and duration: the best of the per-activity curves that
--- compute/marts_activity_scores.py got from analytics.mean_max (cycling only: running power is another scale).
+-- compute/activity_scores_computed.py got from analytics.mean_max (cycling only: running power is another scale).
 -- Windows (all_time, 90d, season_YYYY): macros/curves.sql. Grouping only; ties go to the earliest effort.
 with {{ curve_windows(
     sport='cycling',

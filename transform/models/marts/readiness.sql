@@ -1,5 +1,5 @@
 -- Daily readiness per athlete: the score, its coverage, and each component's input, 0-100 score and weight
--- (the typed, contracted view of compute/marts_readiness.py: analytics.readiness).
+-- (the typed, contracted view of compute/readiness_computed.py: analytics.readiness).
 select
     cast(athlete_id as varchar) as athlete_id,
     cast("date" as date) as "date",
@@ -20,4 +20,4 @@ select
     cast(acwr as double) as acwr,
     cast(acwr_component as double) as acwr_component,
     cast(acwr_weight as double) as acwr_weight
-from {{ ref('marts_readiness') }}
+from {{ ref('readiness_computed') }}

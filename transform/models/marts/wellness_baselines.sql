@@ -1,5 +1,5 @@
 -- Per athlete and local calendar day: resting HR, HRV and sleep with their personal baselines (the typed,
--- contracted view of compute/marts_wellness_baselines.py, which calls analytics.wellness_baselines).
+-- contracted view of compute/wellness_baselines_computed.py, which calls analytics.wellness_baselines).
 select
     cast(athlete_id as varchar) as athlete_id,
     cast("date" as date) as "date",
@@ -28,4 +28,4 @@ select
     cast(acwr as double) as acwr,
     cast(ramp_rate as double) as ramp_rate,
     cast(monotony as double) as monotony
-from {{ ref('marts_wellness_baselines') }}
+from {{ ref('wellness_baselines_computed') }}

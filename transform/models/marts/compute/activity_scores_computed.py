@@ -6,7 +6,7 @@ also gives its mean-maximal power curve (`analytics.mean_max`) and its best effo
 (`analytics.best_efforts`). No formula lives here: this file fetches, groups, calls analytics and shapes rows.
 
 Memory stays bounded: samples are read CHUNK_ACTIVITIES activities at a time (a range of activity_id, the order
-the samples table is stored in), and only one small row per activity is kept. Output (schema intermediate, not
+the samples table is stored in), and only one small row per activity is kept. Output (schema marts_compute, not
 published): one row per activity, with the curves as lists aligned to `power_curve_durations_s` and
 `best_effort_distances_m`. The published marts (activity_load, power_curve, pace_curve, personal_records,
 fitness_estimates) are built from it with contracts.
@@ -206,7 +206,7 @@ def model(dbt, session):
     # changing this table's columns.
     dbt.config(
         materialized="incremental",
-        schema="intermediate",
+        schema="marts_compute",
         unique_key="activity_id",
         incremental_strategy="delete+insert",
     )

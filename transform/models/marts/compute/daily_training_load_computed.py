@@ -26,7 +26,7 @@ def as_of_date(setting: str | None, latest_activity: date | None) -> date:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="intermediate")
+    dbt.config(materialized="table", schema="marts_compute")
     # activity_load (not the incremental scores table): it holds exactly the current activities.
     loads = dbt.ref("activity_load").select('athlete_id, "date", "load"').pl()
     latest = loads["date"].max() if loads.height else None

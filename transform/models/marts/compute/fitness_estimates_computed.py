@@ -88,14 +88,14 @@ def _window(dates: np.ndarray, start, day) -> slice:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="intermediate")
+    dbt.config(materialized="table", schema="marts_compute")
     window_days = int(dbt.config.get("estimates_window_days"))
     if window_days < 1:
         raise ValueError(f"estimates_window_days must be >= 1, got {window_days}")
     cp_method = analytics.choose("cp_fit", dbt.config.get("algo_cp_fit"))
     current = dbt.ref("activities").select("activity_id")  # the scores table may hold removed activities
     scores = (
-        dbt.ref("marts_activity_scores")
+        dbt.ref("activity_scores_computed")
         .join(current, "activity_id", how="semi")
         .select(
             "athlete_id, local_date, sport, power_curve_durations_s, power_curve_w, "

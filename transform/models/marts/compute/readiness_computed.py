@@ -6,5 +6,5 @@ import analytics
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="intermediate")
-    return analytics.readiness(dbt.ref("marts_wellness_baselines").pl())
+    dbt.config(materialized="table", schema="marts_compute")
+    return analytics.readiness(dbt.ref("wellness_baselines_computed").pl())

@@ -13,7 +13,7 @@ import analytics
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="intermediate")
+    dbt.config(materialized="table", schema="marts_compute")
     summary = (
         dbt.ref("daily_athlete_summary")
         .select('athlete_id, "date", resting_hr, hrv_rmssd_ms, sleep_s, tsb')
