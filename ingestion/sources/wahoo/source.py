@@ -1,0 +1,175 @@
+"""The Wahoo Cloud API v1 dlt source: the user (`GET /v1/user`) and the workouts (`GET /v1/workouts`), each
+workout with its embedded `workout_summary`. Raw documents verbatim in `payload`.
+
+Wahoo lists workouts newest first (sorted by `starts`, descending) with `page`/`per_page` paging and no date
+filter, so incremental loading walks pages from page 1 down to a stop line: the first sync to
+`backfill_since`, later syncs to `lookback_days` before the newest start already loaded (a workout's summary
+arrives, or is edited, after the workout was created). A walk reads `pages_per_run` pages per dlt load and keeps
+its place in resource state (`next_page`, `stop_before`, `walk_newest`, `resume` = true), so a long backfill
+commits in chunks; `sync_wahoo` loops until the walk is done or the day's request budget is spent. Workouts
+created while a walk is paused push older ones to later pages: the walk reads those again (merge on `id`
+makes that harmless) and skips none. Requests are paced at Wahoo's documented per-app limits (200 / 5 min,
+1,000 / hour, 5,000 / day) by the shared limiter; a 429 waits for `Retry-After` in the shared client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import dlt
+
+from ingestion.auth.http import ApiClient
+from ingestion.auth.oauth import TokenManager
+from ingestion.auth.ratelimit import RateLimitExhausted, WindowedRateLimiter
+from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
+from ingestion.auth.tokens import TokenStore, remember_provider_user_id
+from ingestion.pipelines import sync_until_caught_up
+from ingestion.sources.wahoo.settings import WahooSettings
+
+log = logging.getLogger(__name__)
+SOURCE = "wahoo"
+USER_PATH = "/v1/user"
+WORKOUTS_PATH = "/v1/workouts"
+
+
+def make_client(settings: WahooSettings, athlete: str, store: TokenStore | None = None) -> ApiClient:
+    """The paced, token-refreshing API client for one athlete."""
+    store = store or TokenStore.from_settings()
+    tokens = TokenManager(settings.oauth_config(), store, athlete)
+    # Wahoo's X-RateLimit-Limit / -Remaining list day, hour and 5-minute values in that order, which the
+    # limiter's Strava-style (short first, usage) header reading would misassign: pace at the documented
+    # limits instead (the header pair ("", "") is never sent, so no header is read).
+    limiter = WindowedRateLimiter(
+        header_pairs=(("", ""),),
+        window_lengths_s=(
+            settings.rate_window_short_s,
+            settings.rate_window_hour_s,
+            settings.rate_window_long_s,
+        ),
+        known_limits=(settings.rate_limit_short, settings.rate_limit_hour, settings.rate_limit_long),
+        max_wait_s=settings.max_rate_wait_s,
+    )
+    return ApiClient(settings.api_base_url, tokens, limiter)
+
+
+def _parse_instant(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _instant(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _walk_start(state: dict[str, Any], settings: WahooSettings) -> tuple[int, str, str | None]:
+    """(first page, stop line, newest start seen so far) of this run's walk."""
+    if state.get("resume") and state.get("next_page"):
+        return int(state["next_page"]), state["stop_before"], state.get("walk_newest")
+    if state.get("newest_starts"):
+        stop = _parse_instant(state["newest_starts"]) - timedelta(days=settings.lookback_days)
+    else:
+        stop = datetime.combine(settings.backfill_since, time.min, tzinfo=UTC)
+    return 1, _instant(stop), None
+
+
+def _later(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    return a if _parse_instant(a) >= _parse_instant(b) else b
+
+
+@dlt.source(name="wahoo", max_table_nesting=0)
+def wahoo_source(
+    athlete: str = "me",
+    settings: WahooSettings | None = None,
+    client: ApiClient | None = None,
+    collections: tuple[str, ...] | None = None,
+) -> Any:
+    """Build the Wahoo source for one OpenFit athlete."""
+    settings = settings or WahooSettings()
+    client = client or make_client(settings, athlete)
+
+    @dlt.resource(name="user", primary_key="athlete", write_disposition="merge", columns=PAYLOAD_COLUMNS)
+    def user() -> Iterator[dict[str, Any]]:
+        try:
+            payload = client.get_json(USER_PATH)
+        except RateLimitExhausted as exc:
+            log.warning("wahoo user: rate limit exhausted (%s); skipped this time", exc)
+            return
+        remember_provider_user_id(SOURCE, athlete, payload.get("id"))
+        yield raw_row(SOURCE, payload, athlete=athlete, user_id=payload.get("id"))
+
+    @dlt.resource(name="workout", primary_key="id", write_disposition="merge", columns=PAYLOAD_COLUMNS)
+    def workout() -> Iterator[list[dict[str, Any]]]:
+        state = dlt.current.resource_state().setdefault(athlete, {})  # per athlete
+        page, stop_before, newest = _walk_start(state, settings)
+        stop = _parse_instant(stop_before)
+        done = False
+        try:
+            for _ in range(settings.pages_per_run):
+                body = client.get_json(WORKOUTS_PATH, {"page": page, "per_page": settings.per_page})
+                workouts = body.get("workouts") or []
+                kept = [w for w in workouts if w.get("starts") and _parse_instant(w["starts"]) >= stop]
+                for doc in kept:
+                    # only completed workouts move the stop line: a planned one may start in the future
+                    if doc.get("workout_summary"):
+                        newest = _later(newest, doc["starts"])
+                if kept:
+                    yield [
+                        raw_row(SOURCE, doc, id=doc["id"], starts=doc["starts"], athlete=athlete)
+                        for doc in kept
+                    ]
+                total = int(body.get("total") or 0)
+                # Newest first: a page reaching past the stop line, or the last page, ends the walk.
+                done = not workouts or len(kept) < len(workouts) or page * settings.per_page >= total
+                page += 1
+                if done:
+                    break
+        except RateLimitExhausted as exc:
+            log.warning("wahoo workout: rate limit exhausted (%s); progress kept, resume later", exc)
+            state.update(
+                resume=True, exhausted=True, next_page=page, stop_before=stop_before, walk_newest=newest
+            )
+            return
+        state["exhausted"] = False
+        if done:
+            state["newest_starts"] = _later(state.get("newest_starts"), newest)
+            state.update(resume=False, next_page=None, stop_before=None, walk_newest=None)
+        else:
+            state.update(resume=True, next_page=page, stop_before=stop_before, walk_newest=newest)
+
+    resources = [user, workout]
+    if collections:
+        resources = [r for r in resources if r.name in collections]
+    return resources
+
+
+def sync_wahoo(
+    pipeline: dlt.Pipeline,
+    athlete: str = "me",
+    settings: WahooSettings | None = None,
+    client: ApiClient | None = None,
+    max_runs: int = 1000,
+    on_chunk: Callable[[dict[str, Any]], None] | None = None,
+    **source_kwargs: Any,
+) -> dict[str, Any]:
+    """Run chunk after chunk until the workout walk is done (or the daily budget is spent). Returns a summary;
+    `on_chunk` receives the summary so far after every chunk (the orchestrator's progress report)."""
+    settings = settings or WahooSettings()
+    own_client = client is None
+    client = client or make_client(settings, athlete)
+    try:
+        return sync_until_caught_up(
+            pipeline,
+            lambda: wahoo_source(athlete=athlete, settings=settings, client=client, **source_kwargs),
+            athlete,
+            client,
+            max_runs,
+            on_chunk,
+        )
+    finally:
+        if own_client:
+            client.close()
