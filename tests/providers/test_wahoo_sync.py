@@ -225,3 +225,36 @@ def test_without_user_read_the_api_refuses_with_403(wahoo_mock: WahooMock, monke
     with pytest.raises(Exception) as info:
         _sync(wahoo_mock, monkeypatch)
     assert "403" in str(info.value)
+
+
+def test_connect_and_disconnect_via_cli(wahoo_mock: WahooMock, monkeypatch) -> None:
+    import threading
+    import webbrowser
+
+    from typer.testing import CliRunner
+
+    import cli.connect_cmds  # noqa: F401  (registers the commands)
+    from cli import app
+
+    def browser(url: str, new: int = 0) -> bool:
+        threading.Thread(
+            target=lambda: httpx.get(url, follow_redirects=True, timeout=10), daemon=True
+        ).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    runner = CliRunner()
+    result = runner.invoke(app, ["connect", "wahoo", "--athlete", "anna", "--port", "0", "--timeout", "20"])
+    assert result.exit_code == 0, result.output
+    store = TokenStore.from_settings()
+    token = store.load("wahoo", "anna")
+    assert token["refresh_token"] and set(DEFAULT_SCOPES.split()) <= set(token["scope"].split())
+    assert token["access_token"] not in result.output and token["refresh_token"] not in result.output
+    assert 7000 < token["expires_at"] - token["obtained_at"] <= 7200  # two-hour access tokens
+    # the Wahoo user id (what webhook messages name) is kept at connect time, from GET /v1/user
+    assert store.provider_user_id("wahoo", "anna") == str(wahoo_mock.cfg.user_id)
+    assert store.athlete_for("wahoo", str(wahoo_mock.cfg.user_id)) == "anna"
+    result = runner.invoke(app, ["disconnect", "wahoo", "--athlete", "anna"])
+    assert result.exit_code == 0, result.output
+    assert wahoo_mock.stats["revoked"] == 1  # DELETE /v1/permissions with the bearer token
+    assert TokenStore.from_settings().load("wahoo", "anna") is None
