@@ -258,3 +258,20 @@ def test_connect_and_disconnect_via_cli(wahoo_mock: WahooMock, monkeypatch) -> N
     assert result.exit_code == 0, result.output
     assert wahoo_mock.stats["revoked"] == 1  # DELETE /v1/permissions with the bearer token
     assert TokenStore.from_settings().load("wahoo", "anna") is None
+
+
+def test_a_webhook_sync_of_the_workouts_reads_only_the_newest_page(
+    wahoo_mock: WahooMock, monkeypatch
+) -> None:
+    _connect_directly(wahoo_mock)
+    _sync(wahoo_mock, monkeypatch, per_page="5")
+    before = len(wahoo_mock.requests_log)
+    monkeypatch.setenv("OPENFIT_WAHOO_LOOKBACK_DAYS", "1")  # the look-back line lies within page 1
+    settings = WahooSettings()
+    client = make_client(settings, "me")
+    try:  # what the webhook sensor runs for a workout_summary message: collections=("workout",)
+        sync_wahoo(provider_pipeline("wahoo"), "me", settings, client=client, collections=("workout",))
+    finally:
+        client.close()
+    assert [(p, q.get("page")) for _m, p, q in wahoo_mock.requests_log[before:]] == [("/workouts", "1")]
+    _assert_matches_mock(wahoo_mock)

@@ -6,6 +6,7 @@ from typing import Any
 
 from ingestion.registry import ApiSync, Capability, Provider
 from ingestion.sources.wahoo.settings import WahooSettings
+from ingestion.sources.wahoo.webhook import WEBHOOK
 
 # Tables the source writes in raw_wahoo (dbt's sources and the Dagster asset keys name them).
 RAW_TABLES = ("user", "workout")
@@ -51,6 +52,7 @@ PROVIDER = Provider(
     dlt_source=_dlt_source,
     is_configured=_is_configured,
     api_sync=ApiSync(raw_tables=RAW_TABLES, sync=_sync, schedule_cron=_schedule_cron),
+    webhook=WEBHOOK,
 )
 
 __all__ = ["PROVIDER", "WahooSettings", "make_client", "sync_wahoo", "wahoo_source"]
