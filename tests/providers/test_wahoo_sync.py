@@ -275,3 +275,14 @@ def test_a_webhook_sync_of_the_workouts_reads_only_the_newest_page(
         client.close()
     assert [(p, q.get("page")) for _m, p, q in wahoo_mock.requests_log[before:]] == [("/workouts", "1")]
     _assert_matches_mock(wahoo_mock)
+
+
+def test_athletes_share_the_apps_rate_limit(wahoo_mock: WahooMock) -> None:
+    settings = WahooSettings()
+    first, second = make_client(settings, "anna"), make_client(settings, "ben")
+    try:  # Wahoo counts requests per app: two athletes' syncs in one process draw on one budget
+        assert first.limiter is second.limiter
+        assert [w.limit for w in first.limiter.buckets[0].windows] == [10_000, 1_000, 100_000]
+    finally:
+        first.close()
+        second.close()

@@ -15,6 +15,7 @@ makes that harmless) and skips none. Requests are paced at Wahoo's documented pe
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -39,20 +40,30 @@ def make_client(settings: WahooSettings, athlete: str, store: TokenStore | None 
     """The paced, token-refreshing API client for one athlete."""
     store = store or TokenStore.from_settings()
     tokens = TokenManager(settings.oauth_config(), store, athlete)
-    # Wahoo's X-RateLimit-Limit / -Remaining list day, hour and 5-minute values in that order, which the
-    # limiter's Strava-style (short first, usage) header reading would misassign: pace at the documented
-    # limits instead (the header pair ("", "") is never sent, so no header is read).
-    limiter = WindowedRateLimiter(
-        header_pairs=(("", ""),),
-        window_lengths_s=(
-            settings.rate_window_short_s,
-            settings.rate_window_hour_s,
-            settings.rate_window_long_s,
-        ),
-        known_limits=(settings.rate_limit_short, settings.rate_limit_hour, settings.rate_limit_long),
-        max_wait_s=settings.max_rate_wait_s,
-    )
-    return ApiClient(settings.api_base_url, tokens, limiter)
+    return ApiClient(settings.api_base_url, tokens, _app_limiter(settings))
+
+
+# Wahoo's limits are per app: every athlete's client in this process shares one limiter per configuration.
+_LIMITERS: dict[tuple[Any, ...], WindowedRateLimiter] = {}
+_LIMITERS_LOCK = threading.Lock()
+
+
+def _app_limiter(settings: WahooSettings) -> WindowedRateLimiter:
+    windows = (settings.rate_window_short_s, settings.rate_window_hour_s, settings.rate_window_long_s)
+    limits = (settings.rate_limit_short, settings.rate_limit_hour, settings.rate_limit_long)
+    key = (settings.api_base_url, windows, limits, settings.max_rate_wait_s)
+    with _LIMITERS_LOCK:
+        if key not in _LIMITERS:
+            # Wahoo's X-RateLimit-Limit / -Remaining list day, hour and 5-minute values in that order, which
+            # the limiter's Strava-style (short first, usage) header reading would misassign: pace at the
+            # documented limits instead (the header pair ("", "") is never sent, so no header is read).
+            _LIMITERS[key] = WindowedRateLimiter(
+                header_pairs=(("", ""),),
+                window_lengths_s=windows,
+                known_limits=limits,
+                max_wait_s=settings.max_rate_wait_s,
+            )
+        return _LIMITERS[key]
 
 
 def _parse_instant(value: str) -> datetime:
