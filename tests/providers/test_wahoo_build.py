@@ -1,7 +1,8 @@
 """Wahoo end to end: `openfit connect wahoo` against the mock (tokens in the encrypted store), a backfill
 through the real build (Dagster -> dlt -> dbt -> publish) landing in the OpenFit tables with the summary's
-decimal strings as numbers in OpenFit units, a second build that adds nothing, and a Wahoo workout plus a FIT
-file of the same run merged into one activity. Also: `openfit sources` lists wahoo, and without credentials
+decimal strings as numbers in OpenFit units, a workout's FIT file fetched from its file.url into the inbox,
+imported and merged with the workout into one activity (the file leads, with its samples), and a re-sync that
+adds nothing. Also: `openfit sources` lists wahoo, and without credentials
 Wahoo contributes nothing."""
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def wahoo_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("OPENFIT_WAHOO_BACKFILL_SINCE", (config.first_day - timedelta(days=1)).isoformat())
         monkeypatch.setenv("OPENFIT_WAHOO_PER_PAGE", "8")  # a few pages
+        monkeypatch.setenv("OPENFIT_WAHOO_DOWNLOAD_FIT_FILES", "true")
         monkeypatch.setenv("OPENFIT_FILES_ATHLETE_ID", OWNER)
         monkeypatch.setenv("OPENFIT_SECRET_KEY", Fernet.generate_key().decode())
         monkeypatch.setenv("OPENFIT_SYNTHETIC_ATHLETES", "1")
@@ -107,17 +109,25 @@ def test_definitions_with_wahoo_credentials_have_group_schedule_and_backfill(wah
 
 @pytest.mark.slow
 def test_build_lands_wahoo_in_openfit_tables_and_merges_with_a_fit_file(
-    wahoo_history: WahooMock, monkeypatch, tmp_path
+    wahoo_history: WahooMock, monkeypatch
 ) -> None:
     from ingestion.files.importer import import_paths
     from orchestration.build import run_build
 
     mock = wahoo_history
     _connect_via_cli(monkeypatch, mock)
-    fit = tmp_path / "run.fit"
-    fit.write_bytes(samples.activity(n=FIT_SECONDS))
-    assert import_paths([fit], get_settings()).imported == 1
+    # the Wahoo copy of the FIT sample run serves that FIT file at its file.url: the sync puts it in the inbox
+    extra = next(w for w in mock.completed() if w["starts"].startswith("2024-05-01T06:00:00"))
+    mock.attach_fit(extra, samples.activity(n=FIT_SECONDS))
 
+    report = run_build()
+    assert report.success, report.failure
+    inbox = get_settings().inbox_dir
+    assert [p.name for p in inbox.rglob("*.fit")] == [
+        f"{extra['id']}-{''.join(c for c in extra['workout_summary']['updated_at'] if c.isdigit())}.fit"
+    ]
+    # what the inbox sensor does next (the same build may have imported it already: then a no-op)
+    import_paths([inbox], get_settings())
     report = run_build()
     assert report.success, report.failure
     completed = {str(w["id"]): w for w in mock.completed()}
@@ -158,8 +168,7 @@ def test_build_lands_wahoo_in_openfit_tables_and_merges_with_a_fit_file(
             assert sport == expected_sport
             assert indoor == (workout["workout_type_id"] in (5, 12, 61, 25, 66, 22))
 
-        # the Wahoo copy of the FIT run and the FIT file are one activity; the file's device leads it
-        extra = next(w for w in completed.values() if w["starts"].startswith("2024-05-01T06:00:00"))
+        # the Wahoo workout and its own FIT file are one activity; the file's device leads it with its samples
         merged = con.execute(
             "select source, recording_role, device_id, start_time from activity_recordings where activity_id = "
             "(select activity_id from activity_recordings where recording_id = ?) order by source",
@@ -167,6 +176,13 @@ def test_build_lands_wahoo_in_openfit_tables_and_merges_with_a_fit_file(
         ).fetchall()
         assert [(r[0], r[1]) for r in merged] == [("files", "primary"), ("wahoo", "merged")], merged
         assert merged[0][3] == merged[1][3] == samples.START
+        samples_of_activity = con.execute(
+            "select count(*) from activity_samples where recording_id = (select recording_id from "
+            "activity_recordings where activity_id = (select activity_id from activity_recordings where "
+            "recording_id = ?) and source = 'files')",
+            [f"wahoo:{extra['id']}"],
+        ).fetchone()[0]
+        assert samples_of_activity == FIT_SECONDS
 
         device = con.execute(
             "select vendor, device_type, external_id from devices where device_id = ?",

@@ -286,3 +286,34 @@ def test_athletes_share_the_apps_rate_limit(wahoo_mock: WahooMock) -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_fit_files_go_to_the_inbox_once_and_only_for_the_files_owner(
+    wahoo_mock: WahooMock, monkeypatch
+) -> None:
+    _connect_directly(wahoo_mock)
+    completed = wahoo_mock.completed()
+    for n, workout in enumerate(completed):
+        wahoo_mock.attach_fit(workout, f"FIT bytes of workout {n}".encode())
+    inbox = get_settings().inbox_dir / "wahoo" / "me"
+
+    monkeypatch.setenv("OPENFIT_FILES_ATHLETE_ID", "someone-else")  # files would be theirs: no download
+    get_settings.cache_clear()
+    _sync(wahoo_mock, monkeypatch, download_fit_files="true")
+    assert wahoo_mock.stats["file_downloads"] == 0 and not inbox.exists()
+
+    monkeypatch.setenv("OPENFIT_FILES_ATHLETE_ID", "me")
+    get_settings.cache_clear()
+    monkeypatch.setenv("OPENFIT_WAHOO_LOOKBACK_DAYS", "400")  # re-read every page: nothing is fetched twice
+    _sync(wahoo_mock, monkeypatch, download_fit_files="true")
+    files = sorted(inbox.iterdir())
+    assert len(files) == len(completed) == wahoo_mock.stats["file_downloads"]
+    for workout in completed:
+        version = "".join(c for c in workout["workout_summary"]["updated_at"] if c.isdigit())
+        url_name = workout["workout_summary"]["file"]["url"].rsplit("/", 1)[-1]
+        assert (inbox / f"{workout['id']}-{version}.fit").read_bytes() == wahoo_mock.fit_files[url_name]
+    _sync(wahoo_mock, monkeypatch, download_fit_files="true")
+    assert wahoo_mock.stats["file_downloads"] == len(completed)
+    assert not (get_settings().home_dir / "downloads").exists() or not any(
+        (get_settings().home_dir / "downloads").iterdir()
+    )

@@ -54,6 +54,11 @@ class WahooSettings(BaseSettings):
         ge=1,
         description="Pages per dlt load (backfill chunks); the walk resumes at the next page.",
     )
+    download_fit_files: bool = Field(
+        default=False,
+        description="Put each summary's FIT file (file.url) into the inbox for the files import; only for the "
+        "athlete imported files belong to (OPENFIT_FILES_ATHLETE_ID).",
+    )
     refresh_margin_s: float = 300.0
     # Shared secret Wahoo sends in every webhook body (`webhook_token`, set in the developer portal).
     webhook_token: SecretStr | None = None

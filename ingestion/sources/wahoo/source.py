@@ -15,12 +15,16 @@ makes that harmless) and skips none. Requests are paced at Wahoo's documented pe
 from __future__ import annotations
 
 import logging
+import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import dlt
+import httpx
 
 from ingestion.auth.http import ApiClient
 from ingestion.auth.oauth import TokenManager
@@ -29,6 +33,7 @@ from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
 from ingestion.auth.tokens import TokenStore, remember_provider_user_id
 from ingestion.pipelines import sync_until_caught_up
 from ingestion.sources.wahoo.settings import WahooSettings
+from openfit.settings import get_settings
 
 log = logging.getLogger(__name__)
 SOURCE = "wahoo"
@@ -75,6 +80,58 @@ def _instant(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def _fit_folder(settings: WahooSettings, athlete: str) -> Path | None:
+    """Where this athlete's FIT files go (the inbox, which the files import reads), or None: not wanted, or
+    imported files belong to another athlete (OpenFit's files carry no athlete of their own)."""
+    if not settings.download_fit_files:
+        return None
+    openfit = get_settings()
+    if openfit.files_athlete_id != athlete:
+        log.warning(
+            "wahoo %s: FIT files not downloaded: imported files belong to %r (OPENFIT_FILES_ATHLETE_ID)",
+            athlete,
+            openfit.files_athlete_id,
+        )
+        return None
+    return openfit.inbox_dir / "wahoo" / athlete
+
+
+def _download_fit_files(workouts: list[dict[str, Any]], folder: Path, limiter: WindowedRateLimiter) -> None:
+    """Fetch each summary's `file.url` into `folder` once per summary version (`<id>-<updated_at>.fit`).
+
+    The URL names a file host, not the API: no bearer token is sent. Wahoo documents no limits for it, so the
+    downloads are paced with the API's requests (the safe reading). A failed download is logged and skipped;
+    the summary is loaded all the same, and the look-back of a later sync tries recent files again."""
+    for doc in workouts:
+        summary = doc.get("workout_summary") or {}
+        url = (summary.get("file") or {}).get("url")
+        if not url:
+            continue
+        version = re.sub(r"\D", "", str(summary.get("updated_at") or ""))
+        target = folder / f"{doc['id']}-{version}.fit"
+        if target.exists():
+            continue
+        reservation = limiter.acquire()
+        try:
+            response = httpx.get(url, follow_redirects=True, timeout=60)
+        except httpx.HTTPError as exc:
+            log.warning("wahoo workout %s: FIT file download failed (%s)", doc["id"], type(exc).__name__)
+            continue
+        finally:
+            limiter.release(reservation, None)
+        if response.status_code != 200 or not response.content:
+            log.warning(
+                "wahoo workout %s: FIT file download answered HTTP %d", doc["id"], response.status_code
+            )
+            continue
+        # written beside the inbox and moved in whole, so an import never reads half a file
+        partial = get_settings().home_dir / "downloads" / f"wahoo-{doc['id']}-{version}.fit.part"
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(response.content)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.replace(partial, target)
+
+
 def _walk_start(state: dict[str, Any], settings: WahooSettings) -> tuple[int, str, str | None]:
     """(first page, stop line, newest start seen so far) of this run's walk."""
     if state.get("resume") and state.get("next_page"):
@@ -116,6 +173,7 @@ def wahoo_source(
     @dlt.resource(name="workout", primary_key="id", write_disposition="merge", columns=PAYLOAD_COLUMNS)
     def workout() -> Iterator[list[dict[str, Any]]]:
         state = dlt.current.resource_state().setdefault(athlete, {})  # per athlete
+        fit_folder = _fit_folder(settings, athlete)
         page, stop_before, newest = _walk_start(state, settings)
         stop = _parse_instant(stop_before)
         done = False
@@ -133,6 +191,8 @@ def wahoo_source(
                         raw_row(SOURCE, doc, id=doc["id"], starts=doc["starts"], athlete=athlete)
                         for doc in kept
                     ]
+                    if fit_folder is not None:
+                        _download_fit_files(kept, fit_folder, client.limiter)
                 total = int(body.get("total") or 0)
                 # Newest first: a page reaching past the stop line, or the last page, ends the walk.
                 done = not workouts or len(kept) < len(workouts) or page * settings.per_page >= total

@@ -11,6 +11,7 @@ records what was taken from it). Wahoo publishes no OpenAPI document: documents 
                                         "order": "descending", "sort": "starts"}
     GET    /v1/workouts/:id             one workout;  GET /v1/workouts/:id/workout_summary  its summary
     DELETE /v1/permissions              revoke the app's access (the grant)
+    GET    /files/<workout id>.fit      the FIT file of `file.url` (no token; 404 unless a test attached one)
     GET    /oauth/authorize             auto-approve, 302 to the loopback redirect_uri
     POST   /oauth/token                 authorization_code / refresh_token (parameters in the query string, as
                                         documented, or the form); access tokens live 2 hours (`expires_in`
@@ -71,6 +72,7 @@ class WahooMock(MockProvider):
         self.cfg: WahooMockConfig = config
         self.workouts: list[dict[str, Any]] = []
         self._hour_counts: dict[int, int] = {}
+        self.fit_files: dict[str, bytes] = {}  # file name of `file.url` -> FIT bytes
         self._next_id = 56_000
         for i in range(config.days):
             self._make_day(i)
@@ -171,6 +173,12 @@ class WahooMock(MockProvider):
 
     # -- OAuth hooks -------------------------------------------------------------------------------------
     def route_oauth(self, method: str, path: str, query: dict[str, str], form: dict[str, str]) -> Any:
+        if path.startswith("/files/") and method == "GET":
+            # `file.url`: the workout's FIT file, no bearer token (a file host, not the API); 404 unless attached
+            data = self.fit_files.get(path[len("/files/") :])
+            with self._lock:
+                self.stats["file_downloads"] += 1
+            return (200, {}, data) if data else (404, {}, {"error": "Not Found"})
         if path == "/oauth/authorize" and method == "GET":
             return self.authorize(query)
         if path == "/oauth/token" and method == "POST":
@@ -289,6 +297,10 @@ class WahooMock(MockProvider):
         return 404, {"error": "Not Found"}
 
     # -- test controls -----------------------------------------------------------------------------------
+    def attach_fit(self, workout: dict[str, Any], data: bytes) -> None:
+        """Serve `data` at the workout's `file.url`."""
+        self.fit_files[workout["workout_summary"]["file"]["url"].rsplit("/", 1)[-1]] = data
+
     def add_workout(self, start: datetime, seconds: int, type_id: int) -> dict[str, Any]:
         """A workout recorded after the first sync (for incremental tests)."""
         with self._lock:
