@@ -184,6 +184,13 @@ def test_build_lands_wahoo_in_openfit_tables_and_merges_with_a_fit_file(
         ).fetchone()[0]
         assert samples_of_activity == FIT_SECONDS
 
+        # every completed Wahoo workout is one activity in openfit.activities (the FIT copy joined its workout)
+        activities = con.execute(
+            "select count(*), count(distinct activity_id) from activities where activity_id in "
+            "(select activity_id from activity_recordings where source = 'wahoo')"
+        ).fetchone()
+        assert activities == (len(completed), len(completed))
+
         device = con.execute(
             "select vendor, device_type, external_id from devices where device_id = ?",
             [f"wahoo:{OWNER}:cloud"],
