@@ -45,8 +45,10 @@ class WahooSettings(BaseSettings):
     backfill_since: date = Field(
         default=date(2010, 1, 1), description="Oldest workout start read on the first sync."
     )
+    # A summary can reach Wahoo long after its ride (a bike computer that syncs late), and the list cannot be
+    # filtered by update time: re-reading 30 days costs one or two pages per sync for most athletes.
     lookback_days: int = Field(
-        default=7, ge=0, description="Days re-read on every sync (a summary arrives or is edited later)."
+        default=30, ge=0, description="Days re-read on every sync (a summary arrives or is edited later)."
     )
     per_page: int = Field(default=30, ge=1, le=100, description="Workouts per page (`per_page`, default 30).")
     pages_per_run: int = Field(
