@@ -115,8 +115,9 @@ def test_a_failed_run_resumes_at_its_next_page(wahoo_mock: WahooMock, monkeypatc
 
     monkeypatch.setattr(wahoo_mock, "route", original)
     before = len(wahoo_mock.requests_log)
-    _sync(wahoo_mock, monkeypatch)
-    assert _pages(wahoo_mock, before)[0] == 3  # resumed where the failed run stopped
+    _sync(wahoo_mock, monkeypatch, per_page="10")  # a new page size waits for the next walk
+    resumed = [q for _m, p, q in wahoo_mock.requests_log[before:] if p == "/workouts"]
+    assert (resumed[0]["page"], resumed[0]["per_page"]) == ("3", "4")  # where the failed run stopped
     _assert_matches_mock(wahoo_mock)
 
 

@@ -5,8 +5,8 @@ Wahoo lists workouts newest first (sorted by `starts`, descending) with `page`/`
 filter, so incremental loading walks pages from page 1 down to a stop line: the first sync to
 `backfill_since`, later syncs to `lookback_days` before the newest start already loaded (a workout's summary
 arrives, or is edited, after the workout was created). A walk reads `pages_per_run` pages per dlt load and keeps
-its place in resource state (`next_page`, `stop_before`, `walk_newest`, `resume` = true), so a long backfill
-commits in chunks; `sync_wahoo` loops until the walk is done or the day's request budget is spent. Workouts
+its place in resource state (`next_page`, `walk_per_page`, `stop_before`, `walk_newest`, `resume` = true), so a
+long backfill commits in chunks; `sync_wahoo` loops until the walk is done or the day's request budget is spent. Workouts
 created while a walk is paused push older ones to later pages: the walk reads those again (merge on `id`
 makes that harmless) and skips none. Requests are paced at Wahoo's documented per-app limits (200 / 5 min,
 1,000 / hour, 5,000 / day) by the shared limiter; a 429 waits for `Retry-After` in the shared client.
@@ -132,15 +132,17 @@ def _download_fit_files(workouts: list[dict[str, Any]], folder: Path, limiter: W
         os.replace(partial, target)
 
 
-def _walk_start(state: dict[str, Any], settings: WahooSettings) -> tuple[int, str, str | None]:
-    """(first page, stop line, newest start seen so far) of this run's walk."""
+def _walk_start(state: dict[str, Any], settings: WahooSettings) -> tuple[int, int, str, str | None]:
+    """(first page, page size, stop line, newest start seen so far) of this run's walk. A resumed walk keeps
+    the page size it started with: page N of another size would skip or repeat workouts."""
     if state.get("resume") and state.get("next_page"):
-        return int(state["next_page"]), state["stop_before"], state.get("walk_newest")
+        per_page = int(state.get("walk_per_page") or settings.per_page)
+        return int(state["next_page"]), per_page, state["stop_before"], state.get("walk_newest")
     if state.get("newest_starts"):
         stop = _parse_instant(state["newest_starts"]) - timedelta(days=settings.lookback_days)
     else:
         stop = datetime.combine(settings.backfill_since, time.min, tzinfo=UTC)
-    return 1, _instant(stop), None
+    return 1, settings.per_page, _instant(stop), None
 
 
 def _later(a: str | None, b: str | None) -> str | None:
@@ -174,12 +176,13 @@ def wahoo_source(
     def workout() -> Iterator[list[dict[str, Any]]]:
         state = dlt.current.resource_state().setdefault(athlete, {})  # per athlete
         fit_folder = _fit_folder(settings, athlete)
-        page, stop_before, newest = _walk_start(state, settings)
+        page, per_page, stop_before, newest = _walk_start(state, settings)
+        paused = {"next_page": page, "walk_per_page": per_page, "stop_before": stop_before}
         stop = _parse_instant(stop_before)
         done = False
         try:
             for _ in range(settings.pages_per_run):
-                body = client.get_json(WORKOUTS_PATH, {"page": page, "per_page": settings.per_page})
+                body = client.get_json(WORKOUTS_PATH, {"page": page, "per_page": per_page})
                 workouts = body.get("workouts") or []
                 kept = [w for w in workouts if w.get("starts") and _parse_instant(w["starts"]) >= stop]
                 for doc in kept:
@@ -195,22 +198,20 @@ def wahoo_source(
                         _download_fit_files(kept, fit_folder, client.limiter)
                 total = int(body.get("total") or 0)
                 # Newest first: a page reaching past the stop line, or the last page, ends the walk.
-                done = not workouts or len(kept) < len(workouts) or page * settings.per_page >= total
+                done = not workouts or len(kept) < len(workouts) or page * per_page >= total
                 page += 1
                 if done:
                     break
         except RateLimitExhausted as exc:
             log.warning("wahoo workout: rate limit exhausted (%s); progress kept, resume later", exc)
-            state.update(
-                resume=True, exhausted=True, next_page=page, stop_before=stop_before, walk_newest=newest
-            )
+            state.update(paused, resume=True, exhausted=True, next_page=page, walk_newest=newest)
             return
         state["exhausted"] = False
         if done:
             state["newest_starts"] = _later(state.get("newest_starts"), newest)
-            state.update(resume=False, next_page=None, stop_before=None, walk_newest=None)
+            state.update(resume=False, next_page=None, walk_per_page=None, stop_before=None, walk_newest=None)
         else:
-            state.update(resume=True, next_page=page, stop_before=stop_before, walk_newest=newest)
+            state.update(paused, resume=True, next_page=page, walk_newest=newest)
 
     resources = [user, workout]
     if collections:
