@@ -223,3 +223,41 @@ def test_zip_written_for_other_tests_is_readable(tmp_path):
     path = tmp_path / "takeout.zip"
     written = write_takeout_zip(path, TakeoutSpec(days=1))
     assert written.heart_rate_rows == 1440 and path.stat().st_size > 0
+
+
+@pytest.mark.timeout(300)
+def test_newer_cumulative_takeout_adds_only_what_is_new(tmp_path, home):
+    first, newer, again = tmp_path / "takeout-1.zip", tmp_path / "takeout-2.zip", tmp_path / "takeout-3"
+    write_takeout_zip(first, TakeoutSpec(days=3))
+    edited = {date(2024, 3, 4): 69.4}
+    write_takeout_zip(newer, TakeoutSpec(days=5, edited_weights=edited))
+    import_paths([first], home)
+    heart_first = _query(home, "select count(*) from raw_files.fitbit_heart_rate")[0][0]
+    assert heart_first == 3 * 1440
+
+    summary = import_paths([newer], home)
+    # unchanged days' files are duplicates by hash; the grown 30-day files were decoded and cut to what is new
+    duplicates = {
+        o.original_name for o in summary.outcomes if o.status == "duplicate"
+    }  # by hash: not decoded
+    assert duplicates >= {f"{GLOBAL}/heart_rate-2024-03-04.json"}
+    steps = [o for o in _fitbit(summary) if o.original_name.endswith("steps-2024-03-04.json")]
+    assert steps[0].status == "imported" and "already imported from an earlier export" in " ".join(
+        steps[0].warnings
+    )
+    assert _query(home, "select count(*), count(distinct local_time) from raw_files.fitbit_heart_rate") == [
+        (5 * 1440, 5 * 1440)
+    ]
+    assert _query(home, "select count(*), count(distinct local_time) from raw_files.fitbit_steps") == [
+        (5 * 96, 5 * 96)
+    ]
+    assert _query(home, "select count(*), count(distinct log_id) from raw_files.fitbit_sleep") == [(5, 5)]
+    weights = _query(
+        home, "select weight from raw_files.fitbit_weight where local_time like '2024-03-04%' order by 1"
+    )
+    assert len(weights) == 2 and (69.4,) in weights  # the first export's value and the edited one
+
+    write_takeout_folder(again, TakeoutSpec(days=5, edited_weights=edited))
+    third = import_paths([again], home)
+    assert {o.status for o in third.outcomes} == {"duplicate"} and third.skipped >= 2
+    assert _query(home, "select count(*) from raw_files.fitbit_heart_rate") == [(5 * 1440,)]
