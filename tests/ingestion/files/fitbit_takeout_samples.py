@@ -15,6 +15,8 @@ Layout (a folder or ``takeout-<date>-001.zip``)::
     Takeout/Fitbit/Temperature/Computed Temperature - YYYY-MM-DD.csv
     Takeout/Fitbit/Temperature/Device Temperature - YYYY-MM-DD.csv
     Takeout/Fitbit/Your Profile/Profile.csv
+    Takeout/Fitbit/Exercise TCX/<logId>.tcx                       a GPS run's TCX (where Takeout puts them is
+                                                                  not documented here: any .tcx is imported)
 
 The JSON is written as Fitbit writes it (``"key" : value`` spacing, objects joined by ``},{``), times are
 local wall times (``MM/DD/YY HH:MM:SS``), the sleep logs have the Web API 1.2 shape with stages.
@@ -48,6 +50,8 @@ class TakeoutSpec:
     timezone: str = "Europe/Berlin"
     hr_step_s: int = 60  # Fitbit samples every 1-15 s; a minute keeps the tests fast
     tracker: str = "Charge 6"
+    utc_offset_h: int = 1  # the time zone's offset on the export's days (Berlin in March: +1), for the TCX
+    tcx_for_runs: bool = True  # a GPS run's TCX beside the exercises (Fitbit's "Export as TCX")
     edited_weights: dict[date, float] = field(default_factory=dict)  # day -> kg
 
 
@@ -150,6 +154,29 @@ def _sleep_log(spec: TakeoutSpec, day: date, log_id: int) -> tuple[dict, int]:
     return log, len(data) + len(short)
 
 
+def run_tcx(utc_start: datetime, seconds: int, metres: float, rng: random.Random) -> bytes:
+    """A GPS run as Fitbit's TCX export writes it: one lap, a trackpoint a minute (Fitbit writes one a second)."""
+    points = []
+    for second in range(0, seconds + 1, 60):
+        moment = (utc_start + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        points.append(
+            f"<Trackpoint><Time>{moment}</Time><Position><LatitudeDegrees>{52.52 + second * 1e-5:.6f}"
+            f"</LatitudeDegrees><LongitudeDegrees>13.405</LongitudeDegrees></Position>"
+            f"<AltitudeMeters>34.2</AltitudeMeters><DistanceMeters>{metres * second / seconds:.1f}</DistanceMeters>"
+            f"<HeartRateBpm><Value>{rng.randint(135, 165)}</Value></HeartRateBpm></Trackpoint>"
+        )
+    start = utc_start.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">'
+        f'<Activities><Activity Sport="Running"><Id>{start}</Id><Lap StartTime="{start}">'
+        f"<TotalTimeSeconds>{seconds}.0</TotalTimeSeconds><DistanceMeters>{metres}</DistanceMeters>"
+        "<Calories>350</Calories><Intensity>Active</Intensity><TriggerMethod>Manual</TriggerMethod>"
+        f"<Track>{''.join(points)}</Track></Lap><Creator><Name>Fitbit Charge 6</Name></Creator></Activity>"
+        "</Activities></TrainingCenterDatabase>"
+    ).encode()
+
+
 def _period_start(spec: TakeoutSpec, day: date) -> date:
     return spec.start + timedelta(days=PERIOD_DAYS * ((day - spec.start).days // PERIOD_DAYS))
 
@@ -221,6 +248,10 @@ def build_takeout(spec: TakeoutSpec | None = None) -> WrittenTakeout:
                 }
             )
             out.weights += 1
+            if spec.tcx_for_runs:
+                log_id = 60_000_000_000 + offset
+                utc_start = midnight + timedelta(hours=7 - spec.utc_offset_h)
+                files[f"{ROOT}/Exercise TCX/{log_id}.tcx"] = run_tcx(utc_start, 1800, 5210.0, rng)
             # and a morning run recorded by the tracker
             run_start = midnight + timedelta(hours=7)
             exercises.append(

@@ -1,6 +1,6 @@
 """Google Takeout Fitbit end to end: a generated Takeout zip goes through `openfit import` (with its build) into
 the OpenFit tables, with UTC times from the profile's time zone, RMSSD as its own metric, sleep with stages,
-daily resting heart rate, RMSSD and steps, weigh-ins and the account's devices; a newer cumulative Takeout adds
+daily resting heart rate, RMSSD and steps, weigh-ins, exercises as activity recordings and the account's devices; a newer cumulative Takeout adds
 only what is new and an edited weigh-in replaces the old value."""
 
 from __future__ import annotations
@@ -96,6 +96,24 @@ def test_takeout_reaches_the_openfit_tables_in_utc_with_rmssd_sleep_and_devices(
         devices
     ) == 2
     assert {d[3] for d in devices} == {"watch"} and "files:fitbit:account" in {d[0] for d in devices}
+
+    runs = _read(
+        snapshot,
+        "select r.sport, r.start_time, r.duration_s, r.distance_m, r.device_id from openfit.activity_recordings r "
+        "where r.recording_id like 'files:fitbit:exercise:%' order by r.start_time",
+    )
+    assert len(runs) == 3 and {r[0] for r in runs} == {"running"}  # a run every other day of 5
+    # 07:00 in Berlin is 06:00 UTC; 30 minutes, 5.21 km, on the tracker the exercise names
+    assert runs[0][1].astimezone(UTC) == datetime(2024, 3, 4, 6, 0, tzinfo=UTC)
+    assert runs[0][2:4] == (1800.0, 5210.0) and runs[0][4] != "files:fitbit:account"
+
+    # each run's TCX (imported by the TCX decoder) is the same workout: one activity with both recordings
+    pairs = _read(
+        snapshot,
+        "select activity_id, count(*), count(*) filter (where recording_id like 'files:fitbit:exercise:%') "
+        "from openfit.activity_recordings where source = 'files' and sport = 'running' group by 1",
+    )
+    assert len(pairs) == 3 and all(pair[1:] == (2, 1) for pair in pairs)
 
     nights = _read(
         snapshot,
