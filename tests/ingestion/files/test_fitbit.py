@@ -261,3 +261,14 @@ def test_newer_cumulative_takeout_adds_only_what_is_new(tmp_path, home):
     third = import_paths([again], home)
     assert {o.status for o in third.outcomes} == {"duplicate"} and third.skipped >= 2
     assert _query(home, "select count(*) from raw_files.fitbit_heart_rate") == [(5 * 1440,)]
+
+
+@pytest.mark.timeout(300)
+def test_a_takeout_zip_dropped_into_the_inbox_is_imported(home):
+    home.inbox_dir.mkdir(parents=True, exist_ok=True)
+    written = write_takeout_zip(home.inbox_dir / "takeout-20240305T080000Z-001.zip", TakeoutSpec(days=1))
+    summary = import_paths(None, home)  # no paths: the inbox, as the inbox sensor's run reads it
+    assert {o.status for o in _fitbit(summary)} == {"imported"}
+    assert _query(home, "select count(*) from raw_files.fitbit_heart_rate") == [(written.heart_rate_rows,)]
+    again = import_paths(None, home)  # the inbox need not be emptied: its files are duplicates now
+    assert {o.status for o in again.outcomes} == {"duplicate"}
