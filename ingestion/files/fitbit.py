@@ -216,8 +216,36 @@ def _integer(value: Any) -> int | None:
     return None if number is None else int(number)
 
 
+_HEART_RATE_ITEM = pa.struct(
+    [("dateTime", pa.string()), ("value", pa.struct([("bpm", pa.int32()), ("confidence", pa.int32())]))]
+)
+_SERIES_ITEM = pa.struct([("dateTime", pa.string()), ("value", pa.string())])
+
+
 def _intraday_table(items: list[Any], kind: str) -> pa.Table:
-    """heart_rate / steps / calories / distance: ``[{"dateTime": ..., "value": ...}]``."""
+    """heart_rate / steps / calories / distance: ``[{"dateTime": ..., "value": ...}]``.
+
+    The usual shape is read by Arrow in C++ (a day of 5-second heart rate is ~17,000 items); anything else
+    (numbers where Fitbit writes strings, stray entries) goes through the per-item path."""
+    try:
+        parsed = pa.array(items, type=_HEART_RATE_ITEM if kind == "heart_rate" else _SERIES_ITEM)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        return _intraday_table_per_item(items, kind)
+    columns: dict[str, pa.Array] = {
+        "local_time": _us_times_vectorised(parsed.field("dateTime")),
+        "offset_min": pa.nulls(len(items), pa.int16()),
+    }
+    if kind == "heart_rate":
+        columns["bpm"] = parsed.field("value").field("bpm")
+        columns["confidence"] = parsed.field("value").field("confidence")
+    else:
+        text = parsed.field("value")
+        is_number = pc.fill_null(pc.match_substring_regex(text, r"^\s*[-+]?(\d+\.?\d*|\.\d+)\s*$"), False)
+        columns["value"] = pc.cast(pc.if_else(is_number, text, None), pa.float64())
+    return pa.table(columns)
+
+
+def _intraday_table_per_item(items: list[Any], kind: str) -> pa.Table:
     times = pa.array(
         [item.get("dateTime") if isinstance(item, dict) else None for item in items], pa.string()
     )
