@@ -272,3 +272,21 @@ def test_a_takeout_zip_dropped_into_the_inbox_is_imported(home):
     assert _query(home, "select count(*) from raw_files.fitbit_heart_rate") == [(written.heart_rate_rows,)]
     again = import_paths(None, home)  # the inbox need not be emptied: its files are duplicates now
     assert {o.status for o in again.outcomes} == {"duplicate"}
+
+
+def test_unusual_intraday_shapes_take_the_per_item_path():
+    mixed = decode_bytes(
+        b'[{"dateTime" : "03/04/24 00:00:00", "value" : 5}, {"dateTime" : "03/04/24 00:01:00", "value" : "6"}, 7]',
+        "steps-2024-03-04.json",
+    )
+    assert mixed.status == "partial" and mixed.nulled == {"time_unreadable": 1}  # the stray 7
+    assert mixed.tables["steps"].column("value").to_pylist() == [5.0, 6.0, None]
+    fast = decode_bytes(
+        b'[{"dateTime" : "03/04/24 00:00:00", "value" : {"bpm" : 61, "confidence" : 1}}]',
+        "heart_rate-2024-03-04.json",
+    )
+    slow = decode_bytes(
+        b'[{"dateTime" : "03/04/24 00:00:00", "value" : {"bpm" : "61", "confidence" : 1}}]',
+        "heart_rate-2024-03-04.json",
+    )
+    assert fast.tables["heart_rate"].equals(slow.tables["heart_rate"])
