@@ -29,6 +29,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from hashlib import blake2b
 from typing import Any
 
 import orjson
@@ -369,9 +370,8 @@ def device_key(source_type: str | None, name: str | None) -> str | None:
     """A tracker's stable id: its type and name as Fitbit writes them in every export (lowercased)."""
     if not name:
         return None
-    from ingestion.files.apple_health import content_key
-
-    return "fitbit:" + content_key((source_type or "").lower(), name.strip().lower())
+    identity = f"{(source_type or '').strip().lower()}\x1f{name.strip().lower()}"
+    return "fitbit:" + blake2b(identity.encode(), digest_size=12).hexdigest()
 
 
 def _exercise_tables(items: list[Any]) -> dict[str, pa.Table]:
