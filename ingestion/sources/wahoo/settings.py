@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Any
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-if TYPE_CHECKING:
-    from ingestion.auth.oauth import OAuthConfig
-
+from ingestion.auth.provider_settings import ProviderSettings
 
 # `user_read` is required for every call (Wahoo answers 403 without it); `workouts_read` for the workouts;
 # `offline_data` for the workout_summary webhook.
 DEFAULT_SCOPES = "user_read workouts_read offline_data"
 
 
-class WahooSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OPENFIT_WAHOO_", env_file=".env", extra="ignore")
+class WahooSettings(ProviderSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENFIT_WAHOO_")
+    PROVIDER = "wahoo"
+    REVOKE_STYLE = "bearer_delete"
 
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
     auth_url: str = "https://api.wahooligan.com/oauth/authorize"
     token_url: str = "https://api.wahooligan.com/oauth/token"
     revoke_url: str = "https://api.wahooligan.com/v1/permissions"
@@ -39,8 +37,6 @@ class WahooSettings(BaseSettings):
     rate_window_short_s: float = 300.0
     rate_window_hour_s: float = 3600.0
     rate_window_long_s: float = 86400.0
-    # Give up waiting (end the run, keep progress) when the next slot is further away than this.
-    max_rate_wait_s: float = 1200.0
 
     backfill_since: date = Field(
         default=date(2010, 1, 1), description="Oldest workout start read on the first sync."
@@ -61,32 +57,13 @@ class WahooSettings(BaseSettings):
         description="Put each summary's FIT file (file.url) into the inbox for the files import; only for the "
         "athlete imported files belong to (OPENFIT_FILES_ATHLETE_ID).",
     )
-    refresh_margin_s: float = 300.0
     # Shared secret Wahoo sends in every webhook body (`webhook_token`, set in the developer portal).
     webhook_token: SecretStr | None = None
     # Off-peak, apart from the daily full refresh (OPENFIT_SCHEDULE_CRON, 04:00) and the other providers.
     schedule_cron: str = Field(default="45 3 * * *", description="When Dagster syncs wahoo (cron syntax).")
 
-    def is_configured(self) -> bool:
-        return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
-
-    def oauth_config(self) -> OAuthConfig:
-        from ingestion.auth.oauth import OAuthConfig
-
-        return OAuthConfig(
-            provider="wahoo",
-            client_id=self.client_id,
-            client_secret=self.client_secret.get_secret_value() if self.client_secret else None,
-            authorize_url=self.auth_url,
-            token_url=self.token_url,
-            scopes=tuple(self.scopes.split()),
-            scope_separator=" ",
-            use_pkce=self.use_pkce,
-            revoke_url=self.revoke_url,
-            revoke_style="bearer_delete",
-            refresh_margin_s=self.refresh_margin_s,
-            user_id_lookup=self.user_id,
-        )
+    def oauth_extras(self) -> dict[str, Any]:
+        return {"user_id_lookup": self.user_id}
 
     def user_id(self, access_token: str) -> str | None:
         """The `id` of `GET /v1/user`: the user id Wahoo's webhook messages carry (`user.id`)."""
