@@ -146,6 +146,20 @@ def test_bands_reach_the_openfit_tables(built):
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
+def test_workouts_become_activities(built):
+    settings, _ = built
+    runs = _snapshot(
+        settings,
+        "select sport, local_date, duration_s, distance_m, avg_hr, max_hr, kcal, moving_s from openfit.activities "
+        "where primary_device_id like 'files:gadgetbridge:%' order by start_time",
+    )
+    run_days = [date(2024, 3, d) for d in (4, 5, 6) if date(2024, 3, d).toordinal() % 2 == 0]
+    assert [r[1] for r in runs] == run_days
+    assert all(r[0] == "running" and r[2:] == (2400, 6120.0, 152.0, 165.0, 412.0, 2400) for r in runs)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_a_newer_export_adds_only_new_minutes_and_a_rewritten_minute_replaces_the_old(built):
     settings, before = built
     rows, keys = _raw(
