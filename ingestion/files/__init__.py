@@ -1,4 +1,4 @@
-"""File import: FIT, GPX and TCX files, folders, export archives (Garmin, Strava) Apple Health exports and Gadgetbridge
+"""File import: FIT, GPX and TCX files, folders, export archives (Garmin, Strava), Apple Health exports and Gadgetbridge
 databases into ``raw_files``.
 
 - :func:`ingestion.files.importer.import_paths` - import paths, returns an ImportSummary (CLI and sensor)
