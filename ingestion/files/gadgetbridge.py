@@ -16,6 +16,12 @@ Tables (``raw_files.gadgetbridge_<name>``):
   is unix seconds), ``user_id``, ``raw_intensity``, ``steps``, ``raw_kind`` (as written), ``heart_rate``
   (bpm; Gadgetbridge writes 0 or 255 for "no value", those and impossible values become NULL and are
   counted in ``nulled``), ``activity_kind`` (the kind normalised per family, see ``KIND_SCHEMES``).
+* ``sleep_stage_sample``: XIAOMI_SLEEP_STAGE_SAMPLE (Xiaomi bands keep their sleep apart from the minute
+  samples): ``device_key``, ``timestamp`` (UTC; the column is unix milliseconds) at which a stage begins,
+  ``raw_stage`` and ``stage`` (Gadgetbridge's codes: 2 deep, 3 light, 4 REM, 5 awake; 0 "not sleep" and
+  1 "n/a" have no stage); a stage lasts until the next sample;
+* ``sleep_time_sample``: XIAOMI_SLEEP_TIME_SAMPLE, one row per night: ``bed_time``, ``wakeup_time`` (UTC),
+  ``is_awake``, the band's own totals in minutes (total, deep, light, REM, awake);
 * ``activity_summary``: BASE_ACTIVITY_SUMMARY (workouts): ``summary_key``, ``device_key``, name,
   start/end (UTC; the columns are unix milliseconds), ``activity_kind`` (Gadgetbridge's ActivityKind code),
   ``summary_data`` (its JSON text, kept verbatim), ``gpx_track`` (a path on the phone, not in the export).
@@ -89,6 +95,19 @@ HUAMI_REPEAT_PREVIOUS = frozenset({0, 10})  # "no change" and "ignore": the prev
 MI_BAND_1_KINDS = {4: LIGHT, 5: DEEP, 3: NOT_WORN, 6: NOT_WORN}
 HUAMI_EXTENDED_KINDS = {121: DEEP, 122: REM, 115: NOT_WORN, 118: NOT_WORN, 64: ACTIVITY}
 HUAMI_EXTENDED_SLEEP = 120
+XIAOMI_SLEEP_STAGES = {2: "deep", 3: "light", 4: "rem", 5: "awake"}  # 0 not sleep, 1 n/a: no stage
+SLEEP_STAGE_TABLE = "XIAOMI_SLEEP_STAGE_SAMPLE"
+SLEEP_TIME_TABLE = "XIAOMI_SLEEP_TIME_SAMPLE"
+SLEEP_TIME_COLUMNS = {
+    "TIMESTAMP": "bed_time",
+    "WAKEUP_TIME": "wakeup_time",
+    "IS_AWAKE": "is_awake",
+    "TOTAL_DURATION": "total_minutes",
+    "DEEP_SLEEP_DURATION": "deep_minutes",
+    "LIGHT_SLEEP_DURATION": "light_minutes",
+    "REM_SLEEP_DURATION": "rem_minutes",
+    "AWAKE_DURATION": "awake_minutes",
+}
 KIND_SCHEMES = {
     "MI_BAND_ACTIVITY_SAMPLE": "huami",
     "HUAMI_EXTENDED_ACTIVITY_SAMPLE": "huami_extended",
@@ -325,6 +344,59 @@ class _Decoder:
             kinds.append(kind)
         return kinds
 
+    # ----------------------------------------------------------------------------------------------- sleep
+
+    def sleep_stages(self) -> pa.Table | None:
+        columns = self.tables.get(SLEEP_STAGE_TABLE, [])
+        if not {"TIMESTAMP", "DEVICE_ID", "STAGE"} <= set(columns):
+            return None
+        batches = []
+        cursor = self.connection.execute(
+            f'select "DEVICE_ID", "TIMESTAMP", "STAGE" from "{SLEEP_STAGE_TABLE}" order by "DEVICE_ID", "TIMESTAMP"'
+        )
+        for rows in _chunks(cursor):
+            devices, times, stages = (list(column) for column in zip(*rows, strict=True))
+            batches.append(
+                pa.RecordBatch.from_pydict(
+                    {
+                        "sample_table": pa.array([SLEEP_STAGE_TABLE] * len(rows), pa.string()),
+                        "device_key": pa.array([self._device_key(d) for d in devices], pa.string()),
+                        "timestamp": pa.array([_from_millis(t) for t in times], pa.timestamp("us", tz="UTC")),
+                        "raw_stage": pa.array(_integers(stages), pa.int64()),
+                        "stage": pa.array([XIAOMI_SLEEP_STAGES.get(v) for v in stages], pa.string()),
+                    }
+                )
+            )
+        return pa.Table.from_batches(batches) if batches else None
+
+    def sleep_times(self) -> pa.Table | None:
+        columns = self.tables.get(SLEEP_TIME_TABLE, [])
+        if not {"TIMESTAMP", "DEVICE_ID", "WAKEUP_TIME"} <= set(columns):
+            return None
+        wanted = [c for c in SLEEP_TIME_COLUMNS if c in columns]
+        select = ", ".join(f'"{c}"' for c in ("DEVICE_ID", *wanted))
+        rows = []
+        for chunk in _chunks(self.connection.execute(f'select {select} from "{SLEEP_TIME_TABLE}"')):
+            for device, *values in chunk:
+                fields = dict(zip((SLEEP_TIME_COLUMNS[c] for c in wanted), values, strict=True))
+                fields["bed_time"] = _from_millis(fields["bed_time"])
+                fields["wakeup_time"] = _from_millis(fields["wakeup_time"])
+                if "is_awake" in fields:
+                    fields["is_awake"] = None if fields["is_awake"] is None else bool(fields["is_awake"])
+                rows.append({"device_key": self._device_key(device), **fields})
+        if not rows:
+            return None
+        types = {
+            "bed_time": pa.timestamp("us", tz="UTC"),
+            "wakeup_time": pa.timestamp("us", tz="UTC"),
+            "is_awake": pa.bool_(),
+        }
+        schema = pa.schema(
+            [("device_key", pa.string())]
+            + [(name, types.get(name, pa.int64())) for name in SLEEP_TIME_COLUMNS.values() if name in rows[0]]
+        )
+        return pa.Table.from_pylist(rows, schema=schema)
+
     # -------------------------------------------------------------------------------------------- workouts
 
     def summaries(self) -> pa.Table | None:
@@ -469,6 +541,17 @@ def _decode(connection: sqlite3.Connection) -> DecodedFile:
         batches.extend(read)
     if batches:
         decoded.tables["activity_sample"] = pa.Table.from_batches(batches).unify_dictionaries()
+    for name, read_table, source in (
+        ("sleep_stage_sample", decoder.sleep_stages, SLEEP_STAGE_TABLE),
+        ("sleep_time_sample", decoder.sleep_times, SLEEP_TIME_TABLE),
+    ):
+        try:
+            table = read_table()
+        except sqlite3.Error as exc:
+            table = None
+            damage.append(f"{source} is unreadable ({exc})")
+        if table is not None:
+            decoded.tables[name] = table
     try:
         summaries = decoder.summaries()
     except sqlite3.Error as exc:

@@ -27,6 +27,8 @@ KEYED_TABLES = {
         ("device_key", "sample_table", "timestamp"),
         ("steps", "heart_rate", "raw_kind", "raw_intensity"),
     ),
+    "sleep_stage_sample": (("device_key", "sample_table", "timestamp"), ("raw_stage",)),
+    "sleep_time_sample": (("device_key", "bed_time"), ("wakeup_time", "total_minutes", "awake_minutes")),
     "activity_summary": (("summary_key",), ("end_time", "activity_kind", "name", "summary_data")),
     "device": (("device_key",), ("name", "alias", "firmware_version")),
 }

@@ -10,8 +10,10 @@ Three bands of one owner, each of a family that writes its own activity kinds:
 * a Mi Smart Band 5 (Huami protocol, MI_BAND_ACTIVITY_SAMPLE): kinds written at a change and 0 ("no change")
   or 10 ("ignore") in between, with high bits set on some codes as the bands do; 9 light, 11 deep sleep;
 * an Amazfit GTR 4 (HUAMI_EXTENDED_ACTIVITY_SAMPLE): 120 "sleep" with the DEEP_SLEEP / REM_SLEEP levels;
-* a Xiaomi Smart Band 8 (XIAOMI_ACTIVITY_SAMPLE): Gadgetbridge's ActivityKind codes (2 light, 4 deep,
-  0x01000000 REM).
+* a Xiaomi Smart Band 8 (XIAOMI_ACTIVITY_SAMPLE with Gadgetbridge's ActivityKind codes by day): its sleep is
+  kept apart, as Xiaomi bands' is: XIAOMI_SLEEP_STAGE_SAMPLE (the minute each stage begins, unix ms, stage 2
+  deep, 3 light, 4 REM, 0 "not sleep" at waking) and XIAOMI_SLEEP_TIME_SAMPLE (bed and wake-up time, the
+  band's totals in minutes).
 
 Every band writes one sample a minute: a night of sleep from 22:30 to 06:30 UTC in 90-minute cycles, heart
 rate (0 or 255 when it did not measure), steps during walks by day; the Mi Band records a run every second
@@ -62,6 +64,10 @@ SCHEMA = [
     'CREATE TABLE "XIAOMI_SLEEP_STAGE_SAMPLE" ("TIMESTAMP" INTEGER NOT NULL ,"DEVICE_ID" INTEGER NOT NULL ,'
     '"USER_ID" INTEGER NOT NULL ,"STAGE" INTEGER,PRIMARY KEY ("TIMESTAMP" ,"DEVICE_ID") ON CONFLICT REPLACE)'
     " WITHOUT ROWID;",
+    'CREATE TABLE "XIAOMI_SLEEP_TIME_SAMPLE" ("TIMESTAMP" INTEGER NOT NULL ,"DEVICE_ID" INTEGER NOT NULL ,'
+    '"USER_ID" INTEGER NOT NULL ,"WAKEUP_TIME" INTEGER,"IS_AWAKE" INTEGER,"TOTAL_DURATION" INTEGER,'
+    '"DEEP_SLEEP_DURATION" INTEGER,"LIGHT_SLEEP_DURATION" INTEGER,"REM_SLEEP_DURATION" INTEGER,'
+    '"AWAKE_DURATION" INTEGER,PRIMARY KEY ("TIMESTAMP" ,"DEVICE_ID") ON CONFLICT REPLACE) WITHOUT ROWID;',
     'CREATE TABLE "BATTERY_LEVEL" ("TIMESTAMP" INTEGER NOT NULL ,"DEVICE_ID" INTEGER NOT NULL ,'
     '"LEVEL" INTEGER NOT NULL ,"BATTERY_INDEX" INTEGER NOT NULL ,PRIMARY KEY ("TIMESTAMP" ,"DEVICE_ID" ,'
     '"BATTERY_INDEX") ON CONFLICT REPLACE) WITHOUT ROWID;',
@@ -113,7 +119,7 @@ BANDS = (MI_BAND_5, AMAZFIT_GTR_4, XIAOMI_BAND_8)
 # A 90-minute cycle: (stage, minutes)
 SLEEP_CYCLE = (("light", 40), ("deep", 20), ("light", 15), ("rem", 15))
 HUAMI_STAGE = {"light": 9, "deep": 11}  # MI_BAND_ACTIVITY_SAMPLE has no REM code: REM is written as light
-XIAOMI_STAGE = {"light": 2, "deep": 4, "rem": 0x01000000}
+XIAOMI_SLEEP_STAGE = {"light": 3, "deep": 2, "rem": 4}  # XIAOMI_SLEEP_STAGE_SAMPLE codes; 0 = not sleep
 ACTIVITY_KIND_RUNNING = 0x10
 
 
@@ -191,11 +197,40 @@ def _day_samples(spec: DatabaseSpec, band: Band, day: date) -> list[tuple]:
             rem_level = rng.randint(60, 100) if stage == "rem" else rng.randint(0, 40)
             extra = (0, rng.randint(0, 100) if asleep else 0, deep_level | 0x80, rem_level)
         else:
-            raw_kind = XIAOMI_STAGE[stage] if stage else (1 if steps else 0)
+            raw_kind = 1 if steps else 0  # asleep: 0, the stages are in XIAOMI_SLEEP_STAGE_SAMPLE
             extra = (rng.randint(10, 60), rng.choice((None, 96, 97, 98)))
         previous_stage = stage
         rows.append((ts, band.local_id, 1, intensity, steps, raw_kind, heart_rate, *extra))
     return rows
+
+
+def _xiaomi_sleep(day: date, band: Band) -> tuple[list[tuple], tuple]:
+    """The stage changes of the night that ends on `day` and its sleep-time row."""
+    bed = _unix(day - timedelta(days=1), NIGHT_START_MIN)
+    changes, previous = [], None
+    for minute in range(NIGHT_MINUTES):
+        stage = sleep_stage_at(minute)
+        if stage != previous:
+            changes.append(((bed + minute * 60) * 1000, band.local_id, 1, XIAOMI_SLEEP_STAGE[stage]))
+            previous = stage
+    wake = bed + NIGHT_MINUTES * 60
+    changes.append((wake * 1000, band.local_id, 1, 0))  # not sleep any more
+    minutes = {
+        name: sum(1 for m in range(NIGHT_MINUTES) if sleep_stage_at(m) == name) for name in XIAOMI_SLEEP_STAGE
+    }
+    night = (
+        bed * 1000,
+        band.local_id,
+        1,
+        wake * 1000,
+        0,
+        NIGHT_MINUTES,
+        minutes["deep"],
+        minutes["light"],
+        minutes["rem"],
+        0,
+    )
+    return changes, night
 
 
 def _summary(day: date, row_id: int) -> tuple:
@@ -262,6 +297,14 @@ def write_database(path: Path, spec: DatabaseSpec | None = None) -> Path:
                 rows = _day_samples(spec, band, day)
                 marks = ", ".join("?" * len(rows[0]))
                 connection.executemany(f'insert into "{band.sample_table}" values ({marks})', rows)
+                if band.sample_table == "XIAOMI_ACTIVITY_SAMPLE":
+                    changes, night = _xiaomi_sleep(day, band)
+                    connection.executemany(
+                        'insert into "XIAOMI_SLEEP_STAGE_SAMPLE" values (?, ?, ?, ?)', changes
+                    )
+                    connection.execute(
+                        f'insert into "XIAOMI_SLEEP_TIME_SAMPLE" values ({", ".join("?" * 10)})', night
+                    )
             if MI_BAND_5 in spec.bands and day.toordinal() % 2 == 0:
                 connection.execute(
                     f'insert into "BASE_ACTIVITY_SUMMARY" values ({", ".join("?" * 14)})',

@@ -144,8 +144,6 @@ def _night_kinds(samples: list[dict]) -> list[str]:
 
 def test_sleep_kinds_are_normalised_per_family(decoded):
     expected = [sleep_stage_at(minute) + "_sleep" for minute in range(NIGHT_MINUTES)]
-    # Xiaomi: ActivityKind codes, REM included
-    assert _night_kinds(_samples_of(decoded, XIAOMI_BAND_8)) == expected
     # Huami extended: 120 'sleep' refined by the deep and REM levels
     assert _night_kinds(_samples_of(decoded, AMAZFIT_GTR_4)) == expected
     # Huami (Mi Band 5): kinds only at changes, "no change" / "ignore" repeat the last one; no REM code
@@ -153,6 +151,23 @@ def test_sleep_kinds_are_normalised_per_family(decoded):
     assert _night_kinds(mi_band) == [kind.replace("rem_", "light_") for kind in expected]
     assert {s["raw_kind"] for s in mi_band[:NIGHT_MINUTES]} >= {0, 10, 9, 11}
     assert {s["activity_kind"] for s in mi_band[NIGHT_MINUTES:MINUTES_PER_DAY]} == {"activity"}
+
+
+def test_xiaomi_sleep_comes_from_its_own_tables(decoded):
+    stages = decoded.tables["sleep_stage_sample"].to_pylist()
+    first_night = [row for row in stages if row["timestamp"] < stages[0]["timestamp"] + timedelta(hours=12)]
+    changes = [(row["timestamp"] - first_night[0]["timestamp"], row["stage"]) for row in first_night]
+    expected, previous = [], None
+    for minute in range(NIGHT_MINUTES):
+        if sleep_stage_at(minute) != previous:
+            previous = sleep_stage_at(minute)
+            expected.append((timedelta(minutes=minute), previous))
+    assert changes == [*expected, (timedelta(minutes=NIGHT_MINUTES), None)]  # 0: not sleep any more
+    assert {row["device_key"] for row in stages} == {device_key(XIAOMI_BAND_8.identifier, 3)}
+    nights = decoded.tables["sleep_time_sample"].to_pylist()
+    assert len(nights) == SPEC.days
+    assert all(n["wakeup_time"] - n["bed_time"] == timedelta(minutes=NIGHT_MINUTES) for n in nights)
+    assert nights[0]["total_minutes"] == NIGHT_MINUTES and nights[0]["deep_minutes"] > 0
 
 
 def test_chunks_do_not_change_the_result(database, decoded, monkeypatch):
