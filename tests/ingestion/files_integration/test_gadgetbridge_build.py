@@ -137,6 +137,13 @@ def test_bands_reach_the_openfit_tables(built):
     )
     assert [n[0] for n in nights] == [date(2024, 3, 4), date(2024, 3, 5), date(2024, 3, 6)]
     assert all(n[1:] == (3, NIGHT_MINUTES * 60, NIGHT_MINUTES * 60, True, True) for n in nights)
+    # REM from the Amazfit's levels and from the Xiaomi's own stage table; the Mi Band 5's codes have none
+    with_rem = _snapshot(
+        settings,
+        "select d.model from openfit.sleep_sessions s join openfit.devices d using (device_id) "
+        "where s.device_id like 'files:gadgetbridge:%' and s.rem_s > 0 group by d.model order by 1",
+    )
+    assert with_rem == [("Amazfit GTR 4",), ("Xiaomi Smart Band 8",)]
     stages = _snapshot(
         settings,
         "select distinct stage from openfit.sleep_stages where sleep_id like 'files:gadgetbridge:%' order by 1",
