@@ -247,7 +247,9 @@ class _Decoder:
             [c for c in HUAMI_EXTENDED_SLEEP_COLUMNS if c in columns] if scheme == "huami_extended" else []
         )
         select = ", ".join(f'"{c}"' for c in (*present, *extra))
-        cursor = self.connection.execute(f'select {select} from "{table}" order by "DEVICE_ID", "TIMESTAMP"')
+        # the primary key's order (greenDAO: TIMESTAMP, DEVICE_ID), so SQLite reads without sorting; the kinds
+        # that repeat the previous one look it up per device
+        cursor = self.connection.execute(f'select {select} from "{table}" order by "TIMESTAMP", "DEVICE_ID"')
         previous_kind: dict[int, str] = {}  # per device, for the Huami "no change" kinds
         for rows in _chunks(cursor):
             values = dict(zip((*present, *extra), map(list, zip(*rows, strict=True)), strict=True))
@@ -352,7 +354,7 @@ class _Decoder:
             return None
         batches = []
         cursor = self.connection.execute(
-            f'select "DEVICE_ID", "TIMESTAMP", "STAGE" from "{SLEEP_STAGE_TABLE}" order by "DEVICE_ID", "TIMESTAMP"'
+            f'select "DEVICE_ID", "TIMESTAMP", "STAGE" from "{SLEEP_STAGE_TABLE}" order by "TIMESTAMP", "DEVICE_ID"'
         )
         for rows in _chunks(cursor):
             devices, times, stages = (list(column) for column in zip(*rows, strict=True))
