@@ -188,6 +188,26 @@ def test_workouts_and_the_export_row(decoded):
     )
 
 
+def test_the_apps_own_file_in_wal_mode_reads_without_its_wal(tmp_path):
+    """The live database (copied off the phone rather than exported) is in WAL mode; read-only and immutable,
+    it reads without its -wal file and nothing is written beside it."""
+    folder = tmp_path / "copied"
+    folder.mkdir()
+    path = write_database(folder / "Gadgetbridge", DatabaseSpec(days=1))
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("pragma journal_mode = wal").fetchone() == ("wal",)
+    result = decode_path(path)
+    assert result.status == "imported", result.reason
+    assert result.tables["activity_sample"].num_rows == len(BANDS) * MINUTES_PER_DAY
+    assert sorted(p.name for p in folder.iterdir()) == ["Gadgetbridge"]
+
+
+def test_a_database_without_data_is_quarantined(tmp_path):
+    path = write_database(tmp_path / "Gadgetbridge", DatabaseSpec(days=0))
+    result = decode_path(path)
+    assert result.status == "quarantined" and result.reason.startswith("no data decoded")
+
+
 # ------------------------------------------------------------------------------------------------ damage
 
 
