@@ -57,7 +57,9 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.files.model import HEART_RATE_RANGE, DecodedFile, quarantined
 
@@ -73,6 +75,8 @@ SAMPLE_COLUMNS = ("TIMESTAMP", "DEVICE_ID", "STEPS")
 OPTIONAL_SAMPLE_COLUMNS = ("USER_ID", "RAW_INTENSITY", "RAW_KIND", "HEART_RATE")
 HUAMI_EXTENDED_SLEEP_COLUMNS = ("DEEP_SLEEP", "REM_SLEEP")
 
+MAX_UNIX_SECONDS = 10**11  # year 5138: a larger TIMESTAMP is not unix seconds
+MAX_STEPS_PER_MINUTE = 1000
 # Heart rate: Gadgetbridge writes 0 and 255 (and some devices -1 or 254) when there was no measurement.
 HR_NO_VALUE = frozenset({-1, 0, 254, 255})
 
@@ -258,60 +262,57 @@ class _Decoder:
     def _sample_batch(
         self, table: str, scheme: str | None, values: dict[str, list[Any]], previous_kind: dict[int, str]
     ) -> pa.RecordBatch:
+        """One chunk's columns into Arrow; the checks run in Arrow (a Python loop per value cost more than
+        reading the rows)."""
         count = len(values["TIMESTAMP"])
-        timestamps = values["TIMESTAMP"]
-        highest = max((t for t in timestamps if isinstance(t, int)), default=None)
+        nothing = [None] * count
+        seconds = _int_column(values["TIMESTAMP"])
+        seconds = pc.if_else(pc.less(seconds, MAX_UNIX_SECONDS), seconds, None)  # beyond: not a time
+        highest = pc.max(seconds).as_py()
         if highest is not None and (self.latest_sample is None or highest > self.latest_sample):
             self.latest_sample = highest
         device_ids = values["DEVICE_ID"]
-        raw_kinds = values.get("RAW_KIND", [None] * count)
+        raw_kinds = values.get("RAW_KIND", nothing)
         kinds = self._kinds(scheme, device_ids, raw_kinds, values, previous_kind)
         return pa.RecordBatch.from_pydict(
             {
-                "sample_table": pa.array([table] * count, pa.string()).dictionary_encode(),
-                "device_key": pa.array(
-                    [self._device_key(d) for d in device_ids], pa.string()
-                ).dictionary_encode(),
-                "timestamp": pa.array(
-                    [t * 1_000_000 if isinstance(t, int) else None for t in timestamps], pa.int64()
-                ).cast(pa.timestamp("us", tz="UTC")),
-                "user_id": pa.array(values.get("USER_ID", [None] * count), pa.int64()),
-                "raw_intensity": pa.array(_integers(values.get("RAW_INTENSITY", [None] * count)), pa.int32()),
-                "steps": pa.array(self._steps(values["STEPS"]), pa.int32()),
-                "raw_kind": pa.array(_integers(raw_kinds), pa.int64()),
-                "heart_rate": pa.array(
-                    self._heart_rates(values.get("HEART_RATE", [None] * count)), pa.int16()
+                "sample_table": pa.DictionaryArray.from_arrays(
+                    pa.array(np.zeros(count, dtype=np.int32)), pa.array([table], pa.string())
                 ),
+                "device_key": self._device_key_column(device_ids),
+                "timestamp": pc.multiply(seconds, 1_000_000).cast(pa.timestamp("us", tz="UTC")),
+                "user_id": _int_column(values.get("USER_ID", nothing)),
+                "raw_intensity": _int_column(values.get("RAW_INTENSITY", nothing)),
+                "steps": self._steps(_int_column(values["STEPS"])),
+                "raw_kind": _int_column(raw_kinds),
+                "heart_rate": self._heart_rates(_int_column(values.get("HEART_RATE", nothing))),
                 "activity_kind": pa.array(kinds, pa.string()).dictionary_encode(),
             }
         )
 
+    def _device_key_column(self, device_ids: list[Any]) -> pa.Array:
+        encoded = _int_column(device_ids).dictionary_encode()
+        keys = pa.array([self._device_key(d) for d in encoded.dictionary.to_pylist()], pa.string())
+        return pa.DictionaryArray.from_arrays(encoded.indices, keys)
+
     def _count(self, label: str, n: int = 1) -> None:
-        self.nulled[label] = self.nulled.get(label, 0) + n
+        if n:
+            self.nulled[label] = self.nulled.get(label, 0) + n
 
-    def _heart_rates(self, values: list[Any]) -> list[int | None]:
+    def _heart_rates(self, values: pa.Array) -> pa.Array:
+        """bpm; Gadgetbridge's "no value" codes become NULL silently, impossible values NULL and counted."""
         low, high = HEART_RATE_RANGE
-        result: list[int | None] = []
-        for value in values:
-            if not isinstance(value, int) or value in HR_NO_VALUE:
-                result.append(None)
-            elif low <= value <= high:
-                result.append(value)
-            else:
-                self._count("heart_rate_out_of_range")
-                result.append(None)
-        return result
+        plausible = pc.and_(pc.greater_equal(values, low), pc.less_equal(values, high))
+        no_value = pc.is_in(values, pa.array(sorted(HR_NO_VALUE), pa.int64()))
+        impossible = pc.and_(pc.invert(plausible), pc.invert(no_value))
+        self._count("heart_rate_out_of_range", pc.sum(impossible).as_py() or 0)
+        return pc.if_else(plausible, values, None).cast(pa.int16())
 
-    def _steps(self, values: list[Any]) -> list[int | None]:
-        result: list[int | None] = []
-        for value in values:
-            if isinstance(value, int) and 0 <= value <= 1000:  # per minute: even sprinting stays far below
-                result.append(value)
-            else:
-                if value is not None:
-                    self._count("steps_out_of_range")
-                result.append(None)
-        return result
+    def _steps(self, values: pa.Array) -> pa.Array:
+        """Steps of one minute: even sprinting stays far below 1000; beyond, or negative, NULL and counted."""
+        plausible = pc.and_(pc.greater_equal(values, 0), pc.less_equal(values, MAX_STEPS_PER_MINUTE))
+        self._count("steps_out_of_range", pc.sum(pc.invert(plausible)).as_py() or 0)
+        return pc.if_else(plausible, values, None).cast(pa.int32())
 
     def _kinds(
         self,
@@ -465,6 +466,16 @@ class _Decoder:
 
 def _integers(values: list[Any]) -> list[int | None]:
     return [v if isinstance(v, int) else None for v in values]
+
+
+def _int_column(values: list[Any]) -> pa.Array:
+    """Integers as Arrow int64; whatever else SQLite's loose typing let in (text, blobs, reals) is NULL."""
+    try:
+        return pa.array(values, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        return pa.array(
+            [v if isinstance(v, int) and -(2**63) <= v < 2**63 else None for v in values], pa.int64()
+        )
 
 
 def _is_sport_code(code: Any) -> bool:

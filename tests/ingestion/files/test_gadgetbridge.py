@@ -142,6 +142,23 @@ def _night_kinds(samples: list[dict]) -> list[str]:
     return [s["activity_kind"] for s in samples[:NIGHT_MINUTES]]
 
 
+def test_impossible_values_are_nulled_and_counted(tmp_path):
+    path = write_database(tmp_path / "Gadgetbridge", DatabaseSpec(days=1))
+    with sqlite3.connect(path) as connection:
+        first, second, third = [
+            row[0] for row in connection.execute('select "TIMESTAMP" from "MI_BAND_ACTIVITY_SAMPLE" limit 3')
+        ]
+        update = 'update "MI_BAND_ACTIVITY_SAMPLE" set {} where "TIMESTAMP" = ?'
+        connection.execute(update.format('"HEART_RATE" = 300'), (first,))
+        connection.execute(update.format('"STEPS" = 5000'), (second,))
+        connection.execute(update.format("\"STEPS\" = 'many'"), (third,))  # SQLite keeps any type
+    result = decode_path(path)
+    assert result.status == "imported"
+    assert result.nulled == {"heart_rate_out_of_range": 1, "steps_out_of_range": 1}
+    rows = _samples_of(result, MI_BAND_5)[:3]
+    assert (rows[0]["heart_rate"], rows[1]["steps"], rows[2]["steps"]) == (None, None, None)
+
+
 def test_sleep_kinds_are_normalised_per_family(decoded):
     expected = [sleep_stage_at(minute) + "_sleep" for minute in range(NIGHT_MINUTES)]
     # Huami extended: 120 'sleep' refined by the deep and REM levels
