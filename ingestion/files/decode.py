@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ingestion.files.fit_bytes import looks_like_fit
+from ingestion.files.gadgetbridge import looks_like_sqlite
 from ingestion.files.model import DecodedFile, quarantined, refuse_empty
 
 # Larger files are refused unread: the longest real activities (multi-day ultras, 1 Hz) stay far below.
@@ -13,6 +14,8 @@ MAX_FIT_BYTES = 256 * 1024 * 1024
 MAX_XML_BYTES = 512 * 1024 * 1024
 # Apple Health exports are one XML file of the whole history (1-4 GB seen); it is streamed, never read whole.
 MAX_HEALTH_EXPORT_BYTES = 16 * 1024 * 1024 * 1024
+# A Gadgetbridge database holds a band's whole history (per-minute samples): 0.1-2 GB seen.
+MAX_GADGETBRIDGE_BYTES = 8 * 1024 * 1024 * 1024
 # How much of a file's start is read to find its root element (Apple's export starts with a DTD of ~10 KB).
 SNIFF_BYTES = 1024 * 1024
 
@@ -67,11 +70,15 @@ def _looks_like_xml(data: bytes) -> bool:
 
 
 def sniff(data: bytes) -> str | None:
-    """'fit' | 'gpx' | 'tcx' | 'apple_health' | None, from the content (never from the file name).
+    """'fit' | 'gpx' | 'tcx' | 'apple_health' | 'gadgetbridge' | None, from the content (never from the file
+    name). Any SQLite database is 'gadgetbridge' here: its tables decide, and the decoder quarantines an SQLite
+    file that is not Gadgetbridge's with the reason.
 
     `data` may be only the start of the file (SNIFF_BYTES are enough)."""
     if looks_like_fit(data):
         return "fit"
+    if looks_like_sqlite(data):
+        return "gadgetbridge"
     root = xml_root(data)
     if root == "TrainingCenterDatabase":
         return "tcx"
@@ -127,6 +134,10 @@ def _decode_by_format(data: bytes, name: str) -> DecodedFile:
         from ingestion.files.apple_health import decode_apple_health
 
         return decode_apple_health(io.BytesIO(data))
+    if fmt == "gadgetbridge":
+        from ingestion.files.gadgetbridge import decode_gadgetbridge_bytes
+
+        return decode_gadgetbridge_bytes(data)
     limit = MAX_FIT_BYTES if fmt == "fit" else MAX_XML_BYTES
     if len(data) > limit:
         return quarantined(
@@ -152,8 +163,11 @@ def decode_path(path: str | Path, name: str = "") -> DecodedFile:
     size = path.stat().st_size
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
-    if sniff(head) == "apple_health":
+    fmt = sniff(head)
+    if fmt == "apple_health":
         return refuse_empty(_decode_health_export(path, size))
+    if fmt == "gadgetbridge":  # SQLite reads the file itself, in pages
+        return refuse_empty(_decode_gadgetbridge(path, size))
     if size > MAX_XML_BYTES:
         return quarantined("unknown", f"refused: {size} bytes exceeds the {MAX_XML_BYTES} byte limit")
     return decode_bytes(path.read_bytes(), name or path.name)
@@ -169,3 +183,14 @@ def _decode_health_export(path: Path, size: int) -> DecodedFile:
 
     with open(path, "rb") as handle:
         return decode_apple_health(handle)
+
+
+def _decode_gadgetbridge(path: Path, size: int) -> DecodedFile:
+    if size > MAX_GADGETBRIDGE_BYTES:
+        return quarantined(
+            "gadgetbridge",
+            f"refused: {size} bytes exceeds the {MAX_GADGETBRIDGE_BYTES} byte limit for databases",
+        )
+    from ingestion.files.gadgetbridge import decode_gadgetbridge
+
+    return decode_gadgetbridge(path)

@@ -437,6 +437,13 @@ def files_source(
                     from ingestion.files.fitbit_reimport import keep_new_rows as keep_new_fitbit_rows
 
                     keep_new_fitbit_rows(decoded, settings.warehouse_path)
+                elif decoded.format == "gadgetbridge":
+                    # each export is the whole database again: load only rows earlier exports did not bring
+                    from ingestion.files.gadgetbridge_reimport import (
+                        keep_new_rows as keep_new_gadgetbridge_rows,
+                    )
+
+                    keep_new_gadgetbridge_rows(decoded, settings.warehouse_path)
                 outcome = _outcome(candidate, decoded)
                 if decoded.status != "quarantined":
                     for kind, table in decoded.tables.items():

@@ -2,6 +2,7 @@
 
 from ingestion.files.decode import decode_bytes
 from ingestion.files.fit_writer import tiny_activity
+from ingestion.files.gadgetbridge import decode_gadgetbridge  # noqa: F401  (loads sqlite3 before the fork)
 
 decode_bytes(tiny_activity())
 decode_bytes(
