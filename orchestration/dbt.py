@@ -54,6 +54,26 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
 
 def apply_dbt_env(settings: Settings | None = None) -> None:
     os.environ.update(dbt_env(settings))
+    _parse_independent_of_the_warehouse_path()
+
+
+def _parse_independent_of_the_warehouse_path() -> None:
+    """dbt parses the whole project again (~7 s more than a partial parse) whenever the profile's connection
+    info differs from the last parse's, and the warehouse's path is part of it: every process working on another
+    home (each test's, a second user's) paid a full parse. Parsing does not depend on where the file lies, so
+    the path is left out of the connection info dbt compares (dbt-duckdb's credentials, patched in this
+    process only; dbt's own CLI is unchanged)."""
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+
+    keys = DuckDBCredentials._connection_keys
+    if getattr(keys, "leaves_out_path", False):
+        return
+
+    def _connection_keys(self: Any) -> tuple[str, ...]:
+        return tuple(key for key in keys(self) if key != "path")
+
+    _connection_keys.leaves_out_path = True  # type: ignore[attr-defined]
+    DuckDBCredentials._connection_keys = _connection_keys  # type: ignore[method-assign]
 
 
 def dbt_vars(settings: Settings | None = None) -> dict[str, str | int | list]:
