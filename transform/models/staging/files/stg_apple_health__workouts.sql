@@ -1,8 +1,9 @@
 -- Apple Health workouts as activity recordings ('files:apple:<workout_key>'), one per workout_key: the latest
 -- export's version wins, as for records. Totals are converted by the unit Apple wrote beside them (duration
 -- min/s/hr -> s of active time; distance km/m/mi/yd -> m; energy kcal/Cal/kJ -> kcal); heart rate comes from the
--- workout's statistics. A workout with a route has GPS: its workout-routes/*.gpx imports as a GPX recording and
--- merges with this one by time into one activity, where the watch's summary and the route's track points meet.
+-- workout's statistics. The route (workout-routes/*.gpx) imports as a GPX recording of its own, which merges with
+-- this one by time into one activity: the watch's summary and the route's track points meet there. has_gps stays
+-- false here (this recording has no samples), so the merge takes the GPS channel from the route.
 -- Sports map through seeds/sport_types (source 'files', source_sport the HKWorkoutActivityType).
 with workouts as (
     select * from {{ optional_source('raw_files', 'apple_health_workout', {
@@ -43,11 +44,6 @@ heart_rate as (
         'unit': 'varchar'}) }}
     where type = 'HKQuantityTypeIdentifierHeartRate' and unit = 'count/min'
     group by workout_key
-),
-
-routes as (
-    select distinct workout_key
-    from {{ optional_source('raw_files', 'apple_health_workout_route', {'workout_key': 'varchar'}) }}
 ),
 
 converted as (
@@ -95,11 +91,10 @@ select
     cast(null as double) as avg_cadence,
     {{ within('converted.energy_kcal', 0, 20000) }} as kcal,
     cast(null as double) as rpe,
-    routes.workout_key is not null as has_gps,
+    false as has_gps,
     coalesce(json_extract_string(converted.metadata, '$.HKIndoorWorkout') = '1', false) as indoor,
     converted.creation_date as fetched_at,
     converted._dlt_load_id as load_id
 from converted
 left join heart_rate using (workout_key)
-left join routes using (workout_key)
 where epoch(converted.end_date) - epoch(converted.start_date) <= 172800
