@@ -27,6 +27,12 @@ from .activity import (
     to_stream,
 )
 from .agreement import BlandAltman, bland_altman
+from .efficiency import (
+    aerobic_decoupling,
+    efficiency_factor,
+    running_decoupling,
+    running_efficiency_factor,
+)
 from .frames import daily_training_load
 from .geo import EARTH_MEAN_RADIUS_M, haversine_m, track_distance_m
 from .heart_rate import Zone, hr_zones, lthr_from_test, max_hr, time_in_zones
@@ -122,6 +128,8 @@ __all__ = [
     # running
     "rtss", "grade_adjusted_speed", "grade_from_altitude", "minetti_cost", "pace_to_speed",
     "vdot", "race_time_from_vdot", "riegel", "best_efforts", "BestEfforts", "STANDARD_RACE_DISTANCES_M",
+    # aerobic efficiency
+    "efficiency_factor", "running_efficiency_factor", "aerobic_decoupling", "running_decoupling",
     # VO2max
     "vo2max_from_race", "vo2max_cooper", "vo2max_rockport", "vo2max_uth_sorensen",
     # load series
