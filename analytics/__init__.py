@@ -35,7 +35,7 @@ from .efficiency import (
 )
 from .frames import daily_training_load
 from .geo import EARTH_MEAN_RADIUS_M, haversine_m, track_distance_m
-from .heart_rate import Zone, hr_zones, lthr_from_test, max_hr, time_in_zones
+from .heart_rate import Zone, hr_zones, lthr_from_test, max_hr, time_in_zones, zone_percentages
 from .load import (
     BanisterFit,
     BanisterParams,
@@ -120,7 +120,7 @@ __all__ = [
     # positions
     "haversine_m", "track_distance_m", "EARTH_MEAN_RADIUS_M",
     # heart rate
-    "max_hr", "hr_zones", "Zone", "time_in_zones", "lthr_from_test", "hr_reserve_fraction",
+    "max_hr", "hr_zones", "Zone", "time_in_zones", "zone_percentages", "lthr_from_test", "hr_reserve_fraction",
     # TRIMP / HRSS
     "trimp", "trimp_banister", "trimp_edwards", "trimp_lucia", "trimp_goldencheetah_zonal", "hrss",
     # power

@@ -103,3 +103,25 @@ def test_running_decoupling_adjusts_for_grade():
     hr = np.full(7200, 150.0)
     assert a.running_decoupling(speed, hr, grade).value == pytest.approx(0.0, abs=1e-9)
     assert a.running_decoupling(speed, hr).value == pytest.approx(100 * (1 - uphill / 3.5))
+
+
+def test_zone_percentages_of_hr_and_power_zones():
+    zones = a.hr_zones("percent_hrmax", hr_max=200)  # Z1 100-120, Z2 120-140, ... Z5 >= 180 bpm
+    hr = np.r_[np.full(30, 90.0), np.full(60, 110.0), np.full(30, 150.0), np.full(10, np.nan)]
+    seconds = a.time_in_zones(hr, zones)
+    shares = a.zone_percentages(seconds)
+    assert shares == {
+        "Z1": pytest.approx(200 / 3),
+        "Z2": 0.0,
+        "Z3": pytest.approx(100 / 3),
+        "Z4": 0.0,
+        "Z5": 0.0,
+    }
+    # Over every recorded second (120), the 30 s below Z1 are the missing quarter.
+    over_recorded = a.zone_percentages(seconds, total_s=120)
+    assert over_recorded["Z1"] == pytest.approx(50.0) and sum(over_recorded.values()) == pytest.approx(75.0)
+    power = a.zone_percentages(a.time_in_power_zones(np.r_[np.full(3, 100.0), 400.0], a.power_zones(250)))
+    assert power["L1 Active recovery"] == 75.0 and power["L7 Neuromuscular"] == 25.0
+    assert a.zone_percentages(a.time_in_zones(np.full(5, np.nan), zones)) == dict.fromkeys(seconds)
+    with pytest.raises(ValueError, match="smaller than"):
+        a.zone_percentages(seconds, total_s=10)
