@@ -139,12 +139,12 @@ def aerobic_decoupling(
     if paired_idx.size < 2 or paired_idx[-1] - paired_idx[0] + 1 < min_duration:
         return Metric(None, method, "%", params)
     split = int(paired_idx[paired_idx.size // 2])  # first second of the second half (grid index)
-    first = _output_per_beat(out[:split], h[:split], method)
-    second = _output_per_beat(out[split:], h[split:], method)
+    out1, hr1 = _output_per_beat(out[:split], h[:split], method)
+    out2, hr2 = _output_per_beat(out[split:], h[split:], method)
     params["split_s"] = warmup + split
-    if None in first or None in second or first[0] == 0:
+    if out1 is None or hr1 is None or out2 is None or hr2 is None or out1 == 0:
         return Metric(None, method, "%", params)
-    ef1, ef2 = first[0] / first[1], second[0] / second[1]
+    ef1, ef2 = out1 / hr1, out2 / hr2
     params |= {"ef_first": ef1, "ef_second": ef2}
     return Metric((ef1 - ef2) / ef1 * 100.0, method, "%", params)
 
