@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from ingestion.auth.provider_settings import ProviderSettings
@@ -39,6 +39,10 @@ class WithingsSettings(ProviderSettings):
     windows_per_run: int = Field(default=8, ge=1, description="Windows per resource per dlt load (chunks).")
     # Off-peak, apart from the daily full refresh (OPENFIT_SCHEDULE_CRON, 04:00) and the other providers.
     schedule_cron: str = Field(default="55 2 * * *", description="When Dagster syncs withings (cron syntax).")
+    # Notifications (`openfit webhooks`): Withings signs nothing; the callback URL carries this secret (?token=).
+    webhook_token: SecretStr | None = Field(
+        default=None, description="The token in the callback URL given when subscribing to notifications."
+    )
 
     def oauth_extras(self) -> dict[str, Any]:
         # Withings' token endpoint is an API action: every token request carries action=requesttoken,
