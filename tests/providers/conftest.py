@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .mock_servers.google_health import GoogleHealthMock, GoogleHealthMockConfig
 from .mock_servers.oura import OuraMock, OuraMockConfig
 from .mock_servers.strava import StravaMock, StravaMockConfig
 from .mock_servers.whoop import WhoopMock, WhoopMockConfig
@@ -62,6 +63,15 @@ def withings_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterat
 def whoop_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[WhoopMock]:
     # generous limits: functional tests must not wait for WHOOP's one-minute windows
     with WhoopMock(WhoopMockConfig(days=30, limits={"overall": (10_000, 100_000)})) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        yield mock
+
+
+@pytest.fixture
+def google_health_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[GoogleHealthMock]:
+    # generous limits: functional tests must not wait for the one-minute windows
+    with GoogleHealthMock(GoogleHealthMockConfig(days=30, limits={"overall": (10_000, 100_000)})) as mock:
         for key, value in mock.env().items():
             monkeypatch.setenv(key, value)
         yield mock
