@@ -251,6 +251,8 @@ def test_connect_with_pkce_and_offline_access_then_disconnect_via_cli(
     assert token["access_token"] not in result.output and token["refresh_token"] not in result.output
     assert 3000 < token["expires_at"] - token["obtained_at"] <= 3600  # one-hour access tokens
     assert store.provider_user_id(PROVIDER, "anna") == "4815162342"  # users/me/identity healthUserId
+    listing = runner.invoke(app, ["connections"], terminal_width=200)
+    assert listing.exit_code == 0 and "google_health" in listing.output and "anna" in listing.output
     result = runner.invoke(app, ["disconnect", "google_health", "--athlete", "anna"])
     assert result.exit_code == 0, result.output
     assert google_health_mock.stats["revoked"] == 1  # POST /revoke token=<refresh token>

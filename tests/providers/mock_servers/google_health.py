@@ -267,10 +267,11 @@ class GoogleHealthMock(MockProvider):
             self.points["exercise"].append(
                 self._exercise(_uid("exercise", day), start, rng.randint(20, 90) * 60, kind, rng)
             )
-        for hour in range(7, 23):  # reconciled hourly steps (no data source: reconcile drops it)
+        for hour in range(7, 23):  # hourly steps of the watch (`reconcile` answers them without the source)
             start = midnight + timedelta(hours=hour)
             self.points["steps"].append(
                 {
+                    "dataSource": self._source(WATCH),
                     "steps": {
                         "count": str(rng.randint(0, 1500)),
                         "interval": {
@@ -281,7 +282,7 @@ class GoogleHealthMock(MockProvider):
                             "civilStartTime": self._civil(start),
                             "civilEndTime": self._civil(start + timedelta(hours=1)),
                         },
-                    }
+                    },
                 }
             )
         for minute in range(0, 24 * 60, self.cfg.heart_rate_every_min):
