@@ -12,7 +12,9 @@ Safety: zip members with absolute or ``..`` paths, symlinks and encrypted member
 zip are not trusted); the total expanded size of one input is capped; nesting is bounded.
 Inside folders and archives only fitness-looking names are considered (.fit/.gpx/.tcx, their .gz forms,
 nested .zip), plus any XML whose content is an Apple Health export (root ``<HealthData>``, whatever the file
-is called: Apple's ``apple_health_export/export.xml``, a renamed copy); other members (Garmin's JSON
+is called: Apple's ``apple_health_export/export.xml``, a renamed copy) and the files of a Google Takeout
+Fitbit export (``heart_rate-2024-01-31.json``, ``Daily SpO2 - ....csv``: their names' patterns, the decoder
+checks their content); other members (Garmin's JSON
 summaries, photos, Apple's ``export_cda.xml``) are counted as skipped, not quarantined. A health export may be
 far larger than one activity file (``max_health_export_bytes``).
 """
@@ -34,6 +36,7 @@ from typing import Any, BinaryIO
 
 from ingestion.blobstore import BlobStore, BlobStoreError
 from ingestion.files.decode import SNIFF_BYTES, sniff
+from ingestion.files.fitbit import kind_from_name as fitbit_kind_from_name
 
 FITNESS_SUFFIXES = (".fit", ".gpx", ".tcx")
 
@@ -126,6 +129,8 @@ class _LimitedReader(io.RawIOBase):
 
 
 def _is_fitness_name(name: str) -> bool:
+    if fitbit_kind_from_name(name) is not None:
+        return True  # a Google Takeout Fitbit file's name; the decoder checks its content
     lower = name.lower()
     if lower.endswith(".gz"):
         lower = lower[:-3]

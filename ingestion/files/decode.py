@@ -106,12 +106,20 @@ def describe_non_fitness(data: bytes, name: str = "") -> str:
 def decode_bytes(data: bytes, name: str = "") -> DecodedFile:
     """Detect the format of `data` and decode it. Never raises on bad input: returns a quarantined result.
     A file that gives no data (random bytes behind a valid FIT header, a GPX without points) is quarantined."""
-    return refuse_empty(_decode_by_format(data, name))
+    decoded = _decode_by_format(data, name)
+    if decoded.format == "fitbit" and decoded.status == "imported" and not decoded.tables:
+        return decoded  # a Takeout file of a day without data: valid, and nothing to retry later
+    return refuse_empty(decoded)
 
 
 def _decode_by_format(data: bytes, name: str) -> DecodedFile:
     fmt = sniff(data)
     if fmt is None:
+        from ingestion.files.fitbit import decode_fitbit, sniff_fitbit
+
+        fitbit_kind = sniff_fitbit(data[:SNIFF_BYTES], name)
+        if fitbit_kind is not None:  # a Google Takeout Fitbit file: its name's pattern and its content agree
+            return decode_fitbit(data, name, fitbit_kind)
         return quarantined("unknown", describe_non_fitness(data, name))
     if fmt == "apple_health":
         import io

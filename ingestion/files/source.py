@@ -432,6 +432,11 @@ def files_source(
                     from ingestion.files.apple_health_reimport import keep_new_rows
 
                     keep_new_rows(decoded, settings.warehouse_path)
+                elif decoded.format == "fitbit":
+                    # a changed file of a newer cumulative Takeout: load only rows not already loaded
+                    from ingestion.files.fitbit_reimport import keep_new_rows as keep_new_fitbit_rows
+
+                    keep_new_fitbit_rows(decoded, settings.warehouse_path)
                 outcome = _outcome(candidate, decoded)
                 if decoded.status != "quarantined":
                     for kind, table in decoded.tables.items():

@@ -12,3 +12,7 @@ decode_bytes(
     b'<HealthData locale="en"><Record type="HKQuantityTypeIdentifierHeartRate" sourceName="w" unit="count/min"'
     b' startDate="2024-01-01 00:00:00 +0000" endDate="2024-01-01 00:00:00 +0000" value="60"/></HealthData>'
 )
+decode_bytes(
+    b'[{"dateTime" : "01/01/24 00:00:00", "value" : {"bpm" : 60, "confidence" : 2}}]',
+    "heart_rate-2024-01-01.json",
+)

@@ -4,13 +4,12 @@ real Google endpoints (discovery document health:v4, revision 20261030)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
-if TYPE_CHECKING:
-    from ingestion.auth.oauth import OAuthConfig
+from ingestion.auth.provider_settings import ProviderSettings
 
 # The read-only scopes of the discovery document's auth section that cover what we load: exercise and steps
 # (activity_and_fitness), heart rate, HRV, SpO2, weight and body fat (health_metrics_and_measurements), sleep,
@@ -21,16 +20,18 @@ DEFAULT_SCOPES = " ".join(
 )
 
 
-class GoogleHealthSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OPENFIT_GOOGLE_HEALTH_", env_file=".env", extra="ignore")
+class GoogleHealthSettings(ProviderSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENFIT_GOOGLE_HEALTH_")
+    PROVIDER = "google_health"
+    # RFC 7009: POST token=<refresh token> ends the whole grant
+    REVOKE_STYLE = "token_form_post"
 
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
     auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
     token_url: str = "https://oauth2.googleapis.com/token"
     revoke_url: str = "https://oauth2.googleapis.com/revoke"
     api_base_url: str = "https://health.googleapis.com"
     scopes: str = Field(default=DEFAULT_SCOPES, description="Space-separated Google Health scopes.")
+    use_pkce: bool = Field(default=True, description="Google's authorization code flow with PKCE (S256).")
 
     # Google documents no per-user quota for this API in its discovery document: pace conservatively
     # (60 requests per minute, 5,000 per day per connected user); a 429 waits for Retry-After.
@@ -38,8 +39,6 @@ class GoogleHealthSettings(BaseSettings):
     rate_limit_long: int = Field(default=5_000, ge=1)
     rate_window_short_s: float = 60.0
     rate_window_long_s: float = 86400.0
-    # Give up waiting (end the run, keep progress) when the next slot is further away than this.
-    max_rate_wait_s: float = 1200.0
 
     backfill_since: date = Field(
         default=date(2015, 1, 1), description="Oldest day asked for on the first sync (Fitbit history)."
@@ -54,34 +53,17 @@ class GoogleHealthSettings(BaseSettings):
     # `pageSize`: exercise and sleep allow at most 25; other data types up to 10,000.
     session_page_size: int = Field(default=25, ge=1, le=25)
     sample_page_size: int = Field(default=10_000, ge=1, le=10_000)
-    refresh_margin_s: float = 300.0
     schedule_cron: str = Field(
-        default="45 3 * * *", description="When Dagster syncs google_health (cron syntax)."
+        default="50 3 * * *", description="When Dagster syncs google_health (cron syntax)."
     )
 
-    def is_configured(self) -> bool:
-        return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
-
-    def oauth_config(self) -> OAuthConfig:
-        from ingestion.auth.oauth import OAuthConfig
-
-        return OAuthConfig(
-            provider="google_health",
-            client_id=self.client_id,
-            client_secret=self.client_secret.get_secret_value() if self.client_secret else None,
-            authorize_url=self.auth_url,
-            token_url=self.token_url,
-            scopes=tuple(self.scopes.split()),
-            scope_separator=" ",
-            use_pkce=True,
+    def oauth_extras(self) -> dict[str, Any]:
+        return {
             # offline: Google issues a refresh token; consent: it issues one again on a re-connect (Google
             # sends a refresh token only when the user sees the consent screen).
-            extra_authorize_params={"access_type": "offline", "prompt": "consent"},
-            revoke_url=self.revoke_url,
-            revoke_style="token_form_post",
-            refresh_margin_s=self.refresh_margin_s,
-            user_id_lookup=self.health_user_id,
-        )
+            "extra_authorize_params": {"access_type": "offline", "prompt": "consent"},
+            "user_id_lookup": self.health_user_id,
+        }
 
     def health_user_id(self, access_token: str) -> str | None:
         """`healthUserId` of `v4/users/me/identity`: the id the API's resource names and notifications carry."""
