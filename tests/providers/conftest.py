@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .mock_servers.google_health import GoogleHealthMock, GoogleHealthMockConfig
 from .mock_servers.oura import OuraMock, OuraMockConfig
 from .mock_servers.strava import StravaMock, StravaMockConfig
 from .mock_servers.wahoo import WahooMock, WahooMockConfig
@@ -72,6 +73,15 @@ def whoop_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[
 def wahoo_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[WahooMock]:
     # generous limits: functional tests must not wait for Wahoo's five-minute windows
     with WahooMock(WahooMockConfig(days=30, limits={"overall": (10_000, 100_000)})) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        yield mock
+
+
+@pytest.fixture
+def google_health_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[GoogleHealthMock]:
+    # generous limits: functional tests must not wait for the one-minute windows
+    with GoogleHealthMock(GoogleHealthMockConfig(days=30, limits={"overall": (10_000, 100_000)})) as mock:
         for key, value in mock.env().items():
             monkeypatch.setenv(key, value)
         yield mock
