@@ -29,7 +29,7 @@ def test_there_are_oauth_providers_to_check():
 @pytest.mark.parametrize("provider", oauth_providers())
 def test_settings_subclass_the_base_and_read_their_own_prefix(provider, monkeypatch):
     cls = _settings_class(provider)
-    assert cls.PROVIDER == provider
+    assert provider == cls.PROVIDER
     assert not cls().is_configured()
     prefix = f"OPENFIT_{provider.upper()}_"
     monkeypatch.setenv(f"{prefix}CLIENT_ID", "app-id")
