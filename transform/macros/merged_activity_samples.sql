@@ -1,7 +1,9 @@
 {#- The samples of each canonical activity, merged across devices. Called by openfit.activity_samples: in
     full for a full build, only for the changed activities (int_changed_activities) in an incremental one.
 
-    The timeline is the primary device's (all its files of the workout); each channel comes from the device chosen for its field in int_activities_merged (heart_rate: hr,
+    The timeline is the primary device's (all its files of the workout), or, when the primary recording has
+    no samples (a summary only: an Apple Health workout, a provider's workout summary), the device chosen for
+    GPS, else distance, heart rate, power; each channel comes from the device chosen for its field in int_activities_merged (heart_rate: hr,
     power_w: power, lat/lon: gps, distance_m/speed_mps: distance), joined on the same whole-second ts. A channel
     whose chosen device is the primary one is read from the primary row itself (no join work for the common case
     of a single-device workout). Clock skew between devices is not corrected: a skewed channel is shifted by it.
@@ -64,10 +66,20 @@ distance_offsets as (
     window device_files as (partition by activity_id, device_key order by first_ts, recording_id)
 ),
 
+sampled_devices as (
+    select distinct activity_id, device_key from recording_distance
+),
+
 activities as (
+    -- primary_device_key: the device whose rows are the timeline (see above)
     select
         activities.activity_id,
-        primary_matched.device_key as primary_device_key,
+        case
+            when primary_sampled.device_key is not null then primary_matched.device_key
+            else coalesce(
+                activities.gps_source, activities.distance_source, activities.hr_source, activities.power_source
+            )
+        end as primary_device_key,
         activities.hr_source,
         activities.power_source,
         activities.gps_source,
@@ -75,6 +87,9 @@ activities as (
     from {{ ref('int_activities_merged') }} as activities
     inner join matched as primary_matched
         on primary_matched.recording_id = activities.primary_recording_id
+    left join sampled_devices as primary_sampled
+        on primary_sampled.activity_id = activities.activity_id
+        and primary_sampled.device_key = primary_matched.device_key
 ),
 
 recordings as (
