@@ -21,6 +21,7 @@ def _dbt_run(warehouse: Path, tmp_path: Path) -> subprocess.CompletedProcess:
                 "run",
                 "--select",
                 "path:models/staging/files",
+                "path:models/openfit/file_imports.sql",  # the file-import log, published from raw_files
                 "--target-path",
                 str(tmp_path / "target"),
                 "--log-path",
