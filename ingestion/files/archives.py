@@ -12,7 +12,8 @@ Safety: zip members with absolute or ``..`` paths, symlinks and encrypted member
 zip are not trusted); the total expanded size of one input is capped; nesting is bounded.
 Inside folders and archives only fitness-looking names are considered (.fit/.gpx/.tcx, their .gz forms,
 nested .zip), plus any XML whose content is an Apple Health export (root ``<HealthData>``, whatever the file
-is called: Apple's ``apple_health_export/export.xml``, a renamed copy); other members (Garmin's JSON
+is called: Apple's ``apple_health_export/export.xml``, a renamed copy) and any SQLite database a format of
+``sqlite_formats`` recognises by its tables (Health Connect's ``health_connect_export.db``); other members (Garmin's JSON
 summaries, photos, Apple's ``export_cda.xml``) are counted as skipped, not quarantined. A health export may be
 far larger than one activity file (``max_health_export_bytes``).
 """
@@ -34,6 +35,7 @@ from typing import Any, BinaryIO
 
 from ingestion.blobstore import BlobStore, BlobStoreError
 from ingestion.files.decode import SNIFF_BYTES, sniff
+from ingestion.files.sqlite_formats import looks_like_sqlite, sqlite_format
 
 FITNESS_SUFFIXES = (".fit", ".gpx", ".tcx")
 
@@ -326,7 +328,7 @@ class InputWalker:
             try:
                 with archive.open(info) as member:
                     if health_export:
-                        yield self._store_stream(
+                        stored = self._store_stream(
                             member,
                             info.compress_size,
                             name,
@@ -335,12 +337,20 @@ class InputWalker:
                             metadata,
                             max_bytes=self.limits.max_health_export_bytes,
                         )
+                        if stored.sha256 is not None and self._is_other_sqlite(stored.sha256):
+                            self.stats.skip(f"{label}!{name}")  # an SQLite file of no known format
+                            continue
+                        yield stored
                     elif name.lower().endswith(".gz"):
                         yield from self._store_gzip(member, info.compress_size, name, label, budget, metadata)
                     else:
                         yield self._store_stream(member, info.compress_size, name, label, budget, metadata)
             except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
                 yield Candidate(name, label, refused=f"corrupt archive member: {exc}", metadata=metadata)
+
+    def _is_other_sqlite(self, sha: str) -> bool:
+        """A readable SQLite database no format claims (a damaged one is decoded and quarantined)."""
+        return sqlite_format(self.store.path_for(sha)) == "other"
 
     @staticmethod
     def _member_is_health_export(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
@@ -350,6 +360,8 @@ class InputWalker:
         try:
             with archive.open(info) as member:
                 start = member.read(64)
+                if looks_like_sqlite(start):
+                    return True  # its tables decide once it is stored (see _walk_zip)
                 if not _might_be_xml(start):
                     return False
                 return _is_health_export(start + member.read(SNIFF_BYTES - len(start)))
@@ -446,6 +458,8 @@ def _file_is_health_export(path: Path) -> bool:
     try:
         with open(path, "rb") as handle:
             start = handle.read(64)
+            if looks_like_sqlite(start):
+                return sqlite_format(path) != "other"  # a damaged database is decoded and quarantined
             if not _might_be_xml(start):
                 return False
             return _is_health_export(start + handle.read(SNIFF_BYTES - len(start)))

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from ingestion.files.fit_bytes import looks_like_fit
 from ingestion.files.model import DecodedFile, quarantined, refuse_empty
+from ingestion.files.sqlite_formats import looks_like_sqlite
 
 # Larger files are refused unread: the longest real activities (multi-day ultras, 1 Hz) stay far below.
 MAX_FIT_BYTES = 256 * 1024 * 1024
 MAX_XML_BYTES = 512 * 1024 * 1024
 # Apple Health exports are one XML file of the whole history (1-4 GB seen); it is streamed, never read whole.
 MAX_HEALTH_EXPORT_BYTES = 16 * 1024 * 1024 * 1024
+# SQLite exports of a phone's health store (Health Connect): the whole history, read by SQLite in pages.
+MAX_SQLITE_BYTES = 8 * 1024 * 1024 * 1024
 # How much of a file's start is read to find its root element (Apple's export starts with a DTD of ~10 KB).
 SNIFF_BYTES = 1024 * 1024
 
@@ -67,11 +70,14 @@ def _looks_like_xml(data: bytes) -> bool:
 
 
 def sniff(data: bytes) -> str | None:
-    """'fit' | 'gpx' | 'tcx' | 'apple_health' | None, from the content (never from the file name).
+    """'fit' | 'gpx' | 'tcx' | 'apple_health' | 'sqlite' | None, from the content (never from the file name).
+    'sqlite' is any SQLite database: its tables decide the format (ingestion.files.sqlite_formats).
 
     `data` may be only the start of the file (SNIFF_BYTES are enough)."""
     if looks_like_fit(data):
         return "fit"
+    if looks_like_sqlite(data):
+        return "sqlite"
     root = xml_root(data)
     if root == "TrainingCenterDatabase":
         return "tcx"
@@ -119,6 +125,8 @@ def _decode_by_format(data: bytes, name: str) -> DecodedFile:
         from ingestion.files.apple_health import decode_apple_health
 
         return decode_apple_health(io.BytesIO(data))
+    if fmt == "sqlite":
+        return _decode_sqlite_bytes(data)
     limit = MAX_FIT_BYTES if fmt == "fit" else MAX_XML_BYTES
     if len(data) > limit:
         return quarantined(
@@ -144,8 +152,11 @@ def decode_path(path: str | Path, name: str = "") -> DecodedFile:
     size = path.stat().st_size
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
-    if sniff(head) == "apple_health":
+    fmt = sniff(head)
+    if fmt == "apple_health":
         return refuse_empty(_decode_health_export(path, size))
+    if fmt == "sqlite":  # SQLite reads the file itself, in pages
+        return refuse_empty(_decode_sqlite(path, size))
     if size > MAX_XML_BYTES:
         return quarantined("unknown", f"refused: {size} bytes exceeds the {MAX_XML_BYTES} byte limit")
     return decode_bytes(path.read_bytes(), name or path.name)
@@ -161,3 +172,31 @@ def _decode_health_export(path: Path, size: int) -> DecodedFile:
 
     with open(path, "rb") as handle:
         return decode_apple_health(handle)
+
+
+def _decode_sqlite(path: Path, size: int) -> DecodedFile:
+    """An SQLite database, by the format its tables name (see ingestion.files.sqlite_formats)."""
+    from ingestion.files.sqlite_formats import sqlite_format
+
+    if size > MAX_SQLITE_BYTES:
+        return quarantined(
+            "sqlite", f"refused: {size} bytes exceeds the {MAX_SQLITE_BYTES} byte limit for databases"
+        )
+    fmt = sqlite_format(path)
+    if fmt == "other":
+        return quarantined(
+            "unknown", "not a fitness file: an SQLite database without Health Connect's record tables"
+        )
+    from ingestion.files.health_connect import decode_health_connect
+
+    return decode_health_connect(path)  # a damaged database is quarantined there, with the reason
+
+
+def _decode_sqlite_bytes(data: bytes) -> DecodedFile:
+    """SQLite reads files, not bytes: a temporary copy, removed after the decode."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="openfit-sqlite-") as folder:
+        copy = Path(folder) / "database.sqlite"
+        copy.write_bytes(data)
+        return _decode_sqlite(copy, len(data))
