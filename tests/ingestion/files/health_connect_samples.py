@@ -159,10 +159,13 @@ def _day(writer: _Writer, day: date, rng: random.Random) -> None:
     spec = writer.spec
     midnight = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(seconds=ZONE_OFFSET_S)
     # steps and distance: the phone counts every waking hour, the watch too (the same walk, twice)
+    run_day = (day - spec.first_date).days % 2 == 1
     for hour in range(8, 21):
         start, end = midnight + timedelta(hours=hour), midnight + timedelta(hours=hour + 1)
         steps = rng.randint(200, 900)
         writer.interval("steps_record_table", PHONE, ("steps", day, hour), start, end, count=steps)
+        if run_day and hour == 18:
+            continue  # the watch writes the run's own steps and distance for this hour (records never overlap)
         writer.interval("steps_record_table", WATCH, ("steps", day, hour), start, end, count=steps + 37)
         writer.interval(
             "distance_record_table", WATCH, ("distance", day, hour), start, end, distance=steps * 0.78
@@ -234,7 +237,7 @@ def _day(writer: _Writer, day: date, rng: random.Random) -> None:
             "body_fat_record_table", SCALE, ("fat", day), weighed, percentage=round(rng.uniform(16, 19), 1)
         )
     # a run every other day at 18:00 local, with its route, laps and heart rate
-    if (day - spec.first_date).days % 2 == 1:
+    if run_day:
         _run(writer, day, midnight + timedelta(hours=18), rng)
 
 
@@ -286,7 +289,7 @@ def _run(writer: _Writer, day: date, start: datetime, rng: random.Random) -> Non
         [
             {
                 "beats_per_minute": 140 + i // 60 + rng.randint(-2, 2),
-                "epoch_millis": _ms(start + timedelta(seconds=i)),
+                "epoch_millis": _ms(start + timedelta(seconds=i + 2)),
                 "parent_key": parent,
             }
             for i in range(0, minutes * 60, 5)

@@ -1,5 +1,5 @@
 {{ union_sources(
     [ref('stg_synthetic__sleep_levels'), ref('stg_fit__sleep_stages'), ref('stg_oura__sleep_stages'),
-     ref('stg_apple_health__sleep_stages')],
+     ref('stg_apple_health__sleep_stages'), ref('stg_health_connect__sleep_stages')],
     ['sleep_id', 'stage', 'start_time', 'end_time', 'duration_s', 'source']
 ) }}
