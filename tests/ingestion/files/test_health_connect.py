@@ -212,9 +212,9 @@ def test_a_damaged_export_is_quarantined_and_the_rest_of_the_batch_lands(export_
 def test_newer_exports_add_only_new_and_edited_records(tmp_path, home):
     edited_day = date(2024, 3, 6)  # a weigh-in day (every other day from the 4th)
     first = write_export_zip(tmp_path / "march-8.zip", ExportSpec(days=5, end_date=date(2024, 3, 8)))
-    newer = write_export_zip(tmp_path / "march-10.zip", ExportSpec(days=7, edited_weights={edited_day: 69.5}))
+    newer = write_export_zip(tmp_path / "march-10.zip", ExportSpec(days=7, edited_weights={edited_day: 68.4}))
     again = write_export_zip(  # the same store exported again: other bytes, the same records
-        tmp_path / "march-10-again.zip", ExportSpec(days=7, edited_weights={edited_day: 69.5}, locale="fr_FR")
+        tmp_path / "march-10-again.zip", ExportSpec(days=7, edited_weights={edited_day: 68.4}, locale="fr_FR")
     )
 
     def outcome(summary):
@@ -236,7 +236,7 @@ def test_newer_exports_add_only_new_and_edited_records(tmp_path, home):
         "select value, last_modified_time > timestamptz '2024-03-09' from raw_files.health_connect_record "
         "where record_type = 'weight' and cast(start_time as date) = date '2024-03-06' order by 2",
     )
-    assert len(weights) == 2 and weights[1] == (69_500.0, True)
+    assert len(weights) == 2 and weights[1] == (68_400.0, True)
     samples = _query(home, "select count(*) from raw_files.health_connect_heart_rate_sample")[0][0]
     assert samples == everything.tables["heart_rate_sample"].num_rows > first_samples
     assert _query(home, "select count(*) from raw_files.health_connect_device")[0][0] == 3

@@ -48,9 +48,9 @@ def _openfit(*args: str) -> subprocess.CompletedProcess:
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("health_connect_e2e")
     first = write_export_zip(root / "Health Connect.zip", ExportSpec(days=5, end_date=date(2024, 3, 8)))
-    newer = write_export_zip(root / "hc-export-2.zip", ExportSpec(days=7, edited_weights={EDITED_DAY: 69.5}))
+    newer = write_export_zip(root / "hc-export-2.zip", ExportSpec(days=7, edited_weights={EDITED_DAY: 68.4}))
     again = write_export_zip(
-        root / "hc-export-3.zip", ExportSpec(days=7, edited_weights={EDITED_DAY: 69.5}, locale="de_DE")
+        root / "hc-export-3.zip", ExportSpec(days=7, edited_weights={EDITED_DAY: 68.4}, locale="de_DE")
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OPENFIT_HOME", str(root / "home"))
@@ -161,6 +161,6 @@ def test_a_newer_export_adds_only_new_records_and_an_edit_replaces_the_old_value
         settings,
         "select ts, value from openfit.metrics where metric = 'weight' and source = 'files' order by ts",
     )
-    assert [value for ts, value in weights if ts.date() == EDITED_DAY] == [69.5]
+    assert [value for ts, value in weights if ts.date() == EDITED_DAY] == [68.4]
     old = [value for ts, value in before["weights"] if ts.date() == EDITED_DAY]
-    assert len(old) == 1 and old != [69.5]
+    assert len(old) == 1 and old != [68.4]
