@@ -188,6 +188,7 @@ def _day(writer: _Writer, day: date, rng: random.Random) -> None:
                     "parent_key": parent,
                 }
                 for second in range(0, 3600, spec.heart_rate_every_s)
+                if not (run_day and hour == 18 and second <= 1800)  # the run's own series covers 18:00-18:30
             ],
         )
     # the night that ends this morning: 23:00 (previous day) to 07:00, stages every 30 minutes

@@ -96,7 +96,7 @@ def test_records_reach_the_openfit_tables_with_units_local_dates_and_devices(bui
         )
     }
     days, runs = 7, 3  # 4..10 March; runs on the 5th, 7th and 9th
-    assert metrics["heart_rate"][:2] == ("bpm", days * 24 * 12 + runs * 360)
+    assert metrics["heart_rate"][:2] == ("bpm", days * 24 * 12 + runs * (360 - 7))
     first_beat = metrics["heart_rate"][2].astimezone(UTC)
     assert (first_beat.date(), first_beat.hour) == (date(2024, 3, 3), 23)  # 00:00 on 4 March at UTC+1
     assert metrics["hrv_rmssd"][:2] == ("ms", days)  # RMSSD: its own metric, not Apple's SDNN
@@ -164,3 +164,30 @@ def test_a_newer_export_adds_only_new_records_and_an_edit_replaces_the_old_value
     assert [value for ts, value in weights if ts.date() == EDITED_DAY] == [68.4]
     old = [value for ts, value in before["weights"] if ts.date() == EDITED_DAY]
     assert len(old) == 1 and old != [68.4]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_exercise_sessions_become_activities_with_route_heart_rate_and_laps(built):
+    settings, _ = built
+    recordings = _snapshot(
+        settings,
+        "select recording_id, sport, local_date, duration_s, distance_m, has_gps, avg_hr between 135 and 165, "
+        "utc_offset_s from openfit.activity_recordings where source = 'files' order by local_date",
+    )
+    assert [r[1:] for r in recordings] == [
+        ("running", date(2024, 3, day), 1800, 5100.0, True, True, 3600) for day in (5, 7, 9)
+    ]
+    assert all(r[0].startswith("files:hc:") for r in recordings)
+    samples = _snapshot(
+        settings,
+        "select r.recording_id, count(*), count(s.lat), count(s.heart_rate) from openfit.activity_recordings r "
+        "join openfit.activity_samples s using (activity_id) where r.source = 'files' group by 1 order by 1",
+    )
+    assert [s[1:] for s in samples] == [(540, 180, 360)] * 3  # route every 10 s, heart rate every 5 s
+    laps = _snapshot(
+        settings,
+        "select count(*), min(distance_m) >= 1000 from openfit.laps l join openfit.activity_recordings r "
+        "using (activity_id) where r.source = 'files' and r.recording_role = 'primary'",
+    )
+    assert laps == [(9, True)]

@@ -3,7 +3,8 @@
 with unioned as (
     {{ union_sources(
         [ref('stg_synthetic__activities'), ref('stg_fit__sessions'), ref('stg_gpx__tracks'),
-         ref('stg_tcx__activities'), ref('stg_strava__activities'), ref('stg_withings__activities'), ref('stg_whoop__activities')],
+         ref('stg_tcx__activities'), ref('stg_strava__activities'), ref('stg_withings__activities'), ref('stg_whoop__activities'),
+         ref('stg_health_connect__activities')],
         ['recording_id', 'external_id', 'athlete_id', 'device_id', 'source', 'name', 'gear', 'commute',
          'multisport_group_id', 'source_sport', 'start_time',
          'end_time', 'utc_offset_s', 'local_date', 'duration_s', 'moving_s', 'distance_m', 'ascent_m', 'avg_hr',
