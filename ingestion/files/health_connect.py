@@ -433,9 +433,7 @@ def _decode(connection: sqlite3.Connection, tables: Tables, user_version: int) -
     if unread:
         warnings.append(f"record tables kept out of raw_files (not read): {', '.join(unread)}")
     status = "partial" if decoder.damaged else "imported"
-    reason = (
-        f"damaged Health Connect database, rows before the damage kept: {'; '.join(decoder.damaged)}"
-        if (decoder.damaged)
-        else None
-    )
+    reason = None
+    if decoder.damaged:
+        reason = f"damaged Health Connect database, rows before the damage kept: {'; '.join(decoder.damaged)}"
     return DecodedFile(FORMAT, status, reason, PARSER, PARSER_VERSION, out, {}, warnings)

@@ -187,7 +187,7 @@ def test_exercise_sessions_become_activities_with_route_heart_rate_and_laps(buil
     assert [s[1:] for s in samples] == [(540, 180, 360)] * 3  # route every 10 s, heart rate every 5 s
     laps = _snapshot(
         settings,
-        "select count(*), min(distance_m) >= 1000 from openfit.laps l join openfit.activity_recordings r "
+        "select count(*), min(l.distance_m) >= 1000 from openfit.laps l join openfit.activity_recordings r "
         "using (activity_id) where r.source = 'files' and r.recording_role = 'primary'",
     )
     assert laps == [(9, True)]
