@@ -27,9 +27,15 @@ from .activity import (
     to_stream,
 )
 from .agreement import BlandAltman, bland_altman
+from .efficiency import (
+    aerobic_decoupling,
+    efficiency_factor,
+    running_decoupling,
+    running_efficiency_factor,
+)
 from .frames import daily_training_load
 from .geo import EARTH_MEAN_RADIUS_M, haversine_m, track_distance_m
-from .heart_rate import Zone, hr_zones, lthr_from_test, max_hr, time_in_zones
+from .heart_rate import Zone, hr_zones, lthr_from_test, max_hr, time_in_zones, zone_percentages
 from .load import (
     BanisterFit,
     BanisterParams,
@@ -43,18 +49,22 @@ from .load import (
 )
 from .power import (
     STANDARD_DURATIONS,
+    CriticalPower3Fit,
     CriticalPowerFit,
     MeanMaxCurve,
     PowerZone,
     WPrimeBalance,
     average_power,
     critical_power,
+    critical_power_3p,
+    critical_power_3p_from_curve,
     critical_power_from_curve,
     critical_power_two_efforts,
     eftp_from_curve,
     ftp_from_test,
     intensity_factor,
     mean_max,
+    morton_3p_power,
     normalized_power,
     power_curve,
     power_zones,
@@ -110,7 +120,7 @@ __all__ = [
     # positions
     "haversine_m", "track_distance_m", "EARTH_MEAN_RADIUS_M",
     # heart rate
-    "max_hr", "hr_zones", "Zone", "time_in_zones", "lthr_from_test", "hr_reserve_fraction",
+    "max_hr", "hr_zones", "Zone", "time_in_zones", "zone_percentages", "lthr_from_test", "hr_reserve_fraction",
     # TRIMP / HRSS
     "trimp", "trimp_banister", "trimp_edwards", "trimp_lucia", "trimp_goldencheetah_zonal", "hrss",
     # power
@@ -118,10 +128,13 @@ __all__ = [
     "mean_max", "power_curve", "MeanMaxCurve", "STANDARD_DURATIONS",
     "ftp_from_test", "eftp_from_curve", "power_zones", "PowerZone", "time_in_power_zones",
     "critical_power", "critical_power_from_curve", "critical_power_two_efforts", "CriticalPowerFit",
+    "critical_power_3p", "critical_power_3p_from_curve", "morton_3p_power", "CriticalPower3Fit",
     "skiba_tau", "w_prime_balance", "WPrimeBalance",
     # running
     "rtss", "grade_adjusted_speed", "grade_from_altitude", "minetti_cost", "pace_to_speed",
     "vdot", "race_time_from_vdot", "riegel", "best_efforts", "BestEfforts", "STANDARD_RACE_DISTANCES_M",
+    # aerobic efficiency
+    "efficiency_factor", "running_efficiency_factor", "aerobic_decoupling", "running_decoupling",
     # VO2max
     "vo2max_from_race", "vo2max_cooper", "vo2max_rockport", "vo2max_uth_sorensen",
     # load series

@@ -31,6 +31,7 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "ewma_seed": ("first_load", "zero"),
     "sd": ("population", "sample"),
     "load_source": ("power_tss", "rtss", "hrss", "session_rpe"),
+    "ef_output": ("normalized", "average"),
 }
 
 DEFAULTS: dict[str, str] = {family: names[0] for family, names in VARIANTS.items()}

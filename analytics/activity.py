@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from ._common import DEFAULTS, VARIANTS, choose, hr_range, positive, sex_key
+from .efficiency import aerobic_decoupling, efficiency_factor, running_decoupling, running_efficiency_factor
 from .power import average_power, normalized_power, tss, variability_index
 from .running import grade_from_altitude, rtss
 from .streams import DEFAULT_MAX_FILL_GAP_S, Stream, resample_1hz
@@ -184,8 +185,12 @@ def score_activity(
     threshold pace (grade-adjusted when altitude exists); HRSS needs HR + lthr, hr_rest, hr_max;
     session-RPE load = RPE × minutes (moving time, or duration_s). Each missing input leaves its
     metric None — never a guessed number. `load`/`load_source` come from `activity_load`.
+    Aerobic efficiency (HR and an output needed; no threshold): runs use grade-adjusted speed (Friel's running
+    EF in (m/min)/bpm, Pa:HR), every other sport power (EF in W/bpm, Pw:HR); `efficiency_basis` says which
+    ("grade_adjusted_speed" / "power"). decoupling_pct is null under an hour of paired data (its validity range).
     Keys: elapsed_s, moving_s, duration_s, avg_power_w, np_w, ftp_used_w, if, tss, vi, work_kj, avg_hr_bpm, max_hr_bpm,
-    trimp, hrss, rtss, session_rpe_load, load, load_source, the method names and the thresholds used.
+    trimp, hrss, rtss, session_rpe_load, efficiency_factor, decoupling_pct, efficiency_basis, load, load_source,
+    the method names and the thresholds used.
     """
     np_method = choose("np", np_method)
     trimp_method = choose("trimp", trimp_method)
@@ -197,7 +202,8 @@ def score_activity(
     stream = to_stream(samples, columns, max_fill_gap_s) if isinstance(samples, pl.DataFrame) else samples
     row: dict[str, Any] = dict.fromkeys(
         ("elapsed_s", "moving_s", "avg_power_w", "np_w", "ftp_used_w", "if", "tss", "vi", "work_kj", "avg_hr_bpm",
-         "max_hr_bpm", "trimp", "hrss", "rtss", "session_rpe_load"),
+         "max_hr_bpm", "trimp", "hrss", "rtss", "session_rpe_load", "efficiency_factor", "decoupling_pct",
+         "efficiency_basis"),
     )  # fmt: skip
     if stream is not None:
         row["elapsed_s"] = stream.elapsed_s
@@ -212,13 +218,13 @@ def score_activity(
         speed = stream.channels.get("speed")
         if speed is None and "distance" in stream.channels:
             speed = np.gradient(stream.channels["distance"]) if stream.elapsed_s > 1 else None
+        grade = None
+        if _is_run(sport) and speed is not None and "altitude" in stream.channels and gap_model != "none":
+            grade = grade_from_altitude(stream.channels["altitude"], stream.channels.get("distance"), speed)
         if _is_run(sport) and speed is not None and thresholds.threshold_pace_s_per_km is not None:
-            grade = None
-            if "altitude" in stream.channels and gap_model != "none":
-                grade = grade_from_altitude(
-                    stream.channels["altitude"], stream.channels.get("distance"), speed
-                )
             row["rtss"] = rtss(speed, thresholds.threshold_pace_s_per_km, grade, rtss_method, gap_model).value
+        if hr is not None and not np.isnan(hr).all():
+            _score_efficiency(row, hr, power, speed, grade, _is_run(sport), gap_model)
     moving = duration_s if duration_s is not None else row["moving_s"]
     row["duration_s"] = moving
     if session_rpe is not None and moving is not None:
@@ -261,6 +267,18 @@ def _score_power(row: dict, power: np.ndarray, ftp_w: float | None, np_method: s
         row["if"] = np_w / ftp_w
         row["tss"] = tss(valid_s, np_w, ftp_w)
     row["ftp_used_w"] = ftp_w
+
+
+def _score_efficiency(row: dict, hr, power, speed, grade, is_run: bool, gap_model: str) -> None:
+    """EF and decoupling with the defaults (NP-style output, whole activity, null under an hour)."""
+    if is_run and speed is not None and not np.isnan(speed).all():
+        row["efficiency_basis"] = "grade_adjusted_speed"
+        row["efficiency_factor"] = running_efficiency_factor(speed, hr, grade, gap_model=gap_model).value
+        row["decoupling_pct"] = running_decoupling(speed, hr, grade, gap_model=gap_model).value
+    elif not is_run and power is not None and not np.isnan(power).all():
+        row["efficiency_basis"] = "power"
+        row["efficiency_factor"] = efficiency_factor(power, hr).value
+        row["decoupling_pct"] = aerobic_decoupling(power, hr).value
 
 
 def _score_hr(row: dict, hr: np.ndarray, th: Thresholds, trimp_method: str, hrss_method: str) -> None:

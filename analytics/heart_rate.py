@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import Metric, as_float_array, choose, hr_range, positive
+from ._common import Metric, as_float_array, choose, hr_range, non_negative, positive
 
 # HRmax = a − b·age (bpm); name -> (a, b, citation)
 MAX_HR_FORMULAS: dict[str, tuple[float, float, str]] = {
@@ -126,6 +126,25 @@ def time_in_zones(hr, zones: list[Zone]) -> dict[str, float]:
     valid = h[~np.isnan(h)]
     counts, _ = np.histogram(valid, bins=edges)
     return {z.name: float(c) for z, c in zip(zones, counts, strict=True)}
+
+
+def zone_percentages(
+    seconds_by_zone: dict[str, float], total_s: float | None = None
+) -> dict[str, float | None]:
+    """Percent of time in each zone (%), from the seconds `time_in_zones` or `time_in_power_zones` return.
+
+    Denominator: the seconds counted in the zones (the percentages sum to 100), or `total_s` when given
+    (e.g. every recorded second, so HR below the first zone shows as the missing share). Every value is
+    None when the denominator is 0 (no reading: a share of nothing is undefined, not 0 %).
+    """
+    seconds = {name: non_negative(value, f"seconds in {name}") for name, value in seconds_by_zone.items()}
+    counted = sum(seconds.values())
+    total = counted if total_s is None else non_negative(total_s, "total_s")
+    if total_s is not None and counted > total + 1e-9:
+        raise ValueError(f"total_s ({total}) is smaller than the seconds in zones ({counted})")
+    if total == 0:
+        return dict.fromkeys(seconds)
+    return {name: 100.0 * value / total for name, value in seconds.items()}
 
 
 def lthr_from_test(hr, min_valid_fraction: float = 0.9) -> Metric:

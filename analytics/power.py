@@ -1,7 +1,7 @@
 """Cycling power metrics on a 1 Hz grid (NaN = gap; see `analytics.streams`).
 
 Sources: Allen & Coggan, *Training and Racing with a Power Meter* (NP, IF, TSS, VI, FTP tests);
-Monod & Scherrer 1965 / Moritani 1981 (critical power); Skiba et al. 2012 MSSE 44:1526 (W'bal integral);
+Monod & Scherrer 1965 / Moritani 1981 (critical power); Morton 1996 Ergonomics 39:611 (3-parameter CP); Skiba et al. 2012 MSSE 44:1526 (W'bal integral);
 Skiba et al. 2015 Eur J Appl Physiol 115:703 (W'bal differential).
 """
 
@@ -277,6 +277,117 @@ def critical_power_two_efforts(p1_w: float, t1_s: float, p2_w: float, t2_s: floa
             f"efforts give a non-physiological CP={cp:.1f} W, W'={wp:.0f} J (shorter must be harder)"
         )
     return CriticalPowerFit(cp, wp, "two_effort", 2, None)
+
+
+MORTON_3P_MIN_S = 60  # default fit range of the 3-parameter model, s (see critical_power_3p_from_curve)
+MORTON_3P_MAX_S = 1200
+
+
+def morton_3p_power(durations_s, cp_w: float, w_prime_j: float, pmax_w: float) -> np.ndarray:
+    """Power (W) sustainable for t seconds under Morton's 3-parameter model:
+    P(t) = W' / (t + W'/(Pmax − CP)) + CP, i.e. t = W'/(P − CP) − W'/(Pmax − CP).
+    P(0) = Pmax; P(t) → CP as t → ∞; as Pmax → ∞ it becomes the 2-parameter P = CP + W'/t.
+    Citation: Morton RH (1996), A 3-parameter critical power model, Ergonomics 39(4):611-619.
+    """
+    t = as_float_array(durations_s, "durations_s", allow_nan=False)
+    cp, wp, pmax = positive(cp_w, "cp_w"), positive(w_prime_j, "w_prime_j"), positive(pmax_w, "pmax_w")
+    if pmax <= cp:
+        raise ValueError(f"pmax_w ({pmax}) must exceed cp_w ({cp})")
+    return wp / (t + wp / (pmax - cp)) + cp
+
+
+@dataclass(frozen=True)
+class CriticalPower3Fit:
+    """Morton 3-parameter fit. rmse_w and r_squared describe the fit at the input points (None for an exact
+    3-point fit); min_s/max_s are the shortest and longest durations used."""
+
+    cp_w: float
+    w_prime_j: float
+    pmax_w: float
+    n_points: int
+    rmse_w: float | None
+    r_squared: float | None
+    min_s: float
+    max_s: float
+    method: str = "morton_3p"
+
+    def as_dict(self) -> dict:
+        return {"cp_w": self.cp_w, "w_prime_j": self.w_prime_j, "pmax_w": self.pmax_w, "method": self.method,
+                "n_points": self.n_points, "rmse_w": self.rmse_w, "r_squared": self.r_squared,
+                "min_s": self.min_s, "max_s": self.max_s}  # fmt: skip
+
+
+def critical_power_3p(durations_s, powers_w) -> CriticalPower3Fit:
+    """Three-parameter critical power model (Morton 1996), fitted by nonlinear least squares on power:
+    minimise Σ (P_i − P(t_i))², P(t) = W'/(t + W'/(Pmax − CP)) + CP (`morton_3p_power`).
+
+    durations_s / powers_w: matched mean-maximal points (s, W), at least three distinct durations.
+    Returns CP (W), W' (J), Pmax (W) and the fit quality (RMSE in W, R²). Pmax is the model's power
+    at t = 0, an extrapolation of the hyperbola, not a measured sprint peak. Solved by
+    scipy.optimize.least_squares (trust-region reflective, bounds CP, W' > 0 and Pmax > CP), started
+    from the 2-parameter work-time fit of the same points. Raises ValueError when fewer than three
+    durations are given or the optimum sits on a bound (the points do not define three parameters,
+    e.g. no curvature at the short end), instead of returning a meaningless number.
+    Citation: Morton RH (1996), Ergonomics 39(4):611-619; review: Morton RH (2006), Eur J Appl
+    Physiol 96:339-354.
+    """
+    t = as_float_array(durations_s, "durations_s", allow_nan=False)
+    p = as_float_array(powers_w, "powers_w", allow_nan=False)
+    if t.size != p.size:
+        raise ValueError(f"{t.size} durations for {p.size} powers")
+    if (t <= 0).any() or (p <= 0).any():
+        raise ValueError("durations and powers must be > 0")
+    if np.unique(t).size < 3:
+        raise ValueError("the 3-parameter model needs efforts of at least three different durations")
+    try:
+        start = critical_power(t, p)
+        cp0, wp0 = min(start.cp_w, 0.95 * float(p.min())), start.w_prime_j
+    except ValueError:
+        cp0, wp0 = 0.8 * float(p.min()), float(np.mean((p - 0.8 * p.min()) * t))
+    pmax0 = max(2.0 * float(p.max()), cp0 + 1.0)
+    from scipy.optimize import least_squares  # lazy, as in load.fit_banister
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        cp, wp, above = x  # above = Pmax − CP > 0 keeps the hyperbola's asymptote below Pmax
+        return wp / (t + wp / above) + cp - p
+
+    scale = np.array([cp0, wp0, pmax0 - cp0])
+    result = least_squares(
+        residuals,
+        x0=scale,
+        bounds=([1e-6, 1e-6, 1e-6], [np.inf, np.inf, np.inf]),
+        x_scale=scale,
+        xtol=1e-12,
+        ftol=1e-12,
+        gtol=1e-12,
+        max_nfev=10000,
+    )
+    cp, wp, above = (float(v) for v in result.x)
+    if not result.success or min(cp, wp, above) <= 1e-3 or above > 1e3 * float(p.max()):
+        raise ValueError(
+            f"3-parameter CP fit did not reach an interior optimum (CP={cp:.1f} W, W'={wp:.0f} J, "
+            f"Pmax-CP={above:.0f} W); the efforts do not define Pmax: include shorter efforts"
+        )
+    resid = p - (wp / (t + wp / above) + cp)
+    rmse = r2 = None
+    if t.size > 3:
+        rmse = float(np.sqrt(np.mean(resid**2)))
+        total = float(np.sum((p - p.mean()) ** 2))
+        r2 = 1.0 - float(np.sum(resid**2)) / total if total > 0 else None
+    return CriticalPower3Fit(cp, wp, cp + above, int(t.size), rmse, r2, float(t.min()), float(t.max()))
+
+
+def critical_power_3p_from_curve(
+    curve: MeanMaxCurve, min_s: int = MORTON_3P_MIN_S, max_s: int = MORTON_3P_MAX_S
+) -> CriticalPower3Fit:
+    """`critical_power_3p` over a mean-max curve's points with min_s <= d <= max_s (default 1-20 min).
+
+    The range extends the 2-parameter fit's 2-20 min down to 1 min so the short-end curvature that
+    defines Pmax is in the data; efforts under a minute are left out by default because sprint
+    (neuromuscular) power sits above the hyperbola and would drag CP and W' (pass min_s to include them).
+    """
+    keep = (curve.durations_s >= min_s) & (curve.durations_s <= max_s) & ~np.isnan(curve.values)
+    return critical_power_3p(curve.durations_s[keep], curve.values[keep])
 
 
 def skiba_tau(power, cp_w: float) -> float:

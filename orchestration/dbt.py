@@ -54,6 +54,26 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
 
 def apply_dbt_env(settings: Settings | None = None) -> None:
     os.environ.update(dbt_env(settings))
+    _parse_independent_of_the_warehouse_path()
+
+
+def _parse_independent_of_the_warehouse_path() -> None:
+    """dbt parses the whole project again (~7 s more than a partial parse) whenever the profile's connection
+    info differs from the last parse's, and the warehouse's path is part of it: every process working on another
+    home (each test's, a second user's) paid a full parse. Parsing does not depend on where the file lies, so
+    the path is left out of the connection info dbt compares (dbt-duckdb's credentials, patched in this
+    process only; dbt's own CLI is unchanged)."""
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+
+    keys = DuckDBCredentials._connection_keys
+    if getattr(keys, "leaves_out_path", False):
+        return
+
+    def _connection_keys(self: Any) -> tuple[str, ...]:
+        return tuple(key for key in keys(self) if key != "path")
+
+    _connection_keys.leaves_out_path = True  # type: ignore[attr-defined]
+    DuckDBCredentials._connection_keys = _connection_keys  # type: ignore[method-assign]
 
 
 def dbt_vars(settings: Settings | None = None) -> dict[str, str | int | list]:
@@ -146,10 +166,17 @@ def parsed_manifest(settings: Settings | None = None) -> Any:
         from dbt.cli.main import dbtRunner  # imported lazily: 2+ s
 
         apply_dbt_env(settings)
-        result = dbtRunner().invoke(["parse", *_common_args(), "--quiet", *dbt_vars_arg(settings)])
+        stamp = manifest_fingerprint_path()
+        # target/manifest.json (read by Dagster's definitions) is rewritten only when it is not this project's
+        # already: writing it costs ~0.4 s in every process that runs dbt.
+        current = manifest_path().exists() and stamp.exists() and stamp.read_text() == fingerprint
+        result = dbtRunner().invoke(
+            ["parse", *_common_args(), "--quiet", *dbt_vars_arg(settings)]
+            + (["--no-write-json"] if current else [])
+        )
         if not result.success:
             raise RuntimeError(f"dbt parse failed: {result.exception or 'see dbt logs in transform/logs'}")
-        manifest_fingerprint_path().write_text(fingerprint)
+        stamp.write_text(fingerprint)
         _parsed.clear()
         _parsed[fingerprint] = result.result
         return result.result
@@ -208,8 +235,11 @@ def invoke_dbt(
                 on_event(as_dict)
 
     try:
+        # A run writes no manifest.json or run_results.json: the manifest is the parse's, and the results are
+        # read here from the invocation (openfit_state.build_nodes keeps their times).
+        no_json = ["--no-write-json"] if args and args[0] in ("build", "run", "test", "seed") else []
         result = dbtRunner(manifest=manifest, callbacks=[collect]).invoke(
-            [*args, *_common_args(), "--quiet", *dbt_vars_arg(settings)]
+            [*args, *_common_args(), "--quiet", *no_json, *dbt_vars_arg(settings)]
         )
     finally:
         _close_dbt_connection()

@@ -27,7 +27,9 @@ from ingestion.auth.tokens import TokenStore
 log = logging.getLogger(__name__)
 install_log_redaction()
 
-RevokeStyle = Literal["strava_deauthorize", "oura_revoke", "bearer_delete", "none"]
+# token_form_post: RFC 7009 (`POST token=<token>` as a form); the refresh token when there is one, since
+# revoking it ends the whole grant.
+RevokeStyle = Literal["strava_deauthorize", "oura_revoke", "bearer_delete", "token_form_post", "none"]
 # Errors by which a token endpoint says "this grant is dead": the user has to authorise again.
 REAUTH_ERRORS = {"invalid_grant", "invalid_token", "unauthorized_client", "access_denied", "invalid_client"}
 
@@ -302,6 +304,11 @@ class TokenManager:
                 with httpx.Client(timeout=self.config.timeout_s) as http:
                     if self.config.revoke_style == "strava_deauthorize":
                         resp = http.post(self.config.revoke_url, data={"access_token": token["access_token"]})
+                    elif self.config.revoke_style == "token_form_post":
+                        resp = http.post(
+                            self.config.revoke_url,
+                            data={"token": token.get("refresh_token") or token["access_token"]},
+                        )
                     elif self.config.revoke_style == "bearer_delete":
                         resp = http.delete(
                             self.config.revoke_url,

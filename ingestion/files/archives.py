@@ -12,9 +12,11 @@ Safety: zip members with absolute or ``..`` paths, symlinks and encrypted member
 zip are not trusted); the total expanded size of one input is capped; nesting is bounded.
 Inside folders and archives only fitness-looking names are considered (.fit/.gpx/.tcx, their .gz forms,
 nested .zip), plus any XML whose content is an Apple Health export (root ``<HealthData>``, whatever the file
-is called: Apple's ``apple_health_export/export.xml``, a renamed copy) and any SQLite database a format of
-``sqlite_formats`` recognises by its tables (Health Connect's ``health_connect_export.db``); other members (Garmin's JSON
-summaries, photos, Apple's ``export_cda.xml``) are counted as skipped, not quarantined. A health export may be
+is called: Apple's ``apple_health_export/export.xml``, a renamed copy), the files of a Google Takeout Fitbit
+export (``heart_rate-2024-01-31.json``, ``Daily SpO2 - ....csv``: their names' patterns, the decoder checks
+their content) and any SQLite database a format of ``sqlite_formats`` recognises by its tables (Gadgetbridge's
+``Gadgetbridge``, ``database/Gadgetbridge`` of its zip export; Health Connect's ``health_connect_export.db``);
+other members (Garmin's JSON summaries, photos, Apple's ``export_cda.xml``) are counted as skipped, not quarantined. A health export may be
 far larger than one activity file (``max_health_export_bytes``).
 """
 
@@ -35,6 +37,7 @@ from typing import Any, BinaryIO
 
 from ingestion.blobstore import BlobStore, BlobStoreError
 from ingestion.files.decode import SNIFF_BYTES, sniff
+from ingestion.files.fitbit import kind_from_name as fitbit_kind_from_name
 from ingestion.files.sqlite_formats import looks_like_sqlite, sqlite_format
 
 FITNESS_SUFFIXES = (".fit", ".gpx", ".tcx")
@@ -128,6 +131,8 @@ class _LimitedReader(io.RawIOBase):
 
 
 def _is_fitness_name(name: str) -> bool:
+    if fitbit_kind_from_name(name) is not None:
+        return True  # a Google Takeout Fitbit file's name; the decoder checks its content
     lower = name.lower()
     if lower.endswith(".gz"):
         lower = lower[:-3]

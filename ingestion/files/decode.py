@@ -14,7 +14,8 @@ MAX_FIT_BYTES = 256 * 1024 * 1024
 MAX_XML_BYTES = 512 * 1024 * 1024
 # Apple Health exports are one XML file of the whole history (1-4 GB seen); it is streamed, never read whole.
 MAX_HEALTH_EXPORT_BYTES = 16 * 1024 * 1024 * 1024
-# SQLite exports of a phone's health store (Health Connect): the whole history, read by SQLite in pages.
+# SQLite exports of a phone's or a band's store (Health Connect, Gadgetbridge): the whole history, read by
+# SQLite in pages (0.1-2 GB seen).
 MAX_SQLITE_BYTES = 8 * 1024 * 1024 * 1024
 # How much of a file's start is read to find its root element (Apple's export starts with a DTD of ~10 KB).
 SNIFF_BYTES = 1024 * 1024
@@ -112,12 +113,20 @@ def describe_non_fitness(data: bytes, name: str = "") -> str:
 def decode_bytes(data: bytes, name: str = "") -> DecodedFile:
     """Detect the format of `data` and decode it. Never raises on bad input: returns a quarantined result.
     A file that gives no data (random bytes behind a valid FIT header, a GPX without points) is quarantined."""
-    return refuse_empty(_decode_by_format(data, name))
+    decoded = _decode_by_format(data, name)
+    if decoded.format == "fitbit" and decoded.status == "imported" and not decoded.tables:
+        return decoded  # a Takeout file of a day without data: valid, and nothing to retry later
+    return refuse_empty(decoded)
 
 
 def _decode_by_format(data: bytes, name: str) -> DecodedFile:
     fmt = sniff(data)
     if fmt is None:
+        from ingestion.files.fitbit import decode_fitbit, sniff_fitbit
+
+        fitbit_kind = sniff_fitbit(data[:SNIFF_BYTES], name)
+        if fitbit_kind is not None:  # a Google Takeout Fitbit file: its name's pattern and its content agree
+            return decode_fitbit(data, name, fitbit_kind)
         return quarantined("unknown", describe_non_fitness(data, name))
     if fmt == "apple_health":
         import io
@@ -176,20 +185,23 @@ def _decode_health_export(path: Path, size: int) -> DecodedFile:
 
 def _decode_sqlite(path: Path, size: int) -> DecodedFile:
     """An SQLite database, by the format its tables name (see ingestion.files.sqlite_formats)."""
-    from ingestion.files.sqlite_formats import sqlite_format
+    from ingestion.files import sqlite_formats
 
     if size > MAX_SQLITE_BYTES:
         return quarantined(
             "sqlite", f"refused: {size} bytes exceeds the {MAX_SQLITE_BYTES} byte limit for databases"
         )
-    fmt = sqlite_format(path)
-    if fmt == "other":
-        return quarantined(
-            "unknown", "not a fitness file: an SQLite database without Health Connect's record tables"
-        )
-    from ingestion.files.health_connect import decode_health_connect
+    fmt = sqlite_formats.sqlite_format(path)
+    if fmt == "health_connect":
+        from ingestion.files.health_connect import decode_health_connect
 
-    return decode_health_connect(path)  # a damaged database is quarantined there, with the reason
+        return decode_health_connect(path)
+    if fmt == "gadgetbridge":
+        from ingestion.files.gadgetbridge import decode_gadgetbridge
+
+        return decode_gadgetbridge(path)
+    # another app's database, or one whose table list cannot be read: the reason says which
+    return quarantined("sqlite" if fmt == "damaged" else "unknown", sqlite_formats.why_unclaimed(path))
 
 
 def _decode_sqlite_bytes(data: bytes) -> DecodedFile:

@@ -432,6 +432,18 @@ def files_source(
                     from ingestion.files.apple_health_reimport import keep_new_rows
 
                     keep_new_rows(decoded, settings.warehouse_path)
+                elif decoded.format == "fitbit":
+                    # a changed file of a newer cumulative Takeout: load only rows not already loaded
+                    from ingestion.files.fitbit_reimport import keep_new_rows as keep_new_fitbit_rows
+
+                    keep_new_fitbit_rows(decoded, settings.warehouse_path)
+                elif decoded.format == "gadgetbridge":
+                    # each export is the whole database again: load only rows earlier exports did not bring
+                    from ingestion.files.gadgetbridge_reimport import (
+                        keep_new_rows as keep_new_gadgetbridge_rows,
+                    )
+
+                    keep_new_gadgetbridge_rows(decoded, settings.warehouse_path)
                 elif decoded.format == "health_connect":
                     # each export is the whole store again: load only records earlier exports did not bring
                     from ingestion.files.health_connect_reimport import keep_new_rows as keep_new_hc_rows

@@ -44,8 +44,31 @@ def _is_health_connect(tables: Tables) -> bool:
     return is_health_connect_schema(tables)
 
 
-# format name -> recogniser of its tables; the first that says yes names the database
-RECOGNISERS: tuple[tuple[str, Callable[[Tables], bool]], ...] = (("health_connect", _is_health_connect),)
+def _is_gadgetbridge(tables: Tables) -> bool:
+    from ingestion.files.gadgetbridge import _why_not_gadgetbridge
+
+    return _why_not_gadgetbridge(tables) is None
+
+
+# format name -> (what it is, in words; recogniser of its tables); the first that says yes names the database.
+# Health Connect's tables (application_info_table, <type>_record_table) and Gadgetbridge's (DEVICE, USER,
+# *_ACTIVITY_SAMPLE) never overlap.
+RECOGNISERS: dict[str, tuple[str, Callable[[Tables], bool]]] = {
+    "gadgetbridge": ("a Gadgetbridge database", _is_gadgetbridge),
+    "health_connect": ("a Health Connect export", _is_health_connect),
+}
+
+
+def read_tables(path: str | Path) -> tuple[Tables | None, str | None]:
+    """(the database's tables, None), or (None, why they cannot be read)."""
+    try:
+        connection = connect_read_only(path)
+        try:
+            return table_columns(connection), None
+        finally:
+            connection.close()
+    except (OSError, sqlite3.Error) as exc:
+        return None, str(exc)
 
 
 def sqlite_format(path: str | Path) -> str | None:
@@ -55,17 +78,24 @@ def sqlite_format(path: str | Path) -> str | None:
         with open(path, "rb") as handle:
             if not looks_like_sqlite(handle.read(len(SQLITE_MAGIC))):
                 return None
-        connection = connect_read_only(path)
-        try:
-            tables = table_columns(connection)
-        finally:
-            connection.close()
-    except (OSError, sqlite3.Error):
+    except OSError:
         return "damaged"
-    for name, recognises in RECOGNISERS:
+    tables, _ = read_tables(path)
+    if tables is None:
+        return "damaged"
+    for name, (_, recognises) in RECOGNISERS.items():
         if recognises(tables):
             return name
     return "other"
+
+
+def why_unclaimed(path: str | Path) -> str:
+    """Why no format claims the SQLite database at `path`, in words, with its tables (or SQLite's error)."""
+    tables, error = read_tables(path)
+    if tables is None:
+        return f"damaged SQLite database: its table list is unreadable ({error})"
+    what = " nor ".join(description for description, _ in RECOGNISERS.values())
+    return f"not {what}: an SQLite database without their tables (its tables: {describe_tables(tables)})"
 
 
 def describe_tables(tables: Tables, limit: int = 8) -> str:

@@ -2,6 +2,7 @@
 
 from ingestion.files.decode import decode_bytes
 from ingestion.files.fit_writer import tiny_activity
+from ingestion.files.gadgetbridge import decode_gadgetbridge  # noqa: F401  (loads sqlite3 before the fork)
 
 decode_bytes(tiny_activity())
 decode_bytes(
@@ -11,4 +12,8 @@ decode_bytes(b"<TrainingCenterDatabase><Activities/></TrainingCenterDatabase>")
 decode_bytes(
     b'<HealthData locale="en"><Record type="HKQuantityTypeIdentifierHeartRate" sourceName="w" unit="count/min"'
     b' startDate="2024-01-01 00:00:00 +0000" endDate="2024-01-01 00:00:00 +0000" value="60"/></HealthData>'
+)
+decode_bytes(
+    b'[{"dateTime" : "01/01/24 00:00:00", "value" : {"bpm" : 60, "confidence" : 2}}]',
+    "heart_rate-2024-01-01.json",
 )

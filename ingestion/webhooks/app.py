@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ingestion.auth.tokens import TokenStore
@@ -135,6 +135,20 @@ def create_app(
             raise HTTPException(status_code=401, detail="verification failed") from None
         log.info("webhook %s: subscription handshake answered", provider)
         return JSONResponse(answer)
+
+    @app.head("/webhooks/{provider}")
+    def url_check(provider: str, request: Request) -> Response:
+        """A provider checking the callback URL before it subscribes (Withings sends HEAD): 200 when the
+        provider's handshake accepts the URL's query (its token), no body."""
+        webhook = _provider(provider)
+        if webhook.handshake is None:
+            raise HTTPException(status_code=405, detail="this provider has no subscription handshake")
+        try:
+            webhook.handshake(dict(request.query_params))
+        except WebhookRejected as exc:
+            log.warning("webhook %s: URL check refused (%s)", provider, exc)
+            raise HTTPException(status_code=401, detail="verification failed") from None
+        return Response(status_code=200)
 
     @app.post("/webhooks/{provider}")
     async def notify(provider: str, request: Request) -> JSONResponse:

@@ -33,11 +33,11 @@ from orchestration.synthetic_cohort import remove_synthetic_if_disabled
 from orchestration.withholding import attribute_failures
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# An incremental build runs the models and the data tests only: seeds and unit tests change only with the
-# project, and a project change forces a full build, which builds them. Selecting (not excluding seeds) keeps
-# the tests that compare a model with a seed (metrics -> metric_types). Views are left out too unless the raw
-# layer's tables or columns changed.
-INCREMENTAL_SELECT = ["--select", "resource_type:model", "resource_type:test"]
+# An incremental build runs the models and, by dbt's (eager) indirect selection, every data test on one of
+# them, including those that compare a model with a seed (metrics -> metric_types). Seeds and their own tests
+# change only with the project, and a project change forces a full build, which builds them. Views are left
+# out too unless the raw layer's tables or columns changed.
+INCREMENTAL_SELECT = ["--select", "resource_type:model"]
 VIEWS = "config.materialized:view"
 
 

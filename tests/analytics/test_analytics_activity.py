@@ -137,9 +137,29 @@ def test_row_keys_are_the_mart_contract():
     row = a.score_activity(None, TH)
     assert list(row) == [
         "elapsed_s", "moving_s", "avg_power_w", "np_w", "ftp_used_w", "if", "tss", "vi", "work_kj",
-        "avg_hr_bpm", "max_hr_bpm", "trimp", "hrss", "rtss", "session_rpe_load", "duration_s", "load",
+        "avg_hr_bpm", "max_hr_bpm", "trimp", "hrss", "rtss", "session_rpe_load", "efficiency_factor",
+        "decoupling_pct", "efficiency_basis", "duration_s", "load",
         "load_source", "np_method", "trimp_method", "hrss_method", "rtss_method", "gap_model", "load_priority",
         "threshold_ftp_w", "threshold_lthr_bpm", "threshold_hr_max_bpm", "threshold_hr_rest_bpm",
         "threshold_pace_s_per_km", "sex", "threshold_vt1_bpm", "threshold_vt2_bpm",
         "threshold_run_ftp_w",
     ]  # fmt: skip
+
+
+def test_efficiency_and_decoupling_per_activity():
+    # A 2-h ride at 200 W whose HR steps 130 -> 140 bpm at the hour: EF = NP / avg HR, Pw:HR 1 - 130/140.
+    hr = [130.0] * 3600 + [140.0] * 3600
+    ride = a.score_activity(frame(7200, power_w=[200.0] * 7200, heart_rate=hr), TH, sport="cycling")
+    assert ride["efficiency_basis"] == "power"
+    assert ride["efficiency_factor"] == pytest.approx(200 / 135)
+    assert ride["decoupling_pct"] == pytest.approx(100 * (1 - 130 / 140))
+    # Runs use grade-adjusted speed even with a power pod; under an hour decoupling is null (validity range).
+    run = a.score_activity(
+        frame(1800, speed_mps=[3.5] * 1800, power_w=[250.0] * 1800, heart_rate=[150.0] * 1800),
+        TH,
+        sport="running",
+    )
+    assert run["efficiency_basis"] == "grade_adjusted_speed"
+    assert run["efficiency_factor"] == pytest.approx(3.5 * 60 / 150) and run["decoupling_pct"] is None
+    no_hr = a.score_activity(frame(3600, power_w=[200.0] * 3600), TH, sport="cycling")
+    assert no_hr["efficiency_factor"] is None and no_hr["efficiency_basis"] is None

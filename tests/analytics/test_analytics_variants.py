@@ -24,6 +24,7 @@ CALLS = {
     "ewma_seed": lambda name: a.acwr([100.0] * 30, ewma_seed=name),
     "sd": lambda name: a.monotony_strain([1.0, 2, 3, 4, 5, 6, 7], sd=name),
     "load_source": lambda name: a.parse_priority(name),
+    "ef_output": lambda name: a.efficiency_factor(np.full(60, 200.0), np.full(60, 140.0), name),
 }
 
 

@@ -119,12 +119,16 @@ def test_activity_scores_equal_analytics_on_the_samples(snap, sport):
                     [row["activity_id"]])  # fmt: skip
     thresholds = analytics.Thresholds.from_row(row, sex="female" if row["sex"] == "F" else "male")
     scored = analytics.score_activity(samples, thresholds, sport=sport)
-    for key in ("load", "tss", "np_w", "trimp", "hrss", "rtss"):
+    for key in ("load", "tss", "np_w", "trimp", "hrss", "rtss", "efficiency_factor", "decoupling_pct"):
         if scored[key] is None:
             assert row[key] is None, key
         else:
             assert row[key] == pytest.approx(scored[key], rel=1e-12), key
     assert row["load_source"] == scored["load_source"]
+    assert row["efficiency_basis"] == scored["efficiency_basis"]
+    # Every synthetic activity has HR and its output: the efficiency factor is always there.
+    assert row["efficiency_factor"] is not None
+    assert row["efficiency_basis"] == ("grade_adjusted_speed" if sport == "running" else "power")
 
 
 def test_daily_training_load_has_every_calendar_day_to_the_as_of_date(snap):

@@ -9,8 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .mock_servers.google_health import GoogleHealthMock, GoogleHealthMockConfig
 from .mock_servers.oura import OuraMock, OuraMockConfig
 from .mock_servers.strava import StravaMock, StravaMockConfig
+from .mock_servers.wahoo import WahooMock, WahooMockConfig
 from .mock_servers.whoop import WhoopMock, WhoopMockConfig
 from .mock_servers.withings import WithingsMock, WithingsMockConfig
 
@@ -62,6 +64,24 @@ def withings_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterat
 def whoop_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[WhoopMock]:
     # generous limits: functional tests must not wait for WHOOP's one-minute windows
     with WhoopMock(WhoopMockConfig(days=30, limits={"overall": (10_000, 100_000)})) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        yield mock
+
+
+@pytest.fixture
+def wahoo_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[WahooMock]:
+    # generous limits: functional tests must not wait for Wahoo's five-minute windows
+    with WahooMock(WahooMockConfig(days=30, limits={"overall": (10_000, 100_000)})) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        yield mock
+
+
+@pytest.fixture
+def google_health_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[GoogleHealthMock]:
+    # generous limits: functional tests must not wait for the one-minute windows
+    with GoogleHealthMock(GoogleHealthMockConfig(days=30, limits={"overall": (10_000, 100_000)})) as mock:
         for key, value in mock.env().items():
             monkeypatch.setenv(key, value)
         yield mock

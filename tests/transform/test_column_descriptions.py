@@ -1,7 +1,7 @@
 """Every table readers get (schemas openfit and marts of the snapshot) and every one of its columns is described
 in the dbt YAML, and every numeric column says its unit: the data docs and the spec show nothing else.
 
-The Python models under models/marts/compute/ are left out: they live in schema `intermediate`, which is not
+The Python models under models/marts/compute/ are left out: they live in schema `marts_compute`, which is not
 published; each of them is read by a described SQL model of the marts schema.
 """
 

@@ -46,3 +46,13 @@
                + cast(right({{ expression }}, 2) as integer) * 60)
     end
 {%- endmacro %}
+
+{#- A wall-clock time written as text ('YYYY-MM-DD HH:MM:SS') -> TIMESTAMPTZ: at the UTC offset written with it
+    (minutes) when there is one, else in the IANA time zone `tz` (DST handled by ICU). -#}
+{% macro wall_time_to_utc(wall_time, offset_min, tz) -%}
+    case
+        when ({{ offset_min }}) is not null
+            then timezone('UTC', cast({{ wall_time }} as timestamp) - to_minutes(({{ offset_min }})::bigint))
+        else timezone({{ tz }}, cast({{ wall_time }} as timestamp))
+    end
+{%- endmacro %}

@@ -34,9 +34,17 @@
 {%- endmacro %}
 
 
-{#- The loads to transform: a predicate on a `load_id` column. -#}
+{#- The loads to transform: a predicate on a `load_id` column. As a literal list (a build has a few loads), so
+    DuckDB pushes it through the staging views and unions down to each raw table's `_dlt_load_id`, whose zone
+    maps skip the history: on 20 x 730 finding a new day's metric rows took 5.0 s with a subquery, 0.17 s so. -#}
 {% macro pending_load_filter(column='load_id') -%}
-    {{ column }} in (select load_id from {{ source('openfit_state', 'pending_loads') }})
+    {%- set pending = source('openfit_state', 'pending_loads') -%}
+    {%- set values = literal_list('select load_id from ' ~ pending) -%}
+    {%- if values is none -%}
+        {{ column }} in (select load_id from {{ pending }})
+    {%- else -%}
+        {{ column }} in {{ values }}
+    {%- endif -%}
 {%- endmacro %}
 
 

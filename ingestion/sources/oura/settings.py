@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Any
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-if TYPE_CHECKING:
-    from ingestion.auth.oauth import OAuthConfig
-
+from ingestion.auth.provider_settings import ProviderSettings
 
 # Read-only scopes for what we load; no `email`, no `tag`.
 DEFAULT_SCOPES = "personal daily heartrate workout session spo2"
 
 
-class OuraSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OPENFIT_OURA_", env_file=".env", extra="ignore")
+class OuraSettings(ProviderSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENFIT_OURA_")
+    PROVIDER = "oura"
+    REVOKE_STYLE = "oura_revoke"
 
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
     auth_url: str = "https://cloud.ouraring.com/oauth/authorize"
     token_url: str = "https://api.ouraring.com/oauth/token"
     revoke_url: str = "https://api.ouraring.com/oauth/revoke"
@@ -40,7 +38,6 @@ class OuraSettings(BaseSettings):
     windows_per_run: int = Field(
         default=12, ge=1, description="Windows per resource per dlt load (backfill chunks)."
     )
-    refresh_margin_s: float = 300.0
     # Off-peak, apart from the daily full refresh (OPENFIT_SCHEDULE_CRON, 04:00) and the other providers.
     schedule_cron: str = Field(default="45 2 * * *", description="When Dagster syncs oura (cron syntax).")
 
@@ -50,26 +47,8 @@ class OuraSettings(BaseSettings):
         default=None, description="The verification_token given when creating webhook subscriptions."
     )
 
-    def is_configured(self) -> bool:
-        return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
-
-    def oauth_config(self) -> OAuthConfig:
-        from ingestion.auth.oauth import OAuthConfig
-
-        return OAuthConfig(
-            provider="oura",
-            client_id=self.client_id,
-            client_secret=self.client_secret.get_secret_value() if self.client_secret else None,
-            authorize_url=self.auth_url,
-            token_url=self.token_url,
-            scopes=tuple(self.scopes.split()),
-            scope_separator=" ",
-            use_pkce=self.use_pkce,
-            revoke_url=self.revoke_url,
-            revoke_style="oura_revoke",
-            refresh_margin_s=self.refresh_margin_s,
-            user_id_lookup=self.personal_info_id,
-        )
+    def oauth_extras(self) -> dict[str, Any]:
+        return {"user_id_lookup": self.personal_info_id}
 
     def personal_info_id(self, access_token: str) -> str | None:
         """The `id` of `/usercollection/personal_info`: the user id Oura's webhook events carry."""

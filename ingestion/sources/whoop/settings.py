@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
-if TYPE_CHECKING:
-    from ingestion.auth.oauth import OAuthConfig
-
+from ingestion.auth.provider_settings import ProviderSettings
 
 # Read scopes for what we load, plus `offline`: without it WHOOP issues no refresh token and the connection
 # dies with its one-hour access token.
@@ -19,11 +17,11 @@ DEFAULT_SCOPES = (
 )
 
 
-class WhoopSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OPENFIT_WHOOP_", env_file=".env", extra="ignore")
+class WhoopSettings(ProviderSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENFIT_WHOOP_")
+    PROVIDER = "whoop"
+    REVOKE_STYLE = "bearer_delete"
 
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
     auth_url: str = "https://api.prod.whoop.com/oauth/oauth2/auth"
     token_url: str = "https://api.prod.whoop.com/oauth/oauth2/token"
     revoke_url: str = "https://api.prod.whoop.com/developer/v2/user/access"
@@ -36,8 +34,6 @@ class WhoopSettings(BaseSettings):
     rate_limit_long: int = Field(default=10_000, ge=1)
     rate_window_short_s: float = 60.0
     rate_window_long_s: float = 86400.0
-    # Give up waiting (end the run, keep progress) when the next slot is further away than this.
-    max_rate_wait_s: float = 1200.0
 
     backfill_since: date = Field(
         default=date(2016, 1, 1), description="Oldest day asked for on the first sync."
@@ -50,32 +46,12 @@ class WhoopSettings(BaseSettings):
         default=12, ge=1, description="Windows per collection per dlt load (backfill chunks)."
     )
     page_limit: int = Field(default=25, ge=1, le=25, description="Records per page (`limit`, WHOOP max 25).")
-    refresh_margin_s: float = 300.0
     # Off-peak, apart from the daily full refresh (OPENFIT_SCHEDULE_CRON, 04:00) and the other providers.
     schedule_cron: str = Field(default="30 3 * * *", description="When Dagster syncs whoop (cron syntax).")
 
-    def is_configured(self) -> bool:
-        return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
-
-    def oauth_config(self) -> OAuthConfig:
-        from ingestion.auth.oauth import OAuthConfig
-
-        return OAuthConfig(
-            provider="whoop",
-            client_id=self.client_id,
-            client_secret=self.client_secret.get_secret_value() if self.client_secret else None,
-            authorize_url=self.auth_url,
-            token_url=self.token_url,
-            scopes=tuple(self.scopes.split()),
-            scope_separator=" ",
-            use_pkce=self.use_pkce,
-            revoke_url=self.revoke_url,
-            revoke_style="bearer_delete",
-            refresh_margin_s=self.refresh_margin_s,
-            # WHOOP's refresh request carries `scope=offline` (a new refresh token comes back each time).
-            refresh_scope="offline",
-            user_id_lookup=self.profile_user_id,
-        )
+    def oauth_extras(self) -> dict[str, Any]:
+        # WHOOP's refresh request carries `scope=offline` (a new refresh token comes back each time).
+        return {"refresh_scope": "offline", "user_id_lookup": self.profile_user_id}
 
     def profile_user_id(self, access_token: str) -> str | None:
         """The `user_id` of `/v2/user/profile/basic`: the user id WHOOP's webhook events carry."""

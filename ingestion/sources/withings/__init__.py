@@ -6,6 +6,7 @@ from typing import Any
 
 from ingestion.registry import ApiSync, Capability, Provider
 from ingestion.sources.withings.settings import WithingsSettings
+from ingestion.sources.withings.webhook import WEBHOOK
 
 # Tables the source writes in raw_withings (dbt's sources and the Dagster asset keys name them).
 RAW_TABLES = ("measure_groups", "activity", "sleep_summary", "workouts")
@@ -50,6 +51,7 @@ PROVIDER = Provider(
     dlt_source=_dlt_source,
     is_configured=_is_configured,
     api_sync=ApiSync(raw_tables=RAW_TABLES, sync=_sync, schedule_cron=_schedule_cron),
+    webhook=WEBHOOK,
 )
 
 __all__ = ["PROVIDER", "WithingsSettings", "make_client", "sync_withings", "withings_source"]

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-if TYPE_CHECKING:
-    from ingestion.auth.oauth import OAuthConfig
-
+from ingestion.auth.provider_settings import ProviderSettings
 
 # Read-only scopes for what we load (comma-separated, as Withings takes them).
 DEFAULT_SCOPES = "user.info,user.metrics,user.activity"
 
 
-class WithingsSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OPENFIT_WITHINGS_", env_file=".env", extra="ignore")
+class WithingsSettings(ProviderSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENFIT_WITHINGS_")
+    PROVIDER = "withings"
+    SCOPE_SEPARATOR = ","
 
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
     auth_url: str = "https://account.withings.com/oauth2_user/authorize2"
     token_url: str = "https://wbsapi.withings.net/v2/oauth2"
     api_base_url: str = "https://wbsapi.withings.net"
@@ -39,30 +37,17 @@ class WithingsSettings(BaseSettings):
     )
     window_days: int = Field(default=90, ge=1, le=200, description="Days per backfill request window.")
     windows_per_run: int = Field(default=8, ge=1, description="Windows per resource per dlt load (chunks).")
-    refresh_margin_s: float = 300.0
     # Off-peak, apart from the daily full refresh (OPENFIT_SCHEDULE_CRON, 04:00) and the other providers.
     schedule_cron: str = Field(default="55 2 * * *", description="When Dagster syncs withings (cron syntax).")
+    # Notifications (`openfit webhooks`): Withings signs nothing; the callback URL carries this secret (?token=).
+    webhook_token: SecretStr | None = Field(
+        default=None, description="The token in the callback URL given when subscribing to notifications."
+    )
 
-    def is_configured(self) -> bool:
-        return bool(self.client_id and self.client_secret and self.client_secret.get_secret_value())
-
-    def oauth_config(self) -> OAuthConfig:
-        from ingestion.auth.oauth import OAuthConfig
-
-        return OAuthConfig(
-            provider="withings",
-            client_id=self.client_id,
-            client_secret=self.client_secret.get_secret_value() if self.client_secret else None,
-            authorize_url=self.auth_url,
-            token_url=self.token_url,
-            scopes=tuple(s.strip() for s in self.scopes.split(",") if s.strip()),
-            scope_separator=",",
-            # Withings' token endpoint is an API action: every token request carries action=requesttoken,
-            # and the answer is wrapped as {"status": 0, "body": {...}} (HTTP 200 also for errors).
-            token_params={"action": "requesttoken"},
-            token_response_hook=unwrap_token_response,
-            refresh_margin_s=self.refresh_margin_s,
-        )
+    def oauth_extras(self) -> dict[str, Any]:
+        # Withings' token endpoint is an API action: every token request carries action=requesttoken,
+        # and the answer is wrapped as {"status": 0, "body": {...}} (HTTP 200 also for errors).
+        return {"token_params": {"action": "requesttoken"}, "token_response_hook": unwrap_token_response}
 
 
 def unwrap_token_response(body: Any) -> dict[str, Any]:

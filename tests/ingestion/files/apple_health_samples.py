@@ -178,6 +178,8 @@ class WrittenExport:
     workouts: int
     bytes: int
     routes: list[str]
+    # route path -> (start, end) of its workout (UTC): the route's GPX track points span it, as the Watch's do
+    route_spans: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
 
 
 class _Out:
@@ -212,6 +214,7 @@ class _Account:
         self.records = 0
         self.workouts = 0
         self.routes: list[str] = []
+        self.route_spans: dict[str, tuple[datetime, datetime]] = {}
 
     def stamp(self, moment: datetime) -> str:
         return moment.strftime("%Y-%m-%d %H:%M:%S ") + self.offset_text
@@ -473,6 +476,7 @@ class _Account:
         pause = start + timedelta(minutes=minutes // 2)
         route = f"/workout-routes/route_{start.strftime('%Y-%m-%d_%-I.%M%p').lower()}.gpx"
         self.routes.append(route)
+        self.route_spans[route] = (start.astimezone(UTC), end.astimezone(UTC))
         s, e = self.stamp(start), self.stamp(end)
         self.out.write(
             f' <Workout workoutActivityType="HKWorkoutActivityTypeRunning" duration="{(end - start).seconds / 60:.4f}"'
@@ -527,7 +531,9 @@ def write_export_xml(out: BinaryIO, spec: ExportSpec | None = None) -> WrittenEx
         writer.flush()
     writer.write("</HealthData>\n")
     writer.flush()
-    return WrittenExport(days, account.records, account.workouts, writer.size, account.routes)
+    return WrittenExport(
+        days, account.records, account.workouts, writer.size, account.routes, account.route_spans
+    )
 
 
 def export_xml_bytes(spec: ExportSpec | None = None) -> bytes:
@@ -536,14 +542,16 @@ def export_xml_bytes(spec: ExportSpec | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _route_gpx(path: str) -> bytes:
+def _route_gpx(path: str, span: tuple[datetime, datetime] | None = None) -> bytes:
+    """The route's GPX: UTC track points every 10 s over its workout (its name carries the local start time)."""
     name = path.rsplit("/", 1)[-1]
     stamp = name.removeprefix("route_").removesuffix(".gpx")
-    when = datetime.strptime(stamp, "%Y-%m-%d_%I.%M%p").replace(tzinfo=UTC)
+    when, until = span or (datetime.strptime(stamp, "%Y-%m-%d_%I.%M%p").replace(tzinfo=UTC), None)
+    count = int((until - when).total_seconds() // 10) + 1 if until else 12
     points = "".join(
         f'<trkpt lon="{4.89 + i * 0.0004:.6f}" lat="{52.37 + i * 0.0003:.6f}"><ele>2.1</ele>'
         f"<time>{(when + timedelta(seconds=10 * i)).strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
-        for i in range(12)
+        for i in range(count)
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="Apple Health Export" '
@@ -570,7 +578,7 @@ def write_export_zip(
             '<?xml version="1.0" encoding="UTF-8"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3"></ClinicalDocument>\n',
         )
         for route in written.routes:
-            archive.writestr("apple_health_export" + route, _route_gpx(route))
+            archive.writestr("apple_health_export" + route, _route_gpx(route, written.route_spans.get(route)))
     return written
 
 

@@ -41,13 +41,10 @@ def _query(settings: Settings, sql: str) -> list[tuple]:
 
 
 def _other_sqlite(path: Path) -> Path:
-    """A Gadgetbridge-like database: SQLite, but not Health Connect's tables."""
+    """Another app's database: SQLite, with neither Health Connect's nor Gadgetbridge's tables."""
     with sqlite3.connect(path) as connection:
-        connection.execute("create table DEVICE (_id INTEGER PRIMARY KEY, NAME TEXT, IDENTIFIER TEXT)")
-        connection.execute("create table USER (_id INTEGER PRIMARY KEY, NAME TEXT)")
-        connection.execute(
-            "create table MI_BAND_ACTIVITY_SAMPLE (TIMESTAMP INTEGER, DEVICE_ID INTEGER, STEPS INTEGER)"
-        )
+        connection.execute("create table contacts (_id INTEGER PRIMARY KEY, display_name TEXT)")
+        connection.execute("create table android_metadata (locale TEXT)")
     connection.close()
     return path
 
@@ -60,10 +57,13 @@ def test_recognised_by_its_tables_not_its_name(export_db, tmp_path):
     assert sniff(head) == "sqlite"
     assert sqlite_format(export_db) == "health_connect"
     assert decode_bytes(export_db.read_bytes(), "holiday.jpg").format == "health_connect"
-    other = _other_sqlite(tmp_path / "Gadgetbridge")
+    other = _other_sqlite(tmp_path / "contacts2.db")
     assert sqlite_format(other) == "other"
     decoded = decode_path(other)
-    assert decoded.status == "quarantined" and "SQLite database without Health Connect's" in decoded.reason
+    assert (
+        decoded.status == "quarantined"
+        and "nor a Health Connect export: an SQLite database without their tables" in decoded.reason
+    )
 
 
 def test_zip_and_folder_members_are_found_by_content(tmp_path, home):
@@ -71,7 +71,7 @@ def test_zip_and_folder_members_are_found_by_content(tmp_path, home):
     drop.mkdir()
     write_export_zip(drop / "my phone backup.zip", SPEC, db_name="store.sqlite")  # neither name is Google's
     write_export_db(drop / "hc-copy.bin", ExportSpec(days=1, end_date=date(2024, 3, 6)))
-    _other_sqlite(drop / "Gadgetbridge")  # another app's database: skipped, not quarantined
+    _other_sqlite(drop / "contacts2.db")  # another app's database: skipped, not quarantined
     with zipfile.ZipFile(drop / "misc.zip", "w") as archive:
         archive.write(_other_sqlite(tmp_path / "other.db"), "other.db")
     summary = import_paths([drop], home)

@@ -137,3 +137,30 @@ def test_a_newer_export_adds_only_new_records_and_an_edit_replaces_the_old_value
     assert edited == [69.5]
     old = [value for ts, value in before["weights"] if ts.date() == EDITED_DAY]
     assert len(old) == 1 and old != [69.5]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_workouts_become_activities_merged_with_their_routes(built):
+    """Each workout is one activity: the Watch's summary (sport, active time, distance, energy, heart rate) and
+    its route's GPX track points, merged by time."""
+    settings, _ = built
+    workouts = _raw(settings, "select count(distinct workout_key) from raw_files.apple_health_workout")[0][0]
+    assert workouts >= 2  # one on some evenings of the export
+    activities = _snapshot(
+        settings,
+        "select a.sport, a.distance_m, a.avg_hr, a.kcal, a.has_gps, "
+        "count(*) filter (where r.recording_id like 'files:apple:%'), count(*) "
+        "from openfit.activities a join openfit.activity_recordings r using (activity_id) "
+        "where a.athlete_id = 'files:owner' group by all",
+    )
+    assert len(activities) == workouts
+    for sport, distance_m, avg_hr, kcal, has_gps, from_workout, recordings in activities:
+        assert (sport, has_gps, from_workout, recordings) == ("running", True, 1, 2)
+        assert 5_000 < distance_m < 11_000 and 150 <= avg_hr < 162 and kcal > 300  # km, bpm, kcal as written
+    samples = _snapshot(
+        settings,
+        "select count(*) from openfit.activity_samples s join openfit.activities a using (activity_id) "
+        "where a.athlete_id = 'files:owner' and s.lat is not null",
+    )[0][0]
+    assert samples > 180 * workouts  # the routes' points, every 10 s of each 30-60 min workout

@@ -346,3 +346,23 @@ def test_an_empty_or_missing_path_is_a_usage_error_and_imports_nothing(arguments
     result = CliRunner().invoke(app, ["import", *arguments, "--no-build"])
     assert result.exit_code == 2, result.output
     assert not Settings().warehouse_path.exists()  # nothing was imported
+
+
+@pytest.mark.slow
+def test_the_published_file_import_log_matches_its_spec(imported, settings):
+    """openfit.file_imports is part of the OpenFit spec: every published row validates against its JSON Schema."""
+    import jsonschema
+
+    from openfit.schema_spec import REPO_ROOT
+
+    schema = json.loads((REPO_ROOT / "schema" / "openfit" / "file_imports.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    with snapshot_connection(settings) as con:
+        cursor = con.execute("select * from openfit.file_imports")
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    statuses = {row["status"] for row in rows}
+    assert {"imported", "quarantined"} <= statuses
+    for row in rows:
+        row["imported_at"] = row["imported_at"].isoformat()
+        assert list(validator.iter_errors(row)) == [], row

@@ -302,12 +302,15 @@ class MockProvider:
                 return
 
             def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-                data = b"" if body is None else json.dumps(body).encode()
+                # bytes go out as they are (a file download); anything else as JSON
+                raw = isinstance(body, bytes)
+                data = b"" if body is None else body if raw else json.dumps(body).encode()
                 self.send_response(status)
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
                 if body is not None:
-                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    content_type = "application/octet-stream" if raw else "application/json; charset=utf-8"
+                    self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

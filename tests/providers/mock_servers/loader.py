@@ -32,4 +32,6 @@ def load_mocks() -> ModuleType:
     importlib.import_module(f"{PACKAGE}.oura")
     importlib.import_module(f"{PACKAGE}.withings")
     importlib.import_module(f"{PACKAGE}.whoop")
+    importlib.import_module(f"{PACKAGE}.wahoo")
+    importlib.import_module(f"{PACKAGE}.google_health")
     return package

@@ -82,7 +82,7 @@ class StravaMock(MockProvider):
             "OPENFIT_STRAVA_CLIENT_SECRET": self.config.client_secret,
             "OPENFIT_STRAVA_AUTH_URL": f"{self.base_url}/oauth/authorize",
             "OPENFIT_STRAVA_TOKEN_URL": f"{self.base_url}/oauth/token",
-            "OPENFIT_STRAVA_DEAUTHORIZE_URL": f"{self.base_url}/oauth/deauthorize",
+            "OPENFIT_STRAVA_REVOKE_URL": f"{self.base_url}/oauth/deauthorize",
             "OPENFIT_STRAVA_API_BASE_URL": f"{self.base_url}/api/v3",
             "OPENFIT_STRAVA_RATE_WINDOW_SHORT_S": str(self.config.window_lengths_s[0]),
             "OPENFIT_STRAVA_RATE_WINDOW_LONG_S": str(self.config.window_lengths_s[1]),

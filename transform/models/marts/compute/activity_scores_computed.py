@@ -33,7 +33,8 @@ CURVE_DURATIONS_S = [int(d) for d in analytics.STANDARD_DURATIONS]
 EFFORT_DISTANCES_M = [float(d) for d in analytics.STANDARD_RACE_DISTANCES_M]
 SCORE_KEYS = (
     "elapsed_s", "moving_s", "avg_power_w", "np_w", "ftp_used_w", "if", "tss", "vi", "work_kj", "avg_hr_bpm",
-    "max_hr_bpm", "trimp", "hrss", "rtss", "session_rpe_load", "load", "load_source",
+    "max_hr_bpm", "trimp", "hrss", "rtss", "session_rpe_load", "efficiency_factor", "decoupling_pct",
+    "efficiency_basis", "load", "load_source",
 )  # fmt: skip
 
 
@@ -141,7 +142,8 @@ SCHEMA = {
     "load": pl.Float64, "load_source": pl.String, "tss": pl.Float64, "np_w": pl.Float64, "if": pl.Float64,
     "vi": pl.Float64, "avg_power_w": pl.Float64, "work_kj": pl.Float64, "ftp_used_w": pl.Float64,
     "avg_hr_bpm": pl.Float64, "max_hr_bpm": pl.Float64, "trimp": pl.Float64, "hrss": pl.Float64,
-    "rtss": pl.Float64, "session_rpe_load": pl.Float64,
+    "rtss": pl.Float64, "session_rpe_load": pl.Float64, "efficiency_factor": pl.Float64,
+    "decoupling_pct": pl.Float64, "efficiency_basis": pl.String,
     "thresholds_valid_from": pl.Date, "ftp_w": pl.Float64, "lthr": pl.Float64, "hr_max": pl.Float64,
     "hr_rest": pl.Float64, "threshold_pace_s_per_km": pl.Float64, "trimp_sex": pl.String,
     "np_method": pl.String, "trimp_method": pl.String, "hrss_method": pl.String, "rtss_method": pl.String,
