@@ -1,5 +1,5 @@
-"""File import: FIT, GPX and TCX files, folders, export archives (Garmin, Strava), Apple Health exports and Gadgetbridge
-databases into ``raw_files``.
+"""File import: FIT, GPX and TCX files, folders, export archives (Garmin, Strava), Apple Health exports, Gadgetbridge
+databases and Android Health Connect exports into ``raw_files``.
 
 - :func:`ingestion.files.importer.import_paths` - import paths, returns an ImportSummary (CLI and sensor)
 - :func:`ingestion.files.decode.decode_bytes` / ``decode_path`` - decode one file into Arrow tables
@@ -30,7 +30,8 @@ PROVIDER = Provider(
     dlt_source=_files_source,
     description=(
         "FIT/GPX/TCX files, folders, .gz, Garmin Connect 'export all data' and Strava bulk-export zips, "
-        "Apple Health exports (export.zip or export.xml), Gadgetbridge databases (Export DB or its zip). "
+        "Apple Health exports (export.zip or export.xml), Gadgetbridge databases (Export DB or its zip), "
+        "Android Health Connect exports (the zip or its .db). "
         "With no paths the source imports $OPENFIT_HOME/inbox. Originals are kept in the blob store; "
         "re-imports are no-ops."
     ),

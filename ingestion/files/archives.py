@@ -14,8 +14,9 @@ Inside folders and archives only fitness-looking names are considered (.fit/.gpx
 nested .zip), plus any XML whose content is an Apple Health export (root ``<HealthData>``, whatever the file
 is called: Apple's ``apple_health_export/export.xml``, a renamed copy), the files of a Google Takeout Fitbit
 export (``heart_rate-2024-01-31.json``, ``Daily SpO2 - ....csv``: their names' patterns, the decoder checks
-their content) and any Gadgetbridge database (SQLite with Gadgetbridge's tables: ``Gadgetbridge``,
-``database/Gadgetbridge`` of its zip export); other members (Garmin's JSON summaries, photos, Apple's ``export_cda.xml``) are counted as skipped, not quarantined. A health export may be
+their content) and any SQLite database a format of ``sqlite_formats`` recognises by its tables (Gadgetbridge's
+``Gadgetbridge``, ``database/Gadgetbridge`` of its zip export; Health Connect's ``health_connect_export.db``);
+other members (Garmin's JSON summaries, photos, Apple's ``export_cda.xml``) are counted as skipped, not quarantined. A health export may be
 far larger than one activity file (``max_health_export_bytes``).
 """
 
@@ -37,7 +38,7 @@ from typing import Any, BinaryIO
 from ingestion.blobstore import BlobStore, BlobStoreError
 from ingestion.files.decode import SNIFF_BYTES, sniff
 from ingestion.files.fitbit import kind_from_name as fitbit_kind_from_name
-from ingestion.files.gadgetbridge import looks_like_sqlite, sqlite_kind
+from ingestion.files.sqlite_formats import looks_like_sqlite, sqlite_format
 
 FITNESS_SUFFIXES = (".fit", ".gpx", ".tcx")
 
@@ -342,7 +343,7 @@ class InputWalker:
                             max_bytes=self.limits.max_health_export_bytes,
                         )
                         if stored.sha256 is not None and self._is_other_sqlite(stored.sha256):
-                            self.stats.skip(f"{label}!{name}")  # an SQLite file that is not Gadgetbridge's
+                            self.stats.skip(f"{label}!{name}")  # an SQLite file of no known format
                             continue
                         yield stored
                     elif name.lower().endswith(".gz"):
@@ -353,8 +354,8 @@ class InputWalker:
                 yield Candidate(name, label, refused=f"corrupt archive member: {exc}", metadata=metadata)
 
     def _is_other_sqlite(self, sha: str) -> bool:
-        """A readable SQLite database that is not Gadgetbridge's (a damaged one is decoded and quarantined)."""
-        return sqlite_kind(self.store.path_for(sha)) == "other"
+        """A readable SQLite database no format claims (a damaged one is decoded and quarantined)."""
+        return sqlite_format(self.store.path_for(sha)) == "other"
 
     @staticmethod
     def _member_is_health_export(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
@@ -463,7 +464,7 @@ def _file_is_health_export(path: Path) -> bool:
         with open(path, "rb") as handle:
             start = handle.read(64)
             if looks_like_sqlite(start):
-                return sqlite_kind(path) != "other"  # a damaged database is decoded and quarantined
+                return sqlite_format(path) != "other"  # a damaged database is decoded and quarantined
             if not _might_be_xml(start):
                 return False
             return _is_health_export(start + handle.read(SNIFF_BYTES - len(start)))

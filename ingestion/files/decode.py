@@ -6,16 +6,17 @@ import re
 from pathlib import Path
 
 from ingestion.files.fit_bytes import looks_like_fit
-from ingestion.files.gadgetbridge import looks_like_sqlite
 from ingestion.files.model import DecodedFile, quarantined, refuse_empty
+from ingestion.files.sqlite_formats import looks_like_sqlite
 
 # Larger files are refused unread: the longest real activities (multi-day ultras, 1 Hz) stay far below.
 MAX_FIT_BYTES = 256 * 1024 * 1024
 MAX_XML_BYTES = 512 * 1024 * 1024
 # Apple Health exports are one XML file of the whole history (1-4 GB seen); it is streamed, never read whole.
 MAX_HEALTH_EXPORT_BYTES = 16 * 1024 * 1024 * 1024
-# A Gadgetbridge database holds a band's whole history (per-minute samples): 0.1-2 GB seen.
-MAX_GADGETBRIDGE_BYTES = 8 * 1024 * 1024 * 1024
+# SQLite exports of a phone's or a band's store (Health Connect, Gadgetbridge): the whole history, read by
+# SQLite in pages (0.1-2 GB seen).
+MAX_SQLITE_BYTES = 8 * 1024 * 1024 * 1024
 # How much of a file's start is read to find its root element (Apple's export starts with a DTD of ~10 KB).
 SNIFF_BYTES = 1024 * 1024
 
@@ -70,15 +71,14 @@ def _looks_like_xml(data: bytes) -> bool:
 
 
 def sniff(data: bytes) -> str | None:
-    """'fit' | 'gpx' | 'tcx' | 'apple_health' | 'gadgetbridge' | None, from the content (never from the file
-    name). Any SQLite database is 'gadgetbridge' here: its tables decide, and the decoder quarantines an SQLite
-    file that is not Gadgetbridge's with the reason.
+    """'fit' | 'gpx' | 'tcx' | 'apple_health' | 'sqlite' | None, from the content (never from the file name).
+    'sqlite' is any SQLite database: its tables decide the format (ingestion.files.sqlite_formats).
 
     `data` may be only the start of the file (SNIFF_BYTES are enough)."""
     if looks_like_fit(data):
         return "fit"
     if looks_like_sqlite(data):
-        return "gadgetbridge"
+        return "sqlite"
     root = xml_root(data)
     if root == "TrainingCenterDatabase":
         return "tcx"
@@ -134,10 +134,8 @@ def _decode_by_format(data: bytes, name: str) -> DecodedFile:
         from ingestion.files.apple_health import decode_apple_health
 
         return decode_apple_health(io.BytesIO(data))
-    if fmt == "gadgetbridge":
-        from ingestion.files.gadgetbridge import decode_gadgetbridge_bytes
-
-        return decode_gadgetbridge_bytes(data)
+    if fmt == "sqlite":
+        return _decode_sqlite_bytes(data)
     limit = MAX_FIT_BYTES if fmt == "fit" else MAX_XML_BYTES
     if len(data) > limit:
         return quarantined(
@@ -166,8 +164,8 @@ def decode_path(path: str | Path, name: str = "") -> DecodedFile:
     fmt = sniff(head)
     if fmt == "apple_health":
         return refuse_empty(_decode_health_export(path, size))
-    if fmt == "gadgetbridge":  # SQLite reads the file itself, in pages
-        return refuse_empty(_decode_gadgetbridge(path, size))
+    if fmt == "sqlite":  # SQLite reads the file itself, in pages
+        return refuse_empty(_decode_sqlite(path, size))
     if size > MAX_XML_BYTES:
         return quarantined("unknown", f"refused: {size} bytes exceeds the {MAX_XML_BYTES} byte limit")
     return decode_bytes(path.read_bytes(), name or path.name)
@@ -185,12 +183,32 @@ def _decode_health_export(path: Path, size: int) -> DecodedFile:
         return decode_apple_health(handle)
 
 
-def _decode_gadgetbridge(path: Path, size: int) -> DecodedFile:
-    if size > MAX_GADGETBRIDGE_BYTES:
-        return quarantined(
-            "gadgetbridge",
-            f"refused: {size} bytes exceeds the {MAX_GADGETBRIDGE_BYTES} byte limit for databases",
-        )
-    from ingestion.files.gadgetbridge import decode_gadgetbridge
+def _decode_sqlite(path: Path, size: int) -> DecodedFile:
+    """An SQLite database, by the format its tables name (see ingestion.files.sqlite_formats)."""
+    from ingestion.files import sqlite_formats
 
-    return decode_gadgetbridge(path)
+    if size > MAX_SQLITE_BYTES:
+        return quarantined(
+            "sqlite", f"refused: {size} bytes exceeds the {MAX_SQLITE_BYTES} byte limit for databases"
+        )
+    fmt = sqlite_formats.sqlite_format(path)
+    if fmt == "health_connect":
+        from ingestion.files.health_connect import decode_health_connect
+
+        return decode_health_connect(path)
+    if fmt == "gadgetbridge":
+        from ingestion.files.gadgetbridge import decode_gadgetbridge
+
+        return decode_gadgetbridge(path)
+    # another app's database, or one whose table list cannot be read: the reason says which
+    return quarantined("sqlite" if fmt == "damaged" else "unknown", sqlite_formats.why_unclaimed(path))
+
+
+def _decode_sqlite_bytes(data: bytes) -> DecodedFile:
+    """SQLite reads files, not bytes: a temporary copy, removed after the decode."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="openfit-sqlite-") as folder:
+        copy = Path(folder) / "database.sqlite"
+        copy.write_bytes(data)
+        return _decode_sqlite(copy, len(data))

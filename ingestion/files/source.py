@@ -444,6 +444,11 @@ def files_source(
                     )
 
                     keep_new_gadgetbridge_rows(decoded, settings.warehouse_path)
+                elif decoded.format == "health_connect":
+                    # each export is the whole store again: load only records earlier exports did not bring
+                    from ingestion.files.health_connect_reimport import keep_new_rows as keep_new_hc_rows
+
+                    keep_new_hc_rows(decoded, settings.warehouse_path)
                 outcome = _outcome(candidate, decoded)
                 if decoded.status != "quarantined":
                     for kind, table in decoded.tables.items():

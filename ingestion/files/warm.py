@@ -3,6 +3,7 @@
 from ingestion.files.decode import decode_bytes
 from ingestion.files.fit_writer import tiny_activity
 from ingestion.files.gadgetbridge import decode_gadgetbridge  # noqa: F401  (loads sqlite3 before the fork)
+from ingestion.files.health_connect import decode_health_connect  # noqa: F401  (loads it before the fork)
 
 decode_bytes(tiny_activity())
 decode_bytes(

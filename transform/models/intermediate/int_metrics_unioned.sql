@@ -5,7 +5,8 @@ with intraday as (
         [ref('stg_synthetic__intraday_metrics'), ref('stg_fit__monitoring'), ref('stg_fit__rr_intervals'),
          ref('stg_oura__metrics'), ref('stg_apple_health__metrics'), ref('stg_fitbit__metrics'),
          ref('stg_withings__metrics'), ref('stg_whoop__metrics'), ref('stg_gadgetbridge__metrics'),
-         ref('stg_google_health__metrics')],
+         ref('stg_google_health__metrics'),
+         ref('stg_health_connect__metrics')],
         ['athlete_id', 'device_id', 'source', 'metric', 'ts', 'value', 'load_id']
     ) }}
 ),
@@ -13,7 +14,8 @@ with intraday as (
 weigh_ins as (
     {{ union_sources(
         [ref('stg_synthetic__weigh_ins'), ref('stg_fit__weigh_ins'), ref('stg_apple_health__weigh_ins'), ref('stg_fitbit__weigh_ins'),
-         ref('stg_withings__weigh_ins'), ref('stg_google_health__weigh_ins')],
+         ref('stg_withings__weigh_ins'), ref('stg_google_health__weigh_ins'),
+         ref('stg_health_connect__weigh_ins')],
         ['athlete_id', 'device_id', 'source', 'ts', 'weight_kg', 'body_fat_pct', 'load_id']
     ) }}
 ),
