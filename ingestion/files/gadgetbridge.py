@@ -150,7 +150,7 @@ def _sample_tables(tables: dict[str, list[str]]) -> list[str]:
     ]
 
 
-def _why_not_gadgetbridge(tables: dict[str, list[str]]) -> str | None:
+def why_not_gadgetbridge(tables: dict[str, list[str]]) -> str | None:
     missing = sorted(REQUIRED_TABLES - tables.keys())
     if missing or not (_sample_tables(tables) or SUMMARY_TABLE in tables):
         shown = ", ".join(sorted(tables)[:8]) or "none"
@@ -170,7 +170,7 @@ def sqlite_kind(path: str | Path) -> str | None:
                 return None
         connection = _connect(Path(path))
         try:
-            return "other" if _why_not_gadgetbridge(_tables(connection)) else "gadgetbridge"
+            return "other" if why_not_gadgetbridge(_tables(connection)) else "gadgetbridge"
         finally:
             connection.close()
     except (OSError, sqlite3.Error):
@@ -527,7 +527,7 @@ def _decode(connection: sqlite3.Connection) -> DecodedFile:
             PARSER,
             PARSER_VERSION,
         )
-    why_not = _why_not_gadgetbridge(tables)
+    why_not = why_not_gadgetbridge(tables)
     if why_not is not None:
         return quarantined("gadgetbridge", why_not, PARSER, PARSER_VERSION)
 

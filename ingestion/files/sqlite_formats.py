@@ -45,9 +45,9 @@ def _is_health_connect(tables: Tables) -> bool:
 
 
 def _is_gadgetbridge(tables: Tables) -> bool:
-    from ingestion.files.gadgetbridge import _why_not_gadgetbridge
+    from ingestion.files.gadgetbridge import why_not_gadgetbridge
 
-    return _why_not_gadgetbridge(tables) is None
+    return why_not_gadgetbridge(tables) is None
 
 
 # format name -> (what it is, in words; recogniser of its tables); the first that says yes names the database.
