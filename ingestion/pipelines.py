@@ -6,6 +6,7 @@ Only Dagster-run code (and tests building their own warehouse) calls these; they
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import dlt
@@ -101,3 +102,22 @@ def _athlete_states(pipeline: Pipeline, source: DltSource, athlete: str) -> dict
     """`athlete`'s state of each resource of `source` (selected or not), as the pipeline last committed it."""
     committed = pipeline.state.get("sources", {}).get(source.name, {}).get("resources", {})
     return {name: committed.get(name, {}).get(athlete, {}) for name in source.resources}
+
+
+def day_windows(state: dict[str, Any], settings: Any, today: date) -> list[tuple[date, date]]:
+    """The next run's request windows for a provider paged by date range (Oura, WHOOP, Google Health): from
+    `backfill_since` on a first sync, else from the resource state's `next_day` (minus `lookback_days`, since the
+    provider revises recent days, unless a backfill is resuming), in `window_days` steps, at most
+    `windows_per_run` of them (one dlt load's chunk), never past `today`."""
+    if state.get("next_day"):
+        start = date.fromisoformat(state["next_day"])
+        if not state.get("resume"):
+            start -= timedelta(days=settings.lookback_days)
+    else:
+        start = settings.backfill_since
+    windows = []
+    while start <= today and len(windows) < settings.windows_per_run:
+        end = min(today, start + timedelta(days=settings.window_days - 1))
+        windows.append((start, end))
+        start = end + timedelta(days=1)
+    return windows

@@ -33,7 +33,7 @@ from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import RateLimitExhausted, WindowedRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
 from ingestion.auth.tokens import TokenStore, remember_provider_user_id
-from ingestion.pipelines import sync_until_caught_up
+from ingestion.pipelines import day_windows, sync_until_caught_up
 from ingestion.sources.google_health.settings import GoogleHealthSettings
 
 log = logging.getLogger(__name__)
@@ -158,21 +158,6 @@ def _paginate(
             return
 
 
-def _windows(state: dict[str, Any], settings: GoogleHealthSettings, today: date) -> list[tuple[date, date]]:
-    if state.get("next_day"):
-        start = date.fromisoformat(state["next_day"])
-        if not state.get("resume"):
-            start -= timedelta(days=settings.lookback_days)
-    else:
-        start = settings.backfill_since
-    windows = []
-    while start <= today and len(windows) < settings.windows_per_run:
-        end = min(today, start + timedelta(days=settings.window_days - 1))
-        windows.append((start, end))
-        start = end + timedelta(days=1)
-    return windows
-
-
 @dlt.source(name="google_health", max_table_nesting=0)
 def google_health_source(
     athlete: str = "me",
@@ -211,7 +196,7 @@ def google_health_source(
         @dlt.resource(name=table, primary_key="id", write_disposition="merge", columns=PAYLOAD_COLUMNS)
         def records() -> Iterator[list[dict[str, Any]]]:
             state = dlt.current.resource_state().setdefault(athlete, {})  # per athlete
-            windows = _windows(state, settings, last_day)
+            windows = day_windows(state, settings, last_day)
             try:
                 for start, end in windows:
                     params = {

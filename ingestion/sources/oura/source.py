@@ -22,7 +22,7 @@ from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import NullRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
 from ingestion.auth.tokens import TokenStore, remember_provider_user_id
-from ingestion.pipelines import sync_until_caught_up
+from ingestion.pipelines import day_windows, sync_until_caught_up
 from ingestion.sources.oura.settings import OuraSettings
 
 log = logging.getLogger(__name__)
@@ -66,21 +66,6 @@ def _paginate(client: ApiClient, path: str, params: dict[str, Any]) -> Iterator[
             return
 
 
-def _windows(state: dict[str, Any], settings: OuraSettings, today: date) -> list[tuple[date, date]]:
-    if state.get("next_day"):
-        start = date.fromisoformat(state["next_day"])
-        if not state.get("resume"):
-            start -= timedelta(days=settings.lookback_days)
-    else:
-        start = settings.backfill_since
-    windows = []
-    while start <= today and len(windows) < settings.windows_per_run:
-        end = min(today, start + timedelta(days=settings.window_days - 1))
-        windows.append((start, end))
-        start = end + timedelta(days=1)
-    return windows
-
-
 @dlt.source(name="oura", max_table_nesting=0)
 def oura_source(
     athlete: str = "me",
@@ -104,7 +89,7 @@ def oura_source(
         @dlt.resource(name=table, primary_key="id", write_disposition="merge", columns=PAYLOAD_COLUMNS)
         def documents() -> Iterator[list[dict[str, Any]]]:
             state = dlt.current.resource_state().setdefault(athlete, {})  # per athlete
-            windows = _windows(state, settings, last_day)
+            windows = day_windows(state, settings, last_day)
             for start, end in windows:
                 params = {"start_date": start.isoformat(), "end_date": end.isoformat()}
                 for page in _paginate(client, f"/usercollection/{collection}", params):
@@ -126,7 +111,7 @@ def oura_source(
     )
     def heart_rate() -> Iterator[list[dict[str, Any]]]:
         state = dlt.current.resource_state().setdefault(athlete, {})  # per athlete
-        windows = _windows(state, settings, last_day)
+        windows = day_windows(state, settings, last_day)
         for start, end in windows:
             params = {
                 "start_datetime": datetime.combine(start, time.min, tzinfo=UTC).isoformat(),

@@ -25,7 +25,7 @@ from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import RateLimitExhausted, WindowedRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
 from ingestion.auth.tokens import TokenStore, remember_provider_user_id
-from ingestion.pipelines import sync_until_caught_up
+from ingestion.pipelines import day_windows, sync_until_caught_up
 from ingestion.sources.whoop.settings import WhoopSettings
 
 log = logging.getLogger(__name__)
@@ -65,21 +65,6 @@ def _paginate(client: ApiClient, path: str, params: dict[str, Any]) -> Iterator[
         token = page.get("next_token")
         if not token:
             return
-
-
-def _windows(state: dict[str, Any], settings: WhoopSettings, today: date) -> list[tuple[date, date]]:
-    if state.get("next_day"):
-        start = date.fromisoformat(state["next_day"])
-        if not state.get("resume"):
-            start -= timedelta(days=settings.lookback_days)
-    else:
-        start = settings.backfill_since
-    windows = []
-    while start <= today and len(windows) < settings.windows_per_run:
-        end = min(today, start + timedelta(days=settings.window_days - 1))
-        windows.append((start, end))
-        start = end + timedelta(days=1)
-    return windows
 
 
 def _single(client: ApiClient, path: str) -> dict[str, Any] | None:
@@ -133,7 +118,7 @@ def whoop_source(
         @dlt.resource(name=table, primary_key=key, write_disposition="merge", columns=PAYLOAD_COLUMNS)
         def records() -> Iterator[list[dict[str, Any]]]:
             state = dlt.current.resource_state().setdefault(athlete, {})  # per athlete
-            windows = _windows(state, settings, last_day)
+            windows = day_windows(state, settings, last_day)
             try:
                 for start, end in windows:
                     params = {
