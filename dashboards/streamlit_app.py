@@ -35,6 +35,7 @@ navigation = st.navigation(
         ],
         "Recovery": [
             st.Page(PAGES / "sleep.py", title="Sleep & recovery", icon=":material/bedtime:"),
+            st.Page(PAGES / "readiness.py", title="Readiness & alerts", icon=":material/monitor_heart:"),
         ],
         "Analysis": [
             st.Page(PAGES / "cross_device.py", title="Cross-device", icon=":material/devices:"),

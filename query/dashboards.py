@@ -368,6 +368,63 @@ def wellness_chosen(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.
     )
 
 
+# ------------------------------------------------------------------------------------------------ readiness & alerts
+
+READINESS_COMPONENTS = ("hrv", "resting_hr", "sleep", "tsb", "acwr")
+BASELINE_COLUMNS = (
+    "resting_hr",
+    "rhr_baseline_median",
+    "rhr_baseline_mad",
+    "rhr_z",
+    "hrv_rmssd_ms",
+    "hrv_ln_rmssd",
+    "hrv_ln_rmssd_7d",
+    "hrv_baseline_mean",
+    "hrv_swc_lower",
+    "hrv_swc_upper",
+    "hrv_z",
+    "sleep_s",
+    "sleep_baseline_median",
+    "sleep_baseline_mad",
+    "sleep_need_s",
+    "sleep_z",
+)
+ANOMALY_COLUMNS = ("kind", "severity", "value", "threshold", "baseline", "unit", "evidence", "explanation")
+
+
+def _mart_by_day(
+    cur: Cursor, table: str, wanted: tuple[str, ...], athlete_id: str, start: date, end: date
+) -> pd.DataFrame:
+    """The wanted columns of marts.<table> for one athlete and date range ("date" first; a column the mart does
+    not have comes back as NULL, so a renamed column blanks one trace instead of failing the page)."""
+    check_range(start, end)
+    cols = require_table(cur, "marts", table)
+    select = ", ".join(f'"{c}"' if c in cols else f'NULL AS "{c}"' for c in ("date", *wanted))
+    return _frame(
+        cur,
+        f"SELECT {select} FROM marts.{table} WHERE CAST(athlete_id AS VARCHAR) = ? "
+        'AND "date" BETWEEN ? AND ? ORDER BY "date"',
+        [str(athlete_id), start, end],
+    )
+
+
+def readiness(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
+    """marts.readiness: per day the score and coverage, and for each component its input, score and weight."""
+    inputs = ("hrv_z", "rhr_z", "sleep_s", "tsb", "acwr")
+    parts = tuple(f"{c}_{kind}" for c in READINESS_COMPONENTS for kind in ("component", "weight"))
+    return _mart_by_day(cur, "readiness", ("score", "coverage", *inputs, *parts), athlete_id, start, end)
+
+
+def wellness_baselines(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
+    """marts.wellness_baselines: resting HR, ln RMSSD and sleep per day with their personal baseline bands."""
+    return _mart_by_day(cur, "wellness_baselines", BASELINE_COLUMNS, athlete_id, start, end)
+
+
+def anomaly_flags(cur: Cursor, athlete_id: str, start: date, end: date) -> pd.DataFrame:
+    """marts.anomalies: one row per day and kind of flag, with its evidence and plain-language explanation."""
+    return _mart_by_day(cur, "anomalies", ANOMALY_COLUMNS, athlete_id, start, end)
+
+
 # ------------------------------------------------------------------------------------------------ cross-device
 
 

@@ -47,6 +47,7 @@ PAGES = (
     DashboardPage("activities", "Activities", "streams"),
     DashboardPage("power_pace", "Power & pace", "power_curve"),
     DashboardPage("sleep", "Sleep & recovery", "sleep"),
+    DashboardPage("readiness", "Readiness & alerts", "readiness"),
     DashboardPage("cross_device", "Cross-device", "cross_device"),
     DashboardPage("correlations", "Correlations", "aligned"),
     DashboardPage("data_health", "Data health", "table_rows"),

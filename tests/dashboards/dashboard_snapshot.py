@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 
 def build_snapshot(
@@ -363,6 +364,36 @@ def _marts(con: duckdb.DuckDBPyConnection) -> None:
         left join openfit.wellness_daily w using (athlete_id, date)
         """
     )
+    _wellness_marts(con)
+
+
+def _wellness_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """marts.wellness_baselines, readiness and anomalies computed by analytics/ over this snapshot's daily
+    series, as the dbt compute models do (so the page reads the real columns and real flags)."""
+    import analytics  # imported here: its import costs seconds and only the marts need it
+
+    daily = con.execute(
+        """
+        select s.athlete_id, s.date, s.resting_hr, s.hrv_rmssd_ms, s.sleep_s, s.tsb, t.acwr, t.ramp_rate,
+               t.monotony
+        from marts.daily_athlete_summary s join marts.daily_training_load t using (athlete_id, date)
+        """
+    ).pl()
+    # One athlete falls ill over the last days (resting HR up, HRV down), so the flags have something to show.
+    ill = (daily["athlete_id"] == "ath_001") & (daily["date"] > daily["date"].max() - timedelta(days=5))
+    daily = daily.with_columns(
+        resting_hr=pl.when(ill).then(pl.col("resting_hr") + 12).otherwise(pl.col("resting_hr")),
+        hrv_rmssd_ms=pl.when(ill).then(pl.col("hrv_rmssd_ms") * 0.5).otherwise(pl.col("hrv_rmssd_ms")),
+    )
+    baselines = analytics.wellness_baselines(daily)
+    for name, frame in (
+        ("wellness_baselines", baselines),
+        ("readiness", analytics.readiness(baselines)),
+        ("anomalies", analytics.detect_anomalies(baselines)),
+    ):
+        con.register("frame", frame.to_arrow())
+        con.execute(f"create table marts.{name} as select * from frame")
+        con.unregister("frame")
 
 
 def _meta(con: duckdb.DuckDBPyConnection) -> None:

@@ -113,7 +113,11 @@ def test_every_page_on_the_built_warehouse(fixture_warehouse, chromium_executabl
         ).fetchall()
     }
     con.close()
-    needs = {"pmc": "marts.daily_training_load", "power_curve": "marts.power_curve"}
+    needs = {
+        "pmc": "marts.daily_training_load",
+        "power_curve": "marts.power_curve",
+        "readiness": "marts.readiness",
+    }
     allow_empty = {chart for chart, table in needs.items() if table not in present}
     shots = _screenshot_dir(tmp_path, "built")
     outcome = _visit_every_page(fixture_warehouse.home_dir, shots, chromium_executable, allow_empty)

@@ -31,6 +31,10 @@ PAGES = {
             "Daily load and recovery markers",
         ],
     ),
+    "readiness": (
+        "Readiness & alerts",
+        ["Readiness score", "against their baseline bands", "Flags by day and kind"],
+    ),
     "cross_device": ("Cross-device", ["by source", "Deviation from the other sources"]),
     "correlations": ("Correlations", ["Aligned daily series", "Pearson correlation"]),
     "data_health": ("Data health", ["Rows per published table"]),
@@ -160,6 +164,42 @@ def test_sleep_source_picker(open_page, factory_home):
     assert figure(at, "Sleep stages and score (Oura Ring Gen3 (oura))")
 
 
+def test_readiness_page_explains_score_bands_and_flags(open_page, factory_home):
+    at = open_page(factory_home, "readiness")
+    no_exception(at)
+    at.sidebar.selectbox(key="period").set_value("Everything").run()
+    no_exception(at)
+    latest_date, latest_score = _snapshot_rows(
+        factory_home,
+        "SELECT date, score FROM marts.readiness WHERE athlete_id = 'ath_001' AND score IS NOT NULL "
+        "ORDER BY date DESC LIMIT 1",
+    )[0]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[f"Readiness on {latest_date}"] == f"{latest_score:.0f}"
+    # The component table: every component with its input, score and weight; the weights are the mart's.
+    components = table_with(at, "Weight")
+    assert list(components["Component"]) == ["HRV", "Resting HR", "Sleep", "Form (TSB)", "ACWR"]
+    assert components["Weight"].sum() == pytest.approx(1.0)
+    # The stacked contributions add up to the score on every scored day.
+    fig = figure(at, "Readiness score")
+    score = values(fig["data"][0], "y")
+    parts = zip(*(values(t, "y") for t in fig["data"][1:]), strict=True)
+    stacked = [sum(v for v in day if v == v) for day in parts]
+    assert [round(t, 6) for t, s in zip(stacked, score, strict=True) if s == s] == [
+        round(s, 6) for s in score if s == s
+    ]
+    # Baseline bands: resting HR, the 7-day ln RMSSD against its SWC band, sleep against need.
+    names = [t.get("name") for t in figure(at, "baseline bands")["data"]]
+    assert {"ln RMSSD 7-day mean", "ln RMSSD: 60-day mean ± 0.5 SD (SWC)", "Resting HR (bpm)"} <= set(names)
+    # Flags: the injected illness at the end of the period, with its evidence and explanation.
+    flags = table_with(at, "Explanation")
+    ill = flags[flags["Kind"] == "illness_or_overreaching"]
+    assert len(ill) > 0 and all("resting HR up" in e and "HRV down" in e for e in ill["Evidence"])
+    assert all("Two days in a row" in e for e in ill["Explanation"])
+    at.multiselect(key="alert_kinds").set_value(["resting_hr_elevated"]).run()
+    assert set(table_with(at, "Explanation")["Kind"]) == {"resting_hr_elevated"}
+
+
 def test_cross_device_metric_picker(open_page, factory_home):
     at = open_page(factory_home, "cross_device")
     at.selectbox(key="cross_metric").set_value("hrv_rmssd_ms").run()
@@ -240,7 +280,7 @@ def test_data_health_names_withheld_athletes(open_page, factory_home, tmp_path):
     assert list(withheld["Athlete"]) == ["ath-7"] and list(withheld["Failing rows"]) == [12]
 
 
-@pytest.mark.parametrize("page", ["fitness", "power_pace"])
+@pytest.mark.parametrize("page", ["fitness", "power_pace", "readiness"])
 def test_missing_marts_give_an_empty_state(open_page, no_marts_home, page):
     at = open_page(no_marts_home, page)
     no_exception(at)
