@@ -82,6 +82,7 @@ from .running import (
     grade_from_altitude,
     minetti_cost,
     pace_to_speed,
+    predict_race_times,
     race_time_from_vdot,
     riegel,
     rtss,
@@ -132,7 +133,7 @@ __all__ = [
     "skiba_tau", "w_prime_balance", "WPrimeBalance",
     # running
     "rtss", "grade_adjusted_speed", "grade_from_altitude", "minetti_cost", "pace_to_speed",
-    "vdot", "race_time_from_vdot", "riegel", "best_efforts", "BestEfforts", "STANDARD_RACE_DISTANCES_M",
+    "vdot", "race_time_from_vdot", "riegel", "predict_race_times", "best_efforts", "BestEfforts", "STANDARD_RACE_DISTANCES_M",
     # aerobic efficiency
     "efficiency_factor", "running_efficiency_factor", "aerobic_decoupling", "running_decoupling",
     # VO2max

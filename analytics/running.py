@@ -187,6 +187,60 @@ def riegel(time_s: float, distance_m: float, target_distance_m: float, exponent:
     ) ** positive(exponent, "exponent")
 
 
+# ------------------------------------------------------------------------------------- race predictions
+
+# Daniels' race-equivalence tables (Daniels' Running Formula) cover 1500 m to the marathon; the VDOT curves were
+# fitted on races of about 3.5 min to 4 h. Outside that, an equivalent time is an extrapolation.
+VDOT_VALID_DISTANCE_M = (1500.0, 42195.0)
+# Riegel (1981) states the endurance equation for running events of about 3.5 to 230 minutes; both the known
+# performance and the predicted one must lie in it.
+RIEGEL_VALID_TIME_S = (3.5 * 60.0, 230.0 * 60.0)
+RIEGEL_EXPONENT = 1.06
+# Targets athletes race: the mile to the marathon (the range both methods were stated for).
+RACE_TARGET_DISTANCES_M: tuple[float, ...] = (1609.344, 3000.0, 5000.0, 10000.0, 15000.0, 21097.5, 42195.0)
+
+
+def predict_race_times(
+    distance_m: float,
+    time_s: float,
+    targets_m=RACE_TARGET_DISTANCES_M,
+    riegel_exponent: float = RIEGEL_EXPONENT,
+) -> list[dict]:
+    """Race-time predictions from one effort (distance_m in time_s) for every target distance, by both methods,
+    each with whether it lies in that method's stated range of validity (the prediction is still given).
+
+    Per target: vdot (of the source effort, ml·kg⁻¹·min⁻¹), vdot_time_s (`race_time_from_vdot`),
+    vdot_in_range (source and target distance within VDOT_VALID_DISTANCE_M), riegel_time_s (`riegel`),
+    riegel_in_range (source and predicted time within RIEGEL_VALID_TIME_S). The target equal to the source
+    distance is skipped. An effort too slow for the Daniels oxygen-cost curve has no VDOT (None).
+    """
+    d = positive(distance_m, "distance_m")
+    t = positive(time_s, "time_s")
+    try:
+        source_vdot: float | None = vdot(d, t)
+    except ValueError:
+        source_vdot = None
+    lo_d, hi_d = VDOT_VALID_DISTANCE_M
+    lo_t, hi_t = RIEGEL_VALID_TIME_S
+    out = []
+    for target in targets_m:
+        target = float(target)
+        if math.isclose(target, d):
+            continue
+        vdot_time = race_time_from_vdot(source_vdot, target) if source_vdot is not None else None
+        riegel_time = riegel(t, d, target, riegel_exponent)
+        out.append({
+            "target_distance_m": target,
+            "vdot": source_vdot,
+            "vdot_time_s": vdot_time,
+            "vdot_in_range": source_vdot is not None and lo_d <= d <= hi_d and lo_d <= target <= hi_d,
+            "riegel_exponent": float(riegel_exponent),
+            "riegel_time_s": riegel_time,
+            "riegel_in_range": lo_t <= t <= hi_t and lo_t <= riegel_time <= hi_t,
+        })  # fmt: skip
+    return out
+
+
 # ------------------------------------------------------------------------------------- best efforts
 
 STANDARD_RACE_DISTANCES_M: tuple[float, ...] = (

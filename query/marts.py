@@ -29,6 +29,7 @@ MARTS = {
     "daily-summary": "daily_athlete_summary",
     "anomalies": "anomalies",
     "readiness": "readiness",
+    "race-predictions": "race_predictions",
 }
 _DATE_COLUMNS = ("date", "local_date", "day", "achieved_on", "start_time")
 _ORDER_HINTS = ("date", "local_date", "day", "start_time", "duration_s", "achieved_on")
@@ -39,6 +40,7 @@ _TABLE_ORDER = {
     "personal_records": ("athlete_id", "sport", "record_type", "date"),
     "cross_device_daily": ("athlete_id", "date", "metric", "source", "device_id"),
     "anomalies": ("athlete_id", "date", "kind"),
+    "race_predictions": ("athlete_id", "source_distance_m", "target_distance_m"),
 }
 
 

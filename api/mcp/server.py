@@ -239,6 +239,33 @@ def build_mcp_server(
             )
 
     @tool(annotations=READ_ONLY)
+    def get_race_predictions(
+        athlete_id: AthleteArg = None,
+        target_distance_m: Annotated[
+            float | None,
+            Field(
+                description="one target: 1609.344, 3000, 5000, 10000, 15000, 21097.5 or 42195; omit for all"
+            ),
+        ] = None,
+    ) -> m.MartRows:
+        """Predicted race times from the athlete's all-time best running efforts: for each source effort
+        (distance, time, date) and target distance, Daniels' VDOT equivalent time (vdot_time_s) and Riegel's
+        (riegel_time_s), with vdot_in_range / riegel_in_range saying whether the method was stated for it
+        (VDOT: 1500 m to marathon; Riegel: 3.5 to 230 min). Prefer in-range predictions from the source
+        closest to the target; the efforts come from training runs, not races, so times are conservative.
+        Present them as estimates, never promises."""
+        with reading() as (cur, caller):
+            return marts.mart_rows(
+                cur,
+                caller,
+                "race_predictions",
+                athlete_id=athlete_id,
+                filters={
+                    "target_distance_m": None if target_distance_m is None else float(target_distance_m)
+                },
+            )
+
+    @tool(annotations=READ_ONLY)
     def get_sleep(
         athlete_id: AthleteArg = None,
         from_date: IsoDate = None,

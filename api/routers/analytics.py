@@ -227,3 +227,22 @@ def activity_trends(
         return marts.trends(
             cur, scope, athlete_id=athlete_id, period=period, start=from_, end=to, sport=sport
         )
+
+
+@router.get(
+    "/race-predictions",
+    response_model=m.MartRows,
+    responses=NOT_BUILT,
+    summary="Race-time predictions from best efforts by Daniels' VDOT and Riegel, each with whether it lies in "
+    "the method's stated range of validity (marts.race_predictions)",
+)
+def race_predictions(
+    scope: Scope,
+    reader: Reader,
+    from_: FromDate = None,
+    to: ToDate = None,
+    athlete_id: AthleteId = None,
+    limit: Limit = 1000,
+) -> m.MartRows:
+    """from/to filter on the date of the source effort."""
+    return _mart(reader, scope, "race_predictions", athlete_id, from_, to, limit)

@@ -315,3 +315,31 @@ def test_time_in_power_zones_counts_boundaries_in_the_lower_level_and_skips_gaps
     assert list(seconds.values()) == [2.0, 2.0, 0.0, 0.0, 0.0, 0.0, 1.0]
     with pytest.raises(ValueError):
         a.power_zones(0)
+
+
+@pytest.mark.parametrize("row_vdot", sorted(DANIELS_ROWS))
+def test_race_predictions_from_a_10k_match_the_daniels_table(row_vdot):
+    """Daniels' Running Formula (3rd ed.) race-equivalence rows: from the row's 10K time, the predicted 5K,
+    half and marathon lie within 0.5 % of the published times (the table rounds VDOT to whole points)."""
+    five, ten, half, marathon = (clock(t) for t in DANIELS_ROWS[row_vdot])
+    found = {r["target_distance_m"]: r for r in a.predict_race_times(10000.0, ten)}
+    for distance, published in ((5000.0, five), (21097.5, half), (42195.0, marathon)):
+        assert abs(found[distance]["vdot_time_s"] - published) / published < 0.005, (row_vdot, distance)
+        assert found[distance]["vdot_in_range"]
+    assert 10000.0 not in found  # the source distance itself is no prediction
+
+
+def test_race_predictions_riegel_and_its_range_of_validity():
+    # Riegel 1981 (American Scientist 69:285-290): T2 = T1 (D2/D1)^1.06; 10K 41:21 -> marathon 3:10:13.
+    found = {r["target_distance_m"]: r for r in a.predict_race_times(10000.0, clock("41:21"))}
+    assert found[42195.0]["riegel_time_s"] == pytest.approx(11413, abs=0.5)
+    assert found[42195.0]["riegel_in_range"]  # 190 min: inside Riegel's 3.5-230 min
+    # The VDOT 30 runner's marathon (4:49:17, 289 min) lies beyond 230 min: Riegel's equation was not stated
+    # for it; a 400 m effort (under 3.5 min) and a 1 km source lie outside both methods' ranges.
+    slow = {r["target_distance_m"]: r for r in a.predict_race_times(10000.0, clock("63:46"))}
+    assert not slow[42195.0]["riegel_in_range"] and slow[42195.0]["vdot_in_range"]
+    short = {r["target_distance_m"]: r for r in a.predict_race_times(1000.0, 200.0)}
+    assert not any(
+        r["vdot_in_range"] or r["riegel_in_range"] for r in short.values() if r["target_distance_m"] < 2000
+    )
+    assert all(not r["vdot_in_range"] for r in short.values())

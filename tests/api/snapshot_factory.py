@@ -208,6 +208,7 @@ def build_snapshot(
                      0.3 AS hrv_weight, sleep_s, 100.0 AS sleep_component, 0.2 AS sleep_weight
               FROM openfit.wellness_daily;
             """)
+            _race_predictions(con)
         # Literals like 3600.0 are DECIMAL in DuckDB; the contract's measures are DOUBLE.
         for schema, table, column in con.execute(
             "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE data_type LIKE 'DECIMAL%'"
@@ -217,3 +218,22 @@ def build_snapshot(
         con.close()
     os.replace(tmp, path)
     return path
+
+
+def _race_predictions(con: duckdb.DuckDBPyConnection) -> None:
+    """marts.race_predictions from this snapshot's pace_curve, by analytics as the dbt compute model does."""
+    import analytics  # imported here: its import costs seconds and only the marts need it
+
+    rows = [
+        (athlete, float(distance), float(time_s), f"act_{athlete}", day, *p.values())
+        for athlete, distance, time_s, day in con.execute(
+            "SELECT athlete_id, distance_m, time_s, date FROM marts.pace_curve ORDER BY ALL"
+        ).fetchall()
+        for p in analytics.predict_race_times(float(distance), float(time_s))
+    ]
+    con.execute(
+        "CREATE TABLE marts.race_predictions (athlete_id VARCHAR, source_distance_m DOUBLE, source_time_s DOUBLE, "
+        "source_activity_id VARCHAR, date DATE, target_distance_m DOUBLE, vdot DOUBLE, vdot_time_s DOUBLE, "
+        "vdot_in_range BOOLEAN, riegel_exponent DOUBLE, riegel_time_s DOUBLE, riegel_in_range BOOLEAN)"
+    )
+    con.executemany("INSERT INTO marts.race_predictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -254,6 +254,7 @@ def test_admin_must_name_the_athlete_for_single_athlete_endpoints(client, keys):
         "daily-summary",
         "anomalies",
         "readiness",
+        "race-predictions",
     ],
 )
 def test_analytics_without_marts_is_503_not_built_yet(client, keys, path):
@@ -504,3 +505,37 @@ def test_anomalies_and_readiness_are_scoped_and_filtered(marts_home):
             "rows"
         ]
         assert {r["athlete_id"] for r in admin} == {"ath_1", "ath_2"}
+
+
+def test_race_predictions_are_scoped_and_follow_analytics(marts_home):
+    import analytics
+
+    settings, keys = marts_home
+    with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
+        found = get(client, keys, "/v1/analytics/race-predictions").json()
+        assert found["table"] == "marts.race_predictions"
+        rows = found["rows"]
+        assert {r["athlete_id"] for r in rows} == {"ath_1"}
+        # Ordered by source then target distance; the 5 km source predicts every target but itself.
+        five = [r for r in rows if r["source_distance_m"] == 5000.0]
+        assert [r["target_distance_m"] for r in five] == [
+            1609.344,
+            3000.0,
+            10000.0,
+            15000.0,
+            21097.5,
+            42195.0,
+        ]
+        marathon = five[-1]
+        assert marathon["riegel_time_s"] == analytics.riegel(5000 / 3.0, 5000, 42195)
+        assert marathon["vdot_time_s"] == analytics.race_time_from_vdot(
+            analytics.vdot(5000, 5000 / 3.0), 42195
+        )
+        # A 400 m effort (133 s) is outside both methods' stated ranges.
+        assert not any(
+            r["vdot_in_range"] or r["riegel_in_range"] for r in rows if r["source_distance_m"] == 400
+        )
+        assert get(client, keys, "/v1/analytics/race-predictions", athlete_id="ath_2").status_code in (
+            403,
+            404,
+        )

@@ -27,6 +27,7 @@ EXPECTED_TOOLS = {
     "get_daily_summary",
     "get_anomalies",
     "get_readiness",
+    "get_race_predictions",
     "describe_schema",
     "query_sql",
 }
@@ -248,3 +249,15 @@ def test_query_sql_answers_oversized_results_with_a_short_tool_error(settings, m
     assert huge.is_error is True and "literal length" in huge.content[0].text
     deep = call(server, "query_sql", {"sql": "SELECT " + "(" * 6000 + "1" + ")" * 6000})
     assert deep.is_error is True and "nested too deeply" in deep.content[0].text
+
+
+def test_race_predictions_tool(marts_home):
+    server = server_for(("ath_2",))
+    found = ok(call(server, "get_race_predictions", {"target_distance_m": 21097.5}))
+    assert found["table"] == "marts.race_predictions"
+    assert {(r["athlete_id"], r["target_distance_m"]) for r in found["rows"]} == {("ath_2", 21097.5)}
+    assert [r["source_distance_m"] for r in found["rows"]] == [400.0, 1000.0, 5000.0]
+    # Riegel was stated for 3.5-230 min: the 400 m source (2:13) lies below it; 1 km (5:33) and 5 km qualify.
+    assert [r["riegel_in_range"] for r in found["rows"]] == [False, True, True]
+    assert [r["vdot_in_range"] for r in found["rows"]] == [False, False, True]  # VDOT: 1500 m and up
+    assert call(server, "get_race_predictions", {"athlete_id": "ath_1"}).is_error is True

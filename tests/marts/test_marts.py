@@ -388,3 +388,30 @@ def test_daily_athlete_summary_aligns_load_and_chosen_wellness(snap):
     both = frame(snap, "select count(*) as n from marts.daily_athlete_summary where ctl is not null "
                        "and resting_hr is not null and sleep_s is not null")["n"][0]  # fmt: skip
     assert both > 100  # the series really line up on most days
+
+
+def test_race_predictions_follow_analytics_from_the_all_time_best_efforts(snap):
+    efforts = frame(snap, """select athlete_id, distance_m, time_s, activity_id, "date" from marts.pace_curve
+                             where "window" = 'all_time'""")  # fmt: skip
+    published = frame(snap, "select * from marts.race_predictions")
+    assert efforts.height > 0 and published.height > 0
+    assert set(published["athlete_id"]) == set(efforts["athlete_id"])
+    by_key = {(r["athlete_id"], r["source_distance_m"], r["target_distance_m"]): r
+              for r in published.iter_rows(named=True)}  # fmt: skip
+    expected = 0
+    for e in efforts.iter_rows(named=True):
+        for p in analytics.predict_race_times(e["distance_m"], e["time_s"]):
+            expected += 1
+            row = by_key[(e["athlete_id"], e["distance_m"], p["target_distance_m"])]
+            assert (row["source_time_s"], row["source_activity_id"], row["date"]) == (
+                e["time_s"],
+                e["activity_id"],
+                e["date"],
+            )
+            assert row["riegel_time_s"] == pytest.approx(p["riegel_time_s"], rel=1e-12)
+            assert (
+                row["vdot_in_range"] == p["vdot_in_range"] and row["riegel_in_range"] == p["riegel_in_range"]
+            )
+            if p["vdot_time_s"] is not None:
+                assert row["vdot_time_s"] == pytest.approx(p["vdot_time_s"], rel=1e-12)
+    assert published.height == expected
