@@ -95,14 +95,16 @@ if not ui.unavailable(ready, "Readiness", TODO):
         rows = []
         for name, (label, column, reads) in COMPONENTS.items():
             value = latest[column]
-            if name == "sleep" and value == value and value is not None:
+            if name == "sleep" and not pd.isna(value):
                 value = value / 3600
             rows.append(
                 {
                     "Component": label,
-                    "Input": None if value is None or value != value else round(float(value), 2),
+                    "Input": None if pd.isna(value) else round(float(value), 2),
                     "Input is": reads,
-                    "Score (0–100)": latest[f"{name}_component"],
+                    "Score (0–100)": None
+                    if pd.isna(latest[f"{name}_component"])
+                    else round(float(latest[f"{name}_component"]), 1),
                     "Weight": latest[f"{name}_weight"],
                 }
             )
@@ -196,7 +198,8 @@ if not ui.unavailable(base, "Wellness baselines", TODO):
     fig.update_yaxes(title_text="ln RMSSD (ln ms)", row=2, col=1)
     fig.update_yaxes(title_text="Sleep (h)", row=3, col=1)
     fig.update_layout(title_text="Resting HR, ln RMSSD and sleep against their baseline bands")
-    ui.chart(ui.style(fig, height=640), "baselines")
+    # Seven legend entries wrap to three rows: more top margin so they stay clear of the title.
+    ui.chart(ui.style(fig, height=680).update_layout(margin={"t": 140}), "baselines")
 
 # ------------------------------------------------------------------------------------------------ alerts
 st.subheader("Alerts")
