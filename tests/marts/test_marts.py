@@ -415,3 +415,33 @@ def test_race_predictions_follow_analytics_from_the_all_time_best_efforts(snap):
             if p["vdot_time_s"] is not None:
                 assert row["vdot_time_s"] == pytest.approx(p["vdot_time_s"], rel=1e-12)
     assert published.height == expected
+
+
+def test_fitness_estimates_carry_mortons_3_parameter_fit_beside_the_2_parameter_one(snap):
+    est = frame(snap, 'select * from marts.fitness_estimates order by athlete_id, "date"')
+    with_power = est.filter(pl.col("eftp_w").is_not_null())
+    assert with_power.height > 0
+    # Every day with power has either a 3-parameter fit or the reason it has none.
+    assert with_power.filter(pl.col("cp3_w").is_null() & pl.col("cp3_note").is_null()).height == 0
+    assert with_power["cp3_w"].drop_nulls().len() > 0
+    # The 60-day cohort fits in the 90-day window: the last estimate is the fit of the all-time curve.
+    last = with_power.group_by("athlete_id").agg(pl.all().sort_by("date").last())
+    for r in last.iter_rows(named=True):
+        curve = frame(snap, """select duration_s, watts from marts.power_curve
+                               where "window" = 'all_time' and athlete_id = ? order by duration_s""",
+                      [r["athlete_id"]])  # fmt: skip
+        mmp = analytics.MeanMaxCurve(
+            durations_s=curve["duration_s"].to_numpy(),
+            values=curve["watts"].to_numpy().astype(float),
+            start_s=np.zeros(curve.height, np.int64),
+        )
+        try:
+            fit = analytics.critical_power_3p_from_curve(mmp)
+        except ValueError as err:
+            assert r["cp3_w"] is None and r["cp3_note"] == str(err)
+            continue
+        assert r["cp3_w"] == pytest.approx(fit.cp_w, rel=1e-9)
+        assert r["w_prime3_j"] == pytest.approx(fit.w_prime_j, rel=1e-9)
+        assert r["pmax3_w"] == pytest.approx(fit.pmax_w, rel=1e-9)
+        assert r["cp3_points"] == fit.n_points and r["cp3_note"] is None
+        assert r["pmax3_w"] > r["cp3_w"]

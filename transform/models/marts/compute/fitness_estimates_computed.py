@@ -5,6 +5,9 @@ combined (the envelope: per duration/distance, the best of the window's activiti
 - eFTP = `analytics.eftp_from_curve` (0.95 × best 20-min power, cycling);
 - CP and W' = `analytics.critical_power_from_curve` (2-parameter fit over the 2-20 min points); null when the
   curve has too few points or the fit is not physiological (analytics raises; the reason goes to cp_note);
+- CP3, W'3 and Pmax = `analytics.critical_power_3p_from_curve` (Morton's 3-parameter fit over the 1-20 min
+  points), beside the 2-parameter fit; null when the points do not define three parameters (analytics raises; the
+  reason goes to cp3_note);
 - VDOT = the highest `analytics.vdot` over the window's running best efforts lasting 3.5 min to 4 h (the range
   the Daniels-Gilbert curve is validated on), and VO2max = `analytics.vo2max_from_race` of that same effort.
 Nothing here is ever written to athlete_thresholds: a threshold change is the athlete's decision.
@@ -37,6 +40,12 @@ def _power_estimates(durations: np.ndarray, best: np.ndarray | None, cp_method: 
         "cp_rmse_w": None,
         "cp_points": None,
         "cp_note": None,
+        "cp3_w": None,
+        "w_prime3_j": None,
+        "pmax3_w": None,
+        "cp3_rmse_w": None,
+        "cp3_points": None,
+        "cp3_note": None,
     }
     if best is None:
         return out
@@ -54,6 +63,18 @@ def _power_estimates(durations: np.ndarray, best: np.ndarray | None, cp_method: 
             "w_prime_j": fit.w_prime_j,
             "cp_rmse_w": fit.rmse_w,
             "cp_points": fit.n_points,
+        }
+    try:
+        fit3 = analytics.critical_power_3p_from_curve(curve)
+    except ValueError as err:
+        out["cp3_note"] = str(err)
+    else:
+        out |= {
+            "cp3_w": fit3.cp_w,
+            "w_prime3_j": fit3.w_prime_j,
+            "pmax3_w": fit3.pmax_w,
+            "cp3_rmse_w": fit3.rmse_w,
+            "cp3_points": fit3.n_points,
         }
     return out
 
@@ -105,7 +126,10 @@ def model(dbt, session):
         .pl()
     )
     rows = []
-    method = f"eftp=20min;cp={cp_method} 120-1200s;vdot=daniels_gilbert best effort;window={window_days}d"
+    method = (
+        f"eftp=20min;cp={cp_method} 120-1200s;cp3=morton_3p 60-1200s;vdot=daniels_gilbert best effort;"
+        f"window={window_days}d"
+    )
     for (athlete,), acts in scores.group_by("athlete_id", maintain_order=True):
         rides = acts.filter(pl.col("sport") == "cycling")
         runs = acts.filter(pl.col("sport") == "running")
@@ -132,7 +156,8 @@ def model(dbt, session):
     schema = {
         "athlete_id": pl.String, "date": pl.Date, "window_start": pl.Date, "window_days": pl.Int64,
         "eftp_w": pl.Float64, "cp_w": pl.Float64, "w_prime_j": pl.Float64, "cp_rmse_w": pl.Float64,
-        "cp_points": pl.Int64, "cp_note": pl.String, "vdot": pl.Float64, "vo2max": pl.Float64,
+        "cp_points": pl.Int64, "cp_note": pl.String, "cp3_w": pl.Float64, "w_prime3_j": pl.Float64,
+        "pmax3_w": pl.Float64, "cp3_rmse_w": pl.Float64, "cp3_points": pl.Int64, "cp3_note": pl.String, "vdot": pl.Float64, "vo2max": pl.Float64,
         "vdot_distance_m": pl.Float64, "vdot_time_s": pl.Float64, "method": pl.String, "cp_method": pl.String,
     }  # fmt: skip
     return pl.DataFrame(rows, schema=schema)
