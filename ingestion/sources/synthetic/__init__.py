@@ -4,6 +4,7 @@
 - :data:`PROVIDER` - its registry entry (entry point ``openfit.providers: synthetic``)
 - :func:`ground_truth` - which recordings are the same real workout (for tests and benchmarks only)
 - :func:`illness_truth` - the labelled illness episodes (resting HR up, HRV down) injected into the daily physiology
+- :func:`event_truth` - every labelled event: illness, overreaching blocks and runs of restricted sleep
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from ingestion.registry import Capability, Provider
 from openfit.settings import get_settings
 
 from .source import SyntheticConfigError, synthetic_source
-from .truth import ground_truth, illness_truth
+from .truth import event_truth, ground_truth, illness_truth
 
 
 def _enabled() -> bool:
@@ -34,4 +35,11 @@ PROVIDER = Provider(
     ),
 )
 
-__all__ = ["PROVIDER", "SyntheticConfigError", "ground_truth", "illness_truth", "synthetic_source"]
+__all__ = [
+    "PROVIDER",
+    "SyntheticConfigError",
+    "event_truth",
+    "ground_truth",
+    "illness_truth",
+    "synthetic_source",
+]

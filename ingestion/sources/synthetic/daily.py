@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import DayPlan, Device, IllnessEpisode, Profile, Workout
+from .model import DayPlan, Device, IllnessEpisode, OverreachingBlock, Profile, Workout
 from .streams import smooth_noise, white_noise
 
 EPOCH_S = 30
@@ -35,6 +35,7 @@ def physiology(
     fit: float,
     rng: np.random.Generator,
     illness: IllnessEpisode | None = None,
+    overreaching: OverreachingBlock | None = None,
 ) -> Physiology:
     tsb = ctl - atl
     jet_lag = 3.0 if plan.travelling else 0.0
@@ -46,6 +47,10 @@ def physiology(
     if illness is not None:  # a labelled illness day (ground truth: truth.illness_truth)
         rhr += illness.rhr_rise_bpm
         hrv *= illness.hrv_factor
+    if overreaching is not None:  # a labelled overreaching day (ground truth: truth.event_truth)
+        share = overreaching.effect(plan.day)
+        rhr += share * overreaching.rhr_rise_bpm
+        hrv *= 1.0 - share * (1.0 - overreaching.hrv_factor)
     return Physiology(float(rhr), float(np.clip(hrv, 15, 160)), float(tsb))
 
 

@@ -26,6 +26,7 @@ from .model import (
     day_start_epoch,
     illness_on,
     make_athlete,
+    overreaching_on,
     plan_day,
     profile_on,
     profiles_for_window,
@@ -473,6 +474,7 @@ def generate_chunk(
             fit,
             rng_for(seed, athlete_index, day, Purpose.DAILY),
             illness_on(seed, athlete, day),
+            overreaching_on(seed, athlete, day),
         )
         zone = plan.place.zone
 

@@ -30,6 +30,9 @@ class Purpose(enum.IntEnum):
     INTRADAY = 8
     HYPNO = 9
     ILLNESS = 10
+    # Numbered apart from the others so that purposes added elsewhere in parallel do not collide.
+    OVERREACHING = 21
+    SLEEP_RESTRICTION = 22
 
 
 def day_number(day: date) -> int:
@@ -538,6 +541,9 @@ def plan_day(seed: int, athlete: Athlete, day: date) -> DayPlan:
     sleep_h = float(np.clip(srng.normal(7.6 if weekend else 7.1, 0.5), 5.2, 9.8))
     if travelling and trip_start(athlete, day) == day:
         sleep_h -= 1.2  # first night after the flight is short
+    restriction = sleep_restriction_on(seed, athlete, day)
+    if restriction is not None:  # a labelled short night (ground truth: truth.event_truth): to bed later
+        sleep_h = max(4.5, sleep_h - restriction.cut_h)  # floor: within the 4-11 h nights the generator promises
     wake = local_to_epoch(day, wake_h, zone)
     sleep = SleepTruth(onset_epoch=wake - int(sleep_h * 3600), wake_epoch=wake)
 
@@ -686,3 +692,98 @@ def illness_on(seed: int, athlete: Athlete, day: date) -> IllnessEpisode | None:
     """The illness episode covering `day`, if any."""
     episode = illness_in_period(seed, athlete, day_number(day) // ILLNESS_PERIOD_DAYS)
     return episode if episode is not None and episode.start <= day <= episode.last else None
+
+
+# --------------------------------------------------------------------- overreaching and short sleep (ground truth)
+
+# Two more labelled event kinds for the anomaly benchmark, anchored on the same 8-week periods as the illness
+# episodes and never within EVENT_GAP_DAYS of another labelled event (so each alert has one cause to score against).
+EVENT_GAP_DAYS = 7
+P_OVERREACHING_PER_PERIOD = 0.25
+P_SLEEP_RESTRICTION_PER_PERIOD = 0.3
+
+
+@dataclass(frozen=True)
+class OverreachingBlock:
+    """Functional overreaching: over 7-14 days resting HR climbs and HRV sinks, reaching their full change after
+    RAMP_DAYS and holding it (the picture of Le Meur 2013 and Bellenger 2016: RHR up a few bpm, ln RMSSD down)."""
+
+    start: date
+    days: int
+    rhr_rise_bpm: float  # at full effect
+    hrv_factor: float  # RMSSD multiplied by this at full effect (< 1)
+
+    RAMP_DAYS = 3
+
+    @property
+    def last(self) -> date:
+        return self.start + timedelta(days=self.days - 1)
+
+    def effect(self, day: date) -> float:
+        """Share of the full change on `day` (0 outside the block): (days in + 1) / RAMP_DAYS, capped at 1."""
+        if not self.start <= day <= self.last:
+            return 0.0
+        return min(1.0, ((day - self.start).days + 1) / self.RAMP_DAYS)
+
+
+@dataclass(frozen=True)
+class SleepRestriction:
+    """A run of short nights (late to bed, same alarm): each night `cut_h` hours shorter than planned."""
+
+    start: date
+    days: int
+    cut_h: float
+
+    @property
+    def last(self) -> date:
+        return self.start + timedelta(days=self.days - 1)
+
+
+def _clear_of(start: date, last: date, others: list) -> bool:
+    gap = timedelta(days=EVENT_GAP_DAYS)
+    return all(o is None or last + gap < o.start or start > o.last + gap for o in others)
+
+
+def _illness_near(seed: int, athlete: Athlete, period: int) -> list:
+    return [illness_in_period(seed, athlete, p) for p in (period - 1, period, period + 1)]
+
+
+def overreaching_in_period(seed: int, athlete: Athlete, period: int) -> OverreachingBlock | None:
+    """The overreaching block of 8-week period `period`, or None; inside the period, clear of illness."""
+    first = d.EPOCH_DAY + timedelta(days=period * ILLNESS_PERIOD_DAYS)
+    rng = rng_for(seed, athlete.index, first, Purpose.OVERREACHING)
+    if rng.random() >= P_OVERREACHING_PER_PERIOD:
+        return None
+    days = int(rng.integers(7, 15))
+    offset = int(rng.integers(0, ILLNESS_PERIOD_DAYS - days + 1))
+    block = OverreachingBlock(
+        first + timedelta(days=offset), days, float(rng.uniform(4, 7)), float(rng.uniform(0.7, 0.8))
+    )
+    return block if _clear_of(block.start, block.last, _illness_near(seed, athlete, period)) else None
+
+
+def sleep_restriction_in_period(seed: int, athlete: Athlete, period: int) -> SleepRestriction | None:
+    """The run of short nights of 8-week period `period`, or None; inside the period, clear of the other events."""
+    first = d.EPOCH_DAY + timedelta(days=period * ILLNESS_PERIOD_DAYS)
+    rng = rng_for(seed, athlete.index, first, Purpose.SLEEP_RESTRICTION)
+    if rng.random() >= P_SLEEP_RESTRICTION_PER_PERIOD:
+        return None
+    days = int(rng.integers(3, 8))
+    offset = int(rng.integers(0, ILLNESS_PERIOD_DAYS - days + 1))
+    short = SleepRestriction(first + timedelta(days=offset), days, float(rng.uniform(1.5, 3.0)))
+    others = _illness_near(seed, athlete, period) + [
+        overreaching_in_period(seed, athlete, p) for p in (period - 1, period, period + 1)
+    ]
+    return short if _clear_of(short.start, short.last, others) else None
+
+
+def overreaching_on(seed: int, athlete: Athlete, day: date) -> OverreachingBlock | None:
+    """The overreaching block covering `day`, if any."""
+    block = overreaching_in_period(seed, athlete, day_number(day) // ILLNESS_PERIOD_DAYS)
+    return block if block is not None and block.start <= day <= block.last else None
+
+
+def sleep_restriction_on(seed: int, athlete: Athlete, day: date) -> SleepRestriction | None:
+    """The sleep restriction covering the night that ends on `day`, if any."""
+    short = sleep_restriction_in_period(seed, athlete, day_number(day) // ILLNESS_PERIOD_DAYS)
+    return short if short is not None and short.start <= day <= short.last else None

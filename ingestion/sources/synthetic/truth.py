@@ -1,5 +1,6 @@
 """Ground truth, never loaded into the warehouse: which recordings are the same real workout (the merge) and
-the labelled illness episodes injected into the daily physiology (the anomaly benchmark).
+the labelled events injected into the daily physiology and sleep (the anomaly benchmark): illness episodes,
+overreaching blocks and runs of restricted sleep.
 
 Computed from the plans alone (no streams), so it is cheap and always agrees with what the source generates for the
 same parameters.
@@ -11,7 +12,15 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from .model import ILLNESS_PERIOD_DAYS, day_number, illness_in_period, make_athlete, plan_day
+from .model import (
+    ILLNESS_PERIOD_DAYS,
+    day_number,
+    illness_in_period,
+    make_athlete,
+    overreaching_in_period,
+    plan_day,
+    sleep_restriction_in_period,
+)
 from .source import resolve_window, validate
 
 TRUTH_SCHEMA = {
@@ -122,3 +131,53 @@ def illness_truth(
                 }
             )
     return pl.DataFrame(rows, schema=ILLNESS_SCHEMA)
+
+
+EVENT_SCHEMA = {
+    "athlete_id": pl.String,
+    "kind": pl.String,
+    "start_date": pl.Date,
+    "end_date": pl.Date,
+    "rhr_rise_bpm": pl.Float64,
+    "hrv_factor": pl.Float64,
+    "sleep_cut_h": pl.Float64,
+}
+EVENT_KINDS = ("illness", "overreaching", "sleep_restriction")
+
+
+def event_truth(
+    athletes: int = 3, days: int = 365, seed: int = 42, end_date: date | None = None
+) -> pl.DataFrame:
+    """One row per labelled event overlapping the window, of every kind (EVENT_KINDS): its local dates
+    (inclusive) and what the synthetic physiology applied on those days: 'illness' (resting HR + rhr_rise_bpm,
+    RMSSD x hrv_factor), 'overreaching' (the same at full effect, reached over the block's first 3 days) and
+    'sleep_restriction' (each night ending on those dates sleep_cut_h hours shorter). Events of different kinds
+    are at least a week apart."""
+    validate(athletes, days, seed, end_date)
+    window = resolve_window(days, end_date)
+    rows: list[dict] = []
+    for k in range(athletes):
+        athlete = make_athlete(seed, k)
+        first_period = day_number(window.first) // ILLNESS_PERIOD_DAYS
+        last_period = day_number(window.last) // ILLNESS_PERIOD_DAYS
+        for period in range(first_period, last_period + 1):
+            found = (
+                ("illness", illness_in_period(seed, athlete, period)),
+                ("overreaching", overreaching_in_period(seed, athlete, period)),
+                ("sleep_restriction", sleep_restriction_in_period(seed, athlete, period)),
+            )
+            for kind, event in found:
+                if event is None or event.last < window.first or event.start > window.last:
+                    continue
+                rows.append(
+                    {
+                        "athlete_id": athlete.athlete_id,
+                        "kind": kind,
+                        "start_date": event.start,
+                        "end_date": event.last,
+                        "rhr_rise_bpm": getattr(event, "rhr_rise_bpm", None),
+                        "hrv_factor": getattr(event, "hrv_factor", None),
+                        "sleep_cut_h": getattr(event, "cut_h", None),
+                    }
+                )
+    return pl.DataFrame(rows, schema=EVENT_SCHEMA).sort("athlete_id", "start_date")
