@@ -543,7 +543,8 @@ def plan_day(seed: int, athlete: Athlete, day: date) -> DayPlan:
         sleep_h -= 1.2  # first night after the flight is short
     restriction = sleep_restriction_on(seed, athlete, day)
     if restriction is not None:  # a labelled short night (ground truth: truth.event_truth): to bed later
-        sleep_h = max(4.5, sleep_h - restriction.cut_h)  # floor: within the 4-11 h nights the generator promises
+        # Floored at 4.5 h: still within the 4-11 h nights the generator promises.
+        sleep_h = max(4.5, sleep_h - restriction.cut_h)
     wake = local_to_epoch(day, wake_h, zone)
     sleep = SleepTruth(onset_epoch=wake - int(sleep_h * 3600), wake_epoch=wake)
 
