@@ -242,7 +242,16 @@ def race_predictions(
     from_: FromDate = None,
     to: ToDate = None,
     athlete_id: AthleteId = None,
+    target_distance_m: Annotated[
+        float | None,
+        Query(
+            gt=0, description="one target distance in m (1609.344, 3000, 5000, 10000, 15000, 21097.5, 42195)"
+        ),
+    ] = None,
     limit: Limit = 1000,
 ) -> m.MartRows:
     """from/to filter on the date of the source effort."""
-    return _mart(reader, scope, "race_predictions", athlete_id, from_, to, limit)
+    target = None if target_distance_m is None else float(target_distance_m)
+    return _mart(
+        reader, scope, "race_predictions", athlete_id, from_, to, limit, filters={"target_distance_m": target}
+    )

@@ -539,3 +539,9 @@ def test_race_predictions_are_scoped_and_follow_analytics(marts_home):
             403,
             404,
         )
+        half = get(client, keys, "/v1/analytics/race-predictions", target_distance_m=21097.5).json()["rows"]
+        assert [(r["source_distance_m"], r["target_distance_m"]) for r in half] == [
+            (400.0, 21097.5),
+            (1000.0, 21097.5),
+            (5000.0, 21097.5),
+        ]
