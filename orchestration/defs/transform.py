@@ -206,12 +206,22 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             removed = remove_synthetic_if_disabled(con, settings)  # its loads vanish: a full rebuild follows
             if removed:
                 context.log.info("synthetic: %s", removed)
-            plan = plan_transform(con, build_fingerprint(settings), force_full=config.full_refresh)
+            plan = plan_transform(
+                con,
+                build_fingerprint(settings),
+                force_full=config.full_refresh,
+                files_athlete_id=settings.files_athlete_id,
+            )
             rebuilt = models_to_refresh(plan, settings)
             if (
                 rebuilt is None
             ):  # a changed setting reaches the patched tables (or a macro): rebuild everything
-                plan = plan_transform(con, build_fingerprint(settings), force_full=True)
+                plan = plan_transform(
+                    con,
+                    build_fingerprint(settings),
+                    force_full=True,
+                    files_athlete_id=settings.files_athlete_id,
+                )
         context.log.info(
             "transform: %s (%s); %d new load(s)",
             "full refresh" if plan.full else "incremental",
@@ -226,7 +236,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 ", ".join(rebuilt),
             )
             runs.append(["build", "--full-refresh", "--select", *rebuilt])
-        if not plan.full and (plan.pending_loads or not rebuilt):
+        incremental_run = not plan.full and bool(plan.pending_loads or not rebuilt)
+        if incremental_run:
             runs.append(["build", *INCREMENTAL_SELECT, *_views_left_out(plan)])
         run = _invoke_all(runs, settings)
         withheld = []
@@ -260,7 +271,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 "; ".join(f"{w.athlete_id}: {w.test} ({w.failing_rows} rows)" for w in withheld),
             )
         with duckdb.connect(str(settings.warehouse_path)) as con:
-            seq = finish_transform(con, plan, withheld, run.seconds)
+            seq = finish_transform(con, plan, withheld, run.seconds, bool(rebuilt), incremental_run)
         context.log.info("transform: build %d recorded; %s", seq, _time_spent(run.seconds))
 
     return _assets
