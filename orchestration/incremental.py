@@ -52,12 +52,12 @@ class TransformPlan:
     reason: str  # why a full refresh, or "incremental"
     pending_loads: int
     fingerprint: str
-    raw_layout: str = ""  # per raw schema, a digest of its tables and columns (raw_layout())
+    raw_layout: str = ""  # per raw table, a digest of its columns (raw_layout())
     # Staging views bind to the raw tables present when they are created (a source table that did not exist yet
-    # becomes an empty placeholder, a missing column a null): rebuild a source's staging views when its raw
-    # layout changed. None: every view; (): none; ("files",): staging/files (the intermediate views always
-    # come along when any view is rebuilt).
-    view_sources: tuple[str, ...] | None = None
+    # becomes an empty placeholder, a missing column a null): rebuild the staging views reading a raw table
+    # whose layout changed. None: every view; (): none; ("raw_files.fit_record",): the views reading it (the
+    # intermediate views always come along when any view is rebuilt).
+    changed_raw_tables: tuple[str, ...] | None = None
     # The dbt vars (algorithm settings) that changed since the last build when the project files did not: the
     # models that read them are rebuilt in full, everything else incrementally (orchestration/defs/transform.py).
     vars_changed: tuple[str, ...] = ()
@@ -95,34 +95,30 @@ def raw_loads(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def raw_layout(con: duckdb.DuckDBPyConnection) -> str:
-    """Per raw schema, a digest of its tables and columns (what that source's staging views were bound to), as
-    JSON {schema: digest}."""
+    """Per raw table, a digest of its columns and types (what the staging views reading it were bound to), as
+    JSON {"<schema>.<table>": digest}."""
     rows = con.execute(
         "select table_schema, table_name, column_name, data_type from information_schema.columns "
         f"where table_catalog = current_database() and {_RAW_SCHEMAS} order by all"
     ).fetchall()
-    by_schema: dict[str, list[tuple]] = {}
-    for row in rows:
-        by_schema.setdefault(row[0], []).append(row[1:])
-    digests = {
-        schema: hashlib.sha256(repr(cols).encode()).hexdigest()[:16] for schema, cols in by_schema.items()
-    }
+    by_table: dict[str, list[tuple]] = {}
+    for schema, table, *column in rows:
+        by_table.setdefault(f"{schema}.{table}", []).append(tuple(column))
+    digests = {name: hashlib.sha256(repr(cols).encode()).hexdigest()[:16] for name, cols in by_table.items()}
     return json.dumps(digests, sort_keys=True)
 
 
-def changed_sources(previous_layout: str | None, layout: str) -> tuple[str, ...] | None:
-    """The sources (raw_<source> -> <source>) whose raw tables or columns changed since the previous layout;
-    None when that cannot be told (no previous build, or one recorded before layouts were kept per schema)."""
+def changed_raw_tables(previous_layout: str | None, layout: str) -> tuple[str, ...] | None:
+    """The raw tables ("<schema>.<table>") that appeared, vanished or changed columns since the previous layout;
+    None when that cannot be told (no previous build, or one recorded before layouts were kept per table)."""
     try:
         before = json.loads(previous_layout or "")
     except json.JSONDecodeError:
         return None
-    if not isinstance(before, dict):
+    if not isinstance(before, dict) or any("." not in name for name in before):
         return None
     now = json.loads(layout)
-    return tuple(
-        sorted(s.removeprefix("raw_") for s in set(before) | set(now) if before.get(s) != now.get(s))
-    )
+    return tuple(sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name)))
 
 
 # In openfit_state.changed_athletes (and the change log): every athlete, when the loads' athletes cannot be told.
@@ -262,11 +258,11 @@ def plan_transform(
     con.execute(f"delete from {STATE_SCHEMA}.transform_started")
     con.execute(f"insert into {STATE_SCHEMA}.transform_started values (?)", [datetime.now(UTC)])
     con.execute("commit")
-    view_sources = None if full or last is None else changed_sources(last[1], layout)
+    changed_tables = None if full or last is None else changed_raw_tables(last[1], layout)
     vars_changed = () if full else changed_vars(last[0], fingerprint)
     if vars_changed:
         reason = f"incremental; settings changed: {', '.join(vars_changed)}"
-    return TransformPlan(full, reason, len(pending), fingerprint, layout, view_sources, vars_changed)
+    return TransformPlan(full, reason, len(pending), fingerprint, layout, changed_tables, vars_changed)
 
 
 def _fingerprint(value: str | None) -> dict:
