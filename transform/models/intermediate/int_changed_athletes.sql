@@ -1,3 +1,5 @@
+-- depends_on: {{ ref('int_changed_activities') }}
+-- depends_on: {{ ref('int_changed_metric_windows') }}
 {{ config(materialized='table') }}
 -- The athletes whose openfit tables this build recomputes: those the pending loads delivered rows for (found by
 -- the orchestrator in the raw layer, orchestration.incremental.changed_athletes), and those of a changed

@@ -1,3 +1,5 @@
+-- depends_on: {{ ref('int_changed_athletes') }}
+-- depends_on: {{ ref('int_marts_as_of') }}
 {{ config(materialized='table') }}
 -- The athletes whose marts this build recomputes: the changed athletes (int_changed_athletes), or every athlete
 -- ('*') when the as-of date moved since the last build (every athlete's daily marts then gain or lose days), on

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_sleep_sessions_unioned') }}
 -- depends_on: {{ ref('int_changed_athletes') }}
 {{ config(
     materialized='incremental',
