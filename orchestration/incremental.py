@@ -31,6 +31,7 @@ create schema if not exists {STATE_SCHEMA};
 create table if not exists {STATE_SCHEMA}.transformed_loads (
     load_id varchar primary key, schema_name varchar, transformed_at timestamptz);
 create table if not exists {STATE_SCHEMA}.pending_loads (load_id varchar);
+create table if not exists {STATE_SCHEMA}.changed_athletes (athlete_id varchar);
 create table if not exists {STATE_SCHEMA}.transform_started (started_at timestamptz);
 create table if not exists {STATE_SCHEMA}.builds (
     seq bigint primary key, kind varchar, reason varchar, fingerprint varchar, pending_loads bigint,
@@ -38,6 +39,7 @@ create table if not exists {STATE_SCHEMA}.builds (
 create table if not exists {STATE_SCHEMA}.changed_activities (seq bigint, activity_id varchar, athlete_id varchar);
 create table if not exists {STATE_SCHEMA}.changed_metric_windows (
     seq bigint, athlete_id varchar, ts_from timestamptz, ts_to timestamptz);
+create table if not exists {STATE_SCHEMA}.changed_athlete_log (seq bigint, athlete_id varchar);
 create table if not exists {STATE_SCHEMA}.build_nodes (seq bigint, unique_id varchar, seconds double);
 create table if not exists {STATE_SCHEMA}.withheld (
     athlete_id varchar, test varchar, failing_rows bigint, recorded_at timestamptz, subject varchar);
@@ -50,12 +52,12 @@ class TransformPlan:
     reason: str  # why a full refresh, or "incremental"
     pending_loads: int
     fingerprint: str
-    raw_layout: str = ""  # per raw schema, a digest of its tables and columns (raw_layout())
+    raw_layout: str = ""  # per raw table, a digest of its columns (raw_layout())
     # Staging views bind to the raw tables present when they are created (a source table that did not exist yet
-    # becomes an empty placeholder, a missing column a null): rebuild a source's staging views when its raw
-    # layout changed. None: every view; (): none; ("files",): staging/files (the intermediate views always
-    # come along when any view is rebuilt).
-    view_sources: tuple[str, ...] | None = None
+    # becomes an empty placeholder, a missing column a null): rebuild the staging views reading a raw table
+    # whose layout changed. None: every view; (): none; ("raw_files.fit_record",): the views reading it (the
+    # intermediate views always come along when any view is rebuilt).
+    changed_raw_tables: tuple[str, ...] | None = None
     # The dbt vars (algorithm settings) that changed since the last build when the project files did not: the
     # models that read them are rebuilt in full, everything else incrementally (orchestration/defs/transform.py).
     vars_changed: tuple[str, ...] = ()
@@ -93,34 +95,114 @@ def raw_loads(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def raw_layout(con: duckdb.DuckDBPyConnection) -> str:
-    """Per raw schema, a digest of its tables and columns (what that source's staging views were bound to), as
-    JSON {schema: digest}."""
+    """Per raw table, a digest of its columns and types (what the staging views reading it were bound to), as
+    JSON {"<schema>.<table>": digest}."""
     rows = con.execute(
         "select table_schema, table_name, column_name, data_type from information_schema.columns "
         f"where table_catalog = current_database() and {_RAW_SCHEMAS} order by all"
     ).fetchall()
-    by_schema: dict[str, list[tuple]] = {}
-    for row in rows:
-        by_schema.setdefault(row[0], []).append(row[1:])
-    digests = {
-        schema: hashlib.sha256(repr(cols).encode()).hexdigest()[:16] for schema, cols in by_schema.items()
-    }
+    by_table: dict[str, list[tuple]] = {}
+    for schema, table, *column in rows:
+        by_table.setdefault(f"{schema}.{table}", []).append(tuple(column))
+    digests = {name: hashlib.sha256(repr(cols).encode()).hexdigest()[:16] for name, cols in by_table.items()}
     return json.dumps(digests, sort_keys=True)
 
 
-def changed_sources(previous_layout: str | None, layout: str) -> tuple[str, ...] | None:
-    """The sources (raw_<source> -> <source>) whose raw tables or columns changed since the previous layout;
-    None when that cannot be told (no previous build, or one recorded before layouts were kept per schema)."""
+def changed_raw_tables(previous_layout: str | None, layout: str) -> tuple[str, ...] | None:
+    """The raw tables ("<schema>.<table>") that appeared, vanished or changed columns since the previous layout;
+    None when that cannot be told (no previous build, or one recorded before layouts were kept per table)."""
     try:
         before = json.loads(previous_layout or "")
     except json.JSONDecodeError:
         return None
-    if not isinstance(before, dict):
+    if not isinstance(before, dict) or any("." not in name for name in before):
         return None
     now = json.loads(layout)
-    return tuple(
-        sorted(s.removeprefix("raw_") for s in set(before) | set(now) if before.get(s) != now.get(s))
-    )
+    return tuple(sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name)))
+
+
+# In openfit_state.changed_athletes (and the change log): every athlete, when the loads' athletes cannot be told.
+EVERY_ATHLETE = "*"
+FILES_SCHEMA = "raw_files"  # file imports: all belong to the home's owner (setting files_athlete_id)
+
+
+def raw_athlete_expression(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, tables: list[str]
+) -> tuple[str, str]:
+    """(SQL for the row's OpenFit athlete over alias t, extra FROM clause). Providers name the athlete in
+    `athlete_id` (synthetic) or `athlete` (API providers: the athlete the token was connected for); child
+    rows (streams, laps, sleep levels) inherit it from their parent activity or sleep in the same schema.
+    `null` when neither applies."""
+    columns = _columns(con, schema, table)
+    for own in ("athlete_id", "athlete"):
+        if own in columns:
+            return f"cast(t.{_quote(own)} as varchar)", ""
+    for key, parents in (("activity_id", ("activities",)), ("sleep_id", ("sleep", "sleep_sessions"))):
+        if key not in columns:
+            continue
+        for parent in parents:
+            if parent == table or parent not in tables:
+                continue
+            parent_columns = _columns(con, schema, parent)
+            owner = next((c for c in ("athlete_id", "athlete") if c in parent_columns), None)
+            if key in parent_columns and owner:
+                lookup = (
+                    f"(select cast({_quote(key)} as varchar) as k, any_value(cast({_quote(owner)} as varchar)) "
+                    f"as a from {_quote(schema)}.{_quote(parent)} group by 1)"
+                )
+                return "p.a", f" left join {lookup} p on p.k = cast(t.{_quote(key)} as varchar)"
+    return "null::varchar", ""
+
+
+def changed_athletes(
+    con: duckdb.DuckDBPyConnection, pending: dict[str, str], files_athlete_id: str | None
+) -> list[str]:
+    """The OpenFit athletes whose raw rows the pending loads (load_id -> raw schema) delivered: the tables and
+    marts an incremental build recomputes per athlete recompute these (transform/README.md). [EVERY_ATHLETE]
+    when a pending row's athlete cannot be told. The loads' rows are found by `_dlt_load_id` as a literal list,
+    so DuckDB's zone maps skip the history."""
+    athletes: set[str] = set()
+    by_schema: dict[str, list[str]] = {}
+    for load_id, schema in pending.items():
+        by_schema.setdefault(schema, []).append(load_id)
+    for schema, load_ids in sorted(by_schema.items()):
+        if schema == FILES_SCHEMA:
+            if not files_athlete_id:
+                return [EVERY_ATHLETE]
+            athletes.add(files_athlete_id)
+            continue
+        loads = "(" + ", ".join("'" + load_id.replace("'", "''") + "'" for load_id in load_ids) + ")"
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_catalog = current_database() "
+                "and table_schema = ? and table_type = 'BASE TABLE' and not starts_with(table_name, '_dlt')",
+                [schema],
+            ).fetchall()
+        ]
+        for table in tables:
+            if "_dlt_load_id" not in _columns(con, schema, table):
+                continue
+            athlete, joins = raw_athlete_expression(con, schema, table, tables)
+            found = con.execute(
+                f"select distinct {athlete} from {_quote(schema)}.{_quote(table)} t{joins} "
+                f"where t._dlt_load_id in {loads}"
+            ).fetchall()
+            if any(row[0] is None for row in found):
+                return [EVERY_ATHLETE]
+            athletes.update(row[0] for row in found)
+    return sorted(athletes)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_catalog = current_database() "
+            "and table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
 
 
 def _has_published_layer(con: duckdb.DuckDBPyConnection) -> bool:
@@ -134,9 +216,13 @@ def _has_published_layer(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def plan_transform(
-    con: duckdb.DuckDBPyConnection, fingerprint: str, force_full: bool = False
+    con: duckdb.DuckDBPyConnection,
+    fingerprint: str,
+    force_full: bool = False,
+    files_athlete_id: str | None = None,
 ) -> TransformPlan:
-    """Decide full or incremental and write openfit_state.pending_loads (call on the writer's connection)."""
+    """Decide full or incremental and write openfit_state.pending_loads and changed_athletes (call on the
+    writer's connection). `files_athlete_id`: the athlete the file imports belong to (setting)."""
     ensure_state(con)
     loads = raw_loads(con)
     done = {r[0] for r in con.execute(f"select load_id from {STATE_SCHEMA}.transformed_loads").fetchall()}
@@ -159,18 +245,24 @@ def plan_transform(
         full, reason = True, f"{len(vanished)} transformed load(s) are gone from the raw layer"
     else:
         full, reason = False, "incremental"
+    athletes = (
+        [EVERY_ATHLETE] if full else changed_athletes(con, {p: loads[p] for p in pending}, files_athlete_id)
+    )
     con.execute("begin")
     con.execute(f"delete from {STATE_SCHEMA}.pending_loads")
     if pending:
         con.executemany(f"insert into {STATE_SCHEMA}.pending_loads values (?)", [(p,) for p in pending])
+    con.execute(f"delete from {STATE_SCHEMA}.changed_athletes")
+    if athletes:
+        con.executemany(f"insert into {STATE_SCHEMA}.changed_athletes values (?)", [(a,) for a in athletes])
     con.execute(f"delete from {STATE_SCHEMA}.transform_started")
     con.execute(f"insert into {STATE_SCHEMA}.transform_started values (?)", [datetime.now(UTC)])
     con.execute("commit")
-    view_sources = None if full or last is None else changed_sources(last[1], layout)
+    changed_tables = None if full or last is None else changed_raw_tables(last[1], layout)
     vars_changed = () if full else changed_vars(last[0], fingerprint)
     if vars_changed:
         reason = f"incremental; settings changed: {', '.join(vars_changed)}"
-    return TransformPlan(full, reason, len(pending), fingerprint, layout, view_sources, vars_changed)
+    return TransformPlan(full, reason, len(pending), fingerprint, layout, changed_tables, vars_changed)
 
 
 def _fingerprint(value: str | None) -> dict:
@@ -212,10 +304,14 @@ def finish_transform(
     plan: TransformPlan,
     withheld: list | None = None,
     node_seconds: dict[str, float] | None = None,
+    rebuilt_models: bool = False,
+    incremental_run: bool = True,
 ) -> int:
     """After dbt succeeded (or failed only tests that withhold some athletes: `withheld`, see
     orchestration/withholding.py): mark the pending loads transformed, log the changed set, record the
     withheld athletes and the seconds each dbt node took (`build_nodes`: what a build cost, and where).
+    `rebuilt_models`: some models were rebuilt in full for changed settings (every athlete changed);
+    `incremental_run`: the incremental dbt build ran (so the int_changed_* and int_marts_athletes are current).
     Returns the build seq."""
     from orchestration.withholding import record_withheld
 
@@ -248,6 +344,17 @@ def finish_transform(
                 "select ?, athlete_id, ts_from, ts_to from intermediate.int_changed_metric_windows",
                 [seq],
             )
+        if not plan.full:  # the athletes whose rows the publish rewrites in the per-athlete tables
+            if rebuilt_models:
+                con.execute(
+                    f"insert into {STATE_SCHEMA}.changed_athlete_log values (?, ?)", [seq, EVERY_ATHLETE]
+                )
+            if incremental_run:
+                con.execute(
+                    f"insert into {STATE_SCHEMA}.changed_athlete_log "
+                    "select ?, athlete_id from intermediate.int_marts_athletes",
+                    [seq],
+                )
         con.execute(
             f"insert into {STATE_SCHEMA}.builds values (?, ?, ?, ?, ?, ?, ?)",
             [

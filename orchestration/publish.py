@@ -22,6 +22,7 @@ import duckdb
 
 from openfit import __version__
 from openfit.settings import Settings, data_settings, get_settings, settings_hash
+from orchestration.incremental import EVERY_ATHLETE, STATE_SCHEMA, ensure_state, raw_athlete_expression
 from query.snapshot import RAW_ATHLETE_COLUMN
 
 # Schemas readers get. Raw and staging stay in the writer's file (researchers who need them can ask the
@@ -112,8 +113,6 @@ def _previous_snapshot(path: Path) -> PreviousSnapshot | None:
 
 def _change_log(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
     """(seq, kind) of every transform recorded in the warehouse, oldest first."""
-    from orchestration.incremental import STATE_SCHEMA, ensure_state
-
     ensure_state(con)
     return con.execute(f"select seq, kind from {STATE_SCHEMA}.builds order by seq").fetchall()
 
@@ -163,10 +162,16 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
         ):
             if incremental:
                 seqs = [seq for seq, _ in since]
+                athletes = _changed_athletes(con, seqs)
+                per_athlete = _per_athlete_tables(settings)
                 con.execute(f"drop schema if exists snap.{META_SCHEMA} cascade")
-                for schema, table in tables:
+                # Tables keyed by a parent first: their old rows are found through the parent's old ids.
+                by_parent_first = sorted(tables, key=lambda t: "athlete_id" in _columns(con, *t))
+                for schema, table in by_parent_first:
                     if (schema, table) in PATCHED_TABLES:
                         rewritten[f"{schema}.{table}"] = _patch(con, schema, table, seqs)
+                    elif athletes is not None and (schema, table) in per_athlete:
+                        rewritten[f"{schema}.{table}"] = _patch_athletes(con, schema, table, athletes)
                     else:
                         rewritten[f"{schema}.{table}"] = _copy_table(con, schema, table, replace=True)
             else:
@@ -207,7 +212,7 @@ def publish_snapshot(run_id: str = "manual", settings: Settings | None = None) -
 # Athletes whose rows failed a blocking test (orchestration/withholding.py) keep, in every published table, the
 # rows the previous snapshot had for them (none when there was none); everyone else's rows are the warehouse's.
 # Tables without athlete_id reach their athlete through the parent they are keyed by.
-ATHLETE_PARENTS = {"activity_id": "openfit.activities", "sleep_session_id": "openfit.sleep_sessions"}
+ATHLETE_PARENTS = {"activity_id": "openfit.activities", "sleep_id": "openfit.sleep_sessions"}
 
 
 def _withheld(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -306,6 +311,50 @@ def _keep_withheld_athletes(
             )
 
 
+def _changed_athletes(con: duckdb.DuckDBPyConnection, seqs: list[int]) -> list[str] | None:
+    """The athletes whose rows the transforms `seqs` rewrote in the per-athlete tables; None: every athlete."""
+    athletes = {
+        r[0]
+        for r in con.execute(
+            f"select distinct athlete_id from {STATE_SCHEMA}.changed_athlete_log where list_contains(?, seq)",
+            [seqs],
+        ).fetchall()
+    }
+    return None if EVERY_ATHLETE in athletes else sorted(athletes)
+
+
+def _per_athlete_tables(settings: Settings) -> set[tuple[str, str]]:
+    """The published tables dbt builds incrementally (per athlete, or per activity within the changed
+    athletes): between two builds only the changed athletes' rows of these change. The other tables are rebuilt
+    whole by every build, and copied whole."""
+    from orchestration.dbt import manifest_json
+
+    return {
+        (node["schema"], node["alias"] or node["name"])
+        for node in manifest_json(settings)["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+    }
+
+
+def _patch_athletes(con: duckdb.DuckDBPyConnection, schema: str, table: str, athletes: list[str]) -> int:
+    """Replace the changed athletes' rows in the snapshot's copy of a per-athlete table; returns the rows written.
+    Rows keyed by a parent (laps by activity, sleep stages by session) find their athlete through the parent in
+    the warehouse and in the snapshot (an activity id a merge retired is only in the snapshot)."""
+    if not athletes:
+        return 0
+    warehouse = con.execute("select current_database()").fetchone()[0]
+    target = f"snap.{_quote(schema)}.{_quote(table)}"
+    predicate = _athlete_predicate(con, schema, table, [warehouse, "snap"])
+    source_predicate = _athlete_predicate(con, schema, table, [warehouse])
+    if predicate is None or source_predicate is None:
+        return _copy_table(con, schema, table, replace=True)
+    con.execute(f"delete from {target} where {predicate}", [athletes])
+    return con.execute(
+        f"insert into {target} select * from {_quote(schema)}.{_quote(table)} where {source_predicate}",
+        [athletes],
+    ).fetchone()[0]
+
+
 def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, replace: bool) -> int:
     target = f"snap.{_quote(schema)}.{_quote(table)}"
     verb = "create or replace table" if replace else "create table"
@@ -316,8 +365,6 @@ def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, replace
 def _patch(con: duckdb.DuckDBPyConnection, schema: str, table: str, seqs: list[int]) -> int:
     """Replace the rows of the changed set (of the transforms `seqs`) in the snapshot's copy of a big table;
     returns the rows written."""
-    from orchestration.incremental import STATE_SCHEMA
-
     source, target = f"{_quote(schema)}.{_quote(table)}", f"snap.{_quote(schema)}.{_quote(table)}"
     if not seqs:
         return 0
@@ -517,33 +564,6 @@ def _columns(
     ]
 
 
-def _athlete_expression(
-    con: duckdb.DuckDBPyConnection, schema: str, table: str, tables: list[str]
-) -> tuple[str, str]:
-    """(SQL for the row's OpenFit athlete over alias t, extra FROM clause). Providers name the athlete in
-    `athlete_id` (synthetic) or `athlete` (API providers: the athlete the token was connected for); child
-    rows (streams, laps, sleep levels) inherit it from their parent activity or sleep in the same schema."""
-    columns = _columns(con, schema, table)
-    for own in ("athlete_id", "athlete"):
-        if own in columns:
-            return f"cast(t.{_quote(own)} as varchar)", ""
-    for key, parents in (("activity_id", ("activities",)), ("sleep_id", ("sleep", "sleep_sessions"))):
-        if key not in columns:
-            continue
-        for parent in parents:
-            if parent == table or parent not in tables:
-                continue
-            parent_columns = _columns(con, schema, parent)
-            owner = next((c for c in ("athlete_id", "athlete") if c in parent_columns), None)
-            if key in parent_columns and owner:
-                lookup = (
-                    f"(select cast({_quote(key)} as varchar) as k, any_value(cast({_quote(owner)} as varchar)) "
-                    f"as a from {_quote(schema)}.{_quote(parent)} group by 1)"
-                )
-                return "p.a", f" left join {lookup} p on p.k = cast(t.{_quote(key)} as varchar)"
-    return "null::varchar", ""
-
-
 def _raw_loads(con: duckdb.DuckDBPyConnection, schemas: dict[str, list[str]]) -> set[str]:
     """Every completed dlt load of the payload schemas."""
     loads: set[str] = set()
@@ -631,7 +651,7 @@ def publish_raw_payloads(con: duckdb.DuckDBPyConnection, settings: Settings) -> 
             if not incremental:
                 con.execute(f"create schema rawsnap.{_quote(provider)}")
             for table in tables:
-                athlete, joins = _athlete_expression(con, schema, table, tables)
+                athlete, joins = raw_athlete_expression(con, schema, table, tables)
                 rows = f"select t.*, {athlete} as {RAW_ATHLETE_COLUMN} from {_quote(schema)}.{_quote(table)} t{joins}"
                 copy = f"rawsnap.{_quote(provider)}.{_quote(table)}"
                 if not incremental:

@@ -27,7 +27,7 @@ ATHLETE_LOOKUPS = (
     ("athlete_id", None),
     ("activity_id", "openfit.activities"),
     ("recording_id", "openfit.activity_recordings"),
-    ("sleep_session_id", "openfit.sleep_sessions"),
+    ("sleep_id", "openfit.sleep_sessions"),
 )
 
 

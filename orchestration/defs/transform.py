@@ -144,17 +144,29 @@ def _graph_order(manifest) -> dict[str, int]:
     return {node: len(order) - i for i, node in enumerate(order)}
 
 
-def _views_left_out(plan) -> list[str]:
-    """--exclude for the views an incremental build need not recreate: all of them when no raw layout changed,
-    else the staging views of the sources whose raw layout did not change (their tests scan a source's whole
-    history, which a new file's first import should not pay for another source)."""
-    if plan.view_sources is None:
+def _views_left_out(plan, settings) -> list[str]:
+    """--exclude for the views an incremental build need not recreate: all of them when no raw table's layout
+    changed, else the staging views that read none of the changed raw tables (a view's tests scan its source's
+    whole history, which a format's first import should not pay for the other formats' views)."""
+    if plan.changed_raw_tables is None:
         return []
-    if not plan.view_sources:
+    if not plan.changed_raw_tables:
         return ["--exclude", VIEWS]
-    staging = DBT_PROJECT_DIR / "models" / "staging"
-    unchanged = sorted(p.name for p in staging.iterdir() if p.is_dir() and p.name not in plan.view_sources)
-    return ["--exclude", *(f"{VIEWS},path:models/staging/{name}" for name in unchanged)]
+    manifest = manifest_json(settings)
+    changed = {
+        unique_id
+        for unique_id, source in manifest["sources"].items()
+        if f"{source['schema']}.{source['identifier'] or source['name']}" in plan.changed_raw_tables
+    }
+    unchanged = sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"].get("materialized") == "view"
+        and node["fqn"][1] == "staging"
+        and not changed & set(node["depends_on"]["nodes"])
+    )
+    return ["--exclude", *unchanged] if unchanged else []
 
 
 def _time_spent(seconds: Mapping[str, float]) -> str:
@@ -206,12 +218,22 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             removed = remove_synthetic_if_disabled(con, settings)  # its loads vanish: a full rebuild follows
             if removed:
                 context.log.info("synthetic: %s", removed)
-            plan = plan_transform(con, build_fingerprint(settings), force_full=config.full_refresh)
+            plan = plan_transform(
+                con,
+                build_fingerprint(settings),
+                force_full=config.full_refresh,
+                files_athlete_id=settings.files_athlete_id,
+            )
             rebuilt = models_to_refresh(plan, settings)
             if (
                 rebuilt is None
             ):  # a changed setting reaches the patched tables (or a macro): rebuild everything
-                plan = plan_transform(con, build_fingerprint(settings), force_full=True)
+                plan = plan_transform(
+                    con,
+                    build_fingerprint(settings),
+                    force_full=True,
+                    files_athlete_id=settings.files_athlete_id,
+                )
         context.log.info(
             "transform: %s (%s); %d new load(s)",
             "full refresh" if plan.full else "incremental",
@@ -226,8 +248,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 ", ".join(rebuilt),
             )
             runs.append(["build", "--full-refresh", "--select", *rebuilt])
-        if not plan.full and (plan.pending_loads or not rebuilt):
-            runs.append(["build", *INCREMENTAL_SELECT, *_views_left_out(plan)])
+        incremental_run = not plan.full and bool(plan.pending_loads or not rebuilt)
+        if incremental_run:
+            runs.append(["build", *INCREMENTAL_SELECT, *_views_left_out(plan, settings)])
         run = _invoke_all(runs, settings)
         withheld = []
         if not run.success:
@@ -260,7 +283,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 "; ".join(f"{w.athlete_id}: {w.test} ({w.failing_rows} rows)" for w in withheld),
             )
         with duckdb.connect(str(settings.warehouse_path)) as con:
-            seq = finish_transform(con, plan, withheld, run.seconds)
+            seq = finish_transform(con, plan, withheld, run.seconds, bool(rebuilt), incremental_run)
         context.log.info("transform: build %d recorded; %s", seq, _time_spent(run.seconds))
 
     return _assets

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import duckdb
 import numpy as np
@@ -287,28 +287,23 @@ def test_switching_the_pmc_convention_and_rebuilding_changes_ctl_as_predicted(wa
     assert not np.allclose(joined["ctl"].to_numpy(), joined["ctl_gc"].to_numpy())
 
 
-def test_as_of_date_rule():
-    """The daily marts' end date: the var when set, else the later of today and the last activity."""
-    import importlib.util
-    from pathlib import Path
+def test_as_of_date_rule(warehouse_copy):
+    """The daily marts' end date (intermediate.int_marts_as_of): the setting when set, else the later of today
+    (UTC) and the last activity's local date."""
+    from orchestration.dbt import invoke_dbt
 
-    path = (
-        Path(__file__).parents[2]
-        / "transform"
-        / "models"
-        / "marts"
-        / "compute"
-        / "daily_training_load_computed.py"
-    )
-    spec = importlib.util.spec_from_file_location("daily_training_load_computed", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    today = datetime.now(UTC).date()
-    assert module.as_of_date("2026-06-30", date(2026, 7, 5)) == date(2026, 6, 30)
-    assert module.as_of_date("", date(2000, 1, 1)) == today
-    assert module.as_of_date(None, today + timedelta(days=3)) == today + timedelta(days=3)
-    with pytest.raises(ValueError, match="marts_as_of_date"):
-        module.as_of_date("30/06/2026", None)
+    def built_as_of(settings) -> tuple[date, date]:
+        run = invoke_dbt(["run", "--select", "int_marts_as_of"], settings)
+        assert run.success, run.failure
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            latest = con.execute("select max(local_date) from openfit.activities").fetchone()[0]
+            as_of = con.execute("select as_of_date from intermediate.int_marts_as_of").fetchone()[0]
+        return as_of, latest
+
+    as_of, latest = built_as_of(warehouse_copy.model_copy(update={"marts_as_of_date": date(2026, 6, 30)}))
+    assert as_of == date(2026, 6, 30)
+    as_of, latest = built_as_of(warehouse_copy.model_copy(update={"marts_as_of_date": None}))
+    assert as_of == max(datetime.now(UTC).date(), latest)
 
 
 @pytest.mark.slow

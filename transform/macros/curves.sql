@@ -21,6 +21,9 @@ efforts as (
         unnest({{ start_array }}) as start_offset_s
     from {{ ref('activity_scores_computed') }}
     where activity_id in (select activity_id from {{ ref('activities') }}) and sport = '{{ sport }}'
+    {%- if is_incremental() %}
+    and {{ marts_athletes_predicate() }}
+    {%- endif %}
 ),
 
 windowed as (

@@ -30,7 +30,8 @@
 {#- The orchestrator's table of loads to transform (orchestration/incremental.py owns the rest of the schema). -#}
 {% macro ensure_pending_loads() -%}
     create schema if not exists openfit_state;
-    create table if not exists openfit_state.pending_loads (load_id varchar)
+    create table if not exists openfit_state.pending_loads (load_id varchar);
+    create table if not exists openfit_state.changed_athletes (athlete_id varchar)
 {%- endmacro %}
 
 
@@ -89,4 +90,33 @@
         {{- " or " if not loop.last }}
         {%- endfor -%})
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The athletes whose tables and marts this build recomputes, as a predicate on `column`: the openfit layer's
+    (int_changed_athletes: the athletes of the pending loads' rows) or the marts' (int_marts_athletes: those,
+    or every athlete when the marts' as-of date moved). '*' in the set means every athlete. -#}
+{% macro athletes_predicate(relation, column='athlete_id') -%}
+    {%- set values = literal_list('select athlete_id from ' ~ relation) -%}
+    {%- if values is none -%}
+        ({{ column }} in (select athlete_id from {{ relation }})
+            or exists (select 1 from {{ relation }} where athlete_id = '*'))
+    {%- elif "'*'" in values -%}
+        true
+    {%- else -%}
+        {{ column }} in {{ values }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro changed_athletes_predicate(column='athlete_id') -%}
+    {{ athletes_predicate(ref('int_changed_athletes'), column) }}
+{%- endmacro %}
+
+{% macro marts_athletes_predicate(column='athlete_id') -%}
+    {{ athletes_predicate(ref('int_marts_athletes'), column) }}
+{%- endmacro %}
+
+{#- The sleep sessions of the changed athletes, as a predicate on sleep_id (openfit.sleep_stages has no athlete). -#}
+{% macro changed_sleep_predicate(column='sleep_id') -%}
+    {{ column }} in (select sleep_id from {{ ref('int_sleep_sessions_unioned') }} where {{ changed_athletes_predicate() }})
 {%- endmacro %}

@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- Training load of every activity (the typed, contracted view of compute/activity_scores_computed.py, which calls
 -- analytics.score_activity). Nothing is computed here: columns are selected and cast.
 select
@@ -43,3 +50,6 @@ select
 from {{ ref('activity_scores_computed') }}
 -- the scores table is incremental: rows of activities removed since are not published
 where activity_id in (select activity_id from {{ ref('activities') }})
+{%- if is_incremental() %}
+    and {{ marts_athletes_predicate() }}
+{%- endif %}

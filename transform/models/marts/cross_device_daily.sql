@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- The same daily metric from every source side by side: one row per athlete, local date, metric and
 -- source device, the value openfit.wellness_daily chose flagged, and how far each value lies from the other
 -- sources' mean that day. Plain differences only; no physiology here.
@@ -13,6 +20,9 @@ with values_by_source as (
         count(*) over same_day - 1 as other_sources,
         (sum(value) over same_day - value) / nullif(count(*) over same_day - 1, 0) as others_mean
     from {{ ref('int_wellness_daily_chosen') }}
+    {%- if is_incremental() %}
+    where {{ marts_athletes_predicate() }}
+{%- endif %}
     window same_day as (partition by athlete_id, "date", metric)
 )
 

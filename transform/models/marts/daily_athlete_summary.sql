@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- One row per athlete and day with the aligned daily series for cross-metric analysis: training load
 -- and PMC from marts.daily_training_load, the chosen resting HR, HRV, sleep and steps from openfit.wellness_daily.
 -- Days are those of either table; a day missing from one side has nulls there.
@@ -18,3 +25,6 @@ from {{ ref('daily_training_load') }} as training
 full outer join {{ ref('wellness_daily') }} as wellness
     on wellness.athlete_id = training.athlete_id
     and wellness."date" = training."date"
+{%- if is_incremental() %}
+where {{ marts_athletes_predicate('coalesce(training.athlete_id, wellness.athlete_id)') }}
+{%- endif %}

@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- Performance Management Chart, ACWR, monotony and strain per athlete and calendar day (the typed, contracted view
 -- of compute/daily_training_load_computed.py, which calls analytics.daily_training_load). Selected and cast only.
 select
@@ -22,3 +29,6 @@ select
     cast(ewma_seed as varchar) as ewma_seed,
     cast(monotony_sd as varchar) as monotony_sd
 from {{ ref('daily_training_load_computed') }}
+{%- if is_incremental() %}
+where {{ marts_athletes_predicate() }}
+{%- endif %}

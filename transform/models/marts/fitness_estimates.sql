@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- Fitness estimates (eFTP, CP, W', Morton's CP3/W'/Pmax, VDOT, VO2max) per athlete and activity date over a
 -- trailing window: the typed, contracted view of compute/fitness_estimates_computed.py (which calls analytics).
 -- SUGGESTIONS: never applied to openfit.athlete_thresholds. Selected and cast only.
@@ -25,3 +32,6 @@ select
     cast(method as varchar) as method,
     cast(cp_method as varchar) as cp_method
 from {{ ref('fitness_estimates_computed') }}
+{%- if is_incremental() %}
+where {{ marts_athletes_predicate() }}
+{%- endif %}

@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- Fastest time per athlete, window and distance for runs: the best of the per-activity best efforts that
 -- compute/activity_scores_computed.py got from analytics.best_efforts. Windows as in power_curve (all_time, 90d,
 -- season_YYYY; macros/curves.sql). Grouping only (pace is the same time expressed per km); ties go to the

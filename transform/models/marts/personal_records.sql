@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- Personal records per athlete and sport, across every source (activities are the merged, canonical workouts):
 -- best power over 5 s / 1 / 5 / 20 / 60 min (cycling, from power_curve), best times over race distances
 -- (running, from pace_curve), and the longest activity by distance and by time for every sport.
@@ -69,3 +76,6 @@ from (
     union all
     select * from longest
 ) as records
+{%- if is_incremental() %}
+where {{ marts_athletes_predicate() }}
+{%- endif %}

@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- Mean-maximal power per athlete, window and duration: the best of the per-activity curves that
 -- compute/activity_scores_computed.py got from analytics.mean_max (cycling only: running power is another scale).
 -- Windows (all_time, 90d, season_YYYY): macros/curves.sql. Grouping only; ties go to the earliest effort.

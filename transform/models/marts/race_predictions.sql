@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- Race-time predictions per athlete: from each all-time best effort (marts.pace_curve) to each target race
 -- distance, by Daniels' VDOT and by Riegel, each with whether it lies in the method's stated range of validity
 -- (the typed, contracted view of compute/race_predictions_computed.py: analytics.predict_race_times).
@@ -15,3 +22,6 @@ select
     cast(riegel_time_s as double) as riegel_time_s,
     cast(riegel_in_range as boolean) as riegel_in_range
 from {{ ref('race_predictions_computed') }}
+{%- if is_incremental() %}
+where {{ marts_athletes_predicate() }}
+{%- endif %}

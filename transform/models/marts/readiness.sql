@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- Daily readiness per athlete: the score, its coverage, and each component's input, 0-100 score and weight
 -- (the typed, contracted view of compute/readiness_computed.py: analytics.readiness).
 select
@@ -21,3 +28,6 @@ select
     cast(acwr_component as double) as acwr_component,
     cast(acwr_weight as double) as acwr_weight
 from {{ ref('readiness_computed') }}
+{%- if is_incremental() %}
+where {{ marts_athletes_predicate() }}
+{%- endif %}

@@ -1,3 +1,10 @@
+-- depends_on: {{ ref('int_marts_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='marts_athletes_predicate',
+    on_schema_change='fail',
+) }}
 -- Per athlete and local calendar day: resting HR, HRV and sleep with their personal baselines (the typed,
 -- contracted view of compute/wellness_baselines_computed.py, which calls analytics.wellness_baselines).
 select
@@ -29,3 +36,6 @@ select
     cast(ramp_rate as double) as ramp_rate,
     cast(monotony as double) as monotony
 from {{ ref('wellness_baselines_computed') }}
+{%- if is_incremental() %}
+where {{ marts_athletes_predicate() }}
+{%- endif %}

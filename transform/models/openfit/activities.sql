@@ -1,4 +1,12 @@
 -- depends_on: {{ ref('int_changed_activities') }} (which reads this table as the previous build left it, so runs first)
+-- depends_on: {{ ref('int_changed_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='changed_athletes_predicate',
+    on_schema_change='fail',
+) }}
+-- Incremental: an incremental build replaces the rows of the changed athletes (int_changed_athletes).
 select
     cast(activity_id as varchar) as activity_id,
     cast(athlete_id as varchar) as athlete_id,
@@ -34,3 +42,6 @@ select
     cast(gps_source as varchar) as gps_source,
     cast(distance_source as varchar) as distance_source
 from {{ ref('int_activities_merged') }}
+{%- if is_incremental() %}
+where {{ changed_athletes_predicate() }}
+{%- endif %}

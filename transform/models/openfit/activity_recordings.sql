@@ -1,4 +1,12 @@
 -- depends_on: {{ ref('int_changed_activities') }} (which reads this table as the previous build left it, so runs first)
+-- depends_on: {{ ref('int_changed_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='changed_athletes_predicate',
+    on_schema_change='fail',
+) }}
+-- Incremental: an incremental build replaces the rows of the changed athletes (int_changed_athletes).
 select
     cast(recordings.recording_id as varchar) as recording_id,
     cast(matched.activity_id as varchar) as activity_id,
@@ -36,3 +44,6 @@ select
     cast(to_timestamp(try_cast(recordings.load_id as double)) as timestamp with time zone) as loaded_at
 from {{ ref('int_activity_recordings_unioned') }} as recordings
 inner join {{ ref('int_activity_recordings_matched') }} as matched using (recording_id)
+{%- if is_incremental() %}
+where {{ changed_athletes_predicate('recordings.athlete_id') }}
+{%- endif %}

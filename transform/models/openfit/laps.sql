@@ -1,3 +1,11 @@
+-- depends_on: {{ ref('int_changed_activities') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='changed_activities_predicate',
+    on_schema_change='fail',
+) }}
+-- Incremental: an incremental build replaces the laps of the changed activities (int_changed_activities).
 -- Laps of each activity's primary recording.
 select
     cast(matched.activity_id as varchar) as activity_id,
@@ -16,3 +24,6 @@ from {{ ref('int_laps_unioned') }} as laps
 inner join {{ ref('int_activity_recordings_matched') }} as matched
     on matched.recording_id = laps.recording_id
     and matched.recording_role = 'primary'
+{%- if is_incremental() %}
+where {{ changed_activities_predicate('matched.activity_id') }}
+{%- endif %}

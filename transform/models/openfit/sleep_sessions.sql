@@ -1,3 +1,11 @@
+-- depends_on: {{ ref('int_changed_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='changed_athletes_predicate',
+    on_schema_change='fail',
+) }}
+-- Incremental: an incremental build replaces the rows of the changed athletes (int_changed_athletes).
 select
     cast(sleep_id as varchar) as sleep_id,
     cast(athlete_id as varchar) as athlete_id,
@@ -19,3 +27,6 @@ select
     cast(hrv_rmssd_ms as double) as hrv_rmssd_ms,
     cast(respiration_rate as double) as respiration_rate
 from {{ ref('int_sleep_sessions_unioned') }}
+{%- if is_incremental() %}
+where {{ changed_athletes_predicate() }}
+{%- endif %}

@@ -1,3 +1,11 @@
+-- depends_on: {{ ref('int_changed_athletes') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_changed',
+    replace_predicate='changed_athletes_predicate',
+    on_schema_change='fail',
+) }}
+-- Incremental: an incremental build replaces the rows of the changed athletes (int_changed_athletes).
 select
     cast(athlete_id as varchar) as athlete_id,
     cast("date" as date) as "date",
@@ -13,3 +21,6 @@ select
     cast(sleep_s as double) as sleep_s,
     cast(sleep_score as double) as sleep_score
 from {{ ref('int_wellness_daily_unioned') }}
+{%- if is_incremental() %}
+where {{ changed_athletes_predicate() }}
+{%- endif %}

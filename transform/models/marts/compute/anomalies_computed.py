@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 import analytics
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="marts_compute")
-    return analytics.detect_anomalies(dbt.ref("wellness_baselines_computed").pl())
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="replace_changed",
+        replace_predicate="marts_athletes_predicate",
+        on_schema_change="fail",
+        schema="marts_compute",
+    )
+    # Incremental: only the athletes this build recomputes (int_marts_athletes; "*" = every athlete).
+    scope = dbt.ref("int_marts_athletes").pl()["athlete_id"] if dbt.is_incremental else None
+    athletes = None if scope is None or "*" in scope else scope.to_list()
+    baselines = dbt.ref("wellness_baselines_computed").pl()
+    if athletes is not None:
+        baselines = baselines.filter(pl.col("athlete_id").is_in(athletes))
+    return analytics.detect_anomalies(baselines)

@@ -1,36 +1,34 @@
 """Daily training load per athlete: every calendar day from the athlete's first activity to the as-of date.
 
 Fetches the activity loads (marts.activity_load) and calls `analytics.daily_training_load` (PMC, ACWR,
-monotony/strain) with the variants chosen by dbt vars. The as-of date is the var `marts_as_of_date` when set,
-otherwise the later of today (UTC) and the latest activity date, so the chart reaches today even when the data
-stops earlier (rest days count as load 0) and never cuts off data dated in the future of the machine's clock.
+monotony/strain) with the variants chosen by dbt vars. The as-of date is intermediate.int_marts_as_of (the var
+`marts_as_of_date` when set, otherwise the later of today (UTC) and the latest activity date), so the chart
+reaches today even when the data stops earlier (rest days count as load 0).
 """
 
 from __future__ import annotations
-
-from datetime import UTC, date, datetime
 
 import polars as pl
 
 import analytics
 
 
-def as_of_date(setting: str | None, latest_activity: date | None) -> date:
-    if setting:
-        try:
-            return date.fromisoformat(str(setting))
-        except ValueError as err:
-            raise ValueError(f"marts_as_of_date must be YYYY-MM-DD or empty, got {setting!r}") from err
-    today = datetime.now(UTC).date()
-    return max(today, latest_activity) if latest_activity is not None else today
-
-
 def model(dbt, session):
-    dbt.config(materialized="table", schema="marts_compute")
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="replace_changed",
+        replace_predicate="marts_athletes_predicate",
+        on_schema_change="fail",
+        schema="marts_compute",
+    )
+    # Incremental: only the athletes this build recomputes (int_marts_athletes; "*" = every athlete).
+    scope = dbt.ref("int_marts_athletes").pl()["athlete_id"] if dbt.is_incremental else None
+    athletes = None if scope is None or "*" in scope else scope.to_list()
     # activity_load (not the incremental scores table): it holds exactly the current activities.
     loads = dbt.ref("activity_load").select('athlete_id, "date", "load"').pl()
-    latest = loads["date"].max() if loads.height else None
-    end = as_of_date(dbt.config.get("marts_as_of_date"), latest)
+    if athletes is not None:
+        loads = loads.filter(pl.col("athlete_id").is_in(athletes))
+    end = dbt.ref("int_marts_as_of").pl()["as_of_date"][0]
     # A pinned as-of date in the past shows the chart as it stood then: later activities are left out.
     return analytics.daily_training_load(
         loads.filter(pl.col("date") <= end),

@@ -109,7 +109,16 @@ def _window(dates: np.ndarray, start, day) -> slice:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="marts_compute")
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="replace_changed",
+        replace_predicate="marts_athletes_predicate",
+        on_schema_change="fail",
+        schema="marts_compute",
+    )
+    # Incremental: only the athletes this build recomputes (int_marts_athletes; "*" = every athlete).
+    scope = dbt.ref("int_marts_athletes").pl()["athlete_id"] if dbt.is_incremental else None
+    athletes = None if scope is None or "*" in scope else scope.to_list()
     window_days = int(dbt.config.get("estimates_window_days"))
     if window_days < 1:
         raise ValueError(f"estimates_window_days must be >= 1, got {window_days}")
@@ -125,6 +134,8 @@ def model(dbt, session):
         .order("athlete_id, local_date")
         .pl()
     )
+    if athletes is not None:
+        scores = scores.filter(pl.col("athlete_id").is_in(athletes))
     rows = []
     method = (
         f"eftp=20min;cp={cp_method} 120-1200s;cp3=morton_3p 60-1200s;vdot=daniels_gilbert best effort;"

@@ -17,13 +17,24 @@ SCHEMA = {
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="marts_compute")
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="replace_changed",
+        replace_predicate="marts_athletes_predicate",
+        on_schema_change="fail",
+        schema="marts_compute",
+    )
+    # Incremental: only the athletes this build recomputes (int_marts_athletes; "*" = every athlete).
+    scope = dbt.ref("int_marts_athletes").pl()["athlete_id"] if dbt.is_incremental else None
+    athletes = None if scope is None or "*" in scope else scope.to_list()
     efforts = (
         dbt.ref("pace_curve")
         .filter("\"window\" = 'all_time' and time_s > 0")
         .select('athlete_id, distance_m, time_s, activity_id, "date"')
         .pl()
     )
+    if athletes is not None:
+        efforts = efforts.filter(pl.col("athlete_id").is_in(athletes))
     rows = []
     for effort in efforts.iter_rows(named=True):
         for prediction in analytics.predict_race_times(effort["distance_m"], effort["time_s"]):

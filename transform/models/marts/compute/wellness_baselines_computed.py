@@ -13,7 +13,16 @@ import analytics
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", schema="marts_compute")
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="replace_changed",
+        replace_predicate="marts_athletes_predicate",
+        on_schema_change="fail",
+        schema="marts_compute",
+    )
+    # Incremental: only the athletes this build recomputes (int_marts_athletes; "*" = every athlete).
+    scope = dbt.ref("int_marts_athletes").pl()["athlete_id"] if dbt.is_incremental else None
+    athletes = None if scope is None or "*" in scope else scope.to_list()
     summary = (
         dbt.ref("daily_athlete_summary")
         .select('athlete_id, "date", resting_hr, hrv_rmssd_ms, sleep_s, tsb')
@@ -21,6 +30,8 @@ def model(dbt, session):
     )
     load = dbt.ref("daily_training_load").select('athlete_id, "date", acwr, ramp_rate, monotony').pl()
     daily = summary.join(load, on=["athlete_id", "date"], how="left")
+    if athletes is not None:
+        daily = daily.filter(pl.col("athlete_id").is_in(athletes))
     need_h = float(dbt.config.get("wellness_sleep_need_h"))
     return analytics.wellness_baselines(
         daily.filter(pl.col("athlete_id").is_not_null()), sleep_need_s=need_h * 3600
