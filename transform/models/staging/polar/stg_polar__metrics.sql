@@ -15,17 +15,27 @@ offsets as (
     group by all
 ),
 
-heart_rates as (
+heart_rate_samples as (
     select
         days.athlete,
-        'heart_rate' as metric,
-        timezone('UTC', cast(days.date as timestamp) + cast(sample ->> 'sample_time' as interval)
-            - to_seconds(coalesce(offsets.offset_s, 0))) as ts,
-        cast(sample ->> 'heart_rate' as double) as value,
-        days.load_id
+        days.date,
+        days.load_id,
+        samples.sample ->> 'sample_time' as sample_time,
+        cast(samples.sample ->> 'heart_rate' as double) as value
     from heart_rate_days as days,
-        unnest(cast(coalesce(days.payload -> 'heart_rate_samples', '[]') as json[])) as s (sample)
-    left join offsets on offsets.athlete_id = days.athlete and offsets.local_date = days.date
+        unnest(cast(coalesce(days.payload -> 'heart_rate_samples', '[]') as json[])) as samples (sample)
+),
+
+heart_rates as (
+    select
+        samples.athlete,
+        'heart_rate' as metric,
+        timezone('UTC', cast(samples.date as timestamp) + cast(samples.sample_time as interval)
+            - to_seconds(coalesce(offsets.offset_s, 0))) as ts,
+        samples.value,
+        samples.load_id
+    from heart_rate_samples as samples
+    left join offsets on offsets.athlete_id = samples.athlete and offsets.local_date = samples.date
 ),
 
 recharges as (
