@@ -205,7 +205,7 @@ def test_build_lands_polar_in_openfit_tables_and_merges_with_a_fit_file(
             assert hrv == recharges[day.isoformat()]["heart_rate_variability_avg"]
             assert score == night["sleep_score"] and device_id == "polar:A1B2C3D4"
         stages = con.execute(
-            "select count(*), min(start_time) >= min(s.start_time) from sleep_stages st join sleep_sessions s "
+            "select count(*), min(st.start_time) >= min(s.start_time) from sleep_stages st join sleep_sessions s "
             "using (sleep_id) where s.source = 'polar'"
         ).fetchone()
         assert stages[0] > 0 and stages[1]
