@@ -12,12 +12,12 @@ series as (
     select
         exercises.id,
         exercises._dlt_load_id as load_id,
-        cast(sample ->> 'sample-type' as integer) as sample_type,
-        coalesce(cast(sample ->> 'recording-rate' as integer), 1) as rate_s,
-        string_split(sample ->> 'data', ',') as vals
+        cast(s.sample ->> 'sample-type' as integer) as sample_type,
+        coalesce(cast(s.sample ->> 'recording-rate' as integer), 1) as rate_s,
+        string_split(s.sample ->> 'data', ',') as vals
     from exercises,
         unnest(cast(coalesce(exercises.payload -> 'samples', '[]') as json[])) as s (sample)
-    where cast(sample ->> 'sample-type' as integer) in (0, 1, 2, 3, 4, 9, 10)
+    where cast(s.sample ->> 'sample-type' as integer) in (0, 1, 2, 3, 4, 9, 10)
 ),
 
 values_at as (
@@ -49,9 +49,9 @@ pivoted as (
 route as (
     select
         exercises.id,
-        cast(floor({{ iso_duration_to_seconds("point ->> 'time'") }}) as bigint) as offset_s,
-        any_value(cast(point ->> 'latitude' as double)) as lat,
-        any_value(cast(point ->> 'longitude' as double)) as lon
+        cast(floor({{ iso_duration_to_seconds("r.point ->> 'time'") }}) as bigint) as offset_s,
+        any_value(cast(r.point ->> 'latitude' as double)) as lat,
+        any_value(cast(r.point ->> 'longitude' as double)) as lon
     from exercises,
         unnest(cast(coalesce(exercises.payload -> 'route', '[]') as json[])) as r (point)
     group by all

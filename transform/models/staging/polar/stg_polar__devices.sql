@@ -13,7 +13,7 @@ with named as (
     from {{ optional_source('raw_polar', 'exercise', {
         'athlete': 'varchar', 'payload': 'json', '_fetched_at': 'timestamptz'}) }}
     union all
-    select athlete, {{ json_field('device_id') }}, cast(null as varchar), _fetched_at
+    select athlete, {{ json_field('device_id') }} as polar_device_id, cast(null as varchar) as model, _fetched_at
     from {{ optional_source('raw_polar', 'sleep', {
         'athlete': 'varchar', 'payload': 'json', '_fetched_at': 'timestamptz'}) }}
 ),

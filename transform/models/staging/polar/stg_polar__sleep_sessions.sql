@@ -32,8 +32,8 @@ heart_rates as (
 shaped as (
     select
         nights.*,
-        cast(payload ->> 'sleep_start_time' as timestamptz) as start_time,
-        cast(payload ->> 'sleep_end_time' as timestamptz) as end_time,
+        cast(nights.payload ->> 'sleep_start_time' as timestamptz) as start_time,
+        cast(nights.payload ->> 'sleep_end_time' as timestamptz) as end_time,
         {{ tzd_to_seconds("right(payload ->> 'sleep_end_time', 6)") }} as offset_s
     from nights
 )

@@ -26,8 +26,8 @@ changes as (
         change.value::varchar as stage_code,
         -- the wall time on the start's date, or the next date when it is earlier than the start (minute-exact)
         timezone('UTC',
-            cast(cast(local_start as date) as timestamp) + cast(change.key || ':00' as interval)
-            + case when cast(change.key || ':00' as time) < cast(date_trunc('minute', local_start) as time)
+            (local_start::date)::timestamp + (change.key || ':00')::interval
+            + case when (change.key || ':00')::time < (date_trunc('minute', local_start))::time
                 then interval 1 day else interval 0 day end
             - to_seconds(offset_s)) as start_time
     from nights, json_each(nights.hypnogram) as change
