@@ -86,6 +86,9 @@ def test_connect_registers_the_user_and_a_reconnect_is_no_error(polar_mock: Pola
     _connect_via_cli(monkeypatch, polar_mock)  # registered already: Polar answers 409, still connected
     assert polar_mock.stats["register_conflict"] == 1
     assert TokenStore.from_settings().status("polar", OWNER).status == "connected"
+    result = CliRunner().invoke(app, ["disconnect", "polar", "--athlete", OWNER])
+    assert result.exit_code == 0, result.output
+    assert TokenStore.from_settings().load("polar", OWNER) is None  # local tokens gone (no revoke endpoint)
 
 
 def test_connect_fails_when_the_client_secret_is_wrong(polar_mock: PolarMock, monkeypatch) -> None:
