@@ -180,3 +180,25 @@ def test_a_rejected_token_needs_reauth_there_is_no_refresh(polar_mock: PolarMock
     assert found
     assert TokenStore.from_settings().status("polar", "me").needs_reauth
     assert polar_mock.stats["refresh"] == 0
+
+
+def test_a_webhook_sync_reads_only_the_collections_of_its_event(polar_mock: PolarMock, monkeypatch) -> None:
+    from ingestion.registry import discover
+
+    _connect_directly(polar_mock)
+    _sync(polar_mock, monkeypatch)
+    before = len(polar_mock.requests_log)
+    wanted = discover()["polar"].webhook.collections(frozenset({"SLEEP"}))
+    settings = PolarSettings()
+    client = make_client(settings, "me")
+    try:
+        summary = sync_polar(provider_pipeline("polar"), "me", settings, client=client, today=polar_mock.cfg.today,
+                             collections=wanted)  # fmt: skip
+    finally:
+        client.close()
+    assert summary["runs"] == 1
+    assert sorted(p for _m, p, _q in polar_mock.requests_log[before:]) == [
+        "/users/nightly-recharge",
+        "/users/sleep",
+    ]
+    _assert_matches_mock(polar_mock)
