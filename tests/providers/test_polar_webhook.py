@@ -22,7 +22,7 @@ from ingestion.webhooks.app import create_app
 from ingestion.webhooks.intake import Intake
 from openfit.settings import get_settings
 
-SECRET = "abe1f3ae-fd33-11e8-8eb2-f2801f1b9fd1"  # shaped like createdWebhook.signature_secret_key
+SECRET = "0d9c2f6e-5a7b-4c1d-9e3f-openfit-test"  # a signature_secret_key of our own
 POLAR_USER = 475
 
 

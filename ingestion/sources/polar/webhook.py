@@ -24,7 +24,7 @@ PING body is still refused.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ingestion.registry import Webhook
@@ -72,9 +72,10 @@ def _sent_at(body: dict[str, Any]) -> float | None:
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        sent = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise WebhookRejected("the payload's timestamp is not a date-time") from None
+    return (sent if sent.tzinfo else sent.replace(tzinfo=UTC)).timestamp()  # Polar's times are UTC
 
 
 def verify(request: WebhookRequest) -> Verified:
