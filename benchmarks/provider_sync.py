@@ -4,6 +4,7 @@
     uv run python benchmarks/provider_sync.py --activities 300 --details --laps
     uv run python benchmarks/provider_sync.py --provider withings  # Withings: 400 days, ~1,600 documents
     uv run python benchmarks/provider_sync.py --provider whoop --records 1000
+    uv run python benchmarks/provider_sync.py --provider polar --athletes 2
 
 Withings (`--provider withings`): the mock Withings (tests/providers/mock_servers/withings.py) serves `--days`
 days of measures, daily activity, sleep summaries and workouts in pages of `--page-size`, and enforces
@@ -22,6 +23,18 @@ needs about 70 requests, so the defaults (10 per 2 s) make the minute limit bind
 `start`/`end` windows, `nextToken` paging with limit 25, dlt into DuckDB) runs unchanged. Its last JSON line:
 {"benchmark": "provider_sync", "provider": "whoop", "records", "requests", "seconds", "ceiling_utilization",
 "http_429", "duplicates"}.
+
+Polar (`--provider polar`): the mock AccessLink (tests/providers/mock_servers/polar.py) serves a year of data
+(registered 365 days ago: daily activity and continuous heart rate per day, the last 28 nights and Nightly
+Recharges, the last 30 days of exercises) to `--athletes` connected athletes, one after another through the
+one per-app limiter, and enforces AccessLink's per-app limits scaled in time and count: `--limit` requests per
+`--window` seconds for the 15 minutes (Polar: 500 + 20 x users / 900 s) and 10 times that per 96 windows for
+the day; the client learns the limits from the mock's RateLimit headers, as from Polar's. The production sync
+runs unchanged except `windows_per_run` = 14 (a year of 28-day windows in one dlt load per athlete). A year
+costs only ~32 requests per athlete, so the defaults (1 request per 1 s) keep the limit binding; dlt's load
+pauses (about 2 s per athlete) are what keeps utilization below 1. Last
+JSON line: {"benchmark": "provider_sync", "provider": "polar", "records", "requests", "seconds",
+"ceiling_utilization", "http_429", "duplicates"}.
 
 The mock Strava (tests/providers/mock_servers/strava.py, a real HTTP server on 127.0.0.1) serves a synthetic
 multi-year history with 50-150 ms latency per request and Strava's rate limits scaled in time: a 15-second
@@ -66,10 +79,13 @@ def _load_mocks():  # the repo's tests/ folder is shadowed by a third-party `tes
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--provider", choices=sorted([*PROVIDERS, "whoop"]), default="strava")
+    parser.add_argument("--provider", choices=sorted([*PROVIDERS, "whoop", "polar"]), default="strava")
     parser.add_argument("--activities", type=int, default=1500)
     parser.add_argument("--records", type=int, default=1000, help="WHOOP: records in the mock history")
-    parser.add_argument("--limit", type=int, default=10, help="WHOOP: requests per short window (real: 100)")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="WHOOP / Polar: requests per short window (default 10 / 1)"
+    )
+    parser.add_argument("--athletes", type=int, default=2, help="Polar: connected athletes")
     parser.add_argument(
         "--window",
         type=float,
@@ -89,7 +105,12 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=10, help="withings: documents per page")
     args = parser.parse_args()
     if args.provider == "whoop":
+        args.limit = args.limit or 10
         run_whoop(args)
+        return
+    if args.provider == "polar":
+        args.limit = args.limit or 1
+        run_polar(args)
         return
     if args.window is None:
         args.window = (
@@ -368,6 +389,110 @@ def run_whoop(args: argparse.Namespace) -> None:
             {
                 "benchmark": "provider_sync",
                 "provider": "whoop",
+                "records": records,
+                "requests": requests,
+                "seconds": round(seconds, 2),
+                "ceiling_utilization": round(utilization, 3),
+                "http_429": http_429,
+                "duplicates": duplicates,
+            }
+        )
+    )
+
+
+def run_polar(args: argparse.Namespace) -> None:
+    window = args.window if args.window is not None else 1.0
+    home = args.home or Path(tempfile.mkdtemp(prefix="openfit-provider-sync-"))
+    os.environ["OPENFIT_HOME"] = str(home)
+    os.environ.pop("OPENFIT_SECRET_KEY", None)
+    mocks = _load_mocks()
+    short_limit, long_limit = args.limit, args.limit * 10 * 96  # never binding within a run
+    config = mocks.polar.PolarMockConfig(
+        days=366,
+        registered_days_ago=365,
+        latency_s=tuple(args.latency),
+        window_lengths_s=(window, window * 96),
+        limits={"overall": (short_limit, long_limit)},
+    )
+
+    from ingestion.auth.tokens import TokenStore
+    from ingestion.pipelines import provider_pipeline
+    from ingestion.sources.polar import PolarSettings, make_client, sync_polar
+    from ingestion.sources.polar.source import RANGED
+    from openfit.settings import get_settings
+
+    tables = ("user", "exercise", "sleep", "nightly_recharge", *RANGED)
+    with mocks.polar.PolarMock(config) as mock:
+        os.environ.update(mock.env())
+        os.environ["OPENFIT_POLAR_WINDOWS_PER_RUN"] = "14"
+        get_settings.cache_clear()
+        mock.register_directly()
+        athletes = [f"athlete{i + 1}" for i in range(args.athletes)]
+        for athlete in athletes:
+            token = mock.issue_tokens()
+            TokenStore.from_settings().save(
+                "polar",
+                athlete,
+                {
+                    "access_token": token["access_token"],
+                    "expires_at": None,
+                    "provider_user_id": str(token["x_user_id"]),
+                },  # fmt: skip
+            )
+        settings = PolarSettings()
+        pipeline = provider_pipeline("polar")
+        runs, waited = 0, 0.0
+        started = time.perf_counter()
+        for athlete in athletes:
+            client = make_client(settings, athlete)
+            summary = sync_polar(pipeline, athlete, settings, client=client, today=config.today)
+            runs += summary["runs"]
+            waited = client.limiter.waited_s  # one limiter per app: the total so far
+            client.close()
+        seconds = time.perf_counter() - started
+        requests = mock.stats["api_requests"]
+        http_429 = mock.stats["http_429"]
+
+    import duckdb
+
+    keys = {"user": "athlete", "exercise": "athlete, id"}
+    duplicates, counts = 0, {}
+    with duckdb.connect(str(get_settings().warehouse_path), read_only=True) as con:
+        for table in tables:
+            key = keys.get(table, "athlete, date")
+            total, distinct = con.execute(
+                f"select count(*), count(distinct ({key})) from raw_polar.{table}"
+            ).fetchone()
+            counts[table] = total
+            duplicates += total - distinct
+    records = sum(counts.values())
+    ceiling = short_limit / window
+    utilization = requests / seconds / ceiling
+    rows = [
+        ("records loaded", records),
+        ("rows per table", ", ".join(f"{t}={n}" for t, n in counts.items())),
+        ("athletes", len(athletes)),
+        ("requests (mock)", requests),
+        ("dlt loads", runs),
+        ("seconds", f"{seconds:.1f}"),
+        ("achieved req/s", f"{requests / seconds:.2f}"),
+        (
+            "ceiling req/s",
+            f"{ceiling:.2f}  ({short_limit} requests / {window:g} s; Polar: 500 + 20 x users / 900 s)",
+        ),
+        ("ceiling utilization", f"{utilization:.3f}"),
+        ("HTTP 429 sent", http_429),
+        ("duplicates", duplicates),
+        ("limiter waited s", f"{waited:.1f}"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    print(
+        json.dumps(
+            {
+                "benchmark": "provider_sync",
+                "provider": "polar",
                 "records": records,
                 "requests": requests,
                 "seconds": round(seconds, 2),

@@ -134,6 +134,10 @@ def connect(
             user_id = None
         if user_id:
             token["provider_user_id"] = str(user_id)
+    if config.after_consent is not None:
+        config.after_consent(
+            token, athlete
+        )  # e.g. Polar's user registration; an AuthError ends the connect here
     with store.lock(config.provider, athlete):
         store.save(config.provider, athlete, token)
     log.info("%s connected for athlete %s", config.provider, athlete)

@@ -62,6 +62,13 @@ class OAuthConfig:
     user_id_lookup: Callable[[str], str | None] | None = None
     # The `scope` sent with a refresh-token request; None sends the configured scopes (authlib's default).
     refresh_scope: str | None = None
+    # How the client authenticates at the token endpoint: "client_secret_post" (id and secret in the form) or
+    # "client_secret_basic" (HTTP Basic, as Polar requires).
+    token_endpoint_auth_method: str = "client_secret_post"
+    # A step the provider requires after consent, before the connection counts (Polar: register the user with
+    # the app). Called at connect time with the fresh token dict and the OpenFit athlete; raising AuthError
+    # fails the connect and no token is stored.
+    after_consent: Callable[[dict[str, Any], str], None] | None = None
 
     def __repr__(self) -> str:  # the secret must never reach a log line via repr()
         return f"OAuthConfig(provider={self.provider!r}, client_id={self.client_id!r}, client_secret=***)"
@@ -80,7 +87,7 @@ class OAuthConfig:
         oauth_client = OAuth2Client(
             client_id=self.client_id,
             client_secret=self.client_secret,
-            token_endpoint_auth_method="client_secret_post",
+            token_endpoint_auth_method=self.token_endpoint_auth_method,
             scope=self.scope,
             timeout=self.timeout_s,
             code_challenge_method="S256" if self.use_pkce else None,

@@ -11,6 +11,7 @@ import pytest
 
 from .mock_servers.google_health import GoogleHealthMock, GoogleHealthMockConfig
 from .mock_servers.oura import OuraMock, OuraMockConfig
+from .mock_servers.polar import PolarMock, PolarMockConfig
 from .mock_servers.strava import StravaMock, StravaMockConfig
 from .mock_servers.wahoo import WahooMock, WahooMockConfig
 from .mock_servers.whoop import WhoopMock, WhoopMockConfig
@@ -64,6 +65,15 @@ def withings_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterat
 def whoop_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[WhoopMock]:
     # generous limits: functional tests must not wait for WHOOP's one-minute windows
     with WhoopMock(WhoopMockConfig(days=30, limits={"overall": (10_000, 100_000)})) as mock:
+        for key, value in mock.env().items():
+            monkeypatch.setenv(key, value)
+        yield mock
+
+
+@pytest.fixture
+def polar_mock(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> Iterator[PolarMock]:
+    # generous limits: functional tests must not wait for Polar's 15-minute windows
+    with PolarMock(PolarMockConfig(limits={"overall": (10_000, 100_000)})) as mock:
         for key, value in mock.env().items():
             monkeypatch.setenv(key, value)
         yield mock

@@ -23,7 +23,7 @@ def _settings_class(provider: str) -> type[ProviderSettings]:
 
 
 def test_there_are_oauth_providers_to_check():
-    assert {"strava", "oura", "whoop", "withings", "wahoo"} <= set(oauth_providers())
+    assert {"strava", "oura", "whoop", "withings", "wahoo", "polar"} <= set(oauth_providers())
 
 
 @pytest.mark.parametrize("provider", oauth_providers())

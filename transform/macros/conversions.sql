@@ -56,3 +56,14 @@
         else timezone({{ tz }}, cast({{ wall_time }} as timestamp))
     end
 {%- endmacro %}
+
+{#- An ISO 8601 time duration as Polar writes them ('PT2H44M', 'PT1H2M3.5S', 'PT210.026S') in seconds; null when
+    it is not one. Only the time part (after 'T') is read: Polar's durations have no days, months or years. -#}
+{% macro iso_duration_to_seconds(expression) -%}
+    case
+        when regexp_full_match({{ expression }}, 'PT([0-9]+H)?([0-9]+M)?([0-9.]+S)?') then
+            coalesce(try_cast(regexp_extract({{ expression }}, '([0-9]+)H', 1) as double), 0) * 3600
+            + coalesce(try_cast(regexp_extract({{ expression }}, '([0-9]+)M', 1) as double), 0) * 60
+            + coalesce(try_cast(regexp_extract({{ expression }}, '([0-9.]+)S', 1) as double), 0)
+    end
+{%- endmacro %}

@@ -73,6 +73,7 @@ class MockProvider:
             tuple[str, str, dict[str, str]]
         ] = []  # (method, path, query) for contract tests
         self.served: Counter[str] = Counter()
+        self.request_headers = threading.local()  # the current request's headers (route_oauth's thread)
         self._server = http.server.ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._server.request_queue_size = 128
@@ -318,12 +319,19 @@ class MockProvider:
             def _form(self) -> dict[str, str]:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode() if length else ""
+                if "json" in (self.headers.get("Content-Type") or "") and raw:
+                    try:  # a JSON object body (Polar's user registration) reads like a form
+                        body = json.loads(raw)
+                    except ValueError:
+                        return {}
+                    return {str(k): v for k, v in body.items()} if isinstance(body, dict) else {}
                 return {k: v[0] for k, v in parse_qs(raw).items()}
 
             def _dispatch(self, method: str) -> None:
                 parsed = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(parsed.query, keep_blank_values=True).items()}
                 form = self._form() if method == "POST" else {}
+                mock.request_headers.value = self.headers  # for token endpoints with HTTP Basic client auth
                 oauth = mock.route_oauth(method, parsed.path, query, form)
                 if oauth is not None:
                     status, headers, body = oauth

@@ -34,4 +34,5 @@ def load_mocks() -> ModuleType:
     importlib.import_module(f"{PACKAGE}.whoop")
     importlib.import_module(f"{PACKAGE}.wahoo")
     importlib.import_module(f"{PACKAGE}.google_health")
+    importlib.import_module(f"{PACKAGE}.polar")
     return package

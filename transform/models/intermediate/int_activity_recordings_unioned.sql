@@ -4,7 +4,7 @@ with unioned as (
     {{ union_sources(
         [ref('stg_synthetic__activities'), ref('stg_fit__sessions'), ref('stg_gpx__tracks'),
          ref('stg_tcx__activities'), ref('stg_strava__activities'), ref('stg_withings__activities'),
-         ref('stg_whoop__activities'), ref('stg_wahoo__activities'), ref('stg_fitbit__exercises'),
+         ref('stg_whoop__activities'), ref('stg_wahoo__activities'), ref('stg_polar__activities'), ref('stg_fitbit__exercises'),
          ref('stg_apple_health__workouts'), ref('stg_gadgetbridge__activities'), ref('stg_google_health__activities'),
          ref('stg_health_connect__activities')],
         ['recording_id', 'external_id', 'athlete_id', 'device_id', 'source', 'name', 'gear', 'commute',

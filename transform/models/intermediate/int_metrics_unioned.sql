@@ -4,7 +4,7 @@ with intraday as (
     {{ union_sources(
         [ref('stg_synthetic__intraday_metrics'), ref('stg_fit__monitoring'), ref('stg_fit__rr_intervals'),
          ref('stg_oura__metrics'), ref('stg_apple_health__metrics'), ref('stg_fitbit__metrics'),
-         ref('stg_withings__metrics'), ref('stg_whoop__metrics'), ref('stg_gadgetbridge__metrics'),
+         ref('stg_withings__metrics'), ref('stg_whoop__metrics'), ref('stg_polar__metrics'), ref('stg_gadgetbridge__metrics'),
          ref('stg_google_health__metrics'),
          ref('stg_health_connect__metrics')],
         ['athlete_id', 'device_id', 'source', 'metric', 'ts', 'value', 'load_id']

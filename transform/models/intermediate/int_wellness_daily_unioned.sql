@@ -5,7 +5,7 @@ with summaries as (
     {{ union_sources(
         [ref('stg_synthetic__daily_summaries'), ref('stg_oura__daily_summaries'),
          ref('stg_apple_health__daily_summaries'), ref('stg_fitbit__daily_summaries'), ref('stg_withings__daily_summaries'),
-         ref('stg_whoop__daily_summaries'), ref('stg_gadgetbridge__daily_summaries'), ref('stg_google_health__daily_summaries'),
+         ref('stg_whoop__daily_summaries'), ref('stg_polar__daily_summaries'), ref('stg_gadgetbridge__daily_summaries'), ref('stg_google_health__daily_summaries'),
          ref('stg_health_connect__daily_summaries')],
         ['athlete_id', 'local_date', 'source', 'device_id', 'resting_hr', 'hrv_rmssd_ms', 'steps', 'active_kcal',
          'stress_avg']
