@@ -98,6 +98,29 @@ def sync_until_caught_up(
     return {"runs": runs, "resume": resume, "exhausted": exhausted, **dict(client.stats)}
 
 
+def sync_provider(
+    pipeline: Pipeline,
+    athlete: str,
+    client: ApiClient | None,
+    open_client: Callable[[], ApiClient],
+    make_source: Callable[[ApiClient], DltSource],
+    max_runs: int = 1000,
+    on_chunk: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """`sync_until_caught_up` for a provider's source, owning the client's lifecycle: with no `client` given one
+    is opened by `open_client` and closed when the sync ends (also on failure); a given client is the caller's
+    and stays open. `make_source(client)` builds the provider's source for each chunk."""
+    own_client = client is None
+    client = client or open_client()
+    try:
+        return sync_until_caught_up(
+            pipeline, lambda: make_source(client), athlete, client, max_runs, on_chunk
+        )
+    finally:
+        if own_client:
+            client.close()
+
+
 def _athlete_states(pipeline: Pipeline, source: DltSource, athlete: str) -> dict[str, dict[str, Any]]:
     """`athlete`'s state of each resource of `source` (selected or not), as the pipeline last committed it."""
     committed = pipeline.state.get("sources", {}).get(source.name, {}).get("resources", {})

@@ -33,7 +33,7 @@ from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import RateLimitExhausted, WindowedRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
 from ingestion.auth.tokens import TokenStore, remember_provider_user_id
-from ingestion.pipelines import day_windows, sync_until_caught_up
+from ingestion.pipelines import day_windows, sync_provider
 from ingestion.sources.google_health.settings import GoogleHealthSettings
 
 log = logging.getLogger(__name__)
@@ -237,17 +237,14 @@ def sync_google_health(
 ) -> dict[str, Any]:
     """Run chunk after chunk until every data type has reached today (or the day's budget is spent)."""
     settings = settings or GoogleHealthSettings()
-    own_client = client is None
-    client = client or make_client(settings, athlete)
-    try:
-        return sync_until_caught_up(
-            pipeline,
-            lambda: google_health_source(athlete=athlete, settings=settings, client=client, **source_kwargs),
-            athlete,
-            client,
-            max_runs,
-            on_chunk,
-        )
-    finally:
-        if own_client:
-            client.close()
+    return sync_provider(
+        pipeline,
+        athlete,
+        client,
+        lambda: make_client(settings, athlete),
+        lambda client: google_health_source(
+            athlete=athlete, settings=settings, client=client, **source_kwargs
+        ),
+        max_runs,
+        on_chunk,
+    )
