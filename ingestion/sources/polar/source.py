@@ -32,7 +32,7 @@ from ingestion.auth.oauth import TokenManager
 from ingestion.auth.ratelimit import RateLimitExhausted, WindowedRateLimiter
 from ingestion.auth.rows import PAYLOAD_COLUMNS, raw_row
 from ingestion.auth.tokens import TokenStore
-from ingestion.pipelines import day_windows, sync_until_caught_up
+from ingestion.pipelines import day_windows, sync_provider
 from ingestion.sources.polar.settings import PolarSettings
 from openfit.settings import get_settings
 
@@ -305,17 +305,12 @@ def sync_polar(
     Returns a summary; `on_chunk` receives the summary so far after every chunk (the orchestrator's progress
     report)."""
     settings = settings or PolarSettings()
-    own_client = client is None
-    client = client or make_client(settings, athlete)
-    try:
-        return sync_until_caught_up(
-            pipeline,
-            lambda: polar_source(athlete=athlete, settings=settings, client=client, **source_kwargs),
-            athlete,
-            client,
-            max_runs,
-            on_chunk,
-        )
-    finally:
-        if own_client:
-            client.close()
+    return sync_provider(
+        pipeline,
+        athlete,
+        client,
+        lambda: make_client(settings, athlete),
+        lambda client: polar_source(athlete=athlete, settings=settings, client=client, **source_kwargs),
+        max_runs,
+        on_chunk,
+    )
