@@ -21,10 +21,11 @@ source, [R] this project's reasoning; no published standard exists for most of t
 - `hr_dropout`: heart rate 0 or missing for >= 5 consecutive samples while the athlete moves (speed >
   0.5 m/s, power > 0 W or cadence > 0), in an activity that records heart rate elsewhere. 5 s is the longest
   gap the 1 Hz grid would fill by interpolation [R]: a longer hole is lost data, not jitter.
-- `cadence_lock`: heart rate within 3 bpm of the cadence (or of twice the cadence, for devices counting
-  strides) for >= 60 s while the cadence is above 100/min: the optical sensor measures the arm-swing or
+- `cadence_lock`: heart rate within 3 bpm of the cadence (on runs also of twice the cadence, for devices
+  counting strides) for >= 60 s while the cadence is above 100/min, and within 1 bpm for >= 80 % of those
+  seconds (a heart rate that only crosses the cadence's range by chance is within 1 bpm about half the time): the optical sensor measures the arm-swing or
   footfall rhythm instead of the pulse (the known optical-HR artefact, described by sensor makers such as
-  Valencell and by device reviews, e.g. DC Rainmaker [S]). 3 bpm and 60 s are [R]: two independent signals
+  Valencell and by device reviews, e.g. DC Rainmaker [S]). 3 bpm, 1 bpm, 80 % and 60 s are [R]: two independent signals
   staying within 3 beats of each other for a minute is not chance on a real run.
 - `gps_jump`: a position reached from the last good position at an implied speed above what the sport allows
   (`MAX_SPEED_MPS`: running 12.5 m/s, a little above Bolt's 12.4 m/s peak; cycling 30 m/s, a fast descent;
@@ -35,9 +36,9 @@ source, [R] this project's reasoning; no published standard exists for most of t
   ratio of peak power to FTP of trained cyclists is about 3-5 [S], so 6 x leaves room [R]), or an isolated value
   (a run of at most 3 s) more than 500 W and 2.5 x above the median of the 31 s around it [R] (a real sprint
   builds over several seconds and lasts longer).
-- `flat_line`: a channel stuck on one non-zero value (heart rate, speed, cadence >= 120 s; power >= 60 s) while
-  another channel varies in the same samples [R]: real sensors jitter by at least one unit at 1 Hz; zero is left
-  out because coasting (power 0) and standing still (speed 0) are real.
+- `flat_line`: a channel stuck on one value (heart rate, speed, cadence >= 120 s; power >= 60 s) while another
+  channel varies in the same samples [R]: real sensors jitter by at least one unit at 1 Hz. Low values are
+  left out (below 40 bpm, 50 W, 1 m/s, 30/min) because coasting, soft pedalling and creeping repeat for real.
 
 `clean_samples(samples, issues)` sets the flagged samples of each issue's channel to null (both lat and lon for
 a GPS jump), so a load computed on the cleaned samples ignores them; the 1 Hz grid then interpolates over
@@ -83,6 +84,8 @@ LOCK_TOLERANCE_BPM = 3.0
 LOCK_MIN_SAMPLES = 60
 LOCK_HIGH_SAMPLES = 300
 LOCK_MIN_CADENCE = 100.0
+LOCK_EXACT_BPM = 1.0
+LOCK_EXACT_SHARE = 0.8
 MAX_SPEED_MPS: dict[str, float] = {
     "running": 12.5,
     "cycling": 30.0,
@@ -100,6 +103,8 @@ POWER_SPIKE_MIN_W = 500.0
 POWER_SPIKE_RATIO = 2.5
 POWER_SPIKE_MAX_SAMPLES = 3
 FLAT_MIN_SAMPLES: dict[str, int] = {"heart_rate": 120, "power": 60, "speed": 120, "cadence": 120}
+# Below these a repeated value is real (soft pedalling at 1-2 W, creeping at walking pace, sensor resolution).
+FLAT_FLOOR: dict[str, float] = {"heart_rate": 40.0, "power": 50.0, "speed": 1.0, "cadence": 30.0}
 FLAT_HIGH_FACTOR = 5  # a flat line 5 x the minimum is high severity
 
 
@@ -247,16 +252,22 @@ def hr_dropouts(t: np.ndarray, hr: np.ndarray, moving: np.ndarray) -> list[Signa
     return issues
 
 
-def cadence_lock(t: np.ndarray, hr: np.ndarray, cadence: np.ndarray) -> list[SignalIssue]:
-    """Heart rate within 3 bpm of cadence (or 2 x cadence) for >= 60 s, cadence above 100/min."""
-    near = np.zeros(hr.size, dtype=bool)
-    for rhythm in (cadence, 2 * cadence):
-        near |= (np.abs(hr - rhythm) <= LOCK_TOLERANCE_BPM) & (rhythm > LOCK_MIN_CADENCE)
-    near &= ~np.isnan(hr) & ~np.isnan(cadence)
+def cadence_lock(
+    t: np.ndarray, hr: np.ndarray, cadence: np.ndarray, sport: str | None = None
+) -> list[SignalIssue]:
+    """Heart rate within 3 bpm of cadence (of 2 x cadence too on runs) for >= 60 s, cadence above 100/min, and
+    within 1 bpm for at least 80 % of those seconds."""
+    rhythms = (cadence, 2 * cadence) if sport == "running" else (cadence,)
+    gap = np.min([np.abs(hr - r) + np.where(r > LOCK_MIN_CADENCE, 0, np.inf) for r in rhythms], axis=0)
+    near = ~np.isnan(gap) & (gap <= LOCK_TOLERANCE_BPM)
     issues = []
     for run in _runs(near):
         n = run[1] - run[0] + 1
         if n < LOCK_MIN_SAMPLES:
+            continue
+        # Tracking, not crossing: a heart rate near the cadence by chance sits within 1 bpm of it about half
+        # the time; a locked sensor reports the cadence itself.
+        if np.mean(gap[run[0] : run[1] + 1] <= LOCK_EXACT_BPM) < LOCK_EXACT_SHARE:
             continue
         seconds = float(t[run[1]] - t[run[0]]) + 1.0
         sl = slice(run[0], run[1] + 1)
@@ -342,14 +353,14 @@ def power_spikes(t: np.ndarray, power: np.ndarray, ftp_w: float | None) -> list[
 
 
 def flat_lines(t: np.ndarray, channels: Mapping[str, np.ndarray]) -> list[SignalIssue]:
-    """A channel stuck on one non-zero value for its minimum duration while another channel varies."""
+    """A channel stuck on one value (above its floor) for its minimum duration while another channel varies."""
     issues = []
     for name, minimum in FLAT_MIN_SAMPLES.items():
         values = channels.get(name)
         if values is None:
             continue
         same = np.zeros(values.size, dtype=bool)
-        same[1:] = (values[1:] == values[:-1]) & (values[1:] != 0)
+        same[1:] = (values[1:] == values[:-1]) & (values[1:] >= FLAT_FLOOR[name])
         for start, end in _runs(same, bridge=0):
             start -= 1  # the first sample of the repeated value
             n = end - start + 1
@@ -402,7 +413,7 @@ def detect_signal_issues(
         issues += hr_spikes(t, hr)
         issues += hr_dropouts(t, hr, _moving(t.size, speed, power, cadence))
         if cadence is not None:
-            issues += cadence_lock(t, hr, cadence)
+            issues += cadence_lock(t, hr, cadence, sport)
     if lat is not None and lon is not None:
         issues += gps_jumps(t, lat, lon, sport)
     if power is not None:

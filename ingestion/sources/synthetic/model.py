@@ -30,6 +30,7 @@ class Purpose(enum.IntEnum):
     INTRADAY = 8
     HYPNO = 9
     ILLNESS = 10
+    FAULT = 11
 
 
 def day_number(day: date) -> int:
