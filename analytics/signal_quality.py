@@ -18,6 +18,8 @@ source, [R] this project's reasoning; no published standard exists for most of t
   around it (a Hampel-type filter with a fixed band: Hampel 1974 [P]; the band is [R]: heart rate cannot move
   25 bpm away from its half-minute median and back within a few seconds; the fastest on-transient, phase I of the
   HR response, is on the order of 10-20 bpm over the first 10 s of exercise, Rossiter/Whipp kinetics [S]).
+  The first and last 15 samples are checked against the range only (one-sided neighbours, and a start's
+  fast rise).
 - `hr_dropout`: heart rate 0 or missing for >= 5 consecutive samples while the athlete moves (speed >
   0.5 m/s, power > 0 W or cadence > 0), in an activity that records heart rate elsewhere. 5 s is the longest
   gap the 1 Hz grid would fill by interpolation [R]: a longer hole is lost data, not jitter.
@@ -201,6 +203,11 @@ def hr_spikes(t: np.ndarray, hr: np.ndarray) -> list[SignalIssue]:
     deviation = np.abs(hr - median)
     outside = recorded & ((hr < HR_MIN_BPM) | (hr > HR_MAX_BPM))
     jump = recorded & (np.nan_to_num(deviation) > HR_SPIKE_BPM)
+    # The first and last half-window have neighbours on one side only, and heart rate climbs fastest right at
+    # a start: only the physiological range is checked there.
+    half = MEDIAN_WINDOW_S // 2
+    jump[:half] = False
+    jump[max(0, hr.size - half) :] = False
     mask = outside | jump
     issues = []
     for run in _runs(mask):

@@ -70,7 +70,7 @@ def fault_for(seed: int, w: Workout, rec: Recording) -> Fault | None:
         "hr_dropout": (int(rng.integers(20, 121)), 0.0),
         "cadence_lock": (int(rng.integers(90, 241)), 0.0),
         "gps_jump": (int(rng.integers(2, 7)), float(rng.uniform(300, 1500))),
-        "power_spike": (int(rng.integers(1, 3)), float(rng.uniform(1800, 3000))),
+        "power_spike": (int(rng.integers(1, 3)), float(rng.uniform(1500, 2500))),  # the spec caps at 2,500 W
         "flat_line": (int(rng.integers(180, 401)), 0.0),
     }[kind]
     # In the middle 60 % of the recording: away from the warm-up start (HR still rising) and the stop.
@@ -83,9 +83,9 @@ def inject(columns: dict[str, np.ndarray | None], fault: Fault) -> None:
     sl = slice(fault.start, fault.end)
     hr, power = columns["heart_rate"], columns["power"]
     if fault.kind == "hr_spike" and hr is not None:
-        hr[sl] = np.clip(hr[sl] + round(fault.size), 0, 250)
+        hr[sl] = np.clip(hr[sl] + round(fault.size), 0, 250)  # the spec's range ends at 250 bpm
     elif fault.kind == "hr_dropout" and hr is not None:
-        hr[sl] = 0  # the strap lost contact: the device writes 0 bpm
+        hr[sl] = 0  # the strap lost contact: the device writes 0 bpm (staging reads it as missing)
     elif fault.kind == "cadence_lock" and hr is not None and columns["cadence"] is not None:
         hr[sl] = columns["cadence"][sl]  # the optical sensor counts steps
     elif fault.kind == "gps_jump" and columns["position_lat"] is not None:
