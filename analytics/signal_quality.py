@@ -21,8 +21,10 @@ source, [R] this project's reasoning; no published standard exists for most of t
   The first and last 15 samples are checked against the range only (one-sided neighbours, and a start's
   fast rise).
 - `hr_dropout`: heart rate 0 or missing for >= 5 consecutive samples while the athlete moves (speed >
-  0.5 m/s, power > 0 W or cadence > 0), in an activity that records heart rate elsewhere. 5 s is the longest
-  gap the 1 Hz grid would fill by interpolation [R]: a longer hole is lost data, not jitter.
+  0.5 m/s, power > 0 W or cadence > 0), with heart-rate readings before and after it. 5 s is the longest
+  gap the 1 Hz grid would fill by interpolation [R]: a longer hole is lost data, not jitter. Missing heart rate
+  before the first or after the last reading is not a dropout: the HR device started later or stopped earlier
+  than the one that recorded the timeline (in a merged activity, often by its clock skew).
 - `cadence_lock`: heart rate within 3 bpm of the cadence (on runs also of twice the cadence, for devices
   counting strides) for >= 60 s while the cadence is above 100/min, and within 1 bpm for >= 80 % of those
   seconds (a heart rate that only crosses the cadence's range by chance is within 1 bpm about half the time): the optical sensor measures the arm-swing or
@@ -239,13 +241,16 @@ def _moving(n: int, speed, power, cadence) -> np.ndarray:
 
 
 def hr_dropouts(t: np.ndarray, hr: np.ndarray, moving: np.ndarray) -> list[SignalIssue]:
-    """Runs of >= 5 samples with heart rate 0 or missing while moving."""
+    """Runs of >= 5 samples with heart rate 0 or missing while moving, with readings before and after."""
     lost = (np.isnan(hr) | (hr <= 0)) & moving
+    readings = np.flatnonzero(~np.isnan(hr) & (hr > 0))
     issues = []
     for run in _runs(lost, bridge=0):
         n = run[1] - run[0] + 1
         if n < DROPOUT_MIN_SAMPLES:
             continue
+        if readings.size == 0 or run[0] < readings[0] or run[1] > readings[-1]:
+            continue  # before the first or after the last reading: the HR device was not recording yet/any more
         seconds = float(t[run[1]] - t[run[0]]) + 1.0
         issues.append(
             _issue(

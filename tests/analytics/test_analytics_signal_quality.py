@@ -93,6 +93,13 @@ def test_hr_dropout_while_moving_but_not_while_stopped() -> None:
     assert issues[0].value == 40.0
 
 
+def test_missing_hr_at_the_ends_is_not_a_dropout() -> None:
+    cols = _ride()
+    cols["heart_rate"][:40] = np.nan  # the strap started late
+    cols["heart_rate"][-90:] = np.nan  # and stopped early (or its clock is skewed in a merged activity)
+    assert a.detect_signal_issues(_frame(cols), sport="cycling") == []
+
+
 def test_a_short_gap_is_not_a_dropout() -> None:
     cols = _ride()
     cols["heart_rate"][300:304] = np.nan  # 4 s: the 1 Hz grid fills this
