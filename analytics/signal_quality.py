@@ -364,7 +364,7 @@ def power_spikes(t: np.ndarray, power: np.ndarray, ftp_w: float | None) -> list[
     return issues
 
 
-def flat_lines(t: np.ndarray, channels: Mapping[str, np.ndarray]) -> list[SignalIssue]:
+def flat_lines(t: np.ndarray, channels: Mapping[str, np.ndarray | None]) -> list[SignalIssue]:
     """A channel stuck on one value (above its floor) for its minimum duration while another channel varies."""
     issues = []
     for name, minimum in FLAT_MIN_SAMPLES.items():
