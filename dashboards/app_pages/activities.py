@@ -1,4 +1,5 @@
-"""Activities: a filterable table, then one activity in detail (track, streams, laps, zones, load, provenance)."""
+"""Activities: a filterable table, then one activity in detail (track, streams, laps, zones, load, data issues,
+provenance)."""
 
 from __future__ import annotations
 
