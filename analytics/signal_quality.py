@@ -299,6 +299,15 @@ def gps_jumps(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, sport: str | None
     """Fixes reached from the last good fix faster than the sport allows (and more than 50 m away)."""
     limit = MAX_SPEED_MPS.get(sport or "", DEFAULT_MAX_SPEED_MPS)
     positioned = np.flatnonzero(~np.isnan(lat) & ~np.isnan(lon))
+    if positioned.size < 2:
+        return []
+    # Cheap test first: a jump's first displaced fix is too far from the fix just before it (everything before
+    # was accepted), so a track without one too-fast consecutive hop has no jump and skips the walk below.
+    a, b = positioned[:-1], positioned[1:]
+    hops = np.asarray(haversine_m(lat[a], lon[a], lat[b], lon[b]), dtype=float)
+    too_fast = (hops > GPS_MIN_HOP_M) & (hops / np.maximum(t[b] - t[a], 1.0) > limit)
+    if not too_fast.any():
+        return []
     flagged = np.zeros(lat.size, dtype=bool)
     hop = np.zeros(lat.size)
     anchor, pending = None, []
