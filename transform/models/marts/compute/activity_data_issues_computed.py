@@ -70,7 +70,9 @@ def _check_keys(session, activities: pl.DataFrame, fingerprints_view: str, salt:
     ).pl()
     inputs = activities.join(fingerprints, on="activity_id", how="left")
     text = inputs.select(
-        pl.concat_str([pl.col(c).cast(pl.String).fill_null("~") for c in KEY_FIELDS], separator="|").alias("k")
+        pl.concat_str([pl.col(c).cast(pl.String).fill_null("~") for c in KEY_FIELDS], separator="|").alias(
+            "k"
+        )
     )["k"]
     return pl.Series(
         "check_key", [hashlib.sha256(f"{k}|{salt}".encode()).hexdigest()[:32] for k in text], dtype=pl.String
@@ -78,7 +80,9 @@ def _check_keys(session, activities: pl.DataFrame, fingerprints_view: str, salt:
 
 
 def _rows(activity: dict, samples: pl.DataFrame | None) -> list[dict]:
-    base = {k: activity[k] for k in ("activity_id", "athlete_id", "local_date", "sport", "ftp_w", "check_key")}
+    base = {
+        k: activity[k] for k in ("activity_id", "athlete_id", "local_date", "sport", "ftp_w", "check_key")
+    }
     if samples is None or samples.height == 0:
         return [base | {"issue_index": None}]
     issues = analytics.detect_signal_issues(samples, sport=activity["sport"], ftp_w=activity["ftp_w"])
