@@ -88,6 +88,14 @@ from .running import (
     rtss,
     vdot,
 )
+from .signal_quality import (
+    ISSUE_KINDS,
+    SignalIssue,
+    clean_samples,
+    detect_signal_issues,
+    issues_frame,
+    load_samples,
+)
 from .streams import DEFAULT_MAX_FILL_GAP_S, Stream, resample_1hz, resample_frame
 from .trimp import (
     hr_reserve_fraction,
@@ -149,4 +157,6 @@ __all__ = [
     "ANOMALY_KINDS", "readiness_components", "readiness_score", "readiness", "READINESS_WEIGHTS",
     # agreement between devices
     "bland_altman", "BlandAltman",
+    # data quality of the signal
+    "detect_signal_issues", "clean_samples", "load_samples", "issues_frame", "SignalIssue", "ISSUE_KINDS",
 ]  # fmt: skip

@@ -32,6 +32,9 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "sd": ("population", "sample"),
     "load_source": ("power_tss", "rtss", "hrss", "session_rpe"),
     "ef_output": ("normalized", "average"),
+    # which samples the activity load is scored on: as recorded, or with analytics.signal_quality's flagged
+    # samples set to null
+    "load_stream": ("raw", "cleaned"),
 }
 
 DEFAULTS: dict[str, str] = {family: names[0] for family, names in VARIANTS.items()}

@@ -107,6 +107,7 @@ ALGORITHM_SETTINGS = {
     "algo_ewma_seed": "ewma_seed",
     "algo_monotony_sd": "sd",
     "algo_cp_fit": "cp_fit",
+    "algo_load_stream": "load_stream",
 }
 
 # Settings that dbt receives as vars of the same name (always passed by orchestration/dbt.py; dbt_project.yml
@@ -232,6 +233,9 @@ class Settings(BaseSettings):
     algo_ewma_seed: str = DEFAULTS["ewma_seed"]
     algo_monotony_sd: str = DEFAULTS["sd"]
     algo_cp_fit: str = DEFAULTS["cp_fit"]
+    # raw: load is scored on the samples as recorded; cleaned: with the sensor faults analytics.signal_quality
+    # flags (marts.activity_data_issues) set to null first. Default raw, so existing results do not change.
+    algo_load_stream: str = DEFAULTS["load_stream"]
     estimates_window_days: int = 90
     marts_as_of_date: date | None = Field(
         default=None, description="Last day of the daily marts; default today."

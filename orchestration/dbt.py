@@ -114,10 +114,23 @@ def project_fingerprint(settings: Settings | None = None) -> str:
     return digest.hexdigest()[:24]
 
 
+def analytics_digest() -> str:
+    """A digest of the analytics package's code, which the Python models call."""
+    import analytics
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(analytics.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
 def build_fingerprint(settings: Settings | None = None) -> str:
     """What a build was made with, as JSON {files, vars}: an incremental build is valid on top of a build with
-    the same files; when only vars differ, the models that read them are rebuilt (models_reading_vars)."""
-    return json.dumps({"files": project_files_digest(), "vars": dbt_vars(settings)}, sort_keys=True)
+    the same files; when only vars differ, the models that read them are rebuilt (models_reading_vars). The files
+    are the dbt project's and the analytics code's: the marts recompute only the changed athletes, so a changed
+    formula needs a full build to reach every athlete."""
+    files = f"{project_files_digest()}+{analytics_digest()}"
+    return json.dumps({"files": files, "vars": dbt_vars(settings)}, sort_keys=True)
 
 
 def manifest_json(settings: Settings | None = None) -> dict[str, Any]:

@@ -245,6 +245,17 @@ def activity_load_metrics(cur: Cursor, activity_id: str) -> dict | None:
     )
 
 
+def activity_data_issues(cur: Cursor, activity_id: str) -> pd.DataFrame:
+    """The activity's rows of marts.activity_data_issues, in order of start (empty when it was found clean)."""
+    require_table(cur, "marts", "activity_data_issues")
+    return _frame(
+        cur,
+        "SELECT issue_index, kind, channel, severity, start_offset_s, end_offset_s, samples, explanation "
+        "FROM marts.activity_data_issues WHERE CAST(activity_id AS VARCHAR) = ? ORDER BY issue_index",
+        [str(activity_id)],
+    )
+
+
 def thresholds_on(cur: Cursor, athlete_id: str, day: date) -> dict | None:
     """The athlete's thresholds in force on `day` (valid_from <= day <= valid_to, open-ended when null)."""
     cols = require_table(cur, "openfit", "athlete_thresholds")

@@ -308,6 +308,63 @@ class MartRows(Model):
     rows: list[dict[str, Any]]
 
 
+class ActivityDataIssue(Model):
+    """A row of marts.activity_data_issues (its dbt contract in transform/models/marts/_marts__models.yml;
+    tests/api/test_response_models_contract.py checks names, types, nullability and descriptions)."""
+
+    mart_table: ClassVar[str] = "activity_data_issues"
+
+    issue_index: int = Field(
+        description="Position of the issue in the activity, from 0, in order of start time; an index, no unit."
+    )
+    channel: str = Field(
+        description="The faulty channel, heart_rate, power, speed, cadence or position (lat/lon)."
+    )
+    kind: str = Field(
+        description="What was found (analytics.ISSUE_KINDS). One of hr_spike, hr_dropout, cadence_lock, "
+        "gps_jump, power_spike, flat_line."
+    )
+    severity: str = Field(
+        description="moderate, or high (a larger deviation, a longer stretch, or a value beyond physiology)."
+    )
+    start_offset_s: float = Field(
+        description="Seconds from the activity's first sample to the first affected sample. Unit: s."
+    )
+    end_offset_s: float = Field(
+        description="Seconds from the activity's first sample to the last affected sample (inclusive). Unit: s."
+    )
+    start_time: datetime = Field(description="Time of the first affected sample (UTC).")
+    end_time: datetime = Field(description="Time of the last affected sample (UTC).")
+    samples: int = Field(
+        description="Number of samples flagged (a run may bridge up to 2 unflagged samples, not counted). "
+        "Unit: count."
+    )
+    value: float | None = Field(
+        None,
+        description="The worst value of the run, in the kind's unit: bpm away from the median (hr_spike), W "
+        "(power_spike), m hopped (gps_jump), s of the run (hr_dropout, cadence_lock, flat_line).",
+    )
+    threshold: float | None = Field(
+        None,
+        description="The threshold crossed, in the kind's unit: bpm (hr_spike), W (power_spike), m/s speed "
+        "limit (gps_jump), minimum s (hr_dropout, cadence_lock, flat_line).",
+    )
+    explanation: str = Field(
+        description="A plain-language sentence for the athlete saying what was seen, where, and what it affects."
+    )
+
+
+class ActivityIssues(Model):
+    activity_id: str
+    athlete_id: str
+    checked: bool = Field(
+        description="Whether the data-quality mart has been built; false means the issues are not known yet."
+    )
+    issues: list[ActivityDataIssue] = Field(
+        description="Sensor faults found in the activity's samples, in order of start time; empty when clean."
+    )
+
+
 class TrendBucket(Model):
     period_start: date
     activities: int

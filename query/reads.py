@@ -288,6 +288,30 @@ def get_activity(cur: Cursor, scope: AthleteScope, activity_id: str) -> m.Activi
     return m.ActivityDetail(**row, recordings=recordings, laps=laps, field_sources=_field_sources(cur, row))
 
 
+ISSUE_COLUMNS = list(m.ActivityDataIssue.model_fields)
+
+
+def activity_issues(cur: Cursor, scope: AthleteScope, activity_id: str) -> m.ActivityIssues:
+    """The sensor faults found in one activity's samples (marts.activity_data_issues), in order of start time.
+    An activity the caller may not see is NotFound; a snapshot without the mart answers checked=false."""
+    row = _activity_row(cur, scope, activity_id)
+    if not cur.has_table("marts", "activity_data_issues"):
+        return m.ActivityIssues(
+            activity_id=row["activity_id"], athlete_id=row["athlete_id"], checked=False, issues=[]
+        )
+    columns = ", ".join(f'"{c}"' for c in ISSUE_COLUMNS)
+    rows = cur.rows(
+        f"SELECT {columns} FROM marts.activity_data_issues WHERE activity_id = ? ORDER BY issue_index",
+        [str(activity_id)],
+    )
+    return m.ActivityIssues(
+        activity_id=row["activity_id"],
+        athlete_id=row["athlete_id"],
+        checked=True,
+        issues=[m.ActivityDataIssue(**r) for r in rows],
+    )
+
+
 def _field_sources(cur: Cursor, row: dict) -> dict[str, str] | None:
     """Per-field provenance from openfit.activities.<field>_source (null when the snapshot predates it)."""
     if not set(FIELD_SOURCE_COLUMNS) & set(cur.columns("openfit", "activities")):

@@ -120,6 +120,17 @@ def build_mcp_server(
             return reads.get_activity(cur, caller, activity_id)
 
     @tool(annotations=READ_ONLY)
+    def get_activity_issues(activity_id: str) -> m.ActivityIssues:
+        """Sensor faults in one activity's recorded data: heart-rate spikes and dropouts, cadence lock (an
+        optical sensor reading the step rate as heart rate), GPS jumps, power spikes and channels stuck on one
+        value. Each issue says where (offsets and times), how many samples, its severity and, in `explanation`,
+        what it means for the athlete. Check it before trusting an activity's max HR, power numbers, distance
+        or load, and mention a high-severity issue when discussing that activity. An empty list with
+        checked=true means no fault was found."""
+        with reading() as (cur, caller):
+            return reads.activity_issues(cur, caller, activity_id)
+
+    @tool(annotations=READ_ONLY)
     def get_activity_streams(
         activity_id: str,
         channels: Annotated[

@@ -63,6 +63,18 @@ def get_activity(activity_id: ActivityId, scope: Scope, reader: Reader) -> m.Act
 
 
 @router.get(
+    "/activities/{activity_id}/issues",
+    response_model=m.ActivityIssues,
+    summary="Sensor faults found in the activity's samples (marts.activity_data_issues)",
+)
+def get_activity_issues(activity_id: ActivityId, scope: Scope, reader: Reader) -> m.ActivityIssues:
+    """HR spikes and dropouts, cadence lock, GPS jumps, power spikes and flat lines, each with where it is, how
+    many samples, a severity and a plain-language explanation (analytics.signal_quality)."""
+    with reader.cursor() as cur:
+        return reads.activity_issues(cur, scope, activity_id)
+
+
+@router.get(
     "/activities/{activity_id}/streams",
     response_model=m.Streams,
     summary="Sample streams (columnar), optionally downsampled",

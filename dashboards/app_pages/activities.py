@@ -1,4 +1,5 @@
-"""Activities: a filterable table, then one activity in detail (track, streams, laps, zones, load, provenance)."""
+"""Activities: a filterable table, then one activity in detail (track, streams, laps, zones, load, data issues,
+provenance)."""
 
 from __future__ import annotations
 
@@ -188,7 +189,7 @@ with track_col:
             icon=":material/location_off:",
         )
 
-tabs = st.tabs(["Laps", "Zones", "Load", "Sources & devices"])
+tabs = st.tabs(["Laps", "Zones", "Load", "Data issues", "Sources & devices"])
 with tabs[0]:
     laps = detail["laps"]
     if laps.empty:
@@ -274,6 +275,39 @@ with tabs[2]:
                 else (f"{value:.0f}" if isinstance(value, float) else str(value)),
             )
 with tabs[3]:
+    issues = data.activity_data_issues(activity_id)
+    if isinstance(issues, data.NotBuilt):
+        ui.unavailable(
+            issues,
+            "Data issues",
+            "Sensor faults come from `marts.activity_data_issues` (run `openfit build`).",
+        )
+    elif issues.empty:
+        st.success("No sensor faults found in this activity's samples.", icon=":material/check_circle:")
+    else:
+        high = int((issues["severity"] == "high").sum())
+        st.markdown(
+            f"**{len(issues)} sensor fault{'s' if len(issues) != 1 else ''} found**"
+            + (f", {high} of high severity" if high else "")
+            + ": spikes, dropouts, cadence lock, GPS jumps or stuck channels that make some numbers of this "
+            "activity unreliable."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Issue": issues["kind"].str.replace("_", " "),
+                    "Channel": issues["channel"].str.replace("_", " "),
+                    "Severity": issues["severity"],
+                    "From": issues["start_offset_s"].map(ui.hms),
+                    "To": issues["end_offset_s"].map(ui.hms),
+                    "Samples": issues["samples"],
+                    "What it means": issues["explanation"],
+                }
+            ),
+            hide_index=True,
+            key="data_issues",
+        )
+with tabs[4]:
     st.markdown("**Which device supplied each channel**")
     channel_sources = view["channels"] if isinstance(view, dict) else view
     if not ui.unavailable(

@@ -1,6 +1,7 @@
 """Variants by name: every documented name works, unknown names fail with the list of valid ones."""
 
 import numpy as np
+import polars as pl
 import pytest
 
 import analytics as a
@@ -25,6 +26,9 @@ CALLS = {
     "sd": lambda name: a.monotony_strain([1.0, 2, 3, 4, 5, 6, 7], sd=name),
     "load_source": lambda name: a.parse_priority(name),
     "ef_output": lambda name: a.efficiency_factor(np.full(60, 200.0), np.full(60, 140.0), name),
+    "load_stream": lambda name: a.load_samples(
+        pl.DataFrame({"ts": np.arange(60.0), "heart_rate": np.full(60, 150.0)}), name
+    ),
 }
 
 

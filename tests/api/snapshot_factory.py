@@ -203,6 +203,22 @@ def build_snapshot(
               SELECT athlete_id, DATE '2026-06-29', 'sleep_short', 'moderate', 22000.0, 25200.0, NULL, 's', NULL,
                      'Slept 6.1 h, 53 min short of the 7.0 h adults need.'
               FROM openfit.athletes;
+            -- two issues on each athlete's newest activity (as analytics.detect_signal_issues reports them)
+            CREATE TABLE marts.activity_data_issues AS
+              SELECT activity_id, i AS issue_index, athlete_id, local_date AS "date", sport,
+                     CASE i WHEN 0 THEN 'heart_rate' ELSE 'position' END AS channel,
+                     CASE i WHEN 0 THEN 'hr_spike' ELSE 'gps_jump' END AS kind,
+                     CASE i WHEN 0 THEN 'high' ELSE 'moderate' END AS severity,
+                     (100 + 200 * i)::DOUBLE AS start_offset_s, (104 + 200 * i)::DOUBLE AS end_offset_s,
+                     start_time + to_seconds(100 + 200 * i) AS start_time,
+                     start_time + to_seconds(104 + 200 * i) AS end_time,
+                     5 AS samples, (60 + 300 * i)::DOUBLE AS value, (25 - 12.5 * i)::DOUBLE AS threshold,
+                     CASE i WHEN 0 THEN 'Heart rate jumps to 210 bpm at 0:01:40.'
+                            ELSE 'The GPS position jumps 360 m at 0:05:00.' END AS explanation,
+                     TIMESTAMPTZ '2026-06-30 12:00:00+00' AS checked_at
+              FROM (SELECT * FROM openfit.activities
+                    QUALIFY row_number() OVER (PARTITION BY athlete_id ORDER BY start_time DESC) = 1),
+                   (VALUES (0), (1)) v(i);
             CREATE TABLE marts.readiness AS
               SELECT athlete_id, "date", 80.0 AS score, 0.6 AS coverage, 0.0 AS hrv_z, 75.0 AS hrv_component,
                      0.3 AS hrv_weight, sleep_s, 100.0 AS sleep_component, 0.2 AS sleep_weight

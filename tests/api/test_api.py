@@ -545,3 +545,35 @@ def test_race_predictions_are_scoped_and_follow_analytics(marts_home):
             (1000.0, 21097.5),
             (5000.0, 21097.5),
         ]
+
+
+def _newest_activity(client, keys, key: str) -> str:
+    return get(client, keys, "/v1/activities", key=key, limit=1).json()["items"][0]["activity_id"]
+
+
+def test_activity_issues_are_served_in_order_and_scoped(marts_home):
+    settings, keys = marts_home
+    with TestClient(create_app(settings, rate_limit_per_minute=None)) as client:
+        activity = _newest_activity(client, keys, "ath_1")
+        body = get(client, keys, f"/v1/activities/{activity}/issues").json()
+        assert (body["activity_id"], body["athlete_id"], body["checked"]) == (activity, "ath_1", True)
+        assert [(i["issue_index"], i["kind"], i["channel"], i["severity"]) for i in body["issues"]] == [
+            (0, "hr_spike", "heart_rate", "high"),
+            (1, "gps_jump", "position", "moderate"),
+        ]
+        first = body["issues"][0]
+        assert (first["start_offset_s"], first["end_offset_s"], first["samples"]) == (100.0, 104.0, 5)
+        assert first["start_time"].endswith("Z") and first["explanation"].startswith("Heart rate jumps")
+        # an older activity was checked and is clean
+        older = get(client, keys, "/v1/activities", limit=2).json()["items"][1]["activity_id"]
+        assert get(client, keys, f"/v1/activities/{older}/issues").json()["issues"] == []
+        # another athlete's activity does not exist for this key
+        other = _newest_activity(client, keys, "ath_2")
+        assert get(client, keys, f"/v1/activities/{other}/issues").status_code == 404
+        assert get(client, keys, "/v1/activities/nope/issues").status_code == 404
+
+
+def test_activity_issues_before_the_mart_is_built(client, keys):
+    activity = _newest_activity(client, keys, "ath_1")
+    body = get(client, keys, f"/v1/activities/{activity}/issues").json()
+    assert body["checked"] is False and body["issues"] == []

@@ -17,6 +17,7 @@ EXPECTED_TOOLS = {
     "list_activities",
     "get_activity",
     "get_activity_streams",
+    "get_activity_issues",
     "get_training_load",
     "get_wellness",
     "get_sleep",
@@ -190,6 +191,21 @@ def test_anomaly_and_readiness_tools(marts_home):
     assert (day["athlete_id"], day["score"], day["coverage"]) == ("ath_2", 80.0, 0.6)
     hidden = call(server, "get_readiness", {"athlete_id": "ath_1"})
     assert hidden.is_error is True
+
+
+def test_activity_issues_tool(marts_home):
+    server = server_for(("ath_2",))
+    [newest, older] = ok(call(server, "list_activities", {"limit": 2}))["items"]
+    found = ok(call(server, "get_activity_issues", {"activity_id": newest["activity_id"]}))
+    assert (found["athlete_id"], found["checked"]) == ("ath_2", True)
+    assert [(i["kind"], i["severity"]) for i in found["issues"]] == [
+        ("hr_spike", "high"),
+        ("gps_jump", "moderate"),
+    ]
+    assert all(i["explanation"] for i in found["issues"])
+    assert ok(call(server, "get_activity_issues", {"activity_id": older["activity_id"]}))["issues"] == []
+    hidden = call(server_for(("ath_1",)), "get_activity_issues", {"activity_id": newest["activity_id"]})
+    assert hidden.is_error is True and "not_found" in hidden.content[0].text
 
 
 def test_schema_tool_and_resources(settings):

@@ -119,3 +119,30 @@ def test_daily_merge_endpoints_on_the_real_snapshot(real):
     devices = {r["device_id"] for r in detail["recordings"]}
     assert detail["hr_source"] in devices and detail["field_sources"]["hr"] == detail["hr_source"]
     assert set(detail["field_sources"]) <= {"hr", "power", "gps", "distance"}
+
+
+def test_activity_issues_on_the_real_snapshot(real):
+    """The synthetic cohort's injected sensor faults come back through /v1/activities/{id}/issues, to the owner
+    only, as marts.activity_data_issues holds them."""
+    client, settings, athletes, keys, _ = real
+    reader = SnapshotReader(settings.snapshot_path)
+    try:
+        with reader.cursor() as cur:
+            rows = cur.rows(
+                "select activity_id, athlete_id, list(kind order by issue_index) as kinds "
+                "from marts.activity_data_issues group by all order by activity_id"
+            )
+    finally:
+        reader.close()
+    assert rows, "the fixture cohort carries labelled sensor faults"
+    for row in rows[:5]:
+        owner = {"Authorization": f"Bearer {keys[row['athlete_id']]}"}
+        body = client.get(f"/v1/activities/{row['activity_id']}/issues", headers=owner).json()
+        assert body["checked"] is True and [i["kind"] for i in body["issues"]] == row["kinds"]
+        assert all(i["explanation"] and i["samples"] > 0 for i in body["issues"])
+        stranger = next(a for a in athletes if a != row["athlete_id"])
+        denied = client.get(
+            f"/v1/activities/{row['activity_id']}/issues",
+            headers={"Authorization": f"Bearer {keys[stranger]}"},
+        )
+        assert denied.status_code == 404

@@ -6,8 +6,10 @@ from __future__ import annotations
 import types
 import typing
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
+import yaml
 
 from query import models
 from query.models import TableRow, contract_columns
@@ -93,3 +95,31 @@ def test_a_field_outside_the_contract_is_reported() -> None:
 
     with pytest.raises(AssertionError, match="lap_colour is not a column"):
         test_fields_are_contract_columns_with_the_contracts_types(Wrong)
+
+
+MARTS_YML = Path(__file__).resolve().parents[2] / "transform" / "models" / "marts" / "_marts__models.yml"
+MART_ROW_MODELS = [models.ActivityDataIssue]
+
+
+def _mart_contract(table: str) -> dict[str, dict]:
+    """The columns of a published mart as its dbt contract (marts/_marts__models.yml) declares them."""
+    (model,) = [m for m in yaml.safe_load(MARTS_YML.read_text())["models"] if m["name"] == table]
+    assert model["config"]["contract"]["enforced"] is True
+    return {c["name"]: c for c in model["columns"]}
+
+
+@pytest.mark.parametrize("model", MART_ROW_MODELS, ids=lambda cls: cls.__name__)
+def test_mart_row_fields_follow_the_marts_contract(model) -> None:
+    columns = _mart_contract(model.mart_table)
+    schema = model.model_json_schema()["properties"]
+    for name, info in model.model_fields.items():
+        assert name in columns, f"{model.__name__}.{name} is not a column of marts.{model.mart_table}"
+        column = columns[name]
+        kind, nullable = _python_type(info.annotation)
+        assert kind is PYTHON_TYPES[column["data_type"]], f"{model.__name__}.{name}: {kind.__name__}"
+        not_null = {"type": "not_null"} in column.get("constraints", [])
+        assert nullable is not not_null, f"{model.__name__}.{name}: nullability differs from the contract"
+        assert schema[name]["description"].startswith(column["description"].strip()), name
+        unit = column.get("meta", {}).get("unit")
+        if unit and unit != "see description":
+            assert f"Unit: {unit}." in schema[name]["description"], name

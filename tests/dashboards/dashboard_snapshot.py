@@ -355,6 +355,19 @@ def _marts(con: duckdb.DuckDBPyConnection) -> None:
         from compared
         """
     )
+    # every ride has one power spike 10 minutes in; runs are clean
+    con.execute(
+        """
+        create table marts.activity_data_issues as
+        select activity_id, 0 as issue_index, athlete_id, local_date as date, sport, 'power' as channel,
+               'power_spike' as kind, 'high' as severity, 600.0 as start_offset_s, 601.0 as end_offset_s,
+               start_time + interval 600 second as start_time, start_time + interval 601 second as end_time,
+               2 as samples, 2400.0 as value, 1500.0 as threshold,
+               'Power spikes to 2400 W at 0:10:00 for 2 s: a power-meter glitch.' as explanation,
+               timestamptz '2026-06-30 12:00:00+00' as checked_at
+        from openfit.activities where sport = 'ride'
+        """
+    )
     con.execute(
         """
         create table marts.daily_athlete_summary as

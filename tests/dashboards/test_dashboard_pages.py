@@ -142,6 +142,20 @@ def test_ride_detail_lists_merged_recordings(open_page, factory_home):
     assert sum(x * 60 for x in values(power_zones["data"][0], "x")) > 600  # power throughout, FTP set
 
 
+def test_activity_detail_shows_its_data_issues(open_page, factory_home):
+    at = open_page(factory_home, "activities")
+    at.multiselect(key="activity_sports").set_value(["ride"]).run()
+    no_exception(at)
+    issues = table_with(at, "Issue")
+    assert list(issues["Issue"]) == ["power spike"] and list(issues["Severity"]) == ["high"]
+    assert (issues["From"][0], issues["Samples"][0]) == ("10:00", 2)
+    assert any("1 sensor fault found" in m.value for m in at.markdown)
+    at.multiselect(key="activity_sports").set_value(["run"]).run()
+    no_exception(at)
+    assert any("No sensor faults" in s.value for s in at.success)
+    assert not any("Issue" in df.value.columns for df in at.dataframe)
+
+
 def test_power_windows_drive_the_curve(open_page, factory_home):
     at = open_page(factory_home, "power_pace")
     assert len(figure(at, "Best average power")["data"]) == 2  # all-time best + the default window

@@ -3,6 +3,8 @@
 - :func:`synthetic_source` - the dlt source (tables and units: README.md and /work/briefs/raw_synthetic_layout.md)
 - :data:`PROVIDER` - its registry entry (entry point ``openfit.providers: synthetic``)
 - :func:`ground_truth` - which recordings are the same real workout (for tests and benchmarks only)
+- :func:`fault_truth` - the labelled sensor faults (HR spikes and dropouts, cadence lock, GPS jumps, power
+  spikes, flat lines) injected into a few recordings
 - :func:`illness_truth` - the labelled illness episodes (resting HR up, HRV down) injected into the daily physiology
 - :func:`event_truth` - every labelled event: illness, overreaching blocks and runs of restricted sleep
 """
@@ -13,7 +15,7 @@ from ingestion.registry import Capability, Provider
 from openfit.settings import get_settings
 
 from .source import SyntheticConfigError, synthetic_source
-from .truth import event_truth, ground_truth, illness_truth
+from .truth import event_truth, fault_truth, ground_truth, illness_truth
 
 
 def _enabled() -> bool:
@@ -39,6 +41,7 @@ __all__ = [
     "PROVIDER",
     "SyntheticConfigError",
     "event_truth",
+    "fault_truth",
     "ground_truth",
     "illness_truth",
     "synthetic_source",

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from . import defaults as d
 from .daily import IntradaySeries, SleepRecord, intraday_series, physiology, sleep_records
+from .faults import fault_for, inject
 from .model import (
     Athlete,
     Profile,
@@ -490,6 +491,9 @@ def generate_chunk(
                 steps_from_runs += int(truth.cadence.sum() / 60)  # running cadence is in steps per minute
             for rec in w.recordings:
                 stream = device_view(w, truth, rec, srng)
+                fault = fault_for(seed, w, rec)
+                if fault is not None:  # a labelled sensor fault (ground truth: truth.fault_truth)
+                    inject(stream.columns, fault)
                 if stream.n == 0 or int(stream.timestamp[-1]) > limit:
                     continue
                 activity, rec_laps = activity_records(w, rec, stream, fetched)

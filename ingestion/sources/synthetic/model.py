@@ -33,6 +33,7 @@ class Purpose(enum.IntEnum):
     # Numbered apart from the others so that purposes added elsewhere in parallel do not collide.
     OVERREACHING = 21
     SLEEP_RESTRICTION = 22
+    FAULT = 11
 
 
 def day_number(day: date) -> int:

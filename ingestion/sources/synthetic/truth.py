@@ -1,6 +1,7 @@
-"""Ground truth, never loaded into the warehouse: which recordings are the same real workout (the merge) and
-the labelled events injected into the daily physiology and sleep (the anomaly benchmark): illness episodes,
-overreaching blocks and runs of restricted sleep.
+"""Ground truth, never loaded into the warehouse: which recordings are the same real workout (the merge), the
+labelled events injected into the daily physiology and sleep (the anomaly benchmark: illness episodes,
+overreaching blocks and runs of restricted sleep) and the labelled sensor faults injected into a few recordings
+(marts.activity_data_issues).
 
 Computed from the plans alone (no streams), so it is cheap and always agrees with what the source generates for the
 same parameters.
@@ -12,6 +13,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from .faults import fault_for, recording_length
 from .model import (
     ILLNESS_PERIOD_DAYS,
     day_number,
@@ -181,3 +183,63 @@ def event_truth(
                     }
                 )
     return pl.DataFrame(rows, schema=EVENT_SCHEMA).sort("athlete_id", "start_date")
+
+
+FAULT_SCHEMA = {
+    "athlete_id": pl.String,
+    "workout_id": pl.String,
+    "activity_id": pl.String,
+    "sport": pl.String,
+    "device_type": pl.String,
+    "kind": pl.String,
+    "channel": pl.String,
+    "start_offset_s": pl.Int64,
+    "end_offset_s": pl.Int64,
+    "samples": pl.Int64,
+    "start_gmt": pl.Int64,
+    "end_gmt": pl.Int64,
+    "size": pl.Float64,
+}
+
+
+def fault_truth(
+    athletes: int = 3, days: int = 365, seed: int = 42, end_date: date | None = None
+) -> pl.DataFrame:
+    """One row per labelled sensor fault injected into a recording (``faults.fault_for``): the raw recording
+    (``activity_id``), the kind and channel, the affected samples as offsets from the recording's first sample
+    (end inclusive) and as device-clock epoch seconds (as the samples' timestamps), and the size (bpm added by a
+    spike, W of a power spike, m of a GPS jump; 0 otherwise). Recordings left out of the window are left out."""
+    validate(athletes, days, seed, end_date)
+    window = resolve_window(days, end_date)
+    limit = window.cutoff if window.cutoff is not None else 2**62
+    rows: list[dict] = []
+    for k in range(athletes):
+        athlete = make_athlete(seed, k)
+        day = window.first
+        while day <= window.last:
+            for w in plan_day(seed, athlete, day).workouts:
+                for rec in w.recordings:
+                    fault = fault_for(seed, w, rec)
+                    n = recording_length(w, rec)
+                    start = rec.start_epoch(w)
+                    if fault is None or start + n - 1 > limit:
+                        continue
+                    rows.append(
+                        {
+                            "athlete_id": athlete.athlete_id,
+                            "workout_id": w.workout_id,
+                            "activity_id": rec.activity_id,
+                            "sport": w.sport,
+                            "device_type": rec.device.model.device_type,
+                            "kind": fault.kind,
+                            "channel": fault.channel,
+                            "start_offset_s": fault.start,
+                            "end_offset_s": fault.end - 1,
+                            "samples": fault.end - fault.start,
+                            "start_gmt": start + fault.start,
+                            "end_gmt": start + fault.end - 1,
+                            "size": fault.size,
+                        }
+                    )
+            day += timedelta(days=1)
+    return pl.DataFrame(rows, schema=FAULT_SCHEMA)

@@ -6,10 +6,11 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from ingestion.sources.synthetic import SyntheticConfigError, ground_truth, synthetic_source
+from ingestion.sources.synthetic import SyntheticConfigError, fault_truth, ground_truth, synthetic_source
 from ingestion.sources.synthetic.generate import generate_chunk
 from ingestion.sources.synthetic.model import make_athlete, place_on, profile_on
 
@@ -48,8 +49,22 @@ def test_a_day_does_not_depend_on_the_window_or_the_cohort_size():
     assert small.equals(large.filter(large["athlete_id"] == "athlete-001"))
 
 
-def test_stream_values_are_physiological(cohort):
+def _without_labelled_faults(cohort):
+    """The stream rows outside the samples of the labelled sensor faults (fault_truth): those are implausible on
+    purpose, for marts.activity_data_issues to find, and are tested in test_synthetic_faults.py."""
+    truth = fault_truth(athletes=cohort.athletes, days=cohort.days, seed=cohort.seed, end_date=cohort.end)
     s = cohort.arrow["activity_streams"]
+    faulty = np.zeros(s.num_rows, dtype=bool)
+    ids, stamps = s["activity_id"].to_numpy(zero_copy_only=False), s["timestamp"].to_numpy()
+    for fault in truth.iter_rows(named=True):
+        faulty |= (
+            (ids == fault["activity_id"]) & (stamps >= fault["start_gmt"]) & (stamps <= fault["end_gmt"])
+        )
+    return s.filter(pa.array(~faulty))
+
+
+def test_stream_values_are_physiological(cohort):
+    s = _without_labelled_faults(cohort)
     hr = _col(s, "heart_rate")
     assert hr.size > 10_000 and hr.min() >= 35 and hr.max() <= 215
     power = _col(s, "power")
@@ -74,7 +89,8 @@ def test_stream_values_are_physiological(cohort):
     for plat, plon in places:
         near |= (np.abs(lat - plat) < 0.6) & (np.abs(lon - plon) < 0.9)
     assert near.all()
-    # distance is cumulative per recording and timestamps advance 1 s
+    # distance is cumulative per recording and timestamps advance 1 s (faulty samples included)
+    s = cohort.arrow["activity_streams"]
     for activity_id in np.unique(s["activity_id"].to_numpy())[:40]:
         one = s.filter(pc.equal(s["activity_id"], activity_id))
         ts = one["timestamp"].to_numpy()

@@ -29,6 +29,8 @@ import analytics
 
 CHUNK_ACTIVITIES = 200
 SAMPLE_COLUMNS = ("activity_id", "ts", "power_w", "heart_rate", "speed_mps", "distance_m", "altitude_m")
+# Read too when the load is scored on the cleaned samples: the cadence-lock detector needs the cadence.
+CLEANING_COLUMNS = ("cadence",)
 CURVE_DURATIONS_S = [int(d) for d in analytics.STANDARD_DURATIONS]
 EFFORT_DISTANCES_M = [float(d) for d in analytics.STANDARD_RACE_DISTANCES_M]
 SCORE_KEYS = (
@@ -83,6 +85,14 @@ def _as_list(values: np.ndarray, starts: np.ndarray) -> tuple[list, list]:
         out.append(v if ok else None)
         first.append(int(s) if ok else None)
     return out, first
+
+
+def _cleaned(activity: dict, samples: pl.DataFrame | None, load_stream: str) -> pl.DataFrame | None:
+    """The samples the scores are computed on: as recorded (`raw`), or without the sensor faults that
+    analytics.detect_signal_issues flags (`cleaned`; the same detection as marts.activity_data_issues)."""
+    if samples is None or samples.height == 0:
+        return samples
+    return analytics.load_samples(samples, load_stream, sport=activity["sport"], ftp_w=activity["ftp_w"])
 
 
 def _score(activity: dict, samples: pl.DataFrame | None, options: dict, methods: dict) -> dict:
@@ -222,6 +232,7 @@ def model(dbt, session):
     }
     # An unknown variant name fails here, before any work, with the valid names.
     methods = _method_names(options)
+    load_stream = analytics.choose("load_stream", dbt.config.get("algo_load_stream"))
 
     # dbt.ref takes literals only. Temporary views (this connection only) let the reads below be plain SQL.
     relations = {
@@ -239,13 +250,15 @@ def model(dbt, session):
         session, views["activities"], views["athlete_thresholds"], views["athletes"]
     )
     salt = f"{MODEL_VERSION}|{_analytics_fingerprint()}|{sorted(methods.items())}"
+    if load_stream != "raw":  # the default leaves every existing key (and score) as it was
+        salt += f"|load_stream={load_stream}"
     activities = activities.with_columns(_score_keys(session, activities, views["fingerprints"], salt))
     if dbt.is_incremental:
         stored = session.sql(f"select activity_id, score_key from {dbt.this}").pl()
         activities = activities.join(stored, on=["activity_id", "score_key"], how="anti")
     scored_at = datetime.now(UTC)
 
-    columns = ", ".join(SAMPLE_COLUMNS)
+    columns = ", ".join(SAMPLE_COLUMNS + (CLEANING_COLUMNS if load_stream != "raw" else ()))
     rows = []
     ids = activities["activity_id"].to_list()
     for start in range(0, len(ids), CHUNK_ACTIVITIES):
@@ -261,7 +274,7 @@ def model(dbt, session):
             chunk.partition_by("activity_id", as_dict=True, include_key=False) if chunk.height else {}
         )
         for activity in activities.slice(start, len(chunk_ids)).iter_rows(named=True):
-            samples = by_activity.get((activity["activity_id"],))
+            samples = _cleaned(activity, by_activity.get((activity["activity_id"],)), load_stream)
             row = _score(activity, samples, options, methods)
             rows.append(row | {"score_key": activity["score_key"], "scored_at": scored_at})
 

@@ -2,7 +2,8 @@
 select
     {{ source_scoped_id('_source', 'activity_id') }} as recording_id,
     {{ epoch_s_to_utc('"timestamp"') }} as ts,
-    cast(heart_rate as smallint) as heart_rate,
+    -- 0 bpm is the device's "no contact" marker (a strap dropout), not a reading
+    cast(nullif(heart_rate, 0) as smallint) as heart_rate,
     cast(power as smallint) as power_w,
     cast(cadence as smallint) as cadence,
     cast(speed as double) / 1000 as speed_mps,
