@@ -18,6 +18,7 @@ VOLATILE = {
     ("activity_recordings", "loaded_at"),
     ("activity_recordings", "fetched_at"),  # for imported files: when the file was imported
     ("activity_load", "scored_at"),
+    ("activity_data_issues", "checked_at"),
     ("file_imports", "imported_at"),
 }
 
