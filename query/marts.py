@@ -52,7 +52,7 @@ def mart_rows(
     athlete_id: str | None = None,
     start: date | None = None,
     end: date | None = None,
-    filters: dict[str, str | None] | None = None,
+    filters: dict[str, str | float | None] | None = None,
     limit: int = 1000,
 ) -> m.MartRows:
     """Rows of marts.<table> visible to the scope, optionally for one athlete, a date range and equal-filters."""
