@@ -59,7 +59,7 @@ def test_mcp_over_http_uses_the_keys_scope(live):
             return tools, athletes, other
 
     tools, athletes, other = asyncio.run(session(keys.ath_1))
-    assert len(tools) == 16 and all(t.annotations.read_only_hint for t in tools)
+    assert len(tools) == 18 and all(t.annotations.read_only_hint for t in tools)
     assert [a["athlete_id"] for a in athletes.structured_content["result"]] == ["ath_1"]
     assert other.is_error is True
     _, athletes_2, other_2 = asyncio.run(session(keys.ath_2))

@@ -27,7 +27,7 @@ def small_warehouse():
         "create table openfit.activity_recordings as select 'r1' as recording_id, 'a1' as activity_id, "
         "'ann' as athlete_id"
     )
-    con.execute("create table openfit.sleep_sessions as select 's1' as sleep_session_id, 'bob' as athlete_id")
+    con.execute("create table openfit.sleep_sessions as select 's1' as sleep_id, 'bob' as athlete_id")
     yield con
     con.close()
 
@@ -37,7 +37,7 @@ def test_failing_rows_are_traced_to_their_athletes(small_warehouse):
         "select activity_id, ts, count(*) as n from openfit.activity_samples group by all having n > 1"
     )
     by_own_column = "select * from openfit.activities where athlete_id = 'bob'"
-    by_sleep = "select 's1' as sleep_session_id"
+    by_sleep = "select 's1' as sleep_id"
     found = attribute_failures(
         small_warehouse,
         {
@@ -108,14 +108,14 @@ def test_the_publish_keeps_a_withheld_athletes_rows_and_rewrites_them_when_relea
             "insert into openfit_state.withheld values (?, 'test.openfit.some_test.x', 4, now(), null)",
             [held],
         )
-        # changes no transform logged: only a whole-table copy (activities) or the release (samples) shows them
-        con.execute("update openfit.activities set name = 'renamed'")
+        # changes no transform logged: only a whole-table copy (athletes) or the release (samples) shows them
+        con.execute("update openfit.athletes set display_name = 'renamed'")
         con.execute("update openfit.activity_samples set heart_rate = heart_rate + 1")
     samples = (
         "select count(*) filter (where s.heart_rate is not null), sum(s.heart_rate) "
         "from openfit.activity_samples s join openfit.activities a using (activity_id) where a.athlete_id = ?"
     )
-    names = "select count(*) filter (where name = 'renamed'), count(*) from openfit.activities where athlete_id = ?"
+    names = "select count(*) filter (where display_name = 'renamed'), count(*) from openfit.athletes where athlete_id = ?"
     samples_before = {a: _published(settings, samples, [a]) for a in (held, other)}
 
     first = publish_snapshot("withheld", settings)
