@@ -267,8 +267,9 @@ def monotony_strain(daily_load, window_days: int = 7, sd: str = "population") ->
         windows = np.lib.stride_tricks.sliding_window_view(load, w)
         total = windows.sum(axis=1)
         dev = windows.std(axis=1, ddof=0 if sd == "population" else 1)
-        # Exact zeros only: a constant week of floats can leave ~1e-15 of rounding in std.
-        flat = np.ptp(windows, axis=1) == 0
+        # Exact zeros only: a constant week of floats can leave ~1e-15 of rounding in std. A std that underflows
+        # to 0 (subnormal loads) is flat too: monotony is undefined there, not infinite.
+        flat = (np.ptp(windows, axis=1) == 0) | (dev == 0)
         weekly[w - 1 :] = total
         with np.errstate(invalid="ignore", divide="ignore"):
             monotony[w - 1 :] = np.where(flat, np.nan, (total / w) / dev)
