@@ -58,9 +58,13 @@ def daily_training_load(
                "pmc_convention", "tsb_alignment", "acwr_method", "ewma_seed", "monotony_sd"]  # fmt: skip
 
     def _empty() -> pl.DataFrame:
-        return pl.DataFrame(schema={c: pl.Float64 for c in columns}).with_columns(
-            pl.col(athlete_col).cast(frame.schema[athlete_col]), pl.col(date_col).cast(pl.Date)
-        )
+        # The same column types as a frame with rows: a table created from an empty result must accept later ones.
+        types = {"activities": pl.Int64, "unscored_activities": pl.Int64} | {
+            c: pl.String
+            for c in ("pmc_convention", "tsb_alignment", "acwr_method", "ewma_seed", "monotony_sd")
+        }
+        schema = {c: types.get(c, pl.Float64) for c in columns}
+        return pl.DataFrame(schema=schema | {athlete_col: frame.schema[athlete_col], date_col: pl.Date})
 
     if frame.is_empty():
         return _empty()
