@@ -162,7 +162,14 @@ def models_reading_vars(names: set[str], manifest: dict[str, Any]) -> set[str] |
 
 
 def _common_args() -> list[str]:
-    return ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    return ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), *_file_log_level()]
+
+
+def _file_log_level() -> list[str]:
+    """dbt's log file (transform/logs/dbt.log) at INFO, not dbt's default DEBUG: every statement of every node
+    logged at DEBUG cost ~10 % of a build's dbt time (23.3 s against 25.5 s for the 3 x 60 test cohort) and
+    10 MB of log per build. DBT_LOG_LEVEL_FILE=debug brings the statements back when they are wanted."""
+    return [] if os.environ.get("DBT_LOG_LEVEL_FILE") else ["--log-level-file", "info"]
 
 
 _parsed: dict[str, Any] = {}  # fingerprint -> dbt Manifest, this process's cache
