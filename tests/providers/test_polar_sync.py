@@ -38,6 +38,7 @@ def _sync(mock: PolarMock, monkeypatch, **env: str) -> dict:
         monkeypatch.setenv(f"OPENFIT_POLAR_{key.upper()}", value)
     settings = PolarSettings()
     client = make_client(settings, "me")
+    client.backoff_base_s = 0.01  # the 5xx backoff's schedule, not its seconds, is under test (as for Strava)
     try:
         return sync_polar(provider_pipeline("polar"), "me", settings, client=client, today=mock.cfg.today)
     finally:
