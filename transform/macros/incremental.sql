@@ -120,3 +120,27 @@
 {% macro changed_sleep_predicate(column='sleep_id') -%}
     {{ column }} in (select sleep_id from {{ ref('int_sleep_sessions_unioned') }} where {{ changed_athletes_predicate() }})
 {%- endmacro %}
+
+
+{#- A data test checks the rows this build wrote: on a table that an incremental build replaces per athlete (its
+    replace_predicate is the changed athletes' or the marts' athletes'), only those athletes' rows; other rows
+    were checked when they were written. On a full build the set is every athlete ('*'). Overrides dbt's
+    get_where_subquery, so the scope comes from each model's own config and a test's `where` still applies.
+    The scope tables are named, not ref()'d: a test may not add dependencies at run time. -#}
+{% macro default__get_where_subquery(relation) -%}
+    {%- set clauses = [] -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}{%- do clauses.append('(' ~ where ~ ')') -%}{%- endif -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ relation.identifier) if execute else none -%}
+    {%- set predicate = node.config.get('replace_predicate') if node and node.schema == relation.schema else none -%}
+    {%- if predicate == 'changed_athletes_predicate' -%}
+        {%- do clauses.append(athletes_predicate('intermediate.int_changed_athletes')) -%}
+    {%- elif predicate == 'marts_athletes_predicate' -%}
+        {%- do clauses.append(athletes_predicate('intermediate.int_marts_athletes')) -%}
+    {%- endif -%}
+    {%- if clauses -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ clauses | join(' and ') ~ ') dbt_subquery') -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
