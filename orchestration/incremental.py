@@ -61,6 +61,8 @@ class TransformPlan:
     # The dbt vars (algorithm settings) that changed since the last build when the project files did not: the
     # models that read them are rebuilt in full, everything else incrementally (orchestration/defs/transform.py).
     vars_changed: tuple[str, ...] = ()
+    # The athletes whose raw rows the pending loads delivered (("*",): every athlete; (): none).
+    athletes: tuple[str, ...] = ()
 
 
 # The raw layer's schemas (raw_<source>), without dlt's own staging datasets (raw_<source>_staging, which a
@@ -262,7 +264,25 @@ def plan_transform(
     vars_changed = () if full else changed_vars(last[0], fingerprint)
     if vars_changed:
         reason = f"incremental; settings changed: {', '.join(vars_changed)}"
-    return TransformPlan(full, reason, len(pending), fingerprint, layout, changed_tables, vars_changed)
+    return TransformPlan(
+        full, reason, len(pending), fingerprint, layout, changed_tables, vars_changed, tuple(athletes)
+    )
+
+
+def nothing_to_transform(con: duckdb.DuckDBPyConnection, plan: TransformPlan) -> bool:
+    """True when an incremental build would recompute nothing, so dbt need not run at all: the pending loads (if
+    any) brought no athlete's rows, no raw table changed its columns, no setting changed, and the daily marts
+    already reach today (otherwise every athlete's daily marts gain the new day: int_marts_as_of)."""
+    if plan.full or plan.vars_changed or plan.changed_raw_tables != () or plan.athletes:
+        return False
+    try:
+        reaches_today = con.execute(
+            "select bool_and(as_of_date >= cast(timezone('UTC', now()) as date)) "
+            "from intermediate.int_marts_as_of"
+        ).fetchone()
+    except duckdb.CatalogException:  # a warehouse built before the as-of date was kept
+        return False
+    return bool(reaches_today and reaches_today[0])
 
 
 def _fingerprint(value: str | None) -> dict:
@@ -312,6 +332,8 @@ def finish_transform(
     withheld athletes and the seconds each dbt node took (`build_nodes`: what a build cost, and where).
     `rebuilt_models`: some models were rebuilt in full for changed settings (every athlete changed);
     `incremental_run`: the incremental dbt build ran (so the int_changed_* and int_marts_athletes are current).
+    When dbt did not run at all (nothing_to_transform), the loads are still marked transformed, nothing enters
+    the change log, and the withheld athletes stay withheld (their data did not change).
     Returns the build seq."""
     from orchestration.withholding import record_withheld
 
@@ -333,7 +355,8 @@ def finish_transform(
                 f"insert or replace into {STATE_SCHEMA}.transformed_loads values (?, ?, ?)",
                 [(load_id, schema, now) for load_id, schema in loads.items()],
             )
-        if not plan.full and plan.pending_loads:  # no new load: nothing changed (the int_changed_* are stale)
+        # no new load, or dbt did not run: nothing changed (the int_changed_* are stale)
+        if not plan.full and plan.pending_loads and incremental_run:
             con.execute(
                 f"insert into {STATE_SCHEMA}.changed_activities "
                 "select ?, activity_id, athlete_id from intermediate.int_changed_activities",
@@ -367,7 +390,8 @@ def finish_transform(
                 plan.raw_layout,
             ],
         )
-        record_withheld(con, withheld or [])
+        if plan.full or rebuilt_models or incremental_run:  # dbt's tests ran: their verdicts replace the old
+            record_withheld(con, withheld or [])
         if node_seconds:
             con.executemany(
                 f"insert into {STATE_SCHEMA}.build_nodes values (?, ?, ?)",

@@ -13,7 +13,7 @@ from orchestration.defs.files import build_inbox_sensor, files_assets, inbox_job
 from orchestration.defs.ingest import provider_assets
 from orchestration.defs.providers import provider_jobs, provider_sync_assets
 from orchestration.defs.publish import build_publish_asset, data_docs
-from orchestration.defs.transform import build_dbt_assets, dbt_resource
+from orchestration.defs.transform import PUBLISHED_LAYERS, build_dbt_assets, dbt_resource
 from orchestration.defs.webhooks import build_webhook_sensor
 
 REFRESH_JOB = "refresh_all"
@@ -40,7 +40,7 @@ def build_definitions() -> dg.Definitions:
     dbt = build_dbt_assets()
     # The snapshot copies the published layers: it waits for their tables (an incremental build does not
     # rebuild the unchanged staging and intermediate views, so those are not materialized every run).
-    publish = build_publish_asset(upstream=[key for key in dbt.keys if key.path[0] in ("openfit", "marts")])
+    publish = build_publish_asset(upstream=[key for key in dbt.keys if key.path[0] in PUBLISHED_LAYERS])
     refresh = dg.define_asset_job(
         REFRESH_JOB,
         selection=dg.AssetSelection.all(),

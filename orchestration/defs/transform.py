@@ -10,6 +10,7 @@ withheld from the publish and the rest goes on (orchestration/withholding.py).
 
 import dataclasses
 from collections.abc import Mapping
+from graphlib import TopologicalSorter
 from typing import Any
 
 import dagster as dg
@@ -27,7 +28,12 @@ from orchestration.dbt import (
     manifest_json,
     parsed_manifest,
 )
-from orchestration.incremental import finish_transform, models_rebuilt_for, plan_transform
+from orchestration.incremental import (
+    finish_transform,
+    models_rebuilt_for,
+    nothing_to_transform,
+    plan_transform,
+)
 from orchestration.instance import WRITER_POOL
 from orchestration.synthetic_cohort import remove_synthetic_if_disabled
 from orchestration.withholding import attribute_failures
@@ -39,6 +45,8 @@ DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 # out too unless the raw layer's tables or columns changed.
 INCREMENTAL_SELECT = ["--select", "resource_type:model"]
 VIEWS = "config.materialized:view"
+# The dbt layers the publish copies: it waits for their assets (orchestration/defs/__init__.py).
+PUBLISHED_LAYERS = ("openfit", "marts")
 
 
 def models_to_refresh(plan, settings) -> list[str] | None:
@@ -184,6 +192,26 @@ def _time_spent(seconds: Mapping[str, float]) -> str:
     )
 
 
+def _nothing_new(context: AssetExecutionContext, plan, settings):
+    """A build whose loads brought nothing to recompute: dbt is not run, the loads are marked transformed, and
+    the published layers are reported unchanged, so that the publish still runs (it may have a previous
+    transform to catch up on) and the operator sees the build in the Dagster UI."""
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        seq = finish_transform(con, plan, incremental_run=False)
+    context.log.info(
+        "transform: %d new load(s) with nothing to recompute; build %d recorded", plan.pending_loads, seq
+    )
+    deps = context.assets_def.asset_deps
+    selected = context.selected_asset_keys
+    # in dependency order, as Dagster wants a multi-asset's outputs
+    order = TopologicalSorter({key: deps.get(key, set()) & selected for key in selected}).static_order()
+    for key in order:
+        if key.path[0] in PUBLISHED_LAYERS:
+            yield dg.MaterializeResult(
+                asset_key=key, metadata={"transform": f"unchanged (build {seq}: nothing new)"}
+            )
+
+
 class TransformConfig(dg.Config):
     full_refresh: bool = False  # rebuild every table from the raw layer (`openfit build --full`)
 
@@ -234,6 +262,10 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                     force_full=True,
                     files_athlete_id=settings.files_athlete_id,
                 )
+            skip = nothing_to_transform(con, plan)
+        if skip:
+            yield from _nothing_new(context, dataclasses.replace(plan, reason="nothing new"), settings)
+            return
         context.log.info(
             "transform: %s (%s); %d new load(s)",
             "full refresh" if plan.full else "incremental",

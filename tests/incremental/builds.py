@@ -57,6 +57,16 @@ def last_build(settings: Settings) -> tuple[str, int, int]:
         return kind, activities, windows.fetchone()[0]
 
 
+def dbt_nodes_of_last_build(settings: Settings) -> tuple[str, int]:
+    """(reason, dbt nodes run) of the warehouse's last transform."""
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        seq, reason = con.execute(
+            f"select seq, reason from {STATE_SCHEMA}.builds order by seq desc limit 1"
+        ).fetchone()
+        nodes = con.execute(f"select count(*) from {STATE_SCHEMA}.build_nodes where seq = ?", [seq])
+        return reason, nodes.fetchone()[0]
+
+
 def publish_kind(settings: Settings) -> str:
     with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
         return con.execute("select publish_kind from meta.build_info").fetchone()[0]

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from incremental.builds import END, build, last_build, publish_kind, synthetic_home
+from incremental.builds import END, build, dbt_nodes_of_last_build, last_build, publish_kind, synthetic_home
 from incremental.checksums import differences, table_checksums
 from orchestration.incremental import STATE_SCHEMA
 
@@ -69,9 +69,19 @@ def test_new_day_incremental_equals_full_build(base_home, full_build_checksums, 
     assert publish_kind(settings) == "incremental"
     assert differences(table_checksums(settings.snapshot_path), full_build_checksums) == {}
 
-    # the same day again: the synthetic source loads nothing new, and nothing changes
+    # the same day again: the synthetic source loads nothing new, so dbt does not run, and nothing changes
+    assert dbt_nodes_of_last_build(settings)[1] > 0
     build(settings)
     assert last_build(settings) == ("incremental", 0, 0)
+    assert dbt_nodes_of_last_build(settings) == ("nothing new", 0)
+    assert publish_kind(settings) == "incremental"
+    assert differences(table_checksums(settings.snapshot_path), full_build_checksums) == {}
+
+    # nothing new, but the daily marts end before today (as after midnight UTC): dbt runs to extend them
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("update intermediate.int_marts_as_of set as_of_date = as_of_date - 1")
+    build(settings)
+    assert dbt_nodes_of_last_build(settings)[1] > 0
     assert differences(table_checksums(settings.snapshot_path), full_build_checksums) == {}
 
     # `openfit build --full` on the incremental home: the same tables again

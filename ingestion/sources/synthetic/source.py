@@ -10,6 +10,8 @@ that EVERY resource generates, so streams, laps and activities always stay consi
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from .generate import Chunk, chunk_bounds, generate_chunk, static_tables
 from .model import day_start_epoch, make_athlete
 
 STATE_KEY = "windows"
+# Per athlete and static table, a digest of the rows last loaded (see _static_rows).
+STATIC_DIGESTS_KEY = "static_digests"
 
 JSON_TABLES: dict[str, list[str]] = {
     "athletes": ["athlete_id"],
@@ -199,9 +203,12 @@ class Cohort:
             first = False
             yield item
 
-    def static(self, table: str) -> list[dict[str, Any]]:
-        indexes = [k for k in range(self.athletes) if self.only_athletes is None or k in self.only_athletes]
-        return static_tables(self.seed, indexes, self.window.first, self.window.last)[table]
+    def athlete_indexes(self) -> list[int]:
+        return [k for k in range(self.athletes) if self.only_athletes is None or k in self.only_athletes]
+
+    def static(self, table: str, k: int) -> list[dict[str, Any]]:
+        """Athlete k's rows of a static table (athletes, athlete_profiles, devices) for the current window."""
+        return static_tables(self.seed, [k], self.window.first, self.window.last)[table]
 
 
 @dlt.source(name="synthetic", max_table_nesting=0)
@@ -250,4 +257,18 @@ def synthetic_source(
 
 
 def _static_rows(cohort: Cohort, table: str) -> Iterator[list[dict[str, Any]]]:
-    yield cohort.static(table)
+    """The static tables are generated whole on every extraction, but each athlete's rows are loaded only when
+    they differ from what was loaded last (a digest per athlete and table in the source state, committed with
+    the load): rows loaded again unchanged would still mark their athlete as changed, and the next transform
+    would recompute that athlete for nothing (orchestration/incremental.py)."""
+    digests = dlt.current.source_state().setdefault(STATIC_DIGESTS_KEY, {}) if cohort.incremental else {}
+    rows: list[dict[str, Any]] = []
+    for k in cohort.athlete_indexes():
+        athlete_rows = cohort.static(table, k)
+        key = f"seed={cohort.seed}/{table}/{k}"
+        digest = hashlib.sha256(json.dumps(athlete_rows, sort_keys=True, default=str).encode()).hexdigest()
+        if digests.get(key) != digest:
+            rows.extend(athlete_rows)
+            digests[key] = digest
+    if rows:
+        yield rows

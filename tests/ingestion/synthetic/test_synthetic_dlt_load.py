@@ -117,6 +117,42 @@ def test_running_twice_adds_no_duplicates(settings):
     assert _counts(settings) == first
 
 
+def _load_and_see_athletes(settings, **kwargs) -> dict[str, list[str]]:
+    """Run a load; per static table, the athletes whose rows it wrote (none when it made no load at all)."""
+    before = ""
+    if settings.warehouse_path.exists():
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            before = con.execute("select max(load_id) from raw_synthetic._dlt_loads").fetchone()[0]
+    _run(settings, **kwargs)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return {
+            table: [
+                row[0]
+                for row in con.execute(
+                    f"select distinct athlete_id from raw_synthetic.{table} where _dlt_load_id > ? order by 1",
+                    [before],
+                ).fetchall()
+            ]
+            for table in ("athletes", "athlete_profiles", "devices")
+        }
+
+
+def test_unchanged_static_rows_are_not_loaded_again(settings):
+    """A load with nothing new must deliver no athlete's rows (the transform then has nothing to recompute):
+    the athletes, profiles and devices are sent again only for the athletes whose rows changed."""
+    first_window = {"days": 14, "end_date": date(2025, 3, 23)}
+    both = ["athlete-001", "athlete-002"]
+    loaded = _load_and_see_athletes(settings, **first_window)
+    assert loaded == {"athletes": both, "athlete_profiles": both, "devices": both}
+    counts = _counts(settings)
+    loaded = _load_and_see_athletes(settings, **first_window)  # nothing new
+    assert loaded == {"athletes": [], "athlete_profiles": [], "devices": []}
+    assert _counts(settings) == counts
+    # a later window, extracted for the second athlete only; then the first one's changed rows follow
+    assert _load_and_see_athletes(settings, only_athletes=[1])["athletes"] == ["athlete-002"]
+    assert _load_and_see_athletes(settings)["athletes"] == ["athlete-001"]
+
+
 def test_incremental_extension_equals_a_full_load(settings, tmp_path, monkeypatch):
     _run(settings, days=14, end_date=date(2025, 3, 23))
     _run(settings, days=21, end_date=END)  # one more week, generated incrementally
