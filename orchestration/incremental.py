@@ -6,6 +6,8 @@ loads not yet transformed into `openfit_state.pending_loads`; the dbt models tur
 succeeded, `finish_transform` marks the loads transformed and appends the changed set to the change log, which
 the publish step replays onto the reader's snapshot (orchestration/publish.py).
 
+When the pending loads bring nothing to recompute, dbt does not run at all (`nothing_to_transform`).
+
 A full refresh (every table rebuilt from the raw layer) happens when asked (`openfit build --full`), on the
 first build, when the dbt project's files changed since the last build (fingerprint; a change of its vars only,
 the algorithm settings, rebuilds just the models that read them and what follows), when a load that
