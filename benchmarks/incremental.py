@@ -11,6 +11,8 @@ from its start to the published snapshot:
                  and published;
   (c) new FTP    a new athlete_profiles row for one athlete (FTP +10 W, in force from 60 days before the end),
                  as a provider would report it, then the transform-and-publish job.
+  (d) nothing new (a)'s sync run again, which finds nothing new, then the transform-and-publish job (what an
+                 hourly schedule costs on a quiet day).
 Prints a table with seconds (and per stage: load, transform, publish, the Dagster run's overhead), what dbt ran
 (nodes and seconds per type, the slowest five), the rows rewritten per published table
 (meta.table_rows.rows_written), then a
@@ -39,6 +41,7 @@ from cohort import cohort_env  # noqa: E402  (this folder's helper)
 TARGET_INCREMENT_S = 10.0
 TARGET_FTP_S = 30.0
 FLAT_RATIO = 1.5
+STEPS = ("new_day", "new_file", "new_ftp", "nothing_new")
 
 
 def _rows_written(settings) -> dict[str, int]:
@@ -84,8 +87,9 @@ def _transform_and_publish(settings) -> dict[str, float]:
     return stages
 
 
-def _new_day(settings, athletes: int, days: int, seed: int, end: date) -> None:
-    """One more day for athlete 0 only (window start unchanged), through the synthetic dlt pipeline."""
+def _new_day(settings, athletes: int, days: int, seed: int, end: date) -> dict:
+    """One more day for athlete 0 only (window start unchanged), through the synthetic dlt pipeline. Run twice,
+    the second run finds nothing new."""
     from ingestion.pipelines import provider_pipeline
     from ingestion.sources.synthetic import synthetic_source
 
@@ -97,7 +101,7 @@ def _new_day(settings, athletes: int, days: int, seed: int, end: date) -> None:
     return {"load": round(time.perf_counter() - started, 2), **_transform_and_publish(settings)}
 
 
-def _new_file(settings, workdir: Path) -> None:
+def _new_file(settings, workdir: Path) -> dict:
     import fit_samples
     from fit_tool.profile.profile_type import Manufacturer
 
@@ -112,7 +116,7 @@ def _new_file(settings, workdir: Path) -> None:
     return {"load": round(time.perf_counter() - started, 2), **_transform_and_publish(settings)}
 
 
-def _new_ftp(settings, days: int, seed: int, end: date) -> None:
+def _new_ftp(settings, days: int, seed: int, end: date) -> dict:
     """athlete 0 reports FTP + 10 W from 60 days before the end: the provider's profile endpoint, one row."""
     import dataclasses
     from datetime import UTC, datetime
@@ -159,6 +163,7 @@ def _run_cohort(athletes: int, days: int, seed: int, end: date, keep: bool) -> d
         ("new_day", lambda: _new_day(settings, athletes, days, seed, end)),
         ("new_file", lambda: _new_file(settings, home)),
         ("new_ftp", lambda: _new_ftp(settings, days, seed, end)),
+        ("nothing_new", lambda: _new_day(settings, athletes, days, seed, end)),
     ):
         started = time.perf_counter()
         result[f"{name}_stages_s"] = step()
@@ -184,16 +189,16 @@ def main() -> None:
         results.append(_run_cohort(athletes, days, args.seed, end, args.keep))
 
     print(f"{'':<30}" + "".join(f"{r['cohort']:>14}" for r in results))
-    for key in ("full_build_s", "new_day_s", "new_file_s", "new_ftp_s"):
+    for key in ("full_build_s", "new_day_s", "new_file_s", "new_ftp_s", "nothing_new_s"):
         print(f"{key:<30}" + "".join(f"{r[key]:>14}" for r in results))
-    for step in ("new_day", "new_file", "new_ftp"):
+    for step in STEPS:
         for r in results:
             stages = ", ".join(f"{stage} {seconds}" for stage, seconds in r[f"{step}_stages_s"].items())
             print(f"seconds by stage, {step}, {r['cohort']}: {stages}")
-    for step in ("new_day", "new_file", "new_ftp"):
+    for step in STEPS:
         for r in results:
             print(f"dbt, {step}, {r['cohort']}: {r[f'{step}_dbt']}")
-    for step in ("new_day", "new_file", "new_ftp"):
+    for step in STEPS:
         for r in results:
             written = ", ".join(f"{t} {n:,}" for t, n in r[f"{step}_rows_written"].items())
             print(f"rows written, {step}, {r['cohort']}: {written}")
