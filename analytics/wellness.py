@@ -36,7 +36,12 @@ RHR_Z_THRESHOLD = 2.5
 RHR_Z_HIGH = 3.5
 # Adults need 7 h or more per night (Watson et al. 2015, AASM/SRS consensus, Sleep 38:843-844).
 SLEEP_NEED_S = 7 * 3600.0
-SLEEP_SHORT_HIGH_S = 3600.0  # an hour or more short of need is "high"
+# A night is flagged short at an hour or more below need (6 h for the 7 h need), high at two hours or more (5 h):
+# chronic restriction to 6 h a night built up deficits like one to two nights without sleep within two weeks,
+# and 4 h twice that (Van Dongen et al. 2003, Sleep 26:117-126). A night a few minutes under need is ordinary
+# night-to-night variation (its SD is about half an hour), not a finding: flagged, it fired on a third of weekdays.
+SLEEP_SHORT_S = 3600.0
+SLEEP_SHORT_HIGH_S = 7200.0
 # ACWR above 1.5 is the "danger zone" of Gabbett 2016 (BJSM 50:273-280); above 2.0 we call it high.
 ACWR_THRESHOLD = 1.5
 ACWR_HIGH = 2.0
@@ -313,12 +318,12 @@ def _day_flags(row: dict) -> list[dict]:
             "often a sign of accumulated fatigue or oncoming illness.",
         )
     sleep, need = row.get("sleep_s"), row.get("sleep_need_s")
-    if _is(sleep) and _is(need) and sleep < need:
+    if _is(sleep) and _is(need) and sleep <= need - SLEEP_SHORT_S:
         flag(
             "sleep_short",
             sleep <= need - SLEEP_SHORT_HIGH_S,
             sleep,
-            need,
+            need - SLEEP_SHORT_S,
             row.get("sleep_baseline_median"),
             "s",
             f"Slept {sleep / 3600:.1f} h, {(need - sleep) / 60:.0f} min short of the {need / 3600:.1f} h "
@@ -366,7 +371,7 @@ def detect_anomalies(baselines: pl.DataFrame) -> pl.DataFrame:
 
     Single-marker kinds (thresholds are the module constants, each cited there): resting_hr_elevated (robust z
     >= 2.5, high >= 3.5), hrv_below_swc (7-day ln RMSSD below mean − 0.5 SD, high below mean − 1 SD),
-    sleep_short (below need, high an hour or more short), acwr_high (> 1.5, high > 2.0), ramp_steep (CTL ramp
+    sleep_short (an hour or more below need, high two hours or more), acwr_high (> 1.5, high > 2.0), ramp_steep (CTL ramp
     > 8 per week, high > 12), monotony_high (> 2.0, high > 2.5).
     illness_or_overreaching: at least 2 of `illness_signs` {resting HR up (z >= 1.5), HRV down (daily ln RMSSD
     z <= -1.5), sleep short (below need and z <= -2)}, each present on this day and the day before (agreeing

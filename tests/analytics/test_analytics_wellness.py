@@ -134,7 +134,22 @@ def test_one_bad_day_is_not_an_illness_signal():
     day = flags.filter(pl.col("date") == days(365)[200])
     assert {"resting_hr_elevated", "sleep_short"} <= set(day["kind"])
     short = day.filter(pl.col("kind") == "sleep_short").row(0, named=True)
-    assert short["severity"] == "high" and short["value"] == 5 * 3600 and short["threshold"] == 7 * 3600
+    assert short["severity"] == "high" and short["value"] == 5 * 3600 and short["threshold"] == 6 * 3600
+
+
+def test_a_night_is_short_an_hour_below_need_and_high_two_hours_below():
+    """Minutes under need are ordinary variation; an hour short is a finding (Van Dongen et al. 2003)."""
+    series = noisy_athlete()
+    series["sleep_s"][200] = 7 * 3600 - 30 * 60  # half an hour short
+    series["sleep_s"][210] = 6 * 3600  # an hour short
+    series["sleep_s"][220] = 5 * 3600 - 60  # two hours and a minute short
+    flags = a.detect_anomalies(a.wellness_baselines(frame(series)))
+    short = {
+        row["date"]: row["severity"]
+        for row in flags.filter(pl.col("kind") == "sleep_short").iter_rows(named=True)
+    }
+    assert short.get(days(365)[200]) is None
+    assert short[days(365)[210]] == "moderate" and short[days(365)[220]] == "high"
 
 
 def test_load_flags_follow_their_thresholds():
