@@ -192,24 +192,29 @@ def _time_spent(seconds: Mapping[str, float]) -> str:
     )
 
 
+def _unchanged(context: AssetExecutionContext, rebuilt: set[str], note: str):
+    """A MaterializeResult for every published table (openfit, marts) that this build's dbt run does not rebuild
+    (`rebuilt`: model names), in dependency order as Dagster wants a multi-asset's outputs. The publish waits for
+    all of them; without these it would be skipped whenever dbt runs only some models or none. Yielded before
+    dbt's own events: no unchanged table is downstream of a rebuilt one."""
+    deps = context.assets_def.asset_deps
+    selected = context.selected_asset_keys
+    order = TopologicalSorter({key: deps.get(key, set()) & selected for key in selected}).static_order()
+    for key in order:
+        if key.path[0] in PUBLISHED_LAYERS and key.path[-1] not in rebuilt:
+            yield dg.MaterializeResult(asset_key=key, metadata={"transform": note})
+
+
 def _nothing_new(context: AssetExecutionContext, plan, settings):
     """A build whose loads brought nothing to recompute: dbt is not run, the loads are marked transformed, and
-    the published layers are reported unchanged, so that the publish still runs (it may have a previous
+    the published tables are reported unchanged, so that the publish still runs (it may have a previous
     transform to catch up on) and the operator sees the build in the Dagster UI."""
     with duckdb.connect(str(settings.warehouse_path)) as con:
         seq = finish_transform(con, plan, incremental_run=False)
     context.log.info(
         "transform: %d new load(s) with nothing to recompute; build %d recorded", plan.pending_loads, seq
     )
-    deps = context.assets_def.asset_deps
-    selected = context.selected_asset_keys
-    # in dependency order, as Dagster wants a multi-asset's outputs
-    order = TopologicalSorter({key: deps.get(key, set()) & selected for key in selected}).static_order()
-    for key in order:
-        if key.path[0] in PUBLISHED_LAYERS:
-            yield dg.MaterializeResult(
-                asset_key=key, metadata={"transform": f"unchanged (build {seq}: nothing new)"}
-            )
+    yield from _unchanged(context, set(), f"unchanged (build {seq}: nothing new)")
 
 
 class TransformConfig(dg.Config):
@@ -281,6 +286,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             )
             runs.append(["build", "--full-refresh", "--select", *rebuilt])
         incremental_run = not plan.full and bool(plan.pending_loads or not rebuilt)
+        if rebuilt and not incremental_run:  # only the models that read the changed settings run
+            yield from _unchanged(context, set(rebuilt), "unchanged (does not read the changed settings)")
         if incremental_run:
             runs.append(["build", *INCREMENTAL_SELECT, *_views_left_out(plan, settings)])
         run = _invoke_all(runs, settings)

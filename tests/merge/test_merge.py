@@ -212,6 +212,10 @@ def test_a_later_copy_of_every_workout_changes_neither_ids_nor_training_load(war
             from raw_synthetic.activities
             """
         )
+        con.execute(  # the load that delivered them, as dlt records it
+            "insert into raw_synthetic._dlt_loads (load_id, schema_name, status, inserted_at) "
+            "select '9999999999.0', 'synthetic', 0, now()"
+        )
         copies = con.execute(
             "select count(*) from raw_synthetic.activities where activity_id like 'copy%'"
         ).fetchone()
