@@ -396,9 +396,8 @@ def detect_anomalies(baselines: pl.DataFrame) -> pl.DataFrame:
         streak = 0  # consecutive days flagged
         yesterday = None
         for row in days.iter_rows(named=True):
-            day_before = (
-                yesterday if yesterday is not None and row["date"] - yesterday["date"] == ONE_DAY else None
-            )
+            consecutive = yesterday is not None and row["date"] - yesterday["date"] == ONE_DAY
+            day_before: dict | None = yesterday if consecutive else None
             flags = _day_flags(row, day_before)
             signs = illness_signs(row, yesterday)
             yesterday = row

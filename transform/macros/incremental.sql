@@ -108,12 +108,18 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The per-athlete replace predicates and the model that holds each one's athletes (also read by the data tests'
+    scope, default__get_where_subquery below). -#}
+{% macro athlete_scope_models() -%}
+    {{ return({'changed_athletes_predicate': 'int_changed_athletes', 'marts_athletes_predicate': 'int_marts_athletes'}) }}
+{%- endmacro %}
+
 {% macro changed_athletes_predicate(column='athlete_id') -%}
-    {{ athletes_predicate(ref('int_changed_athletes'), column) }}
+    {{ athletes_predicate(ref(athlete_scope_models()['changed_athletes_predicate']), column) }}
 {%- endmacro %}
 
 {% macro marts_athletes_predicate(column='athlete_id') -%}
-    {{ athletes_predicate(ref('int_marts_athletes'), column) }}
+    {{ athletes_predicate(ref(athlete_scope_models()['marts_athletes_predicate']), column) }}
 {%- endmacro %}
 
 {#- The sleep sessions of the changed athletes, as a predicate on sleep_id (openfit.sleep_stages has no athlete). -#}
@@ -126,17 +132,16 @@
     replace_predicate is the changed athletes' or the marts' athletes'), only those athletes' rows; other rows
     were checked when they were written. On a full build the set is every athlete ('*'). Overrides dbt's
     get_where_subquery, so the scope comes from each model's own config and a test's `where` still applies.
-    The scope tables are named, not ref()'d: a test may not add dependencies at run time. -#}
+    The scope tables are found in the graph, not ref()'d: a test may not add dependencies at run time. -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set clauses = [] -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}{%- do clauses.append('(' ~ where ~ ')') -%}{%- endif -%}
     {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ relation.identifier) if execute else none -%}
     {%- set predicate = node.config.get('replace_predicate') if node and node.schema == relation.schema else none -%}
-    {%- if predicate == 'changed_athletes_predicate' -%}
-        {%- do clauses.append(athletes_predicate('intermediate.int_changed_athletes')) -%}
-    {%- elif predicate == 'marts_athletes_predicate' -%}
-        {%- do clauses.append(athletes_predicate('intermediate.int_marts_athletes')) -%}
+    {%- set scope = graph.nodes.get('model.' ~ project_name ~ '.' ~ athlete_scope_models().get(predicate)) if predicate else none -%}
+    {%- if scope -%}
+        {%- do clauses.append(athletes_predicate(scope.schema ~ '.' ~ scope.alias)) -%}
     {%- endif -%}
     {%- if clauses -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ clauses | join(' and ') ~ ') dbt_subquery') -%}
