@@ -111,7 +111,10 @@
 {#- The per-athlete replace predicates and the model that holds each one's athletes (also read by the data tests'
     scope, default__get_where_subquery below). -#}
 {% macro athlete_scope_models() -%}
-    {{ return({'changed_athletes_predicate': 'int_changed_athletes', 'marts_athletes_predicate': 'int_marts_athletes'}) }}
+    {{ return({
+        'changed_athletes_predicate': 'int_changed_athletes',
+        'marts_athletes_predicate': 'int_marts_athletes',
+    }) }}
 {%- endmacro %}
 
 {% macro changed_athletes_predicate(column='athlete_id') -%}
@@ -139,7 +142,8 @@
     {%- if where -%}{%- do clauses.append('(' ~ where ~ ')') -%}{%- endif -%}
     {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ relation.identifier) if execute else none -%}
     {%- set predicate = node.config.get('replace_predicate') if node and node.schema == relation.schema else none -%}
-    {%- set scope = graph.nodes.get('model.' ~ project_name ~ '.' ~ athlete_scope_models().get(predicate)) if predicate else none -%}
+    {%- set scope_model = athlete_scope_models().get(predicate) if predicate else none -%}
+    {%- set scope = graph.nodes.get('model.' ~ project_name ~ '.' ~ scope_model) if scope_model else none -%}
     {%- if scope -%}
         {%- do clauses.append(athletes_predicate(scope.schema ~ '.' ~ scope.alias)) -%}
     {%- endif -%}
