@@ -3,9 +3,10 @@
 Each run transforms only the dlt loads that arrived since the last one (orchestration/incremental.py decides;
 the dbt models recompute the changed activities and metric windows); a full refresh rebuilds everything. dbt
 runs in this process on the once-parsed project (orchestration/dbt.py); its results become Dagster events, and dbt
-tests become Dagster asset checks (dagster-dbt's default). A failing test fails the step, so the publish
-step downstream does not run, unless every failing row belongs to some athletes: then those athletes are
-withheld from the publish and the rest goes on (orchestration/withholding.py).
+tests become Dagster asset checks (non-blocking: see LayerTranslator). A failing test fails the step, so the
+publish step downstream does not run, unless every failing row belongs to some athletes: then those athletes are
+withheld from the publish and the rest goes on (orchestration/withholding.py). A build with nothing new does not
+run dbt at all (orchestration.incremental.nothing_to_transform).
 """
 
 import dataclasses
