@@ -44,8 +44,9 @@ SLEEP_NEED_S = 7 * 3600.0
 # need fired 6.6 times per athlete-month on the synthetic cohort, and every night an hour under 1.2 times
 # (benchmarks/anomalies.py). The cut-offs are the paper's; the two-night rule is ours.
 SLEEP_SHORT_S = 3600.0
-ONE_DAY = timedelta(days=1)
 SLEEP_SHORT_HIGH_S = 7200.0
+# "The night before" is the previous calendar day's row, not merely the previous row (days may be missing).
+ONE_DAY = timedelta(days=1)
 # ACWR above 1.5 is the "danger zone" of Gabbett 2016 (BJSM 50:273-280); above 2.0 we call it high.
 ACWR_THRESHOLD = 1.5
 ACWR_HIGH = 2.0
