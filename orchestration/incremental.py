@@ -224,9 +224,11 @@ def plan_transform(
     fingerprint: str,
     force_full: bool = False,
     files_athlete_id: str | None = None,
+    full_reason: str = "asked for (--full)",
 ) -> TransformPlan:
     """Decide full or incremental and write openfit_state.pending_loads and changed_athletes (call on the
-    writer's connection). `files_athlete_id`: the athlete the file imports belong to (setting)."""
+    writer's connection). `files_athlete_id`: the athlete the file imports belong to (setting); `full_reason`:
+    the reason recorded for a forced full build."""
     ensure_state(con)
     loads = raw_loads(con)
     done = {r[0] for r in con.execute(f"select load_id from {STATE_SCHEMA}.transformed_loads").fetchall()}
@@ -238,7 +240,7 @@ def plan_transform(
     vanished = done - set(loads)
     interrupted = con.execute(f"select count(*) from {STATE_SCHEMA}.transform_started").fetchone()[0] > 0
     if force_full:
-        full, reason = True, "asked for (--full)"
+        full, reason = True, full_reason
     elif not _has_published_layer(con) or last is None:
         full, reason = True, "first build"
     elif interrupted:
