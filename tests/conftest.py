@@ -29,6 +29,9 @@ FIXTURE_COHORT = {
     "OPENFIT_SYNTHETIC_DAYS": "60",
     "OPENFIT_SYNTHETIC_SEED": "7",
     "OPENFIT_SYNTHETIC_END_DATE": "2026-06-30",
+    # The owner of imported files, the athlete the provider tests connect too: their first build on a copy of
+    # this home is then an increment (a new owner re-attributes every file, which only a full build does).
+    "OPENFIT_FILES_ATHLETE_ID": "me",
 }
 
 

@@ -37,8 +37,9 @@ RECONCILED_ID = f"google_health:{OWNER}:reconciled"
 
 
 @pytest.fixture
-def google_health_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
-    """20 days of Google Health history around samples.START, plus a Google copy of the FIT sample run."""
+def google_health_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path, warehouse_copy):
+    """20 days of Google Health history around samples.START, plus a Google copy of the FIT sample run, connected to a copy of the session's built home (its synthetic cohort): the first build with it is
+    an increment."""
     config = GoogleHealthMockConfig(
         days=20,
         first_day=date(2024, 4, 22),
@@ -53,11 +54,8 @@ def google_health_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
             "OPENFIT_GOOGLE_HEALTH_BACKFILL_SINCE", (config.first_day - timedelta(days=1)).isoformat()
         )
         monkeypatch.setenv("OPENFIT_GOOGLE_HEALTH_WINDOW_DAYS", "1200")  # up to today in few requests
-        monkeypatch.setenv("OPENFIT_FILES_ATHLETE_ID", OWNER)
+        assert get_settings().files_athlete_id == OWNER  # the home's owner (tests/conftest.py FIXTURE_COHORT)
         monkeypatch.setenv("OPENFIT_SECRET_KEY", Fernet.generate_key().decode())
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_ATHLETES", "1")
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_DAYS", "7")
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_END_DATE", "2026-06-30")
         get_settings.cache_clear()
         yield mock
 

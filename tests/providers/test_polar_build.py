@@ -37,8 +37,9 @@ FIT_SECONDS = 120
 
 
 @pytest.fixture
-def polar_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
-    """40 days of Polar data (registered 30 days ago), plus a Polar copy of the FIT sample run."""
+def polar_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path, warehouse_copy):
+    """40 days of Polar data (registered 30 days ago), plus a Polar copy of the FIT sample run, connected to a copy of the session's built home (its synthetic cohort): the first build with it is
+    an increment."""
     config = PolarMockConfig(
         days=40,
         registered_days_ago=30,
@@ -49,11 +50,8 @@ def polar_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
         for key, value in mock.env().items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("OPENFIT_POLAR_DOWNLOAD_FIT_FILES", "true")
-        monkeypatch.setenv("OPENFIT_FILES_ATHLETE_ID", OWNER)
+        assert get_settings().files_athlete_id == OWNER  # the home's owner (tests/conftest.py FIXTURE_COHORT)
         monkeypatch.setenv("OPENFIT_SECRET_KEY", Fernet.generate_key().decode())
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_ATHLETES", "1")
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_DAYS", "7")
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_END_DATE", "2026-06-30")
         get_settings.cache_clear()
         yield mock
 

@@ -32,13 +32,10 @@ KEYS = {
 
 
 @pytest.fixture
-def small_cohort(monkeypatch: pytest.MonkeyPatch, openfit_home: Path) -> None:
-    """A tiny synthetic cohort beside the providers (its staging models need its raw tables)."""
+def small_cohort(monkeypatch: pytest.MonkeyPatch, openfit_home: Path, warehouse_copy) -> None:
+    """The providers connected to a copy of the session's built home (its synthetic cohort, with a fixed end
+    date: with "today" the synthetic all-day series would grow between two builds)."""
     monkeypatch.setenv("OPENFIT_SECRET_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_ATHLETES", "1")
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_DAYS", "7")
-    # a fixed end date: with "today" the synthetic all-day series grow between the two builds
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_END_DATE", "2026-06-30")
     get_settings.cache_clear()
 
 

@@ -37,8 +37,9 @@ RUNNING = 1  # Wahoo workout_type_id RUNNING
 
 
 @pytest.fixture
-def wahoo_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
-    """20 days of Wahoo workouts around samples.START, plus a Wahoo copy of the FIT sample run."""
+def wahoo_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path, warehouse_copy):
+    """20 days of Wahoo workouts around samples.START, plus a Wahoo copy of the FIT sample run, connected to a
+    copy of the session's built home (its synthetic cohort): the first build with Wahoo is an increment."""
     config = WahooMockConfig(
         days=20,
         first_day=date(2024, 4, 22),
@@ -51,11 +52,8 @@ def wahoo_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
         monkeypatch.setenv("OPENFIT_WAHOO_BACKFILL_SINCE", (config.first_day - timedelta(days=1)).isoformat())
         monkeypatch.setenv("OPENFIT_WAHOO_PER_PAGE", "8")  # a few pages
         monkeypatch.setenv("OPENFIT_WAHOO_DOWNLOAD_FIT_FILES", "true")
-        monkeypatch.setenv("OPENFIT_FILES_ATHLETE_ID", OWNER)
+        assert get_settings().files_athlete_id == OWNER  # the home's owner (tests/conftest.py FIXTURE_COHORT)
         monkeypatch.setenv("OPENFIT_SECRET_KEY", Fernet.generate_key().decode())
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_ATHLETES", "1")
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_DAYS", "7")
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_END_DATE", "2026-06-30")
         get_settings.cache_clear()
         yield mock
 

@@ -34,8 +34,9 @@ FIT_SECONDS = 120
 
 
 @pytest.fixture
-def whoop_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
-    """20 days of WHOOP history around samples.START, plus a WHOOP copy of the FIT sample run."""
+def whoop_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path, warehouse_copy):
+    """20 days of WHOOP history around samples.START, plus a WHOOP copy of the FIT sample run, connected to a copy of the session's built home (its synthetic cohort): the first build with it is
+    an increment."""
     config = WhoopMockConfig(
         days=20,
         first_day=date(2024, 4, 22),
@@ -47,11 +48,8 @@ def whoop_history(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("OPENFIT_WHOOP_BACKFILL_SINCE", (config.first_day - timedelta(days=1)).isoformat())
         monkeypatch.setenv("OPENFIT_WHOOP_WINDOW_DAYS", "120")  # up to today in few requests
-        monkeypatch.setenv("OPENFIT_FILES_ATHLETE_ID", OWNER)
+        assert get_settings().files_athlete_id == OWNER  # the home's owner (tests/conftest.py FIXTURE_COHORT)
         monkeypatch.setenv("OPENFIT_SECRET_KEY", Fernet.generate_key().decode())
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_ATHLETES", "1")
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_DAYS", "7")
-        monkeypatch.setenv("OPENFIT_SYNTHETIC_END_DATE", "2026-06-30")
         get_settings.cache_clear()
         yield mock
 

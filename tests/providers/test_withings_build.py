@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingestion" / "file
 import fit_samples as samples  # noqa: E402  (the FIT generators of tests/ingestion/files)
 
 # Imported files belong to the athlete of the setting files_athlete_id (default 'files:owner', which is no valid
-# connection name): the test names the connected athlete there, as a user would, so a FIT file and a Withings
-# workout of one run belong to one athlete.
+# connection name): the session's home names the connected athlete there (tests/conftest.py), as a user would, so
+# a FIT file and a Withings workout of one run belong to one athlete.
 ATHLETE = "me"
 FIT_SECONDS = 1800
 KEYS = {
@@ -50,11 +50,10 @@ def _browser(url: str, new: int = 0) -> bool:
 
 
 @pytest.fixture
-def withings_home(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
+def withings_home(monkeypatch: pytest.MonkeyPatch, openfit_home: Path, warehouse_copy):
+    """Withings connected to a copy of the session's built home (its synthetic cohort): the first build with it
+    is an increment."""
     monkeypatch.setenv("OPENFIT_SECRET_KEY", Fernet.generate_key().decode())
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_ATHLETES", "1")
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_DAYS", "7")
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_END_DATE", "2026-06-30")
     for name in ("STRAVA", "OURA"):
         monkeypatch.delenv(f"OPENFIT_{name}_CLIENT_ID", raising=False)
         monkeypatch.delenv(f"OPENFIT_{name}_CLIENT_SECRET", raising=False)
@@ -68,8 +67,8 @@ def withings_home(monkeypatch: pytest.MonkeyPatch, openfit_home: Path):
         monkeypatch.setenv(
             "OPENFIT_WITHINGS_BACKFILL_SINCE", (config.first_day - timedelta(days=1)).isoformat()
         )
-        monkeypatch.setenv("OPENFIT_FILES_ATHLETE_ID", ATHLETE)
         get_settings.cache_clear()
+        assert get_settings().files_athlete_id == ATHLETE  # the owner, tests/conftest.py FIXTURE_COHORT
         yield mock
 
 

@@ -183,7 +183,7 @@ def test_a_file_from_a_watch_whose_clock_says_2031_withholds_only_its_owner(
         withheld = con.execute("select athlete_id, test from meta.withheld order by all").fetchall()
         imports = con.execute("select status from openfit.file_imports").fetchall()
     assert after == before  # the owner's 2031 activities are not published; nobody else lost anything
-    assert {athlete for athlete, _ in withheld} == {"files:owner"}
+    assert {athlete for athlete, _ in withheld} == {"me"}
     tests = {test for _, test in withheld}
     assert any(t.startswith("test.openfit.not_in_future_activities_start_time") for t in tests), tests
     assert "gx:activities_quality" in tests
@@ -201,5 +201,5 @@ def test_a_file_from_a_watch_whose_clock_says_2031_withholds_only_its_owner(
         for r in records
     }
     dbt_checks = [name for name in named if name.startswith("not_in_future_activities_start_time")]
-    assert dbt_checks and named[dbt_checks[0]].value == ["files:owner"]
-    assert named["activities_quality"].value == ["files:owner"]
+    assert dbt_checks and named[dbt_checks[0]].value == ["me"]
+    assert named["activities_quality"].value == ["me"]

@@ -23,15 +23,12 @@ from .conftest import LiveReceiver, strava_event
 
 
 @pytest.fixture
-def strava_home(home, monkeypatch: pytest.MonkeyPatch):
+def strava_home(home, monkeypatch: pytest.MonkeyPatch, warehouse_copy):
+    """Strava connected to a copy of the session's built home (its synthetic cohort)."""
     from providers.mock_servers.strava import StravaMock, StravaMockConfig
 
     for name in ("CLIENT_ID", "CLIENT_SECRET", "WEBHOOK_VERIFICATION_TOKEN"):
         monkeypatch.delenv(f"OPENFIT_OURA_{name}", raising=False)
-    # the small synthetic cohort beside the provider (its staging models need its raw tables)
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_ATHLETES", "1")
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_DAYS", "7")
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_END_DATE", "2026-06-30")
     config = StravaMockConfig(activities=6, limits={"overall": (20_000, 200_000), "read": (10_000, 100_000)})
     with StravaMock(config) as mock:
         for key, value in mock.env().items():
@@ -113,14 +110,12 @@ def test_push_event_syncs_the_athlete_and_publishes(strava_home) -> None:
 
 
 @pytest.fixture
-def oura_home(home, monkeypatch: pytest.MonkeyPatch):
+def oura_home(home, monkeypatch: pytest.MonkeyPatch, warehouse_copy):
+    """Oura connected to a copy of the session's built home (its synthetic cohort)."""
     from providers.mock_servers.oura import OuraMock, OuraMockConfig
 
     for name in ("CLIENT_ID", "CLIENT_SECRET", "WEBHOOK_VERIFY_TOKEN", "WEBHOOK_SUBSCRIPTION_ID"):
         monkeypatch.delenv(f"OPENFIT_STRAVA_{name}", raising=False)
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_ATHLETES", "1")
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_DAYS", "7")
-    monkeypatch.setenv("OPENFIT_SYNTHETIC_END_DATE", "2026-06-30")
     # a recent history: a sync re-reads only the last days (lookback), where a new night lands
     today = datetime.now(UTC).date()
     config = OuraMockConfig(days=4, first_day=today - timedelta(days=6), page_size=7)

@@ -65,27 +65,18 @@ def test_a_rewritten_file_changes_the_fingerprint_and_dotfiles_are_ignored(tmp_p
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
-def test_inbox_job_imports_the_dropped_files_and_publishes_them(tmp_path, monkeypatch):
+def test_inbox_job_imports_the_dropped_files_and_publishes_them(warehouse_copy):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "files"))
     import fit_samples as samples  # the FIT generators of tests/ingestion/files
 
-    from orchestration.build import run_build
     from orchestration.defs import build_definitions
     from orchestration.instance import prepare_instance
     from query.snapshot import snapshot_connection
 
-    monkeypatch.setenv("OPENFIT_HOME", str(tmp_path / "home"))
-    for key, value in {
-        "OPENFIT_SYNTHETIC_ATHLETES": "1",
-        "OPENFIT_SYNTHETIC_DAYS": "7",
-        "OPENFIT_SYNTHETIC_END_DATE": "2024-05-10",
-    }.items():
-        monkeypatch.setenv(key, value)
-    settings = get_settings()
+    # The inbox job refreshes no other provider, so it runs on a home that was built once (a copy of the
+    # session's home, with its synthetic cohort).
+    settings = warehouse_copy
     settings.ensure_dirs()
-    # The inbox job refreshes no other provider, so it runs on a home that was built once (raw_synthetic).
-    first = run_build(settings)
-    assert first.success, first.failure
     (settings.inbox_dir / "dropped.fit").write_bytes(samples.activity(n=60))
     prepare_instance(settings)
 
