@@ -3,6 +3,7 @@ warehouse says its last transform was."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -78,21 +79,22 @@ def write_file(path: Path, data: bytes) -> Path:
     return path
 
 
-def small_home(monkeypatch, home: Path) -> Settings:
-    """A home with a week of one synthetic athlete (every home has the demo cohort) for the files to join."""
-    return synthetic_home(monkeypatch, home, 7, END)
+def copy_of_home(monkeypatch, base: Path, home: Path) -> Settings:
+    """A copy of a built home (base), as the current home; the cohort settings stay those already set."""
+    shutil.copytree(base, home, ignore=shutil.ignore_patterns("*.lock"))
+    return home_settings(monkeypatch, home)
 
 
 def second_file_incrementally_and_in_full(
-    tmp_path, monkeypatch, first: Path, second: Path
+    tmp_path, monkeypatch, base: Settings, first: Path, second: Path
 ) -> tuple[Settings, dict]:
-    """A small home built, then `first` imported and transformed, then `second` (each an incremental build),
-    checked equal to a fresh home that loads the same files in the same order (the first-loaded file anchors the
-    activity id) and builds once in full. Returns the incremental home's settings and its checksums."""
+    """On a copy of a built home (`base`, the session's: its synthetic cohort for the files to join), `first`
+    imported and transformed, then `second` (each an incremental build), checked equal to another copy that
+    loads the same files in the same order (the first-loaded file anchors the activity id) and rebuilds in full
+    (`openfit build --full`). Returns the incremental home's settings and its checksums."""
     from orchestration.defs import TRANSFORM_JOB
 
-    settings = small_home(monkeypatch, tmp_path / "incremental")
-    build(settings)
+    settings = copy_of_home(monkeypatch, base.home_dir, tmp_path / "incremental")
     assert import_paths([first], settings).imported == 1
     build(settings, job_name=TRANSFORM_JOB)
     assert last_build(settings)[:2] == ("incremental", 1)
@@ -102,11 +104,11 @@ def second_file_incrementally_and_in_full(
     assert kind == "incremental" and activities >= 1
     incremental = table_checksums(settings.snapshot_path)
 
-    fresh_settings = small_home(monkeypatch, tmp_path / "fresh")
-    assert import_paths([first], fresh_settings).imported == 1
-    assert import_paths([second], fresh_settings).imported == 1
-    build(fresh_settings)
-    assert last_build(fresh_settings)[0] == "full"
-    differing = differences(incremental, table_checksums(fresh_settings.snapshot_path))
+    full_settings = copy_of_home(monkeypatch, base.home_dir, tmp_path / "full")
+    assert import_paths([first], full_settings).imported == 1
+    assert import_paths([second], full_settings).imported == 1
+    build(full_settings, full=True)
+    assert last_build(full_settings)[0] == "full"
+    differing = differences(incremental, table_checksums(full_settings.snapshot_path))
     assert differing == {}, differing  # (a helper module: pytest does not show the dict by itself)
-    return small_home(monkeypatch, tmp_path / "incremental"), incremental
+    return home_settings(monkeypatch, tmp_path / "incremental"), incremental

@@ -24,7 +24,7 @@ import fit_samples as samples  # noqa: E402  (the FIT generators of tests/ingest
 pytestmark = pytest.mark.slow
 
 
-def test_fit_file_merging_into_an_activity_incremental_equals_full(tmp_path, monkeypatch):
+def test_fit_file_merging_into_an_activity_incremental_equals_full(fixture_warehouse, tmp_path, monkeypatch):
     from orchestration.defs import TRANSFORM_JOB
 
     watch = write_file(
@@ -36,7 +36,9 @@ def test_fit_file_merging_into_an_activity_incremental_equals_full(tmp_path, mon
         samples.activity(n=590, manufacturer=Manufacturer.WAHOO_FITNESS.value, serial=222),
     )
 
-    settings, incremental = second_file_incrementally_and_in_full(tmp_path, monkeypatch, watch, bike)
+    settings, incremental = second_file_incrementally_and_in_full(
+        tmp_path, monkeypatch, fixture_warehouse, watch, bike
+    )
     with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
         recordings, canonical = con.execute(
             "select count(*), count(distinct activity_id) from openfit.activity_recordings where source = 'files'"

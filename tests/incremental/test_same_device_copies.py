@@ -19,7 +19,9 @@ import fit_samples as samples  # noqa: E402  (the FIT generators of tests/ingest
 pytestmark = pytest.mark.slow
 
 
-def test_the_same_workout_saved_twice_by_one_device_is_one_activity_with_one_timeline(tmp_path, monkeypatch):
+def test_the_same_workout_saved_twice_by_one_device_is_one_activity_with_one_timeline(
+    fixture_warehouse, tmp_path, monkeypatch
+):
     """Two overlapping files of one device (a summary and a detailed file, or one activity
     exported twice with different bytes) are one activity; the more complete file gives the samples and totals,
     the other stays linked; incrementally as in a full build (which failed before: duplicate (activity_id, ts)
@@ -33,7 +35,9 @@ def test_the_same_workout_saved_twice_by_one_device_is_one_activity_with_one_tim
         samples.activity(n=590, manufacturer=Manufacturer.GARMIN.value, serial=111),
     )
 
-    settings, _ = second_file_incrementally_and_in_full(tmp_path, monkeypatch, shorter, detailed)
+    settings, _ = second_file_incrementally_and_in_full(
+        tmp_path, monkeypatch, fixture_warehouse, shorter, detailed
+    )
     with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
         recordings = con.execute(
             "select activity_id, recording_role from openfit.activity_recordings where source = 'files' order by 2"
