@@ -186,8 +186,8 @@ def _views_left_out(plan, settings) -> list[str]:
 def _tests_of_absent_sources(plan, settings) -> list[str]:
     """--exclude for the data tests of the staging views that read only raw tables absent from the raw layer
     (a provider never connected, a file format never imported). Such a view selects from optional_source's
-    placeholder (`where false`): it has no rows, so its tests cannot fail, yet they were a third of a small
-    home's full build (135 of 380 tests for a home with the synthetic cohort only). Their views are still
+    placeholder (`where false`): it has no rows, so its tests cannot fail, yet they were a quarter of a small
+    home's full build (87 of 380 tests for a home with the synthetic cohort only). Their views are still
     created (the models downstream read them), and their tests run in the first build after the raw table
     appears (_views_left_out rebuilds those views with their tests)."""
     try:
