@@ -158,6 +158,11 @@ def _graph_order(manifest) -> dict[str, int]:
     return {node: len(order) - i for i, node in enumerate(order)}
 
 
+def _raw_table_of(source: Mapping[str, Any]) -> str:
+    """A dbt source's raw table as the raw layout names it ("<schema>.<table>")."""
+    return f"{source['schema']}.{source['identifier'] or source['name']}"
+
+
 def _views_left_out(plan, settings) -> list[str]:
     """--exclude for the views an incremental build need not recreate: all of them when no raw table's layout
     changed, else the staging views that read none of the changed raw tables (a view's tests scan its source's
@@ -170,7 +175,7 @@ def _views_left_out(plan, settings) -> list[str]:
     changed = {
         unique_id
         for unique_id, source in manifest["sources"].items()
-        if f"{source['schema']}.{source['identifier'] or source['name']}" in plan.changed_raw_tables
+        if _raw_table_of(source) in plan.changed_raw_tables
     }
     unchanged = sorted(
         node["name"]
@@ -196,9 +201,7 @@ def _tests_of_absent_sources(plan, settings) -> list[str]:
         return []
     manifest = manifest_json(settings)
     absent = {
-        unique_id
-        for unique_id, source in manifest["sources"].items()
-        if f"{source['schema']}.{source['identifier'] or source['name']}" not in present
+        unique_id for unique_id, source in manifest["sources"].items() if _raw_table_of(source) not in present
     }
     empty = {
         unique_id

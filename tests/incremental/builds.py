@@ -79,10 +79,15 @@ def write_file(path: Path, data: bytes) -> Path:
     return path
 
 
+def copy_home(base: Path, home: Path) -> Path:
+    """A copy of a built home (warehouse, dlt state, snapshot) at `home`."""
+    shutil.copytree(base, home, ignore=shutil.ignore_patterns("*.lock"))
+    return home
+
+
 def copy_of_home(monkeypatch, base: Path, home: Path) -> Settings:
     """A copy of a built home (base), as the current home; the cohort settings stay those already set."""
-    shutil.copytree(base, home, ignore=shutil.ignore_patterns("*.lock"))
-    return home_settings(monkeypatch, home)
+    return home_settings(monkeypatch, copy_home(base, home))
 
 
 def second_file_incrementally_and_in_full(

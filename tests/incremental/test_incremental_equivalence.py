@@ -9,7 +9,6 @@ Each builds small real warehouses through Dagster and dbt. The files' side: test
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from incremental.builds import END, build, dbt_nodes_of_last_build, last_build, publish_kind, synthetic_home
+from incremental.builds import (
+    END,
+    build,
+    copy_home,
+    dbt_nodes_of_last_build,
+    last_build,
+    publish_kind,
+    synthetic_home,
+)
 from incremental.checksums import differences, table_checksums
 from orchestration.incremental import STATE_SCHEMA
 
@@ -51,17 +58,11 @@ def full_build_checksums(tmp_path_factory) -> dict:
     return checksums
 
 
-def _copy_of(base_home: Path, tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    shutil.copytree(base_home, home, ignore=shutil.ignore_patterns("*.lock"))
-    return home
-
-
 def test_new_day_incremental_equals_full_build(
     base_home, full_build_checksums, tmp_path, monkeypatch, caplog
 ):
     settings = synthetic_home(
-        monkeypatch, _copy_of(base_home, tmp_path), DAYS, END
+        monkeypatch, copy_home(base_home, tmp_path / "home"), DAYS, END
     )  # same first day, one day more
     assert last_build(settings)[0] == "full"  # the base's first build
     build(settings)
@@ -132,7 +133,7 @@ def _progress(path: Path) -> int:
 def test_readers_never_fail_during_incremental_publishes(base_home, tmp_path, monkeypatch):
     from orchestration.publish import publish_snapshot
 
-    settings = synthetic_home(monkeypatch, _copy_of(base_home, tmp_path), DAYS, END)
+    settings = synthetic_home(monkeypatch, copy_home(base_home, tmp_path / "home"), DAYS, END)
     stop_file, progress_file = tmp_path / "stop", tmp_path / "progress"
     reader = subprocess.Popen(
         [sys.executable, "-c", _READER, str(settings.snapshot_path), str(stop_file), str(progress_file)],
@@ -171,7 +172,7 @@ _KILLABLE_BUILD = textwrap.dedent(
 def test_sigkill_mid_increment_keeps_the_old_snapshot_and_the_next_run_catches_up(
     stage, base_home, full_build_checksums, tmp_path, monkeypatch
 ):
-    home = _copy_of(base_home, tmp_path)
+    home = copy_home(base_home, tmp_path / "home")
     settings = synthetic_home(monkeypatch, home, DAYS - 1, END - timedelta(days=1))
     before = table_checksums(settings.snapshot_path)
     settings = synthetic_home(monkeypatch, home, DAYS, END)
